@@ -1,0 +1,196 @@
+"""The tool protocol: plan (validate, decide the effect, build a preview) is apart from run (do it).
+
+Exceptions::
+
+    ToolError            anything a tool refuses or fails at; the message goes back to the model
+    └── StaleActionError the target changed between the preview and the run
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from tools.workspace import Workspace
+
+
+class ToolError(Exception):
+    """A refusal or failure the model (or the person) reads as the tool's result."""
+
+
+class StaleActionError(ToolError):
+    """The file or resource changed after the person saw the preview; nothing was done."""
+
+
+class Effect(StrEnum):
+    """What an action does to the world, decided by the tool from the arguments, never by the model."""
+
+    READ = "read"
+    WRITE = "write"
+    EGRESS = "egress"
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a person sees before deciding.
+
+    ``text`` is a plain rendering with every control, bidi and zero-width character escaped, fit
+    for a console or a log; ``kind`` and ``data`` (JSON-able) let a UI draw it richly:
+    "http" (method, url, headers, body), "diff" (files with unified or row/cell diffs),
+    "shell" (the parsed command and the paths it touches) or "text".
+    """
+
+    kind: str
+    text: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "text": self.text, "data": dict(self.data)}
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> Preview:
+        return cls(
+            kind=str(raw.get("kind", "text")),
+            text=str(raw.get("text", "")),
+            data=dict(raw.get("data", {})),
+        )
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The narrow rule an "allow for this session" creates: ``key`` matches, ``label`` is shown."""
+
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Action:
+    """A planned, not yet run, tool call. Frozen: what the person approved is what runs."""
+
+    tool: str
+    args: Mapping[str, Any]
+    effect: Effect
+    summary: str
+    preview: Preview
+    targets: tuple[str, ...] = ()
+    """What the action touches: "path:<workspace-relative>", "host:<host>:<port>"."""
+    fingerprint: str = ""
+    """Hash of the arguments and of the target state planned against (see ``fingerprint``)."""
+    scope: Scope | None = None
+    """The session rule an "allow for this session" would create; None when none is offered."""
+    needs_person: str | None = None
+    """Set when only a person approving this exact action may allow it (e.g. a private address):
+    blanket modes (--approve all) and session rules do not apply. The text says why."""
+    state: Mapping[str, Any] = field(default_factory=dict)
+    """Plan-time facts ``run`` relies on (resolved address, file hash); JSON-able."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a run produced. ``output`` is the bounded text the model reads."""
+
+    ok: bool
+    output: str
+    display: str = ""
+    """A one-line outcome for a card ("200 · application/json · 48 KB")."""
+    data: Mapping[str, Any] = field(default_factory=dict)
+    before_images: Mapping[str, bytes | None] = field(default_factory=dict)
+    """Workspace-relative path -> its bytes before a write (None: it did not exist); kept for undo."""
+
+
+class SecretSource(Protocol):
+    """How a tool reaches secrets: by handle name, bound to hosts. The agent provides it."""
+
+    def value(self, name: str) -> str | None: ...
+
+    def hosts(self, name: str) -> tuple[str, ...]: ...
+
+
+@dataclass
+class ToolContext:
+    """What a tool may use. Tools get nothing else from the app."""
+
+    workspace: Workspace
+    secrets: SecretSource | None = None
+    allowed_hosts: set[str] = field(default_factory=set)
+    """host:port pairs a GET may reach without asking again (grows as the person allows egress)."""
+    private_allow: frozenset[str] = frozenset()
+    """host:port pairs on loopback/private networks allowed by config or --allow-host."""
+    settings: Any = None
+    """assistant.config.HttpSettings-like object for tools that need limits; None means defaults."""
+    approved_private: set[str] = field(default_factory=set)
+    """host:port pairs a person approved in a preview naming the private address, this session."""
+
+
+@runtime_checkable
+class Tool(Protocol):
+    """A tool describes itself (schema, effect, preview) and does only what it planned."""
+
+    name: str
+    description: str
+    parameters: Mapping[str, Any]
+
+    def plan(self, args: Mapping[str, Any], ctx: ToolContext) -> Action: ...
+
+    def run(self, action: Action, ctx: ToolContext) -> Result: ...
+
+
+def validate_args(schema: Mapping[str, Any], args: Any) -> dict[str, Any]:
+    """Check arguments against a JSON schema; the error names the field, for the model to fix."""
+    import jsonschema
+
+    if not isinstance(args, dict):
+        raise ToolError(f"arguments must be a JSON object, not {type(args).__name__}")
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(args), key=lambda e: list(e.path))
+    if errors:
+        err = errors[0]
+        where = "/".join(str(p) for p in err.path) or "arguments"
+        raise ToolError(f"invalid arguments: {where}: {err.message}")
+    return dict(args)
+
+
+def fingerprint(args: Mapping[str, Any], state: Any = None) -> str:
+    """A stable hash of arguments and the target state they were planned against."""
+    blob = json.dumps({"args": args, "state": state}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+_VISIBLE_WS = {"\n", "\t"}
+
+
+def escape_text(text: str) -> str:
+    """Show control, bidi and zero-width characters as escapes so a preview cannot lie."""
+    out = []
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if ch in _VISIBLE_WS:
+            out.append(ch)
+        elif cat in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn") and ch != " ":
+            code = ord(ch)
+            out.append(
+                f"\\x{code:02x}"
+                if code < 0x100
+                else f"\\u{code:04x}"
+                if code < 0x10000
+                else f"\\U{code:08x}"
+            )
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def file_sha256(path: Path) -> str | None:
+    """The hash of a file's bytes, or None when it does not exist (used in fingerprints)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None

@@ -40,3 +40,12 @@ def workspace_dir(tmp_path: Path) -> Path:
     ws = tmp_path / "ws"
     ws.mkdir()
     return ws
+
+
+@pytest.fixture
+def fake_llm() -> Iterator[object]:
+    """A scripted OpenAI-compatible server on 127.0.0.1 (see tests/support/fake_llm.py)."""
+    from tests.support.fake_llm import FakeLLM
+
+    with FakeLLM() as server:
+        yield server

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -128,6 +128,8 @@ class ToolContext:
     """assistant.config.HttpSettings-like object for tools that need limits; None means defaults."""
     approved_private: set[str] = field(default_factory=set)
     """host:port pairs a person approved in a preview naming the private address, this session."""
+    read_blob: Callable[[str], bytes] | None = None
+    """Fetch a stored before-image by hash (the undo tool restores from these)."""
 
 
 @runtime_checkable

@@ -1,0 +1,131 @@
+"""Approvers answer "may this action run?" when policy says ask: a person at the console, a
+blanket mode from the command line, or a script in tests. The TUI's confirm pane is another."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from tools.base import Action
+
+Verdict = Literal["approve", "deny", "edit"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    verdict: Verdict
+    by: str = "human"
+    reason: str = ""
+    edited_args: dict[str, Any] | None = None
+    remember: bool = False
+    """Approve and allow the action's scope for the rest of the session."""
+
+
+class Approver(Protocol):
+    async def decide(self, action: Action, position: tuple[int, int] = (1, 1)) -> Decision:
+        """Decide one action; ``position`` is (n, of) when several wait in a queue."""
+        ...
+
+
+class ModeApprover:
+    """--approve never / all, and headless ask (no terminal to ask on)."""
+
+    def __init__(self, mode: Literal["never", "all", "headless"]) -> None:
+        self.mode = mode
+
+    async def decide(self, action: Action, position: tuple[int, int] = (1, 1)) -> Decision:
+        if self.mode == "all":
+            if action.needs_person:
+                return Decision(
+                    "deny",
+                    by="--approve all",
+                    reason=f"{action.needs_person}; only a person can allow that (or --allow-host)",
+                )
+            return Decision("approve", by="--approve all")
+        if self.mode == "never":
+            return Decision("deny", by="--approve never", reason="writes are not allowed in this run")
+        return Decision(
+            "deny",
+            by="headless",
+            reason="no terminal to ask for approval; rerun with --approve all to allow writes",
+        )
+
+
+@dataclass
+class ScriptedApprover:
+    """Answers from a list (or a function) in order; records what it was asked. For tests."""
+
+    answers: list[Decision] | Callable[[Action], Decision] = field(default_factory=list)
+    seen: list[Action] = field(default_factory=list)
+
+    async def decide(self, action: Action, position: tuple[int, int] = (1, 1)) -> Decision:
+        self.seen.append(action)
+        if callable(self.answers):
+            return self.answers(action)
+        if not self.answers:
+            raise AssertionError(f"ScriptedApprover: no answer left for {action.summary!r}")
+        return self.answers.pop(0)
+
+
+class ConsoleApprover:
+    """Asks a person on the terminal: y approve, n deny (reason), e edit JSON, a allow for session."""
+
+    def __init__(
+        self,
+        write: Callable[[str], None],
+        read: Callable[[str], str] = input,
+    ) -> None:
+        self._write = write
+        self._read = read
+
+    async def _ask(self, prompt: str) -> str:
+        try:
+            return await asyncio.to_thread(self._read, prompt)
+        except EOFError:
+            return ""
+
+    async def decide(self, action: Action, position: tuple[int, int] = (1, 1)) -> Decision:
+        options = ["[y] approve", "[n] deny", "[e] edit arguments"]
+        if action.scope is not None and not action.needs_person:
+            options.append(f"[a] allow for this session: {action.scope.label}")
+        self._write("  " + "   ".join(options))
+        while True:
+            key = (await self._ask("  decide> ")).strip().lower()
+            if key in ("y", "yes"):
+                return Decision("approve")
+            if key in ("n", "no", ""):
+                reason = (await self._ask("  reason for the model (optional)> ")).strip()
+                return Decision("deny", reason=reason)
+            if key == "a" and len(options) == 4:
+                return Decision("approve", remember=True)
+            if key == "e":
+                edited = await self._edit(action)
+                if edited is not None:
+                    return Decision("edit", edited_args=edited)
+                continue
+            self._write("  please answer y, n, e" + (" or a" if len(options) == 4 else ""))
+
+    async def _edit(self, action: Action) -> dict[str, Any] | None:
+        self._write("  current arguments:\n" + json.dumps(dict(action.args), indent=2, ensure_ascii=False))
+        self._write("  type the new arguments as JSON, end with an empty line (empty: cancel)")
+        lines: list[str] = []
+        while True:
+            line = await self._ask("  ")
+            if not line.strip():
+                break
+            lines.append(line)
+        if not lines:
+            return None
+        try:
+            edited = json.loads("\n".join(lines))
+        except json.JSONDecodeError as exc:
+            self._write(f"  not valid JSON ({exc.msg} at line {exc.lineno}); nothing changed")
+            return None
+        if not isinstance(edited, dict):
+            self._write("  the arguments must be a JSON object; nothing changed")
+            return None
+        return edited
+

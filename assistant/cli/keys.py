@@ -1,0 +1,101 @@
+"""`assistant keys set|list|delete`: secrets in the OS keyring; names and host bindings in config."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from assistant.cli.common import EXIT_FAILED, EXIT_OK, CommandError, err, load_settings, out
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("keys", help="store API keys and secrets in the system keyring")
+    ks = p.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    s = ks.add_parser(
+        "set",
+        help="store a secret (hidden prompt, or the value on stdin)",
+        description="Store NAME in the keyring. Provider keys use their usual names (OPENAI_API_KEY). "
+        "Secrets for the HTTP tool are used as {{secret:NAME}} and only sent to the --host values.",
+    )
+    s.add_argument("name")
+    s.add_argument("--host", action="append", default=[], help="a host this secret may be sent to (repeatable)")
+    s.set_defaults(func=set_key)
+    ls = ks.add_parser("list", help="list the stored names (never the values)")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=list_keys)
+    d = ks.add_parser("delete", help="remove a secret")
+    d.add_argument("name")
+    d.set_defaults(func=delete_key)
+
+
+def _read_value(name: str) -> str:
+    if sys.stdin.isatty():
+        value = getpass.getpass(f"value for {name} (hidden): ")
+    else:
+        value = sys.stdin.read()
+    return value.strip("\r\n")
+
+
+def set_key(args: argparse.Namespace) -> int:
+    from assistant import config
+    from assistant.secrets import KeyringUnavailable, SecretError, SecretStore, validate_name
+
+    settings = load_settings()
+    try:
+        validate_name(args.name)
+    except SecretError as exc:
+        raise CommandError(str(exc)) from None
+    hosts = [h.strip().lower() for h in args.host if h.strip()]
+    value = _read_value(args.name)
+    if not value:
+        raise CommandError("no value given; nothing stored")
+    try:
+        SecretStore(settings.keyring_timeout).set(args.name, value)
+    except KeyringUnavailable as exc:
+        raise CommandError(
+            f"{exc}. Nothing was stored (never in a plain file); set {args.name} as an "
+            "environment variable instead",
+            EXIT_FAILED,
+        ) from None
+    except SecretError as exc:
+        raise CommandError(str(exc), EXIT_FAILED) from None
+    current = settings.secrets.get(args.name, ())
+    config.set_secret_hosts(args.name, hosts or list(current))
+    bound = ", ".join(hosts or current) or "no hosts (a provider key, or bind it later with --host)"
+    err().print(f"stored {args.name} in the system keyring; may be sent to: {bound}")
+    return EXIT_OK
+
+
+def list_keys(args: argparse.Namespace) -> int:
+    import json
+
+    settings = load_settings()
+    console = out()
+    if args.json:
+        for name, hosts in sorted(settings.secrets.items()):
+            console.print(json.dumps({"name": name, "hosts": list(hosts)}))
+        return EXIT_OK
+    if not settings.secrets:
+        console.print("no secrets stored (add one with `assistant keys set NAME`)")
+    for name, hosts in sorted(settings.secrets.items()):
+        console.print(f"{name}" + (f"  → {', '.join(hosts)}" if hosts else ""))
+    return EXIT_OK
+
+
+def delete_key(args: argparse.Namespace) -> int:
+    from assistant import config
+    from assistant.secrets import KeyringUnavailable, SecretStore
+
+    settings = load_settings()
+    known = args.name in settings.secrets
+    try:
+        removed = SecretStore(settings.keyring_timeout).delete(args.name)
+    except KeyringUnavailable as exc:
+        raise CommandError(str(exc), EXIT_FAILED) from None
+    if known:
+        config.set_secret_hosts(args.name, None)
+    if not removed and not known:
+        raise CommandError(f"no secret named {args.name}")
+    err().print(f"deleted {args.name}")
+    return EXIT_OK

@@ -1,0 +1,97 @@
+"""`assistant run PROMPT`: one headless turn with the model, every write decided on the console."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import sys
+
+from assistant.cli.common import (
+    EXIT_FAILED,
+    EXIT_MODEL,
+    EXIT_OK,
+    EXIT_USAGE,
+    CommandError,
+    err,
+    load_settings,
+)
+from assistant.cli.session_args import add_session_options, choose_approver
+
+MODEL_ERRORS = {"auth", "quota", "config", "not_found"}
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "run",
+        help="ask the model once, headless, with the same approvals as the app",
+        description="Stream the model's answer; show each action's preview and decide it per --approve.",
+    )
+    p.add_argument("prompt", help="what to ask ('-' reads it from stdin)")
+    p.add_argument("--model", help="a litellm model string, e.g. openai/gpt-4.1-mini or ollama_chat/llama3.1")
+    p.add_argument("--api-base", help="base URL of an OpenAI-compatible or local server")
+    p.add_argument("--resume", metavar="SESSION", help="continue an earlier session (id or unique prefix)")
+    add_session_options(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from assistant.runtime import SetupError
+
+    settings = load_settings()
+    overrides = {k: v for k, v in (("model", args.model), ("api_base", args.api_base)) if v}
+    settings = dataclasses.replace(settings, **overrides)
+    prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
+    if not prompt.strip():
+        raise CommandError("the prompt is empty")
+    try:
+        return asyncio.run(_run(args, settings, prompt))
+    except SetupError as exc:
+        raise CommandError(str(exc), EXIT_MODEL if exc.model_problem else EXIT_USAGE) from None
+
+
+async def _run(args: argparse.Namespace, settings, prompt: str) -> int:  # type: ignore[no-untyped-def]
+    from assistant.agent.conversation import messages_from_events
+    from assistant.agent.loop import Agent, Limits
+    from assistant.cli.render import ConsoleRenderer, JsonRenderer
+    from assistant.journal import JournalError
+    from assistant.runtime import SetupError, build_model, start_session
+    from tools import builtin_tools
+
+    if not settings.model:
+        build_model(settings)  # raises the clear "no model configured" error
+    renderer = JsonRenderer() if args.json else ConsoleRenderer()
+    notice = ConsoleRenderer(sys.stderr) if args.json else renderer
+    approver = choose_approver(args.approve or settings.approve, notice.write)
+    try:
+        rt = start_session(
+            settings,
+            approver=approver,
+            tools=builtin_tools(),
+            workspace=args.workspace,
+            allow_hosts=args.allow_host,
+            listeners=[renderer],
+            model=settings.model,
+            resume=args.resume,
+        )
+    except JournalError as exc:
+        raise SetupError(str(exc)) from None
+    history = []
+    if args.resume:
+        history = messages_from_events((e.kind, e.payload) for e in rt.journal.events(rt.session_id))
+    model = build_model(settings, rt)
+    for note in rt.notes:
+        err().print(f"assistant: {note}")
+    if not args.json:
+        err().print(f"session {rt.session_id[:8]} · {settings.model} · {rt.gate.ctx.workspace.root}")
+    limits = Limits(settings.max_tool_calls, settings.max_identical_failures, settings.budget_usd)
+    agent = Agent(model, rt.gate, rt.log, limits=limits, messages=history)
+    try:
+        outcome = await agent.turn(prompt)
+    finally:
+        rt.journal.close()
+    if outcome.reason == "done":
+        return EXIT_OK
+    if outcome.error is not None and outcome.error.kind in MODEL_ERRORS:
+        return EXIT_MODEL
+    return EXIT_FAILED

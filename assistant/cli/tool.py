@@ -1,0 +1,79 @@
+"""`assistant tool NAME ARGS_JSON`: one tool by hand, through the same plan → policy → approver →
+journal path as the model's calls (no model involved)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from assistant.cli.common import (
+    EXIT_DENIED,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    CommandError,
+    load_settings,
+    out,
+)
+from assistant.cli.session_args import add_session_options, choose_approver
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "tool",
+        help="run one tool by hand, with the same preview and approval",
+        description="Run a tool with JSON arguments, e.g. assistant tool shell '{\"command\": \"ls -l\"}'. "
+        "Exit codes: 0 done, 1 failed, 2 bad arguments, 3 denied.",
+    )
+    p.add_argument("name", nargs="?", help="tool name (see --list)")
+    p.add_argument("args", nargs="?", default="{}", help="arguments as a JSON object ('-' reads stdin)")
+    p.add_argument("--list", action="store_true", help="list the tools and their arguments")
+    add_session_options(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tools import all_tools
+
+    tools = all_tools()
+    if args.list or not args.name:
+        console = out()
+        for tool in tools.values():
+            params = ", ".join(tool.parameters.get("properties", {}))
+            console.print(f"{tool.name}({params})")
+            console.print("    " + tool.description.strip().splitlines()[0])
+        return EXIT_OK if args.list else EXIT_USAGE
+    if args.name not in tools:
+        raise CommandError(f"unknown tool {args.name!r}; the tools are: {', '.join(sorted(tools))}")
+    raw = sys.stdin.read() if args.args == "-" else args.args
+    settings = load_settings()
+    return asyncio.run(_run(args, settings, tools, raw))
+
+
+async def _run(args, settings, tools, raw: str) -> int:  # type: ignore[no-untyped-def]
+    from assistant.cli.render import ConsoleRenderer, JsonRenderer
+    from assistant.runtime import SetupError, start_session
+
+    renderer = JsonRenderer() if args.json else ConsoleRenderer()
+    notice = ConsoleRenderer(sys.stderr) if args.json else renderer
+    approver = choose_approver(args.approve or settings.approve, notice.write)
+    try:
+        rt = start_session(
+            settings,
+            approver=approver,
+            tools=tools,
+            workspace=args.workspace,
+            allow_hosts=args.allow_host,
+            listeners=[renderer],
+            title=f"tool {args.name} {raw}"[:80],
+        )
+    except SetupError as exc:
+        raise CommandError(str(exc)) from None
+    try:
+        outcome = await rt.gate.execute(args.name, raw)
+    finally:
+        rt.journal.close()
+    if not args.json and outcome.status == "done":
+        renderer.write(outcome.text)
+    return {"done": EXIT_OK, "failed": EXIT_FAILED, "denied": EXIT_DENIED, "error": EXIT_USAGE}[outcome.status]

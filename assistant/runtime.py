@@ -1,0 +1,134 @@
+"""Wiring one session from settings: journal, workspace, policy, gate and (when asked) the model.
+
+The headless commands and the app both start sessions here, so they behave the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant import paths
+from assistant.agent.approval import Approver
+from assistant.agent.gate import Gate
+from assistant.agent.policy import Policy
+from assistant.agent.session import Listener, SessionLog
+from assistant.config import Settings
+from assistant.secrets import ConfiguredSecrets, Redactor, SecretStore, redactor
+from tools.base import Tool, ToolContext, ToolError
+from tools.workspace import Workspace
+
+if TYPE_CHECKING:
+    from assistant.agent.model import Model
+    from assistant.journal import Journal
+
+
+class SetupError(Exception):
+    """The session cannot start (no workspace, bad --allow-host, no model); one clear line.
+
+    ``model_problem`` marks errors about the model or its key (exit code 4 on the CLI).
+    """
+
+    def __init__(self, message: str, *, model_problem: bool = False) -> None:
+        super().__init__(message)
+        self.model_problem = model_problem
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    journal: Journal
+    session_id: str
+    log: SessionLog
+    gate: Gate
+    store: SecretStore
+    redactor: Redactor
+    notes: list[str] = field(default_factory=list)
+    """One-line notices for the person (e.g. no keyring here)."""
+
+
+def parse_allow_hosts(values: Iterable[str]) -> frozenset[str]:
+    """--allow-host HOST:PORT values, normalised; a missing port is an error, not a guess."""
+    out = set()
+    for raw in values:
+        host, sep, port = raw.strip().rpartition(":")
+        host = host.strip("[]").lower().rstrip(".")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise SetupError(f"--allow-host {raw!r}: expected HOST:PORT, e.g. localhost:8000")
+        out.add(f"{host}:{int(port)}")
+    return frozenset(out)
+
+
+def open_workspace(path: str | Path | None) -> Workspace:
+    root = Path(path) if path else Path.cwd()
+    try:
+        return Workspace(root, protected=paths.protected_dirs())
+    except (OSError, ToolError) as exc:
+        raise SetupError(f"workspace {root}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+def start_session(
+    settings: Settings,
+    *,
+    approver: Approver,
+    tools: Mapping[str, Tool],
+    workspace: str | Path | None = None,
+    allow_hosts: Iterable[str] = (),
+    listeners: Iterable[Listener] = (),
+    title: str | None = None,
+    model: str | None = None,
+    resume: str | None = None,
+    meta: dict[str, object] | None = None,
+) -> Runtime:
+    """Open the journal and a session (new, or ``resume`` an existing one) with its gate."""
+    from assistant.journal import Journal
+
+    ws = open_workspace(workspace)
+    red = redactor()
+    journal = Journal(paths.journal_file(), redact=red.redact)
+    if resume:
+        session_id = journal.get_session(resume).id
+    else:
+        session_id = journal.create_session(model=model, workspace=str(ws.root), title=title, meta=meta)
+    store = SecretStore(settings.keyring_timeout)
+    allowed = parse_allow_hosts([*settings.allow_hosts, *allow_hosts])
+    ctx = ToolContext(
+        workspace=ws,
+        secrets=ConfiguredSecrets(store, settings.secrets, red),
+        private_allow=allowed,
+        settings=settings.http,
+        read_blob=journal.get_blob,
+    )
+    log = SessionLog(journal, session_id, redact=red.redact, listeners=list(listeners))
+    gate = Gate(tools, ctx, Policy(settings.deny), approver, log)
+    return Runtime(settings, journal, session_id, log, gate, store, red)
+
+
+def build_model(settings: Settings, runtime: Runtime | None = None) -> Model:
+    """The model adapter for the configured model, with its provider key from keyring or env."""
+    from assistant.agent.model import Model, provider_key_name
+
+    if not settings.model:
+        raise SetupError(
+            "no model configured: pass --model (e.g. openai/gpt-4.1-mini), set ASSISTANT_MODEL, "
+            "or put model = \"...\" in the config file (`assistant config path` shows where)",
+            model_problem=True,
+        )
+    key_name = provider_key_name(settings.model)
+    api_key = None
+    store = runtime.store if runtime else SecretStore(settings.keyring_timeout)
+    red = runtime.redactor if runtime else redactor()
+    if key_name:
+        api_key, note = store.lookup(key_name)
+        if note and runtime is not None:
+            runtime.notes.append(note)
+        if not api_key and not settings.api_base:
+            raise SetupError(
+                f"no API key for {settings.model}: run `assistant keys set {key_name}` "
+                f"or set the {key_name} environment variable",
+                model_problem=True,
+            )
+        red.add(key_name, api_key)
+    return Model(settings.model, api_base=settings.api_base, api_key=api_key)

@@ -1,0 +1,225 @@
+"""Secrets: values in the OS keyring (never in a file of ours), and the Redactor that keeps them
+out of everything the model, the journal and the screen see."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+SERVICE = "live-assistant"
+HANDLE_RE = re.compile(r"\{\{secret:([A-Za-z0-9_.-]+)\}\}")
+NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+MIN_REDACT_LEN = 4
+"""Shorter values would turn ordinary text into handles; keyring refuses nothing, so we warn on set."""
+
+T = TypeVar("T")
+
+
+class KeyringUnavailable(Exception):
+    """No working keyring: headless Linux, a locked or hanging backend. The message says which."""
+
+
+class SecretError(Exception):
+    """A secret could not be stored or read back; nothing was silently written elsewhere."""
+
+
+def _with_timeout(fn: Callable[[], T], timeout: float, what: str) -> T:
+    """Run a keyring call in a daemon thread so a locked keyring can never hang the app."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name=f"keyring-{what}", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise KeyringUnavailable(
+            f"the system keyring did not answer within {timeout:g} s (is it locked?); "
+            "using environment variables instead"
+        )
+    if "error" in box:
+        import keyring.errors
+
+        exc = box["error"]
+        if isinstance(exc, keyring.errors.PasswordDeleteError):
+            raise exc
+        if isinstance(exc, keyring.errors.NoKeyringError):
+            raise KeyringUnavailable(
+                "no system keyring is available here; keys are read from environment "
+                "variables (e.g. OPENAI_API_KEY) for this session only"
+            ) from None
+        if isinstance(exc, keyring.errors.KeyringError):
+            raise KeyringUnavailable(f"the system keyring failed: {exc}") from None
+        raise exc
+    return box.get("value")  # type: ignore[return-value]
+
+
+def validate_name(name: str) -> str:
+    if not NAME_RE.match(name):
+        raise SecretError(
+            f"invalid secret name {name!r}: use letters, digits, '_', '-' or '.', up to 64 characters"
+        )
+    return name
+
+
+class SecretStore:
+    """Keyring access under one service name, every call bounded by a timeout."""
+
+    def __init__(self, timeout: float = 3.0) -> None:
+        self.timeout = timeout
+        self._broken: KeyringUnavailable | None = None
+        """Once the keyring failed, later calls fail at once instead of waiting again."""
+
+    def _call(self, fn: Callable[[], T], what: str) -> T:
+        if self._broken is not None:
+            raise self._broken
+        try:
+            return _with_timeout(fn, self.timeout, what)
+        except KeyringUnavailable as exc:
+            self._broken = exc
+            raise
+
+    def get(self, name: str) -> str | None:
+        import keyring
+
+        return self._call(lambda: keyring.get_password(SERVICE, name), "get")
+
+    def set(self, name: str, value: str) -> None:
+        """Store, then read back: a backend that accepts and forgets (the null one) fails loudly."""
+        import keyring
+
+        validate_name(name)
+        if not value:
+            raise SecretError("refusing to store an empty value")
+        self._call(lambda: keyring.set_password(SERVICE, name, value), "set")
+        if self.get(name) != value:
+            raise SecretError(
+                f"the keyring accepted {name} but did not return it when read back; it was not stored"
+            )
+
+    def delete(self, name: str) -> bool:
+        """Remove a value; False when the keyring held none."""
+        import keyring
+        import keyring.errors
+
+        try:
+            self._call(lambda: keyring.delete_password(SERVICE, name), "delete")
+        except keyring.errors.PasswordDeleteError:
+            return False
+        return True
+
+    def lookup(self, name: str) -> tuple[str | None, str | None]:
+        """A value from the keyring, else the environment: (value, note about the keyring or None)."""
+        note = None
+        try:
+            value = self.get(name)
+            if value:
+                return value, None
+        except KeyringUnavailable as exc:
+            note = str(exc)
+        return os.environ.get(name) or None, note
+
+
+class Redactor:
+    """Replaces every known secret value with its handle, in strings nested anywhere.
+
+    Values are loaded lazily (a history listing never touches the keyring) and can be added
+    at run time, e.g. the provider key a model call uses.
+    """
+
+    def __init__(self, loader: Callable[[], Iterable[tuple[str, str]]] | None = None) -> None:
+        self._loader = loader
+        self._values: dict[str, str] = {}
+        self._pattern: re.Pattern[str] | None = None
+        self._lock = threading.Lock()
+
+    def add(self, name: str, value: str | None) -> None:
+        if value and len(value) >= MIN_REDACT_LEN:
+            with self._lock:
+                self._values[value] = name
+                self._pattern = None
+
+    def _compiled(self) -> re.Pattern[str] | None:
+        if self._loader is not None:
+            loader, self._loader = self._loader, None
+            for name, value in loader():
+                self.add(name, value)
+        with self._lock:
+            if self._pattern is None and self._values:
+                ordered = sorted(self._values, key=len, reverse=True)
+                self._pattern = re.compile("|".join(re.escape(v) for v in ordered))
+            return self._pattern
+
+    def redact_text(self, text: str) -> str:
+        pattern = self._compiled()
+        if pattern is None or not text:
+            return text
+        return pattern.sub(lambda m: "{{secret:" + self._values[m.group(0)] + "}}", text)
+
+    def redact(self, obj: Any) -> Any:
+        """A copy of ``obj`` (str, dict, list, tuple, scalars) with secret values replaced."""
+        if isinstance(obj, str):
+            return self.redact_text(obj)
+        if isinstance(obj, dict):
+            return {self.redact(k): self.redact(v) for k, v in obj.items()}
+        if isinstance(obj, (list, tuple)):
+            return type(obj)(self.redact(v) for v in obj)
+        return obj
+
+
+class ConfiguredSecrets:
+    """The SecretSource tools see: values by handle name, and the hosts each may go to."""
+
+    def __init__(self, store: SecretStore, hosts: dict[str, tuple[str, ...]], redactor: Redactor) -> None:
+        self._store = store
+        self._hosts = hosts
+        self._redactor = redactor
+
+    def value(self, name: str) -> str | None:
+        value, _ = self._store.lookup(name)
+        self._redactor.add(name, value)
+        return value
+
+    def hosts(self, name: str) -> tuple[str, ...]:
+        return self._hosts.get(name, ())
+
+
+_redactor: Redactor | None = None
+
+
+def redactor() -> Redactor:
+    """The process-wide Redactor, loading every configured secret and known provider key once."""
+    global _redactor
+    if _redactor is None:
+
+        def load() -> list[tuple[str, str]]:
+            from assistant import config
+
+            try:
+                settings = config.load()
+            except config.ConfigError:
+                return []
+            store = SecretStore(settings.keyring_timeout)
+            found = []
+            names = set(settings.secrets) | {n for n in os.environ if n.endswith("_API_KEY")}
+            for name in sorted(names):
+                value, _ = store.lookup(name)
+                if value:
+                    found.append((name, value))
+            return found
+
+        _redactor = Redactor(load)
+    return _redactor
+
+
+def reset_redactor() -> None:
+    """Forget the process-wide Redactor (tests, and after `keys set` in a long-lived app)."""
+    global _redactor
+    _redactor = None

@@ -14,6 +14,8 @@ OUTCOME_UNKNOWN = (
     "recorded. It was NOT re-run. Check its effect before trying it again."
 )
 
+NOT_DECIDED = "not run: the session stopped before this call was decided."
+
 
 def messages_from_events(events: Iterable[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
     """(kind, payload) pairs in order -> chat messages (without the system prompt)."""
@@ -26,7 +28,10 @@ def messages_from_events(events: Iterable[tuple[str, dict[str, Any]]]) -> list[d
     def flush() -> None:
         for call_id in order:
             text = pending.get(call_id)
-            messages.append({"role": "tool", "tool_call_id": call_id, "content": text or OUTCOME_UNKNOWN})
+            if text is None:
+                actions = [a for a, c in call_of_action.items() if c == call_id]
+                text = OUTCOME_UNKNOWN if approved.intersection(actions) else NOT_DECIDED
+            messages.append({"role": "tool", "tool_call_id": call_id, "content": text})
         order.clear()
         pending.clear()
 
@@ -64,11 +69,5 @@ def messages_from_events(events: Iterable[tuple[str, dict[str, Any]]]) -> list[d
             call_id = payload.get("call_id")
             if call_id in pending:
                 pending[call_id] = f"error: {payload.get('message', '')}"
-    # A call that was proposed but never decided (the app stopped while asking) was not run.
-    for call_id in order:
-        if pending.get(call_id) is None:
-            action = next((a for a, c in call_of_action.items() if c == call_id), None)
-            if action is None or action not in approved:
-                pending[call_id] = "not run: the session stopped before this call was decided."
     flush()
     return messages

@@ -1,0 +1,92 @@
+"""`assistant undo ACTION_ID`: restore the files a csv_write or shell write changed, after a preview."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+
+from assistant.cli.common import (
+    EXIT_DENIED,
+    EXIT_FAILED,
+    EXIT_OK,
+    CommandError,
+    load_settings,
+    open_journal,
+)
+from assistant.cli.session_args import choose_approver
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "undo",
+        help="restore the files an earlier action changed (previewed first)",
+        description="Shows what will change and asks, like any write. HTTP requests cannot be undone.",
+    )
+    p.add_argument(
+        "action_id", help="the action's id (or a unique prefix), as in `assistant history show`"
+    )
+    p.add_argument("--approve", choices=("ask", "never", "all"), default=None)
+    p.add_argument("--json", action="store_true", help="print one JSON event per line")
+    p.set_defaults(func=run)
+
+
+def undo_args(journal, action_id: str) -> tuple[dict, str]:  # type: ignore[no-untyped-def]
+    """The restore tool's arguments for an action, and the workspace it ran in."""
+    from assistant.journal import JournalError
+
+    try:
+        record = journal.find_action(action_id)
+    except JournalError as exc:
+        raise CommandError(str(exc)) from None
+    tool = record.proposed.get("tool", "?")
+    if record.result is None:
+        raise CommandError(
+            f"action {action_id} has no recorded result (denied, or outcome unknown): nothing to undo"
+        )
+    blobs = record.result.get("blobs") or {}
+    if not blobs:
+        if tool == "http_request":
+            raise CommandError("HTTP requests cannot be undone: the server has already acted on it")
+        raise CommandError(f"action {action_id} ({tool}) changed no files: nothing to undo")
+    files = [{"path": path, "blob": digest} for path, digest in sorted(blobs.items())]
+    workspace = journal.get_session(record.session_id).workspace
+    return {"source": record.proposed.get("action_id", action_id), "files": files}, workspace
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    journal = open_journal()
+    try:
+        restore_args, workspace = undo_args(journal, args.action_id)
+    finally:
+        journal.close()
+    return asyncio.run(_run(args, settings, restore_args, workspace))
+
+
+async def _run(args, settings, restore_args: dict, workspace: str) -> int:  # type: ignore[no-untyped-def]
+    from assistant.cli.render import ConsoleRenderer, JsonRenderer
+    from assistant.runtime import SetupError, start_session
+    from tools.restore import RestoreTool
+
+    renderer = JsonRenderer() if args.json else ConsoleRenderer()
+    notice = ConsoleRenderer(sys.stderr) if args.json else renderer
+    approver = choose_approver(args.approve or settings.approve, notice.write)
+    tool = RestoreTool()
+    try:
+        rt = start_session(
+            settings,
+            approver=approver,
+            tools={tool.name: tool},
+            workspace=workspace,
+            listeners=[renderer],
+            title=f"undo {restore_args['source']}",
+        )
+    except SetupError as exc:
+        raise CommandError(str(exc)) from None
+    try:
+        outcome = await rt.gate.execute(tool.name, json.dumps(restore_args))
+    finally:
+        rt.journal.close()
+    return {"done": EXIT_OK, "denied": EXIT_DENIED}.get(outcome.status, EXIT_FAILED)

@@ -1,0 +1,128 @@
+"""Secrets: keyring under a timeout, loud failures, no plaintext fallback, and the Redactor."""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from pathlib import Path
+
+import keyring
+import keyring.errors
+import pytest
+from keyring.backend import KeyringBackend
+
+from assistant.cli import main
+from assistant.secrets import SERVICE, KeyringUnavailable, Redactor, SecretStore
+from tests.support.test_keyring import MemoryKeyring
+
+CANARY = "canary-7f3a9c1e-secret-value"
+
+
+class FailKeyring(KeyringBackend):
+    priority = 1  # type: ignore[assignment]
+
+    def get_password(self, service: str, username: str) -> str | None:
+        raise keyring.errors.NoKeyringError("No recommended backend was available.")
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise keyring.errors.NoKeyringError("No recommended backend was available.")
+
+    def delete_password(self, service: str, username: str) -> None:
+        raise keyring.errors.NoKeyringError("No recommended backend was available.")
+
+
+class ForgetfulKeyring(FailKeyring):
+    """Like the null backend: accepts a set, returns None."""
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return None
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        return None
+
+
+class HangingKeyring(FailKeyring):
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.release.wait(30)
+        return None
+
+
+def _set(name: str, value: str, monkeypatch: pytest.MonkeyPatch, *extra: str) -> int:
+    monkeypatch.setattr("sys.stdin", io.StringIO(value + "\n"))
+    return main(["keys", "set", name, *extra])
+
+
+def test_set_list_delete(
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert _set("SHOP", CANARY, monkeypatch, "--host", "shop.example.com") == 0
+    assert memory_keyring.store[(SERVICE, "SHOP")] == CANARY
+    assert main(["keys", "list"]) == 0
+    out = capsys.readouterr()
+    assert "SHOP" in out.out and "shop.example.com" in out.out
+    assert CANARY not in out.out + out.err
+    assert main(["keys", "delete", "SHOP"]) == 0
+    assert (SERVICE, "SHOP") not in memory_keyring.store
+    assert main(["keys", "delete", "SHOP"]) == 2
+
+
+def test_no_keyring_says_so_and_writes_no_file(
+    assistant_home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keyring.set_keyring(FailKeyring())
+    assert _set("OPENAI_API_KEY", CANARY, monkeypatch) == 1
+    err = capsys.readouterr().err
+    assert "no system keyring" in err and "environment variable" in err
+    assert len(err.strip().splitlines()) == 1
+    for f in assistant_home.rglob("*"):
+        assert not f.is_file() or CANARY.encode() not in f.read_bytes()
+
+
+def test_a_keyring_that_forgets_fails_loudly(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keyring.set_keyring(ForgetfulKeyring())
+    assert _set("OPENAI_API_KEY", CANARY, monkeypatch) == 1
+    assert "did not return it when read back" in capsys.readouterr().err
+
+
+def test_a_hanging_keyring_cannot_hang_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    backend = HangingKeyring()
+    keyring.set_keyring(backend)
+    monkeypatch.setenv("OPENAI_API_KEY", "from-the-env")
+    store = SecretStore(timeout=0.2)
+    started = time.monotonic()
+    value, note = store.lookup("OPENAI_API_KEY")
+    assert value == "from-the-env" and note is not None and "did not answer" in note
+    # The second call fails at once instead of waiting again.
+    with pytest.raises(KeyringUnavailable):
+        store.get("OTHER")
+    assert time.monotonic() - started < 1.0
+    backend.release.set()
+
+
+def test_keyring_comes_before_the_environment(
+    memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "env-value")
+    assert SecretStore().lookup("OPENAI_API_KEY") == ("env-value", None)
+    memory_keyring.store[(SERVICE, "OPENAI_API_KEY")] = "keyring-value"
+    assert SecretStore().lookup("OPENAI_API_KEY") == ("keyring-value", None)
+
+
+def test_redactor_replaces_values_anywhere_with_their_handle() -> None:
+    r = Redactor(lambda: [("SHOP", CANARY)])
+    r.add("TINY", "ab")  # too short to redact safely
+    payload = {"a": [f"Bearer {CANARY}", {"k": CANARY}], "n": 3, "t": ("ab",)}
+    assert r.redact(payload) == {
+        "a": ["Bearer {{secret:SHOP}}", {"k": "{{secret:SHOP}}"}],
+        "n": 3,
+        "t": ("ab",),
+    }

@@ -1,0 +1,45 @@
+"""The journal: a tamper-evident SQLite replay log of sessions, events and blobs.
+
+Nothing here imports the agent or the UI: the journal stores event kinds and JSON payloads.
+"""
+
+from assistant.journal._chain import GENESIS, canonical, event_hash
+from assistant.journal._migrations import MIGRATIONS
+from assistant.journal._model import (
+    DENIED,
+    DONE,
+    FAILED,
+    OUTCOME_UNKNOWN,
+    PROPOSED,
+    ActionRecord,
+    ActionState,
+    JournalError,
+    SearchHit,
+    SessionInfo,
+    SessionLookupError,
+    StoredEvent,
+    VerifyResult,
+)
+from assistant.journal._store import Journal, format_ts
+
+__all__ = [
+    "DENIED",
+    "DONE",
+    "FAILED",
+    "GENESIS",
+    "MIGRATIONS",
+    "OUTCOME_UNKNOWN",
+    "PROPOSED",
+    "ActionRecord",
+    "ActionState",
+    "Journal",
+    "JournalError",
+    "SearchHit",
+    "SessionInfo",
+    "SessionLookupError",
+    "StoredEvent",
+    "VerifyResult",
+    "canonical",
+    "event_hash",
+    "format_ts",
+]

@@ -1,0 +1,288 @@
+"""`assistant run` and `assistant tool` as a person runs them: real subprocesses, the fake model
+server through litellm, real tools, a real journal, loopback HTTP servers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.journal import Journal
+from tests.support import fake_llm as llm
+from tests.support.http_servers import LoopbackServer, Reply, Seen
+
+ROOT = Path(__file__).resolve().parent.parent
+CANARY = "canary-d41d8cd98f-never-show-me"
+
+
+@pytest.fixture
+def env(assistant_home: Path, tmp_path: Path) -> dict[str, str]:
+    """The environment of a subprocess: temp home, a keyring file shared by processes."""
+    base = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    return {
+        **base,
+        "ASSISTANT_HOME": str(assistant_home),
+        "PYTHONPATH": str(ROOT),
+        "PYTHON_KEYRING_BACKEND": "tests.support.test_keyring.FileKeyring",
+        "TEST_KEYRING_FILE": str(tmp_path / "keyring.json"),
+        "LITELLM_OFFLINE_MODE": "true",
+        "COLUMNS": "200",
+    }
+
+
+def assistant(
+    env: dict[str, str], *args: str, stdin: str = "", timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=timeout,
+    )
+
+
+def model_args(server: llm.FakeLLM) -> list[str]:
+    return ["--model", server.model(), "--api-base", server.base_url]
+
+
+def journal(home: Path) -> Journal:
+    return Journal(home / "data" / "journal.sqlite3")
+
+
+def shell_write(command: str) -> llm.Reply:
+    return llm.tool_call("shell", json.dumps({"command": command}))
+
+
+def test_run_with_approve_all_streams_writes_and_records(
+    fake_llm: llm.FakeLLM, env: dict[str, str], workspace_dir: Path, assistant_home: Path
+) -> None:
+    fake_llm.queue(
+        shell_write("echo hello > out.txt"), llm.text("Wrote out.txt for you.", chunks=5)
+    )
+    proc = assistant(
+        env,
+        "run",
+        "write hello",
+        *model_args(fake_llm),
+        "--workspace",
+        str(workspace_dir),
+        "--approve",
+        "all",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (workspace_dir / "out.txt").read_text() == "hello\n"
+    assert "Wrote out.txt for you." in proc.stdout
+    assert "● WRITE shell" in proc.stdout and "approved by --approve all" in proc.stdout
+    assert "+hello" in proc.stdout  # the preview's diff was shown
+    with journal(assistant_home) as j:
+        (session,) = j.sessions()
+        decided = [e.payload for e in j.events(session.id) if e.kind == "action.decided"]
+        assert [(d["verdict"], d["by"]) for d in decided] == [("approve", "--approve all")]
+
+
+@pytest.mark.parametrize(
+    ("flags", "by"), [(["--approve", "never"], "--approve never"), ([], "headless")]
+)
+def test_nothing_that_writes_runs_without_approval(
+    fake_llm: llm.FakeLLM,
+    env: dict[str, str],
+    workspace_dir: Path,
+    assistant_home: Path,
+    flags: list[str],
+    by: str,
+) -> None:
+    fake_llm.queue(shell_write("echo hello > out.txt"), llm.text("It was denied."))
+    proc = assistant(
+        env, "run", "write", *model_args(fake_llm), "--workspace", str(workspace_dir), *flags
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert not (workspace_dir / "out.txt").exists()
+    tool_results = [m["content"] for m in fake_llm.requests[1]["messages"] if m["role"] == "tool"]
+    assert "Denied by" in tool_results[0] and "not run" in tool_results[0]
+    with journal(assistant_home) as j:
+        (session,) = j.sessions()
+        assert [e.payload["by"] for e in j.events(session.id) if e.kind == "action.decided"] == [by]
+
+
+def test_json_mode_prints_one_event_per_line(
+    fake_llm: llm.FakeLLM, env: dict[str, str], workspace_dir: Path
+) -> None:
+    fake_llm.queue(llm.text("Hi there", chunks=3))
+    proc = assistant(
+        env, "run", "hello", *model_args(fake_llm), "--workspace", str(workspace_dir), "--json"
+    )
+    assert proc.returncode == 0, proc.stderr
+    events = [json.loads(line) for line in proc.stdout.splitlines()]
+    kinds = [e["kind"] for e in events]
+    assert kinds[0] == "user.message" and kinds[-1] == "turn.end"
+    assert "".join(e["text"] for e in events if e["kind"] == "assistant.delta") == "Hi there"
+
+
+def test_a_rejected_key_is_one_clear_line_and_exit_4(
+    fake_llm: llm.FakeLLM, env: dict[str, str], workspace_dir: Path
+) -> None:
+    fake_llm.queue(
+        llm.error(
+            401,
+            body={
+                "error": {"message": "Incorrect API key provided", "type": "invalid_request_error"}
+            },
+        )
+    )
+    proc = assistant(env, "run", "hello", *model_args(fake_llm), "--workspace", str(workspace_dir))
+    assert proc.returncode == 4
+    assert "keys set OPENAI_API_KEY" in proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert len(fake_llm.requests) == 1
+
+
+def test_no_model_configured_says_how_to_fix_it(env: dict[str, str], workspace_dir: Path) -> None:
+    proc = assistant(env, "run", "hello", "--workspace", str(workspace_dir))
+    assert proc.returncode == 4
+    assert "no model configured" in proc.stderr and "--model" in proc.stderr
+
+
+def test_tool_command_exit_codes(env: dict[str, str], workspace_dir: Path) -> None:
+    (workspace_dir / "a.txt").write_text("one\ntwo\n")
+    ok = assistant(
+        env, "tool", "shell", '{"command": "wc -l a.txt"}', "--workspace", str(workspace_dir)
+    )
+    assert ok.returncode == 0 and "2 a.txt" in ok.stdout
+    denied = assistant(
+        env, "tool", "shell", '{"command": "rm a.txt"}', "--workspace", str(workspace_dir)
+    )
+    assert denied.returncode == 3 and (workspace_dir / "a.txt").exists()
+    bad = assistant(env, "tool", "shell", '{"command": 5}', "--workspace", str(workspace_dir))
+    assert bad.returncode == 2 and "invalid arguments" in bad.stdout
+    unknown = assistant(env, "tool", "nope", "{}")
+    assert unknown.returncode == 2 and "unknown tool" in unknown.stderr
+
+
+def test_sigkill_after_approval_leaves_outcome_unknown_and_nothing_reruns(
+    fake_llm: llm.FakeLLM, env: dict[str, str], workspace_dir: Path, assistant_home: Path
+) -> None:
+    with LoopbackServer() as hook:
+
+        def stall(seen: Seen) -> Reply:
+            hook.release.wait(60)
+            return Reply(200, body=b"too late")
+
+        hook.routes["/hook"] = stall
+        body = json.dumps({"method": "POST", "url": hook.url("/hook"), "json": {"deploy": True}})
+        fake_llm.queue(llm.tool_call("http_request", body))
+        args = ["--workspace", str(workspace_dir), "--approve", "all", "--allow-host", hook.key]
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "assistant", "run", "deploy it", *model_args(fake_llm), *args],
+            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while (
+                not hook.seen and time.monotonic() < deadline
+            ):  # the tool is running: approval was committed
+                time.sleep(0.02)
+            assert hook.seen, "the approved request never reached the server"
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(10)
+
+        with journal(assistant_home) as j:
+            (session,) = j.sessions()
+            assert j.verify(session.id).ok
+            (state,) = j.action_states(session.id).values()
+            assert state.state == "outcome unknown"
+        shown = assistant(env, "history", "show", session.id)
+        assert "outcome unknown" in shown.stdout
+        assert assistant(env, "history", "verify", session.id).returncode == 0
+
+        # Restart the session: the model is told, and the request is not sent again.
+        fake_llm.queue(llm.text("I will check whether the deploy happened."))
+        again = assistant(
+            env, "run", "did it work?", *model_args(fake_llm), *args, "--resume", session.id
+        )
+        assert again.returncode == 0, again.stderr
+        assert len(hook.seen) == 1
+        resumed = fake_llm.requests[-1]["messages"]
+        assert any(m["role"] == "tool" and "outcome unknown" in m["content"] for m in resumed)
+
+
+def test_flipping_one_byte_makes_verify_fail_at_that_event(
+    fake_llm: llm.FakeLLM, env: dict[str, str], workspace_dir: Path, assistant_home: Path
+) -> None:
+    fake_llm.queue(llm.text("First answer"))
+    assert (
+        assistant(
+            env, "run", "hello", *model_args(fake_llm), "--workspace", str(workspace_dir)
+        ).returncode
+        == 0
+    )
+    import sqlite3
+
+    db = sqlite3.connect(assistant_home / "data" / "journal.sqlite3")
+    seq, payload = db.execute(
+        "select seq, payload from events where kind = 'assistant.message'"
+    ).fetchone()
+    db.execute(
+        "update events set payload = ? where kind = 'assistant.message'",
+        (payload.replace("First", "Fjrst"),),
+    )
+    db.commit()
+    db.close()
+    proc = assistant(env, "history", "verify", "--json")
+    assert proc.returncode == 1
+    (result,) = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert result["ok"] is False and result["first_bad_seq"] == seq
+
+
+def test_a_secret_never_reaches_the_model_the_journal_or_the_screen(
+    fake_llm: llm.FakeLLM, env: dict[str, str], workspace_dir: Path, assistant_home: Path
+) -> None:
+    with LoopbackServer() as api:
+        stored = assistant(env, "keys", "set", "SHOP", "--host", api.host, stdin=CANARY + "\n")
+        assert stored.returncode == 0, stored.stderr
+        request = {
+            "method": "GET",
+            "url": api.url("/echo"),
+            "headers": {"Authorization": "Bearer {{secret:SHOP}}"},
+        }
+        unbound = {
+            "method": "GET",
+            "url": "https://example.invalid/",
+            "headers": {"X-Key": "{{secret:SHOP}}"},
+        }
+        fake_llm.queue(
+            llm.tool_calls(
+                [("http_request", json.dumps(request)), ("http_request", json.dumps(unbound))]
+            ),
+            llm.text("The server echoed your token."),
+        )
+        args = ["--workspace", str(workspace_dir), "--approve", "all", "--allow-host", api.key]
+        proc = assistant(env, "run", "call the api", *model_args(fake_llm), *args)
+        assert proc.returncode == 0, proc.stderr
+        # The secret really went to the bound host ...
+        assert api.seen and api.seen[0].headers["authorization"] == f"Bearer {CANARY}"
+    # ... and nowhere else: not the model, the screen, the journal, history or errors.
+    assert CANARY not in fake_llm.text_received()
+    assert "{{secret:SHOP}}" in fake_llm.text_received()
+    assert CANARY not in proc.stdout + proc.stderr
+    for f in (assistant_home / "data").iterdir():
+        assert CANARY.encode() not in f.read_bytes(), f
+    with journal(assistant_home) as j:
+        sid = j.sessions()[0].id
+    for cmd in (
+        ["history", "show", sid, "--full"],
+        ["history", "show", sid, "--json"],
+        ["history", "search", "echo"],
+    ):
+        out = assistant(env, *cmd)
+        assert CANARY not in out.stdout + out.stderr
+

@@ -32,34 +32,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.set_defaults(func=run)
 
 
-def undo_args(journal, action_id: str) -> tuple[dict, str]:  # type: ignore[no-untyped-def]
-    """The restore tool's arguments for an action, and the workspace it ran in."""
-    from assistant.journal import JournalError
-
-    try:
-        record = journal.find_action(action_id)
-    except JournalError as exc:
-        raise CommandError(str(exc)) from None
-    tool = record.proposed.get("tool", "?")
-    if record.result is None:
-        raise CommandError(
-            f"action {action_id} has no recorded result (denied, or outcome unknown): nothing to undo"
-        )
-    blobs = record.result.get("blobs") or {}
-    if not blobs:
-        if tool == "http_request":
-            raise CommandError("HTTP requests cannot be undone: the server has already acted on it")
-        raise CommandError(f"action {action_id} ({tool}) changed no files: nothing to undo")
-    files = [{"path": path, "blob": digest} for path, digest in sorted(blobs.items())]
-    workspace = journal.get_session(record.session_id).workspace
-    return {"source": record.proposed.get("action_id", action_id), "files": files}, workspace
-
-
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
+    from assistant.undo import UndoError, undo_args
+
     journal = open_journal()
     try:
         restore_args, workspace = undo_args(journal, args.action_id)
+    except UndoError as exc:
+        raise CommandError(str(exc)) from None
     finally:
         journal.close()
     return asyncio.run(_run(args, settings, restore_args, workspace))

@@ -6,9 +6,9 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from assistant.config import Settings
     from assistant.journal import Journal
 
@@ -25,10 +25,14 @@ class CommandError(Exception):
 
 def out() -> Console:
     """Console for results (stdout). Markup off: tool and model text is never interpreted."""
+    from rich.console import Console
+
     return Console(highlight=False, markup=False, soft_wrap=True)
 
 
 def err() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
 
 

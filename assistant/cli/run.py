@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import dataclasses
 import sys
 
@@ -44,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
     prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
     if not prompt.strip():
         raise CommandError("the prompt is empty")
+    import asyncio
+
     try:
         return asyncio.run(_run(args, settings, prompt))
     except SetupError as exc:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from assistant.agent.approval import Approver, ConsoleApprover, ModeApprover
+if TYPE_CHECKING:
+    from assistant.agent.approval import Approver
 
 
 def add_session_options(parser: argparse.ArgumentParser) -> None:
@@ -30,6 +32,8 @@ def add_session_options(parser: argparse.ArgumentParser) -> None:
 
 
 def choose_approver(mode: str, write: Callable[[str], None]) -> Approver:
+    from assistant.agent.approval import ConsoleApprover, ModeApprover
+
     if mode == "ask":
         if not sys.stdin or not sys.stdin.isatty():
             return ModeApprover("headless")

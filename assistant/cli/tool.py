@@ -4,7 +4,6 @@ journal path as the model's calls (no model involved)."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 
 from assistant.cli.common import (
@@ -48,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"unknown tool {args.name!r}; the tools are: {', '.join(sorted(tools))}")
     raw = sys.stdin.read() if args.args == "-" else args.args
     settings = load_settings()
+    import asyncio
+
     return asyncio.run(_run(args, settings, tools, raw))
 
 

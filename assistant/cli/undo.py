@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 
@@ -43,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     finally:
         journal.close()
+    import asyncio
+
     return asyncio.run(_run(args, settings, restore_args, workspace))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -54,13 +54,16 @@ class Workspace:
 
     def relative(self, path: Path) -> str:
         """The workspace-relative spelling of a resolved path, for previews and targets."""
-        rel = path.relative_to(self.root).as_posix()
+        try:
+            rel = path.relative_to(self.root).as_posix()
+        except ValueError:
+            raise PathEscapeError(f"{str(path)!r} is outside the workspace") from None
         return rel or "."
 
     def atomic_write(self, path: Path, data: bytes) -> None:
         """Write via a temp file in the same folder: fsync, then rename over the target."""
         path = self.resolve(self.relative(path))
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = _create_temp(path)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
@@ -84,3 +87,16 @@ class Workspace:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         with os.fdopen(fd, "rb") as fh:
             return fh.read()
+
+
+def _create_temp(path: Path) -> tuple[int, str]:
+    """A new temp file beside ``path``, created with mode 0o666 so the umask applies: a new file
+    gets the same permissions as one made by a shell (mkstemp's 0o600 would hide it from others)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(100):
+        tmp = str(path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")

@@ -1,0 +1,333 @@
+"""csv_write: create, overwrite or append a workspace CSV file from rows or a query, previewed as
+a row/cell diff, written atomically, refused when the file changed since the preview."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import posixpath
+import stat
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from tools.base import (
+    Action,
+    Effect,
+    Preview,
+    Result,
+    Scope,
+    StaleActionError,
+    ToolContext,
+    ToolError,
+    escape_text,
+    fingerprint,
+)
+from tools.csv_files.diff import Change, WritePlan, plan_append, plan_create, plan_overwrite
+from tools.csv_files.engine import Limits, locked_query
+from tools.csv_files.records import check_header
+from tools.csv_files.sniff import default_format
+from tools.csv_files.table import csv_line, cut, show_cell, text_value
+from tools.workspace import Workspace
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_ROWS = 100_000
+PREVIEW_CHANGES = 20
+MODES = ("create", "overwrite", "append")
+
+
+class CsvWriteTool:
+    """Writes CSV files; every write is previewed as a diff and approved by a person."""
+
+    name = "csv_write"
+    description = (
+        "Write a CSV file in the workspace. mode: create (a new file; fails if it exists), "
+        "overwrite (replace the rows of an existing file) or append (add rows at its end). Give "
+        "either rows (a header row, then data rows) or sql (one csv_query-style SELECT whose "
+        "result is written, header included). An existing file keeps its encoding, delimiter, "
+        "line endings and the exact text of rows you do not change; append needs the file's "
+        "columns. Cells starting with = + - @ tab or CR (not plain numbers) get a leading ' so "
+        "spreadsheets do not run them. A person approves the previewed diff first; the old "
+        f"bytes are kept for undo. Files up to {MAX_FILE_BYTES // 2**20} MB, {MAX_ROWS:,} rows."
+    )
+    parameters: Mapping[str, Any] = {
+        "type": "object",
+        "properties": {
+            "path": {"type": "string", "description": "workspace-relative path of the CSV file"},
+            "mode": {"type": "string", "enum": list(MODES)},
+            "rows": {
+                "type": "array",
+                "minItems": 1,
+                "description": "the header row, then data rows; cells are strings or numbers",
+                "items": {
+                    "type": "array",
+                    "items": {"type": ["string", "number", "boolean", "null"]},
+                },
+            },
+            "sql": {"type": "string", "description": "a SELECT whose result is written instead"},
+        },
+        "required": ["path", "mode"],
+        "additionalProperties": False,
+    }
+
+    def __init__(self, limits: Limits | None = None) -> None:
+        self.limits = limits or Limits()
+
+    def plan(self, args: Mapping[str, Any], ctx: ToolContext) -> Action:
+        clean = _check_args(args)
+        ws = ctx.workspace
+        real = ws.resolve(clean["path"])
+        rel = ws.relative(real)
+        old = _read_target(ws, real, rel, clean["mode"])
+        rows, sources = self._rows(clean, ws)
+        plan = _plan(clean["mode"], old, rows, rel)
+        state = {"target": _sha(old), "output": _sha(plan.data), "sources": sources}
+        parent = posixpath.dirname(rel) or "."
+        if clean["mode"] == "create":
+            where = "the workspace root" if parent == "." else f"{parent}/"
+            scope = Scope(f"csv_write:create:dir:{parent}", f"csv_write create in {where}")
+        else:
+            scope = Scope(
+                f"csv_write:{clean['mode']}:path:{rel}", f"csv_write {clean['mode']} {rel}"
+            )
+        return Action(
+            tool=self.name,
+            args=clean,
+            effect=Effect.WRITE,
+            summary=f"{clean['mode']} {rel}: {_counts(plan)}",
+            preview=_preview(rel, clean["mode"], plan),
+            targets=(f"path:{rel}", *(f"path:{s}" for s in sources if s != rel)),
+            fingerprint=fingerprint(clean, state),
+            scope=scope,
+            state=state,
+        )
+
+    def run(self, action: Action, ctx: ToolContext) -> Result:
+        clean = _check_args(action.args)
+        ws = ctx.workspace
+        real = ws.resolve(clean["path"])
+        rel = ws.relative(real)
+        current = _current_bytes(ws, real)
+        if _sha(current) != action.state.get("target"):
+            raise StaleActionError(
+                f"{rel} changed since the preview; nothing was written (plan the write again)"
+            )
+        old = _read_target(ws, real, rel, clean["mode"])
+        rows, _sources = self._rows(clean, ws)
+        plan = _plan(clean["mode"], old, rows, rel)
+        if _sha(plan.data) != action.state.get("output"):
+            raise StaleActionError(
+                "what would be written differs from the preview (a source file changed?); "
+                "nothing was written (plan the write again)"
+            )
+        ws.atomic_write(real, plan.data)
+        after = f"; {plan.rows_after:,} data rows now" if plan.rows_after is not None else ""
+        return Result(
+            ok=True,
+            output=f"wrote {rel} ({clean['mode']}): {_counts(plan)}{after}",
+            display=f"{clean['mode']} {rel} · {_counts(plan)}",
+            data={
+                "path": rel,
+                "mode": clean["mode"],
+                "bytes": len(plan.data),
+                "added": plan.added,
+                "removed": plan.removed,
+                "changed": plan.changed,
+                "rows_after": plan.rows_after,
+            },
+            before_images={rel: old},
+        )
+
+    def _rows(
+        self, clean: Mapping[str, Any], ws: Workspace
+    ) -> tuple[list[list[str]], dict[str, list[int]]]:
+        if "rows" in clean:
+            return [[_cell(v) for v in row] for row in clean["rows"]], {}
+        with locked_query(clean["sql"], ws, self.limits) as (prepared, con, _deadline):
+            cursor = con.execute(prepared.sql)
+            header = [str(d[0]) for d in cursor.description]
+            fetched = cursor.fetchmany(MAX_ROWS + 1)
+        if len(fetched) > MAX_ROWS:
+            raise ToolError(
+                f"the query returns more than {MAX_ROWS:,} rows; csv_write writes at most that many"
+            )
+        try:
+            check_header(header, 1)
+        except ToolError as exc:
+            detail = str(exc).removeprefix("line 1: ").replace("of the header ", "")
+            raise ToolError(f"the query's columns need distinct names: {detail}; use AS") from None
+        sources = {ws.relative(p): _stat(p) for p in prepared.files}
+        return [header] + [[text_value(v) for v in row] for row in fetched], sources
+
+
+def _check_args(args: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(args) - {"path", "mode", "rows", "sql"})
+    if unknown:
+        raise ToolError(f"unknown argument(s): {', '.join(unknown)}")
+    path, mode = args.get("path"), args.get("mode")
+    if not isinstance(path, str) or not path:
+        raise ToolError("path must be a non-empty string")
+    if mode not in MODES:
+        raise ToolError(f"mode must be one of {', '.join(MODES)}")
+    has_rows, has_sql = args.get("rows") is not None, args.get("sql") is not None
+    if has_rows == has_sql:
+        raise ToolError("give either rows (header first) or sql, not both and not neither")
+    clean: dict[str, Any] = {"path": path, "mode": mode}
+    if has_sql:
+        if not isinstance(args["sql"], str) or not args["sql"].strip():
+            raise ToolError("sql must be a non-empty string")
+        clean["sql"] = args["sql"]
+        return clean
+    rows = args["rows"]
+    if not isinstance(rows, list) or not rows or not all(isinstance(r, list) for r in rows):
+        raise ToolError("rows must be a list of rows (lists of cells), the header first")
+    if len(rows) > MAX_ROWS + 1:
+        raise ToolError(f"at most {MAX_ROWS:,} rows can be written at once")
+    for i, row in enumerate(rows):
+        for j, value in enumerate(row):
+            if value is not None and not isinstance(value, (str, int, float, bool)):
+                raise ToolError(f"rows[{i}][{j}] must be a string, number, boolean or null")
+    clean["rows"] = rows
+    return clean
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _current_bytes(ws: Workspace, real: Path) -> bytes | None:
+    try:
+        info = os.stat(real)
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+        return None
+    return ws.read_bytes(real)
+
+
+def _read_target(ws: Workspace, real: Path, rel: str, mode: str) -> bytes | None:
+    try:
+        info = os.stat(real)
+    except FileNotFoundError:
+        if mode != "create":
+            raise ToolError(f"{rel} does not exist; use mode create") from None
+        if not real.parent.is_dir():
+            raise ToolError(f"the folder {posixpath.dirname(rel)}/ does not exist") from None
+        return None
+    if stat.S_ISDIR(info.st_mode):
+        raise ToolError(f"{rel} is a folder")
+    if not stat.S_ISREG(info.st_mode):
+        raise ToolError(f"{rel} is not a regular file")
+    if mode == "create":
+        raise ToolError(f"{rel} already exists; use mode overwrite or append")
+    if info.st_size > MAX_FILE_BYTES:
+        raise ToolError(
+            f"{rel} is larger than {MAX_FILE_BYTES // 2**20} MB; csv_write edits smaller files"
+        )
+    return ws.read_bytes(real)
+
+
+def _plan(mode: str, old: bytes | None, rows: list[list[str]], rel: str) -> WritePlan:
+    if mode == "create" or old is None:
+        plan = plan_create(rows, default_format(rel))
+    elif mode == "overwrite":
+        plan = plan_overwrite(old, rows)
+    else:
+        plan = plan_append(old, rows, default_format(rel))
+    if len(plan.data) > MAX_FILE_BYTES:
+        raise ToolError(f"the result would be larger than {MAX_FILE_BYTES // 2**20} MB")
+    return plan
+
+
+def _sha(data: bytes | None) -> str | None:
+    return None if data is None else hashlib.sha256(data).hexdigest()
+
+
+def _stat(path: Path) -> list[int]:
+    info = os.stat(path)
+    return [info.st_size, info.st_mtime_ns]
+
+
+def _counts(plan: WritePlan) -> str:
+    parts = [
+        f"{n:,} {'row' if n == 1 else 'rows'} {what}"
+        for n, what in ((plan.added, "added"), (plan.removed, "removed"), (plan.changed, "changed"))
+        if n
+    ]
+    if plan.cells_changed:
+        parts[-1] += f" ({plan.cells_changed:,} {'cell' if plan.cells_changed == 1 else 'cells'})"
+    if plan.header_changed and plan.changes and plan.changes[0].op == "header":
+        parts.insert(0, "header changed")
+    return ", ".join(parts) or "no changes"
+
+
+def _preview(rel: str, mode: str, plan: WritePlan) -> Preview:
+    lines = [
+        f"csv_write {mode} {rel}",
+        plan.fmt.describe() + (" (kept)" if mode != "create" else ""),
+    ]
+    summary = _counts(plan)
+    if plan.unchanged:
+        summary += f"; {plan.unchanged:,} unchanged, kept byte for byte"
+    if plan.rows_after is not None:
+        summary += f"; {plan.rows_after:,} data rows after"
+    lines.append(summary)
+    lines.append("columns: " + csv_line([show_cell(c) for c in plan.header]))
+    lines.extend(_change_line(c) for c in plan.changes[:PREVIEW_CHANGES])
+    hidden = len(plan.changes) - PREVIEW_CHANGES + plan.more_changes
+    if hidden > 0:
+        lines.append(f"… and {hidden:,} more changes")
+    if plan.neutralised:
+        lines.append(
+            f"! {plan.neutralised} cell(s) start with = + - @ tab or CR and are written with a "
+            "leading ' (formula injection guard)"
+        )
+    lines.extend(f"! {note}" for note in plan.notes)
+    data = {
+        "files": [
+            {
+                "path": rel,
+                "mode": mode,
+                "diff": "rows",
+                "format": plan.fmt.to_json(),
+                "header": plan.header,
+                "counts": {
+                    "added": plan.added,
+                    "removed": plan.removed,
+                    "changed": plan.changed,
+                    "cells_changed": plan.cells_changed,
+                    "unchanged": plan.unchanged,
+                    "header_changed": plan.header_changed,
+                    "rows_after": plan.rows_after,
+                },
+                "changes": [c.to_json() for c in plan.changes],
+                "more_changes": plan.more_changes,
+                "neutralised": plan.neutralised,
+                "notes": plan.notes,
+            }
+        ]
+    }
+    return Preview("diff", "\n".join(cut(escape_text(line)) for line in lines), data)
+
+
+def _change_line(change: Change) -> str:
+    if change.op in ("change", "header"):
+        where = "header" if change.op == "header" else f"row {change.row}"
+        shown = "; ".join(
+            f"{show_cell(c, 40)}: {_quoted(o)} → {_quoted(n)}" for c, o, n in change.cells[:5]
+        )
+        more = f"; and {len(change.cells) - 5} more cells" if len(change.cells) > 5 else ""
+        return f"~ {where}: {shown}{more}"
+    mark = "+" if change.op == "add" else "-"
+    cells = (change.new if change.op == "add" else change.old) or []
+    return f"{mark} row {change.row}: " + csv_line([show_cell(v, 60) for v in cells])
+
+
+def _quoted(value: str) -> str:
+    return '"' + show_cell(value, 60).replace('"', '\\"') + '"'

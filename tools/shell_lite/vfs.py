@@ -1,0 +1,303 @@
+"""The file view commands run against: the real workspace below, the command's planned changes on top.
+
+Commands never write to disk. Planning runs the whole pipeline against this overlay to learn
+exactly what would change (for the preview and the fingerprint); running does it again and only
+then applies the overlay with ``apply``.
+
+Before-images (for undo) use one convention, documented here because directories have no bytes:
+
+- ``"a/b.txt": bytes`` — the file held these bytes; undo writes them back.
+- ``"a/b.txt": None`` — the file did not exist; undo deletes it.
+- ``"a/dir/": b""`` — (trailing slash) the folder existed; undo recreates it if missing.
+- ``"a/dir/": None`` — the folder did not exist; undo removes it (once emptied).
+
+Undo order: remove created files, then created folders deepest first, then recreate folders
+shallowest first, then write files back (see ``tools.shell_lite.undo.restore``).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from tools.base import ToolError
+from tools.workspace import PathEscapeError, Workspace
+
+FILE = "file"
+DIR = "dir"
+LINK = "link"
+OTHER = "other"
+ABSENT = "absent"
+
+
+@dataclass
+class _Node:
+    kind: str
+    data: bytes = b""
+    touched: bool = False
+
+
+@dataclass(frozen=True)
+class Change:
+    """One path's net change: kinds are file, dir or absent; bytes only for files."""
+
+    path: Path
+    rel: str
+    before_kind: str
+    after_kind: str
+    before: bytes | None
+    after: bytes | None
+    touched: bool = False
+
+    @property
+    def verb(self) -> str:
+        if self.before_kind == ABSENT:
+            return "mkdir" if self.after_kind == DIR else "create"
+        if self.after_kind == ABSENT:
+            return "rmdir" if self.before_kind == DIR else "delete"
+        if self.before_kind != self.after_kind:
+            return "replace"
+        if self.after_kind == FILE and self.before == self.after:
+            return "touch"
+        return "modify"
+
+
+class VirtualFS:
+    """Overlay of planned changes on the workspace; every path comes through the workspace resolver."""
+
+    def __init__(
+        self,
+        ws: Workspace,
+        check: Callable[[], None] = lambda: None,
+        max_bytes: int = 32 << 20,
+    ) -> None:
+        self.ws = ws
+        self.check = check
+        self.max_bytes = max_bytes
+        """What one write may hold in memory: a file copied whole, before-images together."""
+        self._nodes: dict[Path, _Node] = {}
+        self._added: dict[Path, set[str]] = {}
+
+    # -- resolution -------------------------------------------------------------------------
+    def resolve(self, rel: str) -> Path:
+        """The real path for an operand (symlinks inside the workspace followed)."""
+        return self.ws.resolve(rel)
+
+    def entry(self, rel: str, verb: str) -> Path:
+        """The path of the entry itself, for commands that remove or move it: a symbolic link
+        is refused because undo could not restore it, and '.' or '..' are refused as rm does."""
+        real = self.ws.resolve(rel)
+        name = rel.rstrip("/").rsplit("/", 1)[-1]
+        if name in ("", ".", ".."):
+            raise ToolError(f"{verb}: refusing to {verb} '.' or '..': {rel}")
+        if real == self.ws.root:
+            raise ToolError(f"{verb}: refusing to {verb} the workspace folder itself")
+        parent = rel.rstrip("/").rpartition("/")[0] or "."
+        lexical = self.ws.resolve(parent) / name
+        if lexical not in self._nodes and os.path.islink(lexical):
+            raise ToolError(
+                f"{verb}: {rel} is a symbolic link; shell-lite does not move or remove links"
+            )
+        return real
+
+    def rel(self, path: Path) -> str:
+        return self.ws.relative(path)
+
+    def hidden(self, path: Path) -> bool:
+        """The app's own folders, or folders holding them: walkers and listings skip these."""
+        return (
+            any(
+                path == g or g.is_relative_to(path) or path.is_relative_to(g)
+                for g in self.ws.protected
+            )
+            and path != self.ws.root
+        )
+
+    # -- queries ----------------------------------------------------------------------------
+    def kind(self, path: Path) -> str:
+        """file, dir, link, other or absent: the overlay first, then the disk (not following
+        a final symlink: callers resolved the operand already)."""
+        node = self._nodes.get(path)
+        if node is not None:
+            return node.kind
+        return _disk_kind(path)
+
+    def exists(self, path: Path) -> bool:
+        return self.kind(path) != ABSENT
+
+    def is_dir(self, path: Path) -> bool:
+        return self.kind(path) == DIR
+
+    def size(self, path: Path) -> int:
+        node = self._nodes.get(path)
+        if node is not None:
+            return len(node.data)
+        return os.stat(path).st_size
+
+    def open(self, path: Path) -> BinaryIO:
+        """A reader for a regular file; devices and FIFOs are refused, never opened blocking."""
+        node = self._nodes.get(path)
+        if node is not None:
+            if node.kind != FILE:
+                raise ToolError(f"{self.rel(path)}: not a regular file")
+            return io.BytesIO(node.data)
+        return _open_regular(path, self.rel(path))
+
+    def read(self, path: Path) -> bytes:
+        """A whole file (for copies and appends), refused past ``max_bytes``."""
+        if self.kind(path) == FILE and self.size(path) > self.max_bytes:
+            raise ToolError(
+                f"{self.rel(path)} is over the {self.max_bytes >> 20} MB one write may copy and "
+                "keep for undo"
+            )
+        with self.open(path) as fh:
+            return fh.read(self.max_bytes + 1)
+
+    def listdir(self, path: Path) -> list[str]:
+        """Entry names, sorted bytewise, without the app's own folders."""
+        names: set[str] = set()
+        if _disk_kind(path) == DIR:
+            try:
+                names.update(os.listdir(path))
+            except OSError as exc:
+                raise ToolError(f"{self.rel(path)}: cannot list ({exc.strerror})") from None
+        names.update(self._added.get(path, ()))
+        out = []
+        for name in names:
+            child = path / name
+            if self.kind(child) == ABSENT or self.hidden(child):
+                continue
+            out.append(name)
+        return sorted(out, key=os.fsencode)
+
+    def walk(self, path: Path) -> Iterator[Path]:
+        """Every entry below a folder, parents before children, without following links."""
+        for name in self.listdir(path):
+            self.check()
+            child = path / name
+            yield child
+            if self.kind(child) == DIR:
+                yield from self.walk(child)
+
+    # -- planned changes --------------------------------------------------------------------
+    def _set(self, path: Path, node: _Node) -> None:
+        if not path.is_relative_to(self.ws.root) or path == self.ws.root or self.hidden(path):
+            raise PathEscapeError(f"{path}: outside the workspace")
+        self._nodes[path] = node
+        self._added.setdefault(path.parent, set()).add(path.name)
+
+    def write(self, path: Path, data: bytes) -> None:
+        self._set(path, _Node(FILE, data))
+
+    def touch(self, path: Path) -> None:
+        self._set(path, _Node(FILE, self.read(path), touched=True))
+
+    def mkdir(self, path: Path) -> None:
+        self._set(path, _Node(DIR))
+        self._added.setdefault(path, set())
+
+    def remove(self, path: Path) -> None:
+        self._set(path, _Node(ABSENT))
+
+    # -- outcome ----------------------------------------------------------------------------
+    def changes(self) -> list[Change]:
+        """Net changes against the disk now, sorted by path; paths with no net change dropped."""
+        out = []
+        budget = self.max_bytes
+        for path in sorted(self._nodes, key=lambda p: os.fsencode(str(p))):
+            self.check()
+            node = self._nodes[path]
+            before_kind = _disk_kind(path)
+            if before_kind == FILE:
+                budget -= os.stat(path).st_size  # checked before reading: rm of a huge file
+                if budget < 0:
+                    raise ToolError(
+                        f"this write would keep over {self.max_bytes >> 20} MB of before-images "
+                        "for undo; work on fewer or smaller files"
+                    )
+            if before_kind in (LINK, OTHER):
+                raise ToolError(f"{self.rel(path)}: not a regular file or folder; not changed")
+            before = _open_regular(path, self.rel(path)).read() if before_kind == FILE else None
+            after = node.data if node.kind == FILE else None
+            if before_kind == node.kind and before == after and not node.touched:
+                continue
+            out.append(
+                Change(path, self.rel(path), before_kind, node.kind, before, after, node.touched)
+            )
+        return out
+
+
+def before_images(changes: list[Change]) -> dict[str, bytes | None]:
+    """The undo record for a set of changes, in the convention of this module's docstring."""
+    images: dict[str, bytes | None] = {}
+    for ch in changes:
+        if ch.before_kind == FILE:
+            images[ch.rel] = ch.before
+        elif ch.before_kind == DIR:
+            images[ch.rel + "/"] = b""
+        if ch.after_kind == FILE and ch.before_kind != FILE:
+            images[ch.rel] = None
+        elif ch.after_kind == DIR and ch.before_kind != DIR:
+            images[ch.rel + "/"] = None
+    return images
+
+
+def apply(ws: Workspace, changes: list[Change]) -> None:
+    """Carry out planned changes: removals first (files, then folders deepest first), then new
+    folders shallowest first, then file contents (atomic writes)."""
+    depth = lambda ch: len(ch.path.parts)  # noqa: E731
+    for ch in changes:
+        if ch.before_kind == FILE and ch.after_kind != FILE:
+            ws.resolve(ch.rel)
+            os.unlink(ch.path)
+    for ch in sorted(changes, key=depth, reverse=True):
+        if ch.before_kind == DIR and ch.after_kind != DIR:
+            ws.resolve(ch.rel)
+            os.rmdir(ch.path)
+    for ch in sorted(changes, key=depth):
+        if ch.after_kind == DIR and ch.before_kind != DIR:
+            ws.resolve(ch.rel)
+            os.mkdir(ch.path)
+    for ch in changes:
+        if ch.after_kind == FILE:
+            if ch.before == ch.after and ch.before_kind == FILE:
+                os.utime(ws.resolve(ch.rel))
+            else:
+                assert ch.after is not None
+                ws.atomic_write(ws.resolve(ch.rel), ch.after)
+
+
+def _disk_kind(path: Path) -> str:
+    try:
+        st = os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return ABSENT
+    if stat.S_ISLNK(st.st_mode):
+        return LINK
+    if stat.S_ISDIR(st.st_mode):
+        return DIR
+    if stat.S_ISREG(st.st_mode):
+        return FILE
+    return OTHER
+
+
+def _open_regular(path: Path, rel: str) -> BinaryIO:
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise ToolError(f"{rel}: No such file or directory") from None
+    except IsADirectoryError:
+        raise ToolError(f"{rel}: Is a directory") from None
+    except OSError as exc:
+        raise ToolError(f"{rel}: cannot open ({exc.strerror})") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        is_dir = stat.S_ISDIR(os.fstat(fd).st_mode)
+        os.close(fd)
+        raise ToolError(f"{rel}: {'Is a directory' if is_dir else 'not a regular file'}")
+    return os.fdopen(fd, "rb")

@@ -28,5 +28,11 @@ def undo_args(journal: Journal, action_id: str) -> tuple[dict[str, Any], str]:
             raise UndoError("HTTP requests cannot be undone: the server has already acted on it")
         raise UndoError(f"action {action_id} ({tool}) changed no files: nothing to undo")
     files = [{"path": path, "blob": digest} for path, digest in sorted(blobs.items())]
-    workspace = journal.get_session(record.session_id).workspace
+    session = journal.get_session(record.session_id)
+    if (session.meta or {}).get("read_only"):
+        raise UndoError(
+            f"action {action_id} belongs to an imported, read-only session: its files are "
+            "another machine's; undo it where it ran"
+        )
+    workspace = session.workspace
     return {"source": record.proposed.get("action_id", action_id), "files": files}, workspace

@@ -1,5 +1,7 @@
 """The `assistant` command: the app by default, and sub-commands for headless work.
 
+`assistant [--model M] [--api-base URL] [--workspace DIR]` opens the app.
+
 Exit codes (also in the README):
   0  success
   1  the work failed: a tool failed, the model returned an error, a check did not pass
@@ -21,7 +23,17 @@ from assistant import __version__
 #: Sub-command modules, imported only to build the parser; each defines ``add_parser(sub)``
 #: which registers its commands with ``set_defaults(func=...)``. Heavy imports stay inside
 #: the handlers so `--help` is instant.
-COMMAND_MODULES = ("run", "tool", "history", "keys", "config_cmd", "undo")
+COMMAND_MODULES = (
+    "run",
+    "tool",
+    "history",
+    "keys",
+    "config_cmd",
+    "undo",
+    "export_cmd",
+    "import_cmd",
+    "recipe_cmd",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         "2 usage/config error, 3 denied, 4 model unavailable, 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"assistant {__version__}")
+    add_app_options(parser.add_argument_group("the app (no COMMAND)"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -44,15 +57,62 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_app_options(group: argparse._ActionsContainer) -> None:
+    group.add_argument(
+        "--model", dest="app_model", metavar="MODEL", help="a litellm model string for the app"
+    )
+    group.add_argument(
+        "--api-base",
+        dest="app_api_base",
+        metavar="URL",
+        help="base URL of an OpenAI-compatible or local server",
+    )
+    group.add_argument(
+        "--workspace",
+        dest="app_workspace",
+        metavar="DIR",
+        help="folder the tools work in (default: the current folder)",
+    )
+
+
+def app_only_args(argv: Sequence[str]) -> argparse.Namespace | None:
+    """`assistant [--model M] [--api-base URL] [--workspace DIR]` parsed without importing every
+    sub-command (the app's first frame comes sooner); None when argv holds anything else."""
+    parser = argparse.ArgumentParser(prog="assistant", add_help=False, exit_on_error=False)
+    add_app_options(parser)
+    try:
+        args, rest = parser.parse_known_args(argv)
+    except (argparse.ArgumentError, SystemExit):
+        return None
+    return None if rest else args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = app_only_args(sys.argv[1:] if argv is None else argv)
+    if args is None:
+        args = build_parser().parse_args(argv)
     if not getattr(args, "func", None):
-        parser.print_help()
-        return 0
+        args.func = open_app
     from assistant.cli.common import run_command
 
     return run_command(args)
+
+
+def open_app(args: argparse.Namespace) -> int:
+    """`assistant` with no command: the Textual app (imported only now, so --help stays instant)."""
+    from assistant.cli.common import err, load_settings
+    from assistant.ui.app import AssistantApp
+
+    app = AssistantApp(
+        load_settings(),
+        model=args.app_model,
+        api_base=args.app_api_base,
+        workspace=args.app_workspace,
+    )
+    app.run()
+    if app.exit_note:
+        err().print(f"assistant: {app.exit_note}")
+    return int(app.return_code or 0)
 
 
 if __name__ == "__main__":

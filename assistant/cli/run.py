@@ -77,6 +77,13 @@ async def _run(args: argparse.Namespace, settings, prompt: str) -> int:  # type:
         )
     except JournalError as exc:
         raise SetupError(str(exc)) from None
+    if args.resume:
+        from assistant.export import read_only_reason
+
+        refusal = read_only_reason(rt.journal.get_session(rt.session_id))
+        if refusal:  # an imported copy: a record, not a conversation to continue
+            rt.journal.close()
+            raise SetupError(refusal)
     history = []
     if args.resume:
         history = messages_from_events((e.kind, e.payload) for e in rt.journal.events(rt.session_id))

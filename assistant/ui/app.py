@@ -1,0 +1,179 @@
+"""The Textual app: opens the chat (or first-run setup), preloads litellm after the first frame,
+and quits without leaving anything undecided in the journal."""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual.app import App
+from textual.binding import Binding
+
+if TYPE_CHECKING:
+    from textual.command import Provider
+
+    from tools.base import Tool
+
+from assistant.config import Settings
+from assistant.ui.screens.chat import ChatScreen
+from assistant.ui.session import ChatSession
+
+
+class AssistantApp(App[None]):
+    """``assistant`` with no sub-command. Ctrl+Q (or Ctrl+C when no turn runs) quits; the
+    session stays in the journal, resumable and replayable."""
+
+    TITLE = "live-assistant"
+    COMMANDS = App.COMMANDS | {lambda: _slash_provider()}
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "quit", priority=True),
+        Binding("ctrl+c", "interrupt", "stop / quit", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        model: str | None = None,
+        api_base: str | None = None,
+        workspace: str | Path | None = None,
+        preload: bool = True,
+        setup: bool = True,
+        clock: Callable[[], datetime] = datetime.now,
+        probe: Callable[[], Any] | None = None,
+        tools: Mapping[str, Tool] | None = None,
+    ) -> None:
+        """``preload`` imports litellm in a thread after the first frame; ``setup`` shows the
+        first-run screen when no model is configured; ``probe`` replaces the local-server scan
+        (tests); ``clock`` stamps decisions (snapshots freeze it); ``tools`` replaces the
+        built-in tools (tests)."""
+        super().__init__()
+        if settings is None:
+            from assistant import config
+
+            settings = config.load()
+        self.settings = dataclasses.replace(
+            settings, model=model or settings.model, api_base=api_base or settings.api_base
+        )
+        self.session = ChatSession(self.settings, workspace, tools)
+        self.preload = preload
+        self.setup = setup
+        self.clock = clock
+        self.probe = probe
+        self.exit_note = ""
+
+    @property
+    def chat(self) -> ChatScreen:
+        screen = self.get_screen("chat")
+        assert isinstance(screen, ChatScreen)
+        return screen
+
+    def on_mount(self) -> None:
+        # litellm leaves this warning behind when a stream is cancelled (Esc); printed while the
+        # app runs it would land on the screen, which Textual draws on stderr.
+        warnings.filterwarnings(
+            "ignore",
+            message=r"coroutine '.*async_streaming' was never awaited",
+            category=RuntimeWarning,
+        )
+        self.install_screen(ChatScreen(self.session, clock=self.clock), "chat")
+        self.push_screen("chat")
+        if self.setup and not self.settings.model:
+            from assistant.ui.screens.setup import SetupScreen
+
+            self.push_screen(SetupScreen(probe=self.probe), self._setup_done)
+        if self.preload:
+            self.call_after_refresh(self._preload)
+
+    def _preload(self) -> None:
+        from assistant.agent.model import load_litellm
+
+        self.run_worker(load_litellm, thread=True, name="preload litellm", exit_on_error=False)
+
+    def _setup_done(self, result: dict[str, Any] | None) -> None:
+        chat = self.chat
+        if not result or not result.get("model"):
+            chat.view.notice(
+                "Manual mode: slash commands and /history work; /model NAME connects a model later."
+            )
+            return
+        chat.session.set_model(result["model"], result.get("api_base"))
+        chat.status.update_status(model=result["model"])
+        chat.view.notice(
+            f"connected: {result['model']}"
+            + (f" at {result['api_base']}" if result.get("api_base") else "")
+        )
+        for note in result.get("notes", []):
+            chat.view.notice(note)
+
+    # -- leaving ----------------------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        """Deny what is pending, let the turn unwind (journaled), close the journal, exit."""
+        chat = self.chat
+        sid = chat.session.session_id
+        await chat.shutdown()
+        if sid:
+            self.exit_note = (
+                f"session {sid[:8]} saved; `assistant history show {sid[:8]}` replays it"
+            )
+        self.exit()
+
+    async def action_interrupt(self) -> None:
+        """Ctrl+C: stop a running turn; with nothing running, quit (the session is kept)."""
+        chat = self.chat
+        if chat.turn_running or chat.approver.pending:
+            await chat.stop()
+            self.notify("Stopped. Ctrl+C again (or Ctrl+Q) quits; the session is kept.")
+        else:
+            await self.action_quit()
+
+    def action_history(self) -> None:
+        """Open the history screen (built separately); say so if it is not available yet."""
+        try:
+            from assistant.ui.screens.history import HistoryScreen
+        except ImportError:
+            self.notify("The history screen is not available in this build.", severity="warning")
+            return
+        rt = self.session.runtime
+        if rt is None:
+            self.notify("The journal is not open.", severity="error")
+            return
+        self.push_screen(HistoryScreen(rt.journal))
+
+    def _back_to_chat(self) -> ChatScreen:
+        chat = self.chat
+        while self.screen is not chat and len(self.screen_stack) > 1:
+            self.pop_screen()
+        return chat
+
+    def on_run_tool_request(self, message: Any) -> None:
+        """The replay screen's undo: run the tool here, through the gate (previewed first)."""
+        chat = self._back_to_chat()
+        rt = chat.session.runtime
+        workspace = getattr(message, "workspace", "")
+        if rt is not None and workspace:
+            here = Path(rt.gate.ctx.workspace.root).resolve()
+            if Path(workspace).resolve() != here:
+                chat.view.notice(
+                    f"that action ran in {workspace}; open the app there (--workspace) to undo it",
+                    error=True,
+                )
+                return
+        chat.run_tool(message.tool, dict(message.args))
+
+    async def on_resume_session(self, message: Any) -> None:
+        """History or replay asked to continue a session in the chat."""
+        chat = self._back_to_chat()
+        await chat.resume(message.session_id)
+
+
+def _slash_provider() -> type[Provider]:
+    """The palette's slash commands, imported when the palette first opens."""
+    from assistant.ui.commands import SlashProvider
+
+    return SlashProvider

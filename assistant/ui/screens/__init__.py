@@ -1,0 +1,1 @@
+"""The app's screens; each owns its .tcss file."""

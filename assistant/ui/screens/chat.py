@@ -1,0 +1,335 @@
+"""The chat screen: status line, conversation, confirm pane, prompt. Workers run the agent turn
+and slash-command tools; the session's listener posts events here; handlers paint."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.worker import Worker, WorkerCancelled, WorkerError, WorkerFailed, WorkerState
+
+from assistant.ui.approver import STOPPED, TuiApprover
+from assistant.ui.bridge import ApprovalRequested, DeltaBatch, EventBridge, SessionEvent
+from assistant.ui.screens.chat_commands import SlashCommands
+from assistant.ui.session import ChatSession
+from assistant.ui.widgets.confirm_pane import ConfirmPane
+from assistant.ui.widgets.conversation import ConversationView
+from assistant.ui.widgets.prompt import PromptInput
+from assistant.ui.widgets.status import StatusLine
+
+MANUAL_MODE = (
+    "No model is connected, so this prompt was not sent. Connect one with /model NAME "
+    "(e.g. /model openai/gpt-4.1-mini, with its key from /keys set OPENAI_API_KEY), or restart "
+    "with `assistant --model NAME [--api-base URL]`. Slash commands work now: /help lists them."
+)
+
+
+class ChatScreen(SlashCommands, Screen[None]):
+    """Where people spend their day. Esc stops the turn; Tab reviews a waiting action."""
+
+    CSS_PATH = "chat.tcss"
+    AUTO_FOCUS = "PromptInput"
+    BINDINGS = [
+        Binding("escape", "stop", "stop"),
+        Binding("tab", "review", "review", show=False, priority=True),
+        Binding("f2,ctrl+h", "app.history", "history"),
+        Binding("ctrl+p", "app.command_palette", "palette"),
+    ]
+
+    def __init__(
+        self, session: ChatSession, *, clock: Callable[[], datetime] = datetime.now
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.clock = clock
+        self.bridge = EventBridge(self, clock)
+        self.approver = TuiApprover(self.bridge.approval)
+        self.turn_worker: Worker[Any] | None = None
+        self.session_error = ""
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine(id="status")
+        yield ConversationView(live=True, clock=self.clock, id="conversation")
+        yield ConfirmPane(id="confirm")
+        yield PromptInput(id="prompt")
+        yield Footer()
+
+    @property
+    def view(self) -> ConversationView:
+        return self.query_one(ConversationView)
+
+    @property
+    def pane(self) -> ConfirmPane:
+        return self.query_one(ConfirmPane)
+
+    @property
+    def prompt(self) -> PromptInput:
+        return self.query_one(PromptInput)
+
+    @property
+    def status(self) -> StatusLine:
+        return self.query_one(StatusLine)
+
+    def on_mount(self) -> None:
+        self.status.update_status(workspace=str(self.session.workspace or ""))
+        # Off the event loop: opening the journal and importing the tools (DuckDB, httpx) takes
+        # a moment that the first frame and the first keystrokes should not wait for.
+        self.run_worker(self._open_session, thread=True, name="open session", exit_on_error=False)
+
+    def _open_session(self) -> None:
+        from assistant.runtime import SetupError
+
+        try:
+            self.session.start(self.approver, [self.approver.observe, self.bridge])
+        except SetupError as exc:
+            self.app.call_from_thread(self.session_failed, str(exc))
+            return
+        self.app.call_from_thread(self.session_ready)
+
+    def start_session(self) -> None:
+        """Open the session now, on the loop (resume uses this)."""
+        from assistant.runtime import SetupError
+
+        try:
+            self.session.start(self.approver, [self.approver.observe, self.bridge])
+        except SetupError as exc:
+            self.session_failed(str(exc))
+            return
+        self.session_ready()
+
+    def session_failed(self, message: str) -> None:
+        self.session_error = message
+        self.view.notice(f"The session could not start: {message}", error=True)
+
+    def session_ready(self) -> None:
+        rt = self.session.runtime
+        if rt is None:
+            return
+        self.status.update_status(
+            model=self.session.model_name or "no model (manual mode)",
+            workspace=str(rt.gate.ctx.workspace.root),
+            session=rt.session_id,
+        )
+        for note in rt.notes:
+            self.view.notice(note)
+
+    def session_missing(self) -> bool:
+        """True (and the person told why) when no session is open to work in."""
+        if self.session.runtime is not None:
+            return False
+        if self.session_error:
+            self.view.notice(f"No session: {self.session_error}", error=True)
+        else:
+            self.notify("The session is still opening; try again in a moment.")
+        return True
+
+    # -- prompts and turns ------------------------------------------------------------------------
+
+    @on(PromptInput.Submitted)
+    def submitted(self, message: PromptInput.Submitted) -> None:
+        from assistant.ui.slash import is_command
+
+        text = message.text
+        if is_command(text):
+            self.run_slash(text)
+            return
+        if text.startswith("//"):
+            text = text[1:]
+        if self.session_missing():
+            return
+        if self.turn_running:
+            self.prompt.load_text(text)
+            self.prompt.move_cursor(self.prompt.document.end)
+            self.notify(
+                "A turn is running: wait for it, or press Esc to stop it.", severity="warning"
+            )
+            return
+        if not self.session.model_name:
+            line = Text("you  ", style="bold")
+            line.append(text)
+            self.view.notice(line)
+            self.view.notice(MANUAL_MODE)
+            return
+        self.start_turn(text)
+
+    @property
+    def turn_running(self) -> bool:
+        return self.turn_worker is not None and self.turn_worker.state in (
+            WorkerState.PENDING,
+            WorkerState.RUNNING,
+        )
+
+    def start_turn(self, prompt: str) -> Worker[Any]:
+        self.status.update_status(state="working…")
+        self.turn_worker = self.run_worker(
+            self._turn(prompt), name="turn", group="turn", exclusive=True, exit_on_error=False
+        )
+        return self.turn_worker
+
+    async def _turn(self, prompt: str) -> None:
+        # building the model may wait on the keyring: off the event loop
+        await asyncio.to_thread(self.session.model)
+        await self.session.turn(prompt)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place worker failures become something the person reads."""
+        worker = event.worker
+        if worker is self.turn_worker and event.state in (
+            WorkerState.SUCCESS,
+            WorkerState.ERROR,
+            WorkerState.CANCELLED,
+        ):
+            self.status.update_status(state="")
+        if event.state is not WorkerState.ERROR:
+            return
+        from assistant.runtime import SetupError
+
+        error = worker.error
+        if isinstance(error, SetupError):
+            self.view.notice(str(error), error=True)
+        else:
+            self.view.notice(
+                f"internal error in {worker.name}: {type(error).__name__}: {error}", error=True
+            )
+            self.log.error(repr(error))
+
+    # -- painting ---------------------------------------------------------------------------------
+
+    def on_session_event(self, message: SessionEvent) -> None:
+        event = message.event
+        self.view.apply(event, message.at)
+        if event.kind == "turn.usage":
+            self.status.update_status(tokens=self.view.tokens, cost=self.view.cost_usd)
+        elif event.kind == "turn.end" and getattr(event, "reason", "") == "cancelled":
+            self.view.mark_unfinished()  # a tool cut off mid-run: its outcome is unknown
+
+    def on_delta_batch(self, message: DeltaBatch) -> None:
+        from assistant.agent.events import AssistantDelta
+
+        text = message.take()
+        if text:
+            self.view.apply(AssistantDelta(text))
+
+    async def on_approval_requested(self, message: ApprovalRequested) -> None:
+        await self.pane.build()
+        request = message.request
+        if request.done:
+            return
+        if request.action_id:
+            card = self.view.action_card(request.action_id)
+            if card is not None:
+                card.waiting()
+        was_idle = self.pane.current is None
+        self.pane.enqueue(request)
+        self.status.update_status(state="waiting for you")
+        # Only an empty prompt gives the pane focus: keys typed for a prompt never decide.
+        if was_idle and not self.prompt.text.strip() and self.app.screen is self:
+            self.pane.focus()
+        self.pane.refresh_pane()
+
+    def on_confirm_pane_answered(self, message: ConfirmPane.Answered) -> None:
+        if self.pane.current is None:
+            self.prompt.focus()
+            self.status.update_status(state="working…" if self.turn_running else "")
+
+    def on_confirm_pane_edit_requested(self, message: ConfirmPane.EditRequested) -> None:
+        from assistant.ui.screens.dialogs import EditArgsScreen
+
+        request = message.request
+
+        def done(result: dict[str, Any] | None) -> None:
+            self.pane.submit_edit(request, result)
+
+        self.app.push_screen(EditArgsScreen(request.action.tool, dict(request.action.args)), done)
+
+    # -- keys -------------------------------------------------------------------------------------
+
+    def action_review(self) -> None:
+        if self.pane.current is not None and not self.pane.has_focus_within:
+            self.pane.focus()
+        else:
+            self.focus_next()
+
+    async def action_stop(self) -> None:
+        if self.turn_running or self.approver.pending:
+            await self.stop(STOPPED)
+
+    async def stop(self, reason: str = STOPPED) -> None:
+        """Deny every waiting action first and let the gate journal it, then cancel the turn
+        (the agent journals turn.error/turn.end "cancelled")."""
+        answered = self.approver.deny_all(reason)
+        waiting = {r.action_id for r in answered if r.action_id}
+        for _ in range(200):  # a few loop turns: each denial is journaled as its gate resumes
+            if waiting <= self.approver.decided:
+                break
+            await asyncio.sleep(0)
+        self.pane.refresh_pane()
+        worker = self.turn_worker
+        if worker is not None and worker.state in (WorkerState.PENDING, WorkerState.RUNNING):
+            worker.cancel()
+            await _settle(worker)
+        if self.pane.current is None and self.app.screen is self:
+            self.prompt.focus()
+
+    async def resume(self, session_id: str) -> bool:
+        """Continue a stored session here: its events are painted, its messages resumed."""
+        from assistant.agent.events import event_from_json
+        from assistant.journal import JournalError
+
+        await self.stop(STOPPED)
+        rt = self.session.runtime
+        if rt is None:
+            self.view.notice("no journal is open", error=True)
+            return False
+        try:
+            info = rt.journal.get_session(session_id)
+            stored = rt.journal.events(info.id)
+        except JournalError as exc:
+            self.view.notice(str(exc), error=True)
+            return False
+        self.session.close()
+        self.session.workspace = info.workspace
+        self.session.resume_id = info.id
+        self.view.clear()
+        for item in stored:
+            try:
+                event = event_from_json(item.kind, item.payload)
+            except (KeyError, TypeError):
+                continue  # a kind this build does not draw
+            self.view.apply(event, at=_parse_ts(item.ts))
+        self.view.mark_unfinished()
+        self.start_session()
+        self.view.notice(f"resumed session {info.id[:8]}; the model sees its conversation")
+        return self.session.runtime is not None
+
+    async def shutdown(self) -> None:
+        """Quit: nothing pending is left undecided in the journal, and the journal is closed."""
+        await self.stop(STOPPED)
+        for worker in [w for w in self.workers if w.node is self]:
+            if worker.state in (WorkerState.PENDING, WorkerState.RUNNING):
+                worker.cancel()
+                await _settle(worker)
+        self.session.close()
+
+
+def _parse_ts(ts: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(ts.replace("Z", "+00:00")).astimezone()
+    except ValueError:
+        return None
+
+
+async def _settle(worker: Worker[Any], timeout: float = 5.0) -> None:
+    """Wait (bounded) for a cancelled worker's task to finish its cleanup (the agent journals
+    the cancellation as it unwinds)."""
+    with contextlib.suppress(WorkerCancelled, WorkerFailed, WorkerError, TimeoutError):
+        await asyncio.wait_for(worker.wait(), timeout)

@@ -1,0 +1,321 @@
+"""The replay screen: one stored session fed back through the chat's own conversation widgets,
+with a timeline (step, jump to actions, play), the hash-chain badge, export, undo and resume.
+
+The screen never runs a tool: undo and resume are messages (see ``session_actions``) the app
+carries out through its gate, where the restore is previewed and approved like any write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Static
+
+from assistant.journal import Journal, JournalError, SessionInfo, VerifyResult
+from assistant.ui.replay_timeline import Timeline, parse_ts
+from assistant.ui.screens.replay_painter import ReplayPainter
+from assistant.ui.screens.session_actions import (
+    ResumeSession,
+    RunToolRequest,
+    now_local,
+    start_export,
+)
+from assistant.ui.widgets.action_card import ActionCard
+from assistant.ui.widgets.conversation import ConversationView
+from assistant.ui.widgets.preview import safe
+
+
+class Loaded(Message, bubble=False):
+    """What the loader thread read (the session, its steps, its chain check), posted to the
+    screen so that painting happens in the handler, never in the thread."""
+
+    def __init__(
+        self,
+        info: SessionInfo | None,
+        timeline: Timeline | None,
+        verify: VerifyResult | None,
+        error: str = "",
+    ) -> None:
+        super().__init__()
+        self.info = info
+        self.timeline = timeline
+        self.verify = verify
+        self.error = error
+
+
+class ReplayScreen(Screen[None]):
+    """A stored session, drawn by ConversationView exactly as the chat drew it live."""
+
+    CSS_PATH = "replay.tcss"
+    AUTO_FOCUS = "#replay-view"
+
+    BINDINGS = [
+        Binding("right", "step(1)", "step ▶", priority=True),
+        Binding("left", "step(-1)", "◀ step", priority=True),
+        Binding("home", "seek(0)", "start", priority=True),
+        Binding("end", "seek(-1)", "end", priority=True),
+        Binding("n", "next_action", "next action"),
+        Binding("N", "previous_action", "previous action"),
+        Binding("p", "play", "play 1×/4×"),
+        Binding("u", "undo", "undo file write"),
+        Binding("x", "export", "export"),
+        Binding("r", "resume", "resume"),
+        Binding("escape", "back", "back"),
+    ]
+
+    def __init__(
+        self,
+        journal: Journal,
+        session_id: str,
+        *,
+        now: Callable[[], datetime] = now_local,
+        **kwargs: Any,
+    ) -> None:
+        """``now`` gives the display time zone (tests pass a frozen UTC clock)."""
+        super().__init__(**kwargs)
+        self.journal = journal
+        self.session_id = session_id
+        self.now = now
+        self.timeline = Timeline([])
+        self.info: SessionInfo | None = None
+        self.verify_result: VerifyResult | None = None
+        self.load_error = ""
+        self.painter: ReplayPainter | None = None
+        self._dirty = False
+        self._painting = False
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("Replay  loading…", id="replay-head")
+        yield Static("", id="replay-title")
+        yield ConversationView(id="replay-view")
+        yield Static(
+            "◀ ▶ step  home/end  n/N next/prev action  p play 1×/4×  "
+            "u undo file write…  x export  r resume in chat  esc back",
+            id="replay-keys",
+        )
+
+    @property
+    def view(self) -> ConversationView:
+        return self.query_one("#replay-view", ConversationView)
+
+    def on_mount(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="replay-load", exit_on_error=False)
+    def _load(self) -> None:
+        try:
+            info = self.journal.get_session(self.session_id)
+            timeline = Timeline.from_stored(self.journal.events(info.id))
+            verify = self.journal.verify(info.id)
+        except JournalError as exc:
+            loaded = Loaded(None, None, None, str(exc))
+        except Exception as exc:  # a bug must not leave the screen saying "loading…" forever
+            loaded = Loaded(None, None, None, f"{type(exc).__name__}: {exc}")
+        else:
+            loaded = Loaded(info, timeline, verify)
+        self.post_message(loaded)
+
+    def on_loaded(self, loaded: Loaded) -> None:
+        if loaded.error or loaded.timeline is None or loaded.info is None:
+            self.load_error = loaded.error or "the session could not be read"
+            self.view.notice(f"cannot replay this session: {self.load_error}", error=True)
+            self._refresh_head()
+            return
+        self.info = loaded.info
+        self.session_id = loaded.info.id
+        self.verify_result = loaded.verify
+        self.timeline = loaded.timeline
+        self.painter = ReplayPainter(self.view, self.timeline, self._local)
+        self.timeline.seek(len(self.timeline))  # open on the whole session; home rewinds
+        self.query_one("#replay-title", Static).update(self._title_text())
+        self.request_paint()
+
+    # -- painting ---------------------------------------------------------------------------------
+
+    def request_paint(self) -> None:
+        """Show the new cursor in the header now, and let one painter bring the view to it.
+
+        Keys never wait for the view: while a paint runs, further moves only change the target,
+        so a burst of keys over a long session costs one paint, not one per key.
+        """
+        self._refresh_head()
+        self._dirty = True
+        self._idle.clear()
+        if not self._painting:
+            self._painting = True
+            self.run_worker(self._painter(), group="replay-paint")
+
+    async def settled(self) -> None:
+        """Wait until the view shows the timeline's cursor (tests; nothing in the app waits)."""
+        await self._idle.wait()
+
+    async def _painter(self) -> None:
+        try:
+            while self._dirty:
+                self._dirty = False
+                await self._paint_once()
+        finally:
+            # No await between the last check of _dirty and here: a request made meanwhile
+            # either was seen by the loop or finds _painting False and starts a new painter.
+            self._painting = False
+            self._idle.set()
+
+    async def _paint_once(self) -> None:
+        if self.painter is not None:
+            await self.painter.paint(self.timeline.position)
+        self._refresh_head()
+
+    def _local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.now().tzinfo)
+
+    def _refresh_head(self) -> None:
+        self.query_one("#replay-head", Static).update(self.head_text())
+
+    def head_text(self) -> Text:
+        """Replay  s:7f3a  ·  chain verified ✓  ·  event 5 / 11  ·  action.result  ·  ▶ 4×"""
+        head = Text("Replay", style="bold")
+        head.append(f"  s:{safe(self.session_id[:8])}")
+        sep = "  ·  "
+        if self.load_error:
+            head.append(sep + "not loaded", style="bold red")
+            return head
+        result = self.verify_result
+        if result is None:
+            head.append(sep + "chain not checked", style="dim")
+        elif result.ok:
+            head.append(sep + "chain verified ✓", style="green")
+        else:
+            where = f" at event {result.first_bad_seq}" if result.first_bad_seq else ""
+            head.append(sep + f"chain BROKEN{where} ✗: {safe(result.reason, 80)}", style="bold red")
+        tl = self.timeline
+        head.append(sep + f"event {tl.position} / {len(tl)}")
+        if tl.current is not None:
+            head.append(sep + safe(tl.current.kind, 30), style="dim")
+        if tl.speed is not None:
+            head.append(sep + f"▶ playing {tl.speed}×", style="bold")
+        return head
+
+    def _title_text(self) -> Table:
+        """The first prompt (cut to fit) on the left; model, start time and workspace right."""
+        grid = Table.grid(expand=True)
+        grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        grid.add_column(no_wrap=True, justify="right")
+        info = self.info
+        if info is not None:
+            moment = parse_ts(info.created_at)
+            created = f"{moment.astimezone(self.now().tzinfo):%Y-%m-%d %H:%M}" if moment else "?"
+            grid.add_row(
+                Text(safe(" ".join((info.title or "(no prompt)").split()), 200), style="bold"),
+                Text(
+                    f"  {safe(info.model or 'no model', 40)} · {created} · {safe(info.workspace, 50)}",
+                    style="dim",
+                ),
+            )
+        return grid
+
+    # -- timeline keys ----------------------------------------------------------------------------
+
+    def action_step(self, delta: int) -> None:
+        self._stop_play()
+        if delta > 0:
+            self.timeline.forward(delta)
+        else:
+            self.timeline.back(-delta)
+        self.request_paint()
+
+    def action_seek(self, position: int) -> None:
+        self._stop_play()
+        self.timeline.seek(len(self.timeline) if position < 0 else position)
+        self.request_paint()
+
+    def action_next_action(self) -> None:
+        self._stop_play()
+        if not self.timeline.next_action():
+            self.notify("no further action in this session", timeout=2)
+        self.request_paint()
+
+    def action_previous_action(self) -> None:
+        self._stop_play()
+        self.timeline.previous_action()
+        self.request_paint()
+
+    def action_play(self) -> None:
+        """Paused → 1× → 4× → paused."""
+        if not len(self.timeline):
+            return
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        speed = self.timeline.cycle_speed()
+        if speed is not None:
+            self._timer = self.set_interval(self.timeline.interval, self.play_tick)
+        self.request_paint()
+
+    def play_tick(self) -> None:
+        """One step of play (the timer calls it; tests call it directly instead of waiting)."""
+        self.timeline.tick()
+        if self.timeline.speed is None:
+            self._stop_play()
+        self.request_paint()
+
+    def _stop_play(self) -> None:
+        self.timeline.pause()
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    # -- requests to the app ----------------------------------------------------------------------
+
+    def undo_target(self) -> ActionCard | None:
+        """The focused card, or else the latest shown write whose result kept before-images."""
+        focused = self.focused
+        if isinstance(focused, ActionCard) and focused.display:
+            return focused
+        for card in reversed(self.view.cards):
+            if card.display and card.result is not None and card.result.blobs:
+                return card
+        return None
+
+    def action_undo(self) -> None:
+        from assistant.undo import UndoError, undo_args
+
+        card = self.undo_target()
+        if card is None:
+            self.notify("no file write shown here to undo", severity="warning", markup=False)
+            return
+        try:
+            args, workspace = undo_args(self.journal, card.action_id)
+        except UndoError as exc:
+            self.notify(f"cannot undo: {safe(exc, 300)}", severity="warning", markup=False)
+            return
+        self.post_message(RunToolRequest("restore", args, workspace, source=card.action_id))
+        self.notify(
+            f"undo of {safe(card.proposed.summary, 60)} sent to the chat: review its preview there",
+            markup=False,
+        )
+
+    def action_export(self) -> None:
+        if self.info is not None:
+            start_export(self, self.journal, self.info.id)
+
+    def action_resume(self) -> None:
+        if self.info is not None:
+            self.post_message(ResumeSession(self.info.id))
+
+    def action_back(self) -> None:
+        self._stop_play()
+        self.dismiss()

@@ -1,0 +1,234 @@
+"""Startup and streaming figures for the app, each beside its baseline in the same run.
+
+1. Time to first frame (process start → Textual's Ready event, in a pseudo-terminal): `assistant`
+   beside a bare Textual app. Target: within 1.3x.
+2. Wall time of streaming a 4,000-chunk Markdown answer from the fake OpenAI-compatible server:
+   in the app (headless, until every chunk is painted) beside a headless litellm consumer of the
+   same stream. Target: within 1.1x.
+
+Run: .venv/bin/python bench/first_frame.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import pty
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CHILD = r"""
+import os, sys, time
+from pathlib import Path
+out = Path(os.environ["BENCH_OUT"])
+if sys.argv[1] == "bare":
+    from textual.app import App
+    from textual.widgets import Footer, Static
+
+    class Bare(App):
+        def compose(self):
+            yield Static("hello")
+            yield Footer()
+
+        def on_ready(self):
+            out.write_text(repr(time.time()))
+            self.exit()
+
+    Bare().run()
+else:
+    from assistant.cli import app_only_args
+    from assistant.cli.common import load_settings
+    from assistant.ui.app import AssistantApp
+
+    class Timed(AssistantApp):
+        def on_ready(self):
+            out.write_text(repr(time.time()))
+            self.exit()
+
+    args = app_only_args(sys.argv[2:])  # what `assistant --model ...` does
+    Timed(load_settings(), model=args.app_model, api_base=args.app_api_base,
+          workspace=args.app_workspace).run()
+"""
+
+
+def first_frame(kind: str, home: Path, workspace: Path) -> float:
+    """Seconds from spawning the process to its first frame, in a real pseudo-terminal."""
+    out = home / f"ready-{kind}"
+    out.unlink(missing_ok=True)
+    env = {
+        **os.environ,
+        "ASSISTANT_HOME": str(home),
+        "BENCH_OUT": str(out),
+        "PYTHONPATH": str(ROOT),
+        "TERM": "xterm-256color",
+        "COLUMNS": "120",
+        "LINES": "36",
+    }
+    # An installed app has its bytecode compiled (pip does it); where PYTHONDONTWRITEBYTECODE is
+    # set, every start would compile our modules again while site-packages stay compiled.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    argv = [sys.executable, "-c", CHILD, kind]
+    if kind == "assistant":
+        argv += ["--model", "openai/fake", "--api-base", "http://127.0.0.1:9/v1"]
+        argv += ["--workspace", str(workspace)]
+    master, slave = pty.openpty()
+    drained = threading.Thread(target=_drain, args=(master,), daemon=True)
+    drained.start()
+    started = time.time()
+    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT)
+    os.close(slave)
+    proc.wait(timeout=60)
+    os.close(master)
+    if not out.exists():
+        raise RuntimeError(f"{kind}: no first frame recorded (exit {proc.returncode})")
+    return float(out.read_text()) - started
+
+
+def _drain(fd: int) -> None:
+    try:
+        while os.read(fd, 65536):
+            pass
+    except OSError:
+        return
+
+
+def answer(chunks: int) -> str:
+    """A Markdown answer of ``chunks`` pieces: paragraphs, a list, a code block."""
+    words = []
+    for i in range(chunks):
+        if i % 400 == 399:
+            words.append(f"\n\n## Part {i // 400 + 1}\n\n")
+        elif i % 50 == 49:
+            words.append(f"\n- item {i} ")
+        else:
+            words.append("word ")
+    return "".join(words)
+
+
+async def headless_stream(server: object, model: str, base: str) -> tuple[float, int]:
+    from assistant.agent.model import load_litellm
+
+    litellm = load_litellm()
+    started = time.perf_counter()
+    response = await litellm.acompletion(
+        model=model,
+        api_base=base,
+        api_key="sk-bench",
+        messages=[{"role": "user", "content": "go"}],
+        stream=True,
+        stream_options={"include_usage": True},
+        max_retries=0,
+    )
+    text = []
+    async for chunk in response:
+        if chunk.choices and chunk.choices[0].delta.content:
+            text.append(chunk.choices[0].delta.content)
+    return time.perf_counter() - started, len("".join(text))
+
+
+async def app_stream(model: str, base: str, workspace: Path) -> tuple[float, int]:
+    from assistant.config import Settings
+    from assistant.ui.app import AssistantApp
+
+    app = AssistantApp(Settings(), model=model, api_base=base, workspace=workspace, preload=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        while app.session.runtime is None:
+            await pilot.pause(0.01)
+        chat = app.chat
+        started = time.perf_counter()
+        chat.start_turn("go")
+        assert chat.turn_worker is not None
+        await chat.turn_worker.wait()
+        await pilot.pause()
+        replies = list(chat.view.query("Reply").results())
+        for reply in replies:
+            await reply.drained()  # type: ignore[attr-defined]
+        elapsed = time.perf_counter() - started
+        painted = sum(len(r.reply_text) for r in replies)  # type: ignore[attr-defined]
+    return elapsed, painted
+
+
+async def streaming(runs: int, chunks: int, workspace: Path) -> tuple[list[float], list[float]]:
+    from tests.support import fake_llm as llm
+
+    os.environ["OPENAI_API_KEY"] = "sk-bench"
+    text = answer(chunks)
+    base_times, app_times = [], []
+    with llm.FakeLLM() as server:
+        # warm both paths once (litellm's first call imports provider modules)
+        server.queue(llm.text("warm"), llm.text("warm"))
+        await headless_stream(server, server.model(), server.base_url)
+        await app_stream(server.model(), server.base_url, workspace)
+        for _ in range(runs):
+            server.queue(llm.text(text, chunks=chunks))
+            t, n = await headless_stream(server, server.model(), server.base_url)
+            assert n == len(text), (n, len(text))
+            base_times.append(t)
+            server.queue(llm.text(text, chunks=chunks))
+            t, n = await app_stream(server.model(), server.base_url, workspace)
+            assert n == len(text), (n, len(text))
+            app_times.append(t)
+    return base_times, app_times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--chunks", type=int, default=4000)
+    parser.add_argument("--only", choices=("first-frame", "stream"), help="run one part")
+    opts = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp) / "home"
+        workspace = Path(tmp) / "ws"
+        home.mkdir()
+        workspace.mkdir()
+        os.environ["ASSISTANT_HOME"] = str(home)
+        os.environ["LITELLM_OFFLINE_MODE"] = "true"
+        if opts.only != "stream":
+            first_frames(opts.runs, home, workspace)
+        if opts.only != "first-frame":
+            streams(opts.runs, opts.chunks, workspace)
+
+
+def first_frames(runs: int, home: Path, workspace: Path) -> None:
+    first_frame("bare", home, workspace)  # warm the OS file cache for both
+    first_frame("assistant", home, workspace)
+    bare, app = [], []
+    for _ in range(runs):
+        bare.append(first_frame("bare", home, workspace))
+        app.append(first_frame("assistant", home, workspace))
+    b, a = statistics.median(bare), statistics.median(app)
+    print(f"first frame (pty, median of {runs}):")
+    print(f"  bare Textual app   {b * 1000:7.0f} ms")
+    print(f"  assistant          {a * 1000:7.0f} ms   ratio {a / b:.2f}x (target <= 1.3x)")
+    print(
+        "  each run (bare / assistant, ms): "
+        + ", ".join(f"{x * 1000:.0f}/{y * 1000:.0f}" for x, y in zip(bare, app, strict=True))
+    )
+
+
+def streams(runs: int, chunks: int, workspace: Path) -> None:
+    base_times, app_times = asyncio.run(streaming(runs, chunks, workspace))
+    hb, ha = statistics.median(base_times), statistics.median(app_times)
+    print(f"streaming {chunks:,} chunks (median of {runs}):")
+    print(f"  headless litellm   {hb * 1000:7.0f} ms")
+    print(f"  in the app         {ha * 1000:7.0f} ms   ratio {ha / hb:.2f}x (target <= 1.1x)")
+    print(
+        "  each run (headless / app, ms): "
+        + ", ".join(
+            f"{b * 1000:.0f}/{a * 1000:.0f}" for b, a in zip(base_times, app_times, strict=True)
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

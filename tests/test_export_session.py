@@ -1,0 +1,184 @@
+"""The source session the export, import and recipe tests share, made the way a person makes one:
+the fake model (through litellm) calls the real tools via the real gate, a person's scripted
+answers approve or deny, and everything lands in the real journal.
+
+The session: GET rates.json from a loopback server (with a secret handle), a CSV query, a
+csv_write the person denies, a csv_write create they approve, and an answer full of terminal
+control sequences and backticks.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from assistant import config
+from assistant.agent.approval import Decision, ScriptedApprover
+from assistant.journal import Journal
+from assistant.secrets import SecretStore, reset_redactor
+from tests.support import fake_llm as llm
+from tests.support.http_servers import LoopbackServer, Reply, Seen
+
+ROOT = Path(__file__).resolve().parent.parent
+CANARY = "canary-5f1e0c2a-never-export-me"
+ORDERS = "region,amount\nnorth,10\nsouth,20\nnorth,5\n"
+QUERY = "SELECT region, sum(amount) AS total FROM 'orders.csv' GROUP BY region ORDER BY region"
+NASTY = "Done \x1b[2J\x1b]0;pwned\x07 \u202egnp.exe ```` </pre><script>alert(1)</script>"
+PROMPT = "Summarise orders.csv by region \x1b[31mplease\x1b[0m and fetch today's rates"
+
+
+@dataclass
+class Source:
+    """A recorded session and the world it ran in."""
+
+    session_id: str
+    journal_path: Path
+    workspace: Path
+    server: LoopbackServer
+
+    def journal(self) -> Journal:
+        return Journal(self.journal_path)
+
+    def fresh_workspace(self, root: Path, name: str = "ws2") -> Path:
+        """A new folder holding the same inputs the session started from."""
+        ws = root / name
+        ws.mkdir()
+        (ws / "orders.csv").write_text(ORDERS)
+        return ws
+
+
+def rates(seen: Seen) -> Reply:
+    return Reply(200, [("Content-Type", "application/json")], b'{"eur": 1.1, "usd": 1.0}')
+
+
+def store_secret(home: Path) -> None:
+    """SHOP, bound to 127.0.0.1, in the keyring the test process uses."""
+    config.set_secret_hosts("SHOP", ["127.0.0.1"])
+    SecretStore().set("SHOP", CANARY)
+    reset_redactor()
+
+
+def decide(action: object) -> Decision:
+    path = getattr(action, "args", {}).get("path")
+    if path == "orders.csv":
+        return Decision("deny", reason="leave the input alone")
+    return Decision("approve")
+
+
+async def record_session(
+    server: llm.FakeLLM, api: LoopbackServer, workspace: Path, home: Path
+) -> str:
+    """Run one turn of the scripted model; returns the session id."""
+    from assistant.agent.loop import Agent
+    from assistant.agent.model import Model
+    from assistant.runtime import start_session
+    from tools import builtin_tools
+
+    (workspace / "orders.csv").write_text(ORDERS)
+    store_secret(home)
+    get = {"url": api.url("/rates.json"), "headers": {"Authorization": "Bearer {{secret:SHOP}}"}}
+    clobber = {"path": "orders.csv", "mode": "overwrite", "rows": [["region", "amount"]]}
+    create = {"path": "summary.csv", "mode": "create", "sql": QUERY}
+    server.queue(
+        llm.tool_calls(
+            [("http_request", json.dumps(get)), ("csv_query", json.dumps({"sql": QUERY}))]
+        ),
+        llm.tool_call("csv_write", json.dumps(clobber), text="Clearing the input first."),
+        llm.tool_call("csv_write", json.dumps(create)),
+        llm.text(NASTY, chunks=3),
+    )
+    rt = start_session(
+        config.load(),
+        approver=ScriptedApprover(decide),
+        tools=builtin_tools(),
+        workspace=workspace,
+        allow_hosts=[api.key],
+        model=server.model(),
+    )
+    model = Model(server.model(), api_base=server.base_url, api_key="sk-test")
+    try:
+        outcome = await Agent(model, rt.gate, rt.log).turn(PROMPT)
+    finally:
+        rt.journal.close()
+    assert outcome.reason == "done", outcome
+    return rt.session_id
+
+
+@pytest.fixture(name="source")
+async def source_fixture(
+    fake_llm: llm.FakeLLM, workspace_dir: Path, assistant_home: Path
+) -> AsyncIterator[Source]:
+    """A recorded session; its loopback API keeps serving for the test's recipe runs."""
+    reset_redactor()
+    with LoopbackServer() as api:
+        api.routes["/rates.json"] = rates
+        sid = await record_session(fake_llm, api, workspace_dir, assistant_home)
+        yield Source(sid, assistant_home / "data" / "journal.sqlite3", workspace_dir, api)
+    reset_redactor()
+
+
+def cli_env(home: Path, tmp_path: Path) -> dict[str, str]:
+    """The environment of an `assistant` subprocess: the test's home, no model, and a keyring
+    file (shared between processes) that holds the same secret."""
+    import os
+
+    keyring_file = tmp_path / "keyring.json"
+    keyring_file.write_text(json.dumps({"live-assistant\x00SHOP": CANARY}))
+    base = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    base.pop("ASSISTANT_MODEL", None)
+    return {
+        **base,
+        "ASSISTANT_HOME": str(home),
+        "PYTHONPATH": str(ROOT),
+        "PYTHON_KEYRING_BACKEND": "tests.support.test_keyring.FileKeyring",
+        "TEST_KEYRING_FILE": str(keyring_file),
+        "LITELLM_OFFLINE_MODE": "true",
+        "COLUMNS": "200",
+    }
+
+
+def assistant(
+    env: dict[str, str], *args: str, cwd: Path = ROOT, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+# The tests below check the session is what the other modules rely on.
+
+
+async def test_the_source_session_has_every_kind_of_action(source: Source) -> None:
+    with source.journal() as j:
+        states = [
+            (s.tool, s.state, s.decided_by) for s in j.action_states(source.session_id).values()
+        ]
+        assert j.verify(source.session_id).ok
+    assert states == [
+        ("http_request", "done", "policy:read"),
+        ("csv_query", "done", "policy:read"),
+        ("csv_write", "denied", "human"),
+        ("csv_write", "done", "human"),
+    ]
+    assert (source.workspace / "summary.csv").read_text() == "region,total\nnorth,15\nsouth,20\n"
+    assert (source.workspace / "orders.csv").read_text() == ORDERS  # the denied write did not run
+    assert source.server.seen[0].headers["authorization"] == f"Bearer {CANARY}"
+
+
+async def test_the_journal_keeps_handles_not_the_secret(source: Source) -> None:
+    assert CANARY.encode() not in source.journal_path.read_bytes()
+    with source.journal() as j:
+        text = json.dumps([e.payload for e in j.events(source.session_id)])
+    assert "{{secret:SHOP}}" in text

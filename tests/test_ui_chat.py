@@ -1,0 +1,336 @@
+"""The chat screen driven by Pilot against the fake OpenAI-compatible server through litellm:
+streamed answers, the confirm pane (approve, deny with a reason, edit, allow for the session),
+Esc and quit, with the journal checked after each."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from assistant.config import Settings
+from assistant.journal import Journal
+from assistant.ui.app import AssistantApp
+from assistant.ui.textdump import screen_text
+from tests.support import fake_llm as llm
+
+SIZE = (120, 36)
+
+
+def shell(command: str, **kwargs: Any) -> llm.Reply:
+    return llm.tool_call("shell", json.dumps({"command": command}), **kwargs)
+
+
+async def wait_for(
+    pilot: Pilot[Any], condition: Callable[[], Any], what: str, timeout: float = 15
+) -> None:
+    """Let the app run until ``condition()`` holds (bounded; no fixed sleeps)."""
+    steps = int(timeout / 0.02)
+    for _ in range(steps):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"timed out waiting for {what}\n{screen_text(pilot.app)}")
+
+
+def make_app(server: llm.FakeLLM | None, workspace: Path, **kwargs: Any) -> AssistantApp:
+    model = server.model() if server else None
+    base = server.base_url if server else None
+    return AssistantApp(
+        Settings(), model=model, api_base=base, workspace=workspace, preload=False, **kwargs
+    )
+
+
+def events(app: AssistantApp) -> list[tuple[str, dict[str, Any]]]:
+    rt = app.session.runtime
+    assert rt is not None
+    return [(e.kind, e.payload) for e in rt.journal.events(rt.session_id)]
+
+
+def stored_events(home: Path) -> list[tuple[str, dict[str, Any]]]:
+    with Journal(home / "data" / "journal.sqlite3") as journal:
+        (session,) = journal.sessions()
+        return [(e.kind, e.payload) for e in journal.events(session.id)]
+
+
+async def send(pilot: Pilot[Any], text: str) -> None:
+    app = pilot.app
+    assert isinstance(app, AssistantApp)
+    await wait_for(pilot, lambda: app.session.runtime is not None, "the session to open")
+    prompt = app.chat.prompt
+    prompt.focus()
+    prompt.load_text(text)
+    await pilot.press("enter")
+
+
+async def pending(pilot: Pilot[Any], count: int = 1) -> None:
+    app = pilot.app
+    assert isinstance(app, AssistantApp)
+    await wait_for(pilot, lambda: len(app.chat.pane.queue) >= count, "an action in the pane")
+    await pilot.pause()
+
+
+async def turn_done(pilot: Pilot[Any]) -> None:
+    app = pilot.app
+    assert isinstance(app, AssistantApp)
+    await wait_for(pilot, lambda: not app.chat.turn_running, "the turn to end")
+    await pilot.pause()
+
+
+def tool_results(server: llm.FakeLLM, request: int) -> list[str]:
+    return [m["content"] for m in server.requests[request]["messages"] if m["role"] == "tool"]
+
+
+@pytest.fixture(autouse=True)
+def api_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+
+
+async def test_prompt_streams_answer_then_write_is_approved(
+    fake_llm: llm.FakeLLM, workspace_dir: Path
+) -> None:
+    fake_llm.queue(
+        shell("echo hi > a.txt", text="I'll write **a.txt**."),
+        llm.text("Done: a.txt now says *hi*.", chunks=40),
+    )
+    app = make_app(fake_llm, workspace_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.session.runtime is not None, "the session to open")
+        await pilot.press(*"write hi")
+        await pilot.press("enter")
+        await pending(pilot)
+        chat = app.chat
+        assert chat.pane.has_focus  # the prompt was empty: the pane takes focus
+        (card,) = chat.view.cards
+        assert card.status == "waiting"
+        shown = screen_text(app)
+        assert "Action 1 of 1 · WRITE · shell" in shown
+        assert "+hi" in shown and "create" in shown and "a.txt" in shown
+        assert not (workspace_dir / "a.txt").exists()
+        await pilot.press("y")
+        await turn_done(pilot)
+        assert (workspace_dir / "a.txt").read_text() == "hi\n"
+        assert card.status == "done"
+        assert "approved by you" in str(card.status_text())
+        assert chat.prompt.has_focus
+        replies = [r.reply_text for r in chat.view.query("Reply").results()]  # type: ignore[attr-defined]
+        assert replies == ["I'll write **a.txt**.", "Done: a.txt now says *hi*."]
+        assert "Done: a.txt now says hi." in screen_text(app)
+        kinds = [k for k, _ in events(app)]
+        assert kinds == [
+            "user.message",
+            "turn.usage",
+            "assistant.message",
+            "action.proposed",
+            "action.decided",
+            "action.approved",
+            "action.result",
+            "turn.usage",
+            "assistant.message",
+            "turn.end",
+        ]
+        decided = [p for k, p in events(app) if k == "action.decided"]
+        assert [(d["verdict"], d["by"]) for d in decided] == [("approve", "human")]
+        assert chat.status.tokens == 38
+
+
+async def test_deny_sends_the_reason_to_the_model(
+    fake_llm: llm.FakeLLM, workspace_dir: Path
+) -> None:
+    fake_llm.queue(shell("echo hi > a.txt"), llm.text("Understood, I left it."))
+    app = make_app(fake_llm, workspace_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "write hi")
+        await pending(pilot)
+        await pilot.press("n")
+        await pilot.press(*"not that file")  # typed into the reason box, not taken as keys
+        await pilot.press("enter")
+        await turn_done(pilot)
+        (card,) = app.chat.view.cards
+        assert card.status == "denied"
+        assert 'denied by you: "not that file"' in str(card.status_text())
+    assert not (workspace_dir / "a.txt").exists()
+    (result,) = tool_results(fake_llm, 1)
+    assert result == "Denied by the user: not that file. The action was not run."
+
+
+async def test_edit_replans_and_previews_again_before_it_runs(
+    fake_llm: llm.FakeLLM, workspace_dir: Path
+) -> None:
+    fake_llm.queue(shell("echo hi > a.txt"), llm.text("ok"))
+    app = make_app(fake_llm, workspace_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "write hi")
+        await pending(pilot)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "EditArgsScreen", "the editor")
+        editor = app.screen.query_one("#args")
+        editor.load_text("not json")  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        assert "not valid JSON" in screen_text(app)  # stays in the editor
+        editor.load_text(json.dumps({"command": "echo bye > b.txt"}))  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await wait_for(
+            pilot,
+            lambda: (
+                app.chat.pane.current is not None and app.chat.pane.current.edited_from is not None
+            ),
+            "the re-planned action",
+        )
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "Your edit, re-planned" in shown and "b.txt" in shown and "+bye" in shown
+        assert not (workspace_dir / "b.txt").exists()  # nothing ran yet
+        first, second = app.chat.view.cards
+        assert first.status == "edited" and second.status == "waiting"
+        app.chat.pane.focus()
+        await pilot.press("y")
+        await turn_done(pilot)
+        assert second.status == "done"
+        decided = [p for k, p in events(app) if k == "action.decided"]
+        assert [(d["verdict"], d["edited_args"]) for d in decided] == [
+            ("edit", {"command": "echo bye > b.txt"}),
+            ("approve", None),
+        ]
+        (output,) = [p["output"] for k, p in events(app) if k == "action.result"]
+    assert (workspace_dir / "b.txt").read_text() == "bye\n"
+    assert not (workspace_dir / "a.txt").exists()
+    assert tool_results(fake_llm, 1) == [output]  # the model read the edited action's result
+
+
+async def test_allow_for_session_then_the_same_write_runs_by_rule(
+    fake_llm: llm.FakeLLM, workspace_dir: Path
+) -> None:
+    fake_llm.queue(
+        shell("echo hi >> a.txt"),
+        shell("echo hi >> a.txt", call_id="call_2"),
+        llm.text("both done"),
+    )
+    app = make_app(fake_llm, workspace_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "write twice")
+        await pending(pilot)
+        assert "[a] allow for this session: shell" in screen_text(app)
+        await pilot.press("a")
+        await turn_done(pilot)
+        first, second = app.chat.view.cards
+        assert first.status == second.status == "done"
+        assert "approved by you" in str(first.status_text())
+        assert 'approved by rule "shell' in str(second.status_text())
+        decided = [p for k, p in events(app) if k == "action.decided"]
+        assert [d["by"] for d in decided] == ["human", "rule:g1"]
+        assert "allowed for this session" in screen_text(app)
+
+
+async def test_escape_mid_stream_cancels_and_journals_it(
+    fake_llm: llm.FakeLLM, workspace_dir: Path
+) -> None:
+    fake_llm.queue(llm.text("one two three four five six", chunks=6, stall_after=3))
+    app = make_app(fake_llm, workspace_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "count")
+        await wait_for(pilot, fake_llm.stalled.is_set, "the stream to stall")
+        await wait_for(pilot, lambda: app.chat.view.reply is not None, "the first deltas")
+        await pilot.press("escape")
+        await turn_done(pilot)
+        fake_llm.release()
+        assert "stopped by the user" in screen_text(app)
+        kinds = [(k, p.get("error") or p.get("reason")) for k, p in events(app)]
+        assert kinds[-2:] == [("turn.error", "cancelled"), ("turn.end", "cancelled")]
+        assert ("assistant.message", None) not in kinds
+        # the app is still usable: the next prompt runs
+        fake_llm.queue(llm.text("still here"))
+        await send(pilot, "again")
+        await turn_done(pilot)
+        assert "still here" in screen_text(app)
+
+
+async def test_escape_with_a_waiting_action_denies_it_first(
+    fake_llm: llm.FakeLLM, workspace_dir: Path
+) -> None:
+    fake_llm.queue(shell("echo hi > a.txt"), llm.text("never sent", stall_after=0))
+    app = make_app(fake_llm, workspace_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "write")
+        await pending(pilot)
+        await pilot.press("escape")
+        await turn_done(pilot)
+        assert app.chat.pane.current is None
+        (card,) = app.chat.view.cards
+        assert card.status == "denied"
+        seq = [(k, p) for k, p in events(app) if k in ("action.decided", "turn.error", "turn.end")]
+        assert seq[0][0] == "action.decided"
+        assert (seq[0][1]["verdict"], seq[0][1]["reason"]) == ("deny", "stopped by the user")
+        assert [k for k, _ in seq[1:]] == ["turn.error", "turn.end"]
+        assert seq[-1][1]["reason"] == "cancelled"
+        fake_llm.release()
+    assert not (workspace_dir / "a.txt").exists()
+
+
+async def test_keys_typed_for_the_prompt_never_decide(
+    fake_llm: llm.FakeLLM, workspace_dir: Path
+) -> None:
+    fake_llm.queue(shell("echo hi > a.txt", stall_after=1), llm.text("ok"))
+    app = make_app(fake_llm, workspace_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "write")
+        await wait_for(pilot, fake_llm.stalled.is_set, "the reply to stall")
+        await pilot.press(*"draft")  # the person starts typing the next prompt
+        fake_llm.release()
+        await pending(pilot)
+        chat = app.chat
+        assert chat.prompt.has_focus and not chat.pane.has_focus
+        assert "Tab to review" in screen_text(app)
+        await pilot.press("enter", "y", "enter")  # a stray Enter, a y, another Enter
+        request = chat.pane.current
+        assert request is not None and not request.done
+        assert chat.prompt.text == "drafty"
+        await pilot.press("tab")
+        assert chat.pane.has_focus
+        await pilot.press("enter")  # Enter never approves
+        assert not request.done
+        await pilot.press("y")
+        await turn_done(pilot)
+    assert (workspace_dir / "a.txt").read_text() == "hi\n"
+
+
+async def test_quit_leaves_nothing_undecided(
+    fake_llm: llm.FakeLLM, workspace_dir: Path, assistant_home: Path
+) -> None:
+    fake_llm.queue(shell("echo hi > a.txt"), llm.text("never sent", stall_after=0))
+    app = make_app(fake_llm, workspace_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "write")
+        await pending(pilot)
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: app.exit_note, "the app to quit")
+        fake_llm.release()
+    assert app.exit_note.startswith("session ")
+    stored = stored_events(assistant_home)
+    proposed = {p["action_id"] for k, p in stored if k == "action.proposed"}
+    decided = {p["action_id"] for k, p in stored if k == "action.decided"}
+    assert proposed and proposed == decided
+    assert stored[-1] == ("turn.end", {"reason": "cancelled"})
+    assert not (workspace_dir / "a.txt").exists()
+
+
+async def test_ctrl_c_stops_a_turn_and_then_quits(
+    fake_llm: llm.FakeLLM, workspace_dir: Path, assistant_home: Path
+) -> None:
+    fake_llm.queue(llm.text("slow answer", chunks=4, stall_after=2))
+    app = make_app(fake_llm, workspace_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "go")
+        await wait_for(pilot, fake_llm.stalled.is_set, "the stream to stall")
+        await pilot.press("ctrl+c")
+        await turn_done(pilot)
+        assert app.is_running
+        fake_llm.release()
+        await pilot.press("ctrl+c")
+        await wait_for(pilot, lambda: app.exit_note, "the app to quit")
+    assert app.exit_note  # the session id is printed on exit
+    assert stored_events(assistant_home)[-1] == ("turn.end", {"reason": "cancelled"})

@@ -1,0 +1,253 @@
+"""Slash commands in the running app: tools by hand through the same gate and pane, /grants,
+/undo, /model, /keys, /history, /help, the command palette, manual mode and resuming."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.config import Settings
+from assistant.secrets import SERVICE
+from assistant.ui.app import AssistantApp
+from assistant.ui.textdump import screen_text
+from tests.support import fake_llm as llm
+from tests.support.test_keyring import MemoryKeyring
+from tests.test_ui_chat import SIZE, events, make_app, pending, send, turn_done, wait_for
+
+
+async def test_sh_write_runs_through_the_pane(workspace_dir: Path) -> None:
+    app = make_app(None, workspace_dir, setup=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "/sh echo hi > a.txt")
+        await pending(pilot)
+        assert "› /sh echo hi > a.txt" in screen_text(app)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: (workspace_dir / "a.txt").exists(), "the file")
+        await wait_for(pilot, lambda: app.chat.view.cards[0].status == "done", "the card")
+        proposed = [p for k, p in events(app) if k == "action.proposed"]
+        assert proposed[0]["call_id"] is None and proposed[0]["tool"] == "shell"
+
+
+async def test_reads_run_at_once_and_errors_are_shown(workspace_dir: Path) -> None:
+    (workspace_dir / "data.txt").write_text("x\n")
+    app = make_app(None, workspace_dir, setup=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "/sh cat data.txt")
+        await wait_for(
+            pilot,
+            lambda: app.chat.view.cards and app.chat.view.cards[0].status == "done",
+            "the read",
+        )
+        assert "approved by read policy" in str(app.chat.view.cards[0].status_text())
+        await send(pilot, "/sh cat ../outside.txt")
+        await wait_for(pilot, lambda: "✗ shell:" in screen_text(app), "the refusal")
+        await send(pilot, "/http GET nowhere")
+        await wait_for(pilot, lambda: "is not a URL" in screen_text(app), "the usage error")
+
+
+async def test_grants_list_and_revoke(workspace_dir: Path) -> None:
+    app = make_app(None, workspace_dir, setup=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "/sh echo a >> log.txt")
+        await pending(pilot)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: app.chat.view.cards[0].status == "done", "the first write")
+        await send(pilot, "/sh echo b >> log.txt")
+        await wait_for(
+            pilot,
+            lambda: len(app.chat.view.cards) == 2 and app.chat.view.cards[1].status == "done",
+            "a write by rule",
+        )
+        await send(pilot, "/grants")
+        await pilot.pause()
+        assert "g1  shell >> in the workspace top folder" in screen_text(app)
+        await send(pilot, "/grants revoke g1")
+        await wait_for(pilot, lambda: "rule g1 revoked" in screen_text(app), "the revocation")
+        assert ("grant.revoked", {"grant_id": "g1"}) in events(app)
+        await send(pilot, "/sh echo c >> log.txt")
+        await pending(pilot)  # asks again
+        await send(pilot, "/grants revoke g7")
+        await wait_for(pilot, lambda: "no session rule 'g7'" in screen_text(app), "the error")
+    assert (workspace_dir / "log.txt").read_text() == "a\nb\n"
+
+
+async def test_undo_previews_the_restore_then_runs_it(workspace_dir: Path) -> None:
+    (workspace_dir / "a.txt").write_text("before\n")
+    app = make_app(None, workspace_dir, setup=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "/sh echo after > a.txt")
+        await pending(pilot)
+        await pilot.press("y")
+        await wait_for(
+            pilot, lambda: (workspace_dir / "a.txt").read_text() == "after\n", "the write"
+        )
+        action_id = app.chat.view.cards[0].action_id
+        await send(pilot, f"/undo {action_id}")
+        await pending(pilot)
+        shown = screen_text(app)
+        assert "restore" in shown and "+before" in shown and "-after" in shown
+        await pilot.press("y")
+        await wait_for(
+            pilot, lambda: (workspace_dir / "a.txt").read_text() == "before\n", "the undo"
+        )
+        await send(pilot, "/undo nope")
+        await wait_for(
+            pilot, lambda: "nope" in screen_text(app).split("› /undo nope")[-1], "the error"
+        )
+
+
+async def test_manual_mode_explains_and_model_switches(
+    workspace_dir: Path, fake_llm: llm.FakeLLM, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(None, workspace_dir, setup=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "hello there")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "No model is connected" in text and "/model NAME" in text
+        assert fake_llm.requests == []
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        await send(pilot, f"/model {fake_llm.model()} {fake_llm.base_url}")
+        await pilot.pause()
+        assert app.chat.status.model == fake_llm.model()
+        fake_llm.queue(llm.text("connected now"))
+        await send(pilot, "hello again")
+        await turn_done(pilot)
+        assert "connected now" in screen_text(app)
+        await send(pilot, "/model")
+        await pilot.pause()
+        assert f"model: {fake_llm.model()} at {fake_llm.base_url}" in screen_text(app)
+
+
+async def test_keys_set_uses_a_masked_input(
+    workspace_dir: Path, memory_keyring: MemoryKeyring
+) -> None:
+    app = make_app(None, workspace_dir, setup=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "/keys set SHOP_TOKEN")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "SecretInputScreen", "the input")
+        await pilot.press(*"tok-123456")
+        assert "tok-123456" not in screen_text(app)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "stored SHOP_TOKEN" in screen_text(app), "the note")
+        assert memory_keyring.store[(SERVICE, "SHOP_TOKEN")] == "tok-123456"
+        await send(pilot, "/keys set bad/name")
+        await wait_for(pilot, lambda: "invalid secret name" in screen_text(app), "the error")
+        await send(pilot, "/keys")
+        await pilot.pause()
+        assert "values stay in the keyring" in screen_text(app)
+
+
+async def test_help_history_and_the_palette(workspace_dir: Path) -> None:
+    app = make_app(None, workspace_dir, setup=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "/help")
+        await pilot.pause()
+        assert "/grants [revoke ID]" in screen_text(app)
+        await send(pilot, "/history")
+        await wait_for(
+            pilot, lambda: type(app.screen).__name__ == "HistoryScreen", "the history screen"
+        )
+        app.pop_screen()
+        await pilot.pause()
+        await pilot.press("f2")  # the key in the footer opens the same screen
+        await wait_for(
+            pilot, lambda: type(app.screen).__name__ == "HistoryScreen", "history from F2"
+        )
+        app.pop_screen()
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "CommandPalette", "the palette")
+        await pilot.press(*"grants")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(
+            pilot, lambda: "no session rules" in screen_text(app), "/grants from the palette"
+        )
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "CommandPalette", "the palette")
+        await pilot.press(*"sh shell")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.chat.prompt.text == "/sh ", "the prompt prefilled")
+
+
+async def test_resume_continues_a_stored_session(
+    fake_llm: llm.FakeLLM, workspace_dir: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    fake_llm.queue(llm.text("first answer"))
+    first = make_app(fake_llm, workspace_dir)
+    async with first.run_test(size=SIZE) as pilot:
+        await send(pilot, "remember the word kiwi")
+        await turn_done(pilot)
+        old = first.session.session_id
+    app = make_app(fake_llm, workspace_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.session.session_id, "the new session")
+        assert app.session.session_id != old
+        assert await app.chat.resume(old)
+        assert app.session.session_id == old
+        await pilot.pause()
+        assert "remember the word kiwi" in screen_text(app) and "first answer" in screen_text(app)
+        fake_llm.queue(llm.text("kiwi"))
+        await send(pilot, "what was the word?")
+        await turn_done(pilot)
+    contents = [m.get("content") for m in fake_llm.requests[-1]["messages"]]
+    assert "remember the word kiwi" in contents and "first answer" in contents
+
+
+async def test_undo_requested_by_the_replay_screen_is_previewed(workspace_dir: Path) -> None:
+    from assistant.ui.screens.replay import RunToolRequest
+
+    (workspace_dir / "a.txt").write_text("old\n")
+    app = make_app(None, workspace_dir, setup=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "/sh echo new > a.txt")
+        await pending(pilot)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: (workspace_dir / "a.txt").read_text() == "new\n", "the write")
+        from assistant.undo import undo_args
+
+        rt = app.session.runtime
+        assert rt is not None
+        args, ws = undo_args(rt.journal, app.chat.view.cards[0].action_id)
+        app.post_message(RunToolRequest("restore", args, "/somewhere/else"))
+        await wait_for(pilot, lambda: "open the app there" in screen_text(app), "the refusal")
+        app.post_message(RunToolRequest("restore", args, ws))
+        await pending(pilot)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: (workspace_dir / "a.txt").read_text() == "old\n", "the undo")
+
+
+async def test_several_waiting_actions_queue_in_order(workspace_dir: Path) -> None:
+    app = make_app(None, workspace_dir, setup=False)
+    async with app.run_test(size=SIZE) as pilot:
+        for name in ("one", "two", "three"):
+            await send(pilot, f"/sh echo {name} > {name}.txt")
+            await wait_for(
+                pilot,
+                lambda n=name: any(n in c.proposed.summary for c in app.chat.view.cards),
+                name,
+            )
+        await pending(pilot, 3)
+        assert "Action 1 of 3 · WRITE · shell" in screen_text(app)
+        assert "echo one > one.txt" in screen_text(app).split("Action 1 of 3")[1]
+        app.chat.pane.focus()
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "Action 1 of 2" in screen_text(app), "the next action")
+        assert "echo two > two.txt" in screen_text(app).split("Action 1 of 2")[1]
+        await pilot.press("n", "enter")
+        await wait_for(pilot, lambda: "Action 1 of 1" in screen_text(app), "the last action")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.chat.pane.current is None, "an empty queue")
+        assert app.chat.prompt.has_focus
+    assert (workspace_dir / "one.txt").exists() and (workspace_dir / "three.txt").exists()
+    assert not (workspace_dir / "two.txt").exists()
+
+
+async def test_litellm_is_preloaded_after_the_first_frame(workspace_dir: Path) -> None:
+    app = AssistantApp(Settings(), workspace=workspace_dir, setup=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(
+            pilot, lambda: any(w.name == "preload litellm" for w in app.workers), "the preload"
+        )

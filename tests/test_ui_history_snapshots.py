@@ -1,0 +1,68 @@
+"""Snapshots of the history list and a replay: fixed terminal size, frozen clocks, fixed ids.
+
+Update after an intended change with ``pytest tests/test_ui_history_snapshots.py
+--snapshot-update`` and look at the report before committing the new SVGs.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.ui.screens.history import HistoryScreen
+from assistant.ui.screens.history_filters import ListFilter
+from assistant.ui.screens.replay import ReplayScreen
+from tests.test_ui_history_helpers import HostApp, demo_journal, frozen_now, settle
+
+SnapCompare = Callable[..., bool]
+
+
+@pytest.fixture
+def fixed_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Session ids 7f3a0000…0001, …0002, in creation order."""
+    counter = itertools.count(1)
+    monkeypatch.setattr("assistant.journal._store._new_id", lambda: f"7f3a{next(counter):028x}")
+
+
+def test_history_list(snap_compare: SnapCompare, tmp_path: Path, fixed_ids: None) -> None:
+    journal, _ = demo_journal(tmp_path / "journal.sqlite3")
+    app = HostApp(lambda: HistoryScreen(journal, now=frozen_now))
+    assert snap_compare(app, terminal_size=(120, 14), run_before=settle)
+
+
+def test_history_list_filtered(snap_compare: SnapCompare, tmp_path: Path, fixed_ids: None) -> None:
+    journal, _ = demo_journal(tmp_path / "journal.sqlite3")
+    screen = HistoryScreen(journal, now=frozen_now)
+
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        screen.set_filter(ListFilter(has_writes=True, tool="http_request", query="staging"))
+        await settle(pilot)
+
+    app = HostApp(lambda: screen)
+    assert snap_compare(app, terminal_size=(120, 10), run_before=run_before)
+
+
+def test_replay_of_a_session(snap_compare: SnapCompare, tmp_path: Path, fixed_ids: None) -> None:
+    journal, ids = demo_journal(tmp_path / "journal.sqlite3")
+    app = HostApp(lambda: ReplayScreen(journal, ids[0], now=frozen_now))
+    assert snap_compare(app, terminal_size=(120, 30), run_before=settle)
+
+
+def test_replay_stepped_to_the_second_action(
+    snap_compare: SnapCompare, tmp_path: Path, fixed_ids: None
+) -> None:
+    """home, n, then two steps: the read is done; the write is proposed and approved, not yet run."""
+    journal, ids = demo_journal(tmp_path / "journal.sqlite3")
+    app = HostApp(lambda: ReplayScreen(journal, ids[0], now=frozen_now))
+
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        await pilot.press("home", "n", "right", "right")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(120, 24), run_before=run_before)

@@ -11,8 +11,12 @@ from assistant.cli.common import EXIT_OK, load_settings, out
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("config", help="show where settings live and what they resolve to")
     cs = p.add_subparsers(dest="config_command", metavar="ACTION", required=True)
-    cs.add_parser("path", help="print the config file, data folder and journal paths").set_defaults(func=show_path)
-    show = cs.add_parser("show", help="print the effective settings (secret values are never shown)")
+    cs.add_parser("path", help="print the config file, data folder and journal paths").set_defaults(
+        func=show_path
+    )
+    show = cs.add_parser(
+        "show", help="print the effective settings (secret values are never shown)"
+    )
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=show_settings)
 

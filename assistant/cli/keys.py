@@ -19,7 +19,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "Secrets for the HTTP tool are used as {{secret:NAME}} and only sent to the --host values.",
     )
     s.add_argument("name")
-    s.add_argument("--host", action="append", default=[], help="a host this secret may be sent to (repeatable)")
+    s.add_argument(
+        "--host", action="append", default=[], help="a host this secret may be sent to (repeatable)"
+    )
     s.set_defaults(func=set_key)
     ls = ks.add_parser("list", help="list the stored names (never the values)")
     ls.add_argument("--json", action="store_true")

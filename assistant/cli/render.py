@@ -42,7 +42,9 @@ class ConsoleRenderer:
             self.write(f"\n● {tag} {event.tool}: {escape_text(event.summary)}")
             if event.effect != "read" and self.show_previews:
                 text = escape_text(event.preview.get("text", ""))
-                self.write("\n".join("  │ " + line for line in text.splitlines()) or "  │ (no preview)")
+                self.write(
+                    "\n".join("  │ " + line for line in text.splitlines()) or "  │ (no preview)"
+                )
             if event.needs_person:
                 self.write(f"  ! {escape_text(event.needs_person)}")
         elif isinstance(event, ev.ActionDecided):
@@ -73,7 +75,11 @@ class JsonRenderer:
         self.stream = stream or sys.stdout
 
     def __call__(self, event: ev.Event) -> None:
-        print(json.dumps({"kind": event.kind, **event.to_json()}, ensure_ascii=False), file=self.stream, flush=True)
+        print(
+            json.dumps({"kind": event.kind, **event.to_json()}, ensure_ascii=False),
+            file=self.stream,
+            flush=True,
+        )
 
 
 def _first_line(text: str, width: int = 100) -> str:

@@ -15,7 +15,7 @@ from assistant.cli.common import (
     err,
     load_settings,
 )
-from assistant.cli.session_args import add_session_options, choose_approver
+from assistant.cli.session_args import add_session_options, open_session
 
 MODEL_ERRORS = {"auth", "quota", "config", "not_found"}
 
@@ -27,9 +27,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         description="Stream the model's answer; show each action's preview and decide it per --approve.",
     )
     p.add_argument("prompt", help="what to ask ('-' reads it from stdin)")
-    p.add_argument("--model", help="a litellm model string, e.g. openai/gpt-4.1-mini or ollama_chat/llama3.1")
+    p.add_argument(
+        "--model", help="a litellm model string, e.g. openai/gpt-4.1-mini or ollama_chat/llama3.1"
+    )
     p.add_argument("--api-base", help="base URL of an OpenAI-compatible or local server")
-    p.add_argument("--resume", metavar="SESSION", help="continue an earlier session (id or unique prefix)")
+    p.add_argument(
+        "--resume", metavar="SESSION", help="continue an earlier session (id or unique prefix)"
+    )
     add_session_options(p)
     p.set_defaults(func=run)
 
@@ -54,29 +58,21 @@ def run(args: argparse.Namespace) -> int:
 async def _run(args: argparse.Namespace, settings, prompt: str) -> int:  # type: ignore[no-untyped-def]
     from assistant.agent.conversation import messages_from_events
     from assistant.agent.loop import Agent, Limits
-    from assistant.cli.render import ConsoleRenderer, JsonRenderer
-    from assistant.journal import JournalError
-    from assistant.runtime import SetupError, build_model, start_session
+    from assistant.runtime import SetupError, build_model
     from tools import builtin_tools
 
     if not settings.model:
         build_model(settings)  # raises the clear "no model configured" error
-    renderer = JsonRenderer() if args.json else ConsoleRenderer()
-    notice = ConsoleRenderer(sys.stderr) if args.json else renderer
-    approver = choose_approver(args.approve or settings.approve, notice.write)
-    try:
-        rt = start_session(
-            settings,
-            approver=approver,
-            tools=builtin_tools(),
-            workspace=args.workspace,
-            allow_hosts=args.allow_host,
-            listeners=[renderer],
-            model=settings.model,
-            resume=args.resume,
-        )
-    except JournalError as exc:
-        raise SetupError(str(exc)) from None
+    rt, _ = open_session(
+        args,
+        settings,
+        tools=builtin_tools(),
+        workspace=args.workspace,
+        allow_hosts=args.allow_host,
+        model=settings.model,
+        resume=args.resume,
+    )
+    history = []
     if args.resume:
         from assistant.export import read_only_reason
 
@@ -84,14 +80,16 @@ async def _run(args: argparse.Namespace, settings, prompt: str) -> int:  # type:
         if refusal:  # an imported copy: a record, not a conversation to continue
             rt.journal.close()
             raise SetupError(refusal)
-    history = []
-    if args.resume:
-        history = messages_from_events((e.kind, e.payload) for e in rt.journal.events(rt.session_id))
+        history = messages_from_events(
+            (e.kind, e.payload) for e in rt.journal.events(rt.session_id)
+        )
     model = build_model(settings, rt)
     for note in rt.notes:
         err().print(f"assistant: {note}")
     if not args.json:
-        err().print(f"session {rt.session_id[:8]} · {settings.model} · {rt.gate.ctx.workspace.root}")
+        err().print(
+            f"session {rt.session_id[:8]} · {settings.model} · {rt.gate.ctx.workspace.root}"
+        )
     limits = Limits(settings.max_tool_calls, settings.max_identical_failures, settings.budget_usd)
     agent = Agent(model, rt.gate, rt.log, limits=limits, messages=history)
     try:

@@ -1,18 +1,25 @@
-"""Options and approver choice shared by `assistant run` and `assistant tool`."""
+"""Options, approver choice and session start shared by the headless commands."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from assistant.agent.approval import Approver
+    from assistant.cli.render import ConsoleRenderer, JsonRenderer
+    from assistant.config import Settings
+    from assistant.runtime import Runtime
+
+    Renderer = ConsoleRenderer | JsonRenderer
 
 
 def add_session_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--workspace", metavar="DIR", help="folder the tools work in (default: the current folder)")
+    parser.add_argument(
+        "--workspace", metavar="DIR", help="folder the tools work in (default: the current folder)"
+    )
     parser.add_argument(
         "--approve",
         choices=("ask", "never", "all"),
@@ -41,3 +48,23 @@ def choose_approver(mode: str, write: Callable[[str], None]) -> Approver:
     if mode in ("never", "all"):
         return ModeApprover(mode)  # type: ignore[arg-type]
     raise ValueError(mode)
+
+
+def open_session(
+    args: argparse.Namespace, settings: Settings, **session: Any
+) -> tuple[Runtime, Renderer]:
+    """Start a journaled session for a headless command: the renderer its --json asks for, the
+    approver its --approve asks for, and one clear line (exit 2) when it cannot start."""
+    from assistant.cli.common import CommandError
+    from assistant.cli.render import ConsoleRenderer, JsonRenderer
+    from assistant.journal import JournalError
+    from assistant.runtime import SetupError, start_session
+
+    renderer: Renderer = JsonRenderer() if args.json else ConsoleRenderer()
+    notice = ConsoleRenderer(sys.stderr) if args.json else renderer
+    approver = choose_approver(args.approve or settings.approve, notice.write)
+    try:
+        rt = start_session(settings, approver=approver, listeners=[renderer], **session)
+    except (SetupError, JournalError) as exc:
+        raise CommandError(str(exc)) from None
+    return rt, renderer

@@ -15,18 +15,20 @@ from assistant.cli.common import (
     load_settings,
     out,
 )
-from assistant.cli.session_args import add_session_options, choose_approver
+from assistant.cli.session_args import add_session_options, open_session
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "tool",
         help="run one tool by hand, with the same preview and approval",
-        description="Run a tool with JSON arguments, e.g. assistant tool shell '{\"command\": \"ls -l\"}'. "
+        description='Run a tool with JSON arguments, e.g. assistant tool shell \'{"command": "ls -l"}\'. '
         "Exit codes: 0 done, 1 failed, 2 bad arguments, 3 denied.",
     )
     p.add_argument("name", nargs="?", help="tool name (see --list)")
-    p.add_argument("args", nargs="?", default="{}", help="arguments as a JSON object ('-' reads stdin)")
+    p.add_argument(
+        "args", nargs="?", default="{}", help="arguments as a JSON object ('-' reads stdin)"
+    )
     p.add_argument("--list", action="store_true", help="list the tools and their arguments")
     add_session_options(p)
     p.set_defaults(func=run)
@@ -53,28 +55,20 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _run(args, settings, tools, raw: str) -> int:  # type: ignore[no-untyped-def]
-    from assistant.cli.render import ConsoleRenderer, JsonRenderer
-    from assistant.runtime import SetupError, start_session
-
-    renderer = JsonRenderer() if args.json else ConsoleRenderer()
-    notice = ConsoleRenderer(sys.stderr) if args.json else renderer
-    approver = choose_approver(args.approve or settings.approve, notice.write)
-    try:
-        rt = start_session(
-            settings,
-            approver=approver,
-            tools=tools,
-            workspace=args.workspace,
-            allow_hosts=args.allow_host,
-            listeners=[renderer],
-            title=f"tool {args.name} {raw}"[:80],
-        )
-    except SetupError as exc:
-        raise CommandError(str(exc)) from None
+    rt, renderer = open_session(
+        args,
+        settings,
+        tools=tools,
+        workspace=args.workspace,
+        allow_hosts=args.allow_host,
+        title=f"tool {args.name} {raw}"[:80],
+    )
     try:
         outcome = await rt.gate.execute(args.name, raw)
     finally:
         rt.journal.close()
     if not args.json and outcome.status == "done":
-        renderer.write(outcome.text)
-    return {"done": EXIT_OK, "failed": EXIT_FAILED, "denied": EXIT_DENIED, "error": EXIT_USAGE}[outcome.status]
+        renderer.write(outcome.text)  # type: ignore[union-attr]
+    return {"done": EXIT_OK, "failed": EXIT_FAILED, "denied": EXIT_DENIED, "error": EXIT_USAGE}[
+        outcome.status
+    ]

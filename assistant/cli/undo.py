@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 from assistant.cli.common import (
     EXIT_DENIED,
@@ -14,7 +13,7 @@ from assistant.cli.common import (
     load_settings,
     open_journal,
 )
-from assistant.cli.session_args import choose_approver
+from assistant.cli.session_args import open_session
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -48,25 +47,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _run(args, settings, restore_args: dict, workspace: str) -> int:  # type: ignore[no-untyped-def]
-    from assistant.cli.render import ConsoleRenderer, JsonRenderer
-    from assistant.runtime import SetupError, start_session
     from tools.restore import RestoreTool
 
-    renderer = JsonRenderer() if args.json else ConsoleRenderer()
-    notice = ConsoleRenderer(sys.stderr) if args.json else renderer
-    approver = choose_approver(args.approve or settings.approve, notice.write)
     tool = RestoreTool()
-    try:
-        rt = start_session(
-            settings,
-            approver=approver,
-            tools={tool.name: tool},
-            workspace=workspace,
-            listeners=[renderer],
-            title=f"undo {restore_args['source']}",
-        )
-    except SetupError as exc:
-        raise CommandError(str(exc)) from None
+    rt, _ = open_session(
+        args,
+        settings,
+        tools={tool.name: tool},
+        workspace=workspace,
+        title=f"undo {restore_args['source']}",
+    )
     try:
         outcome = await rt.gate.execute(tool.name, json.dumps(restore_args))
     finally:

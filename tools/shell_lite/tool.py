@@ -88,7 +88,7 @@ class ShellTool:
                 tool=self.name,
                 args=dict(args),
                 effect=Effect.READ,
-                summary=f"shell: {_short(command)}",
+                summary=f"{_short(command)}",
                 preview=Preview(
                     kind="shell",
                     text=escape_text(text),
@@ -111,7 +111,7 @@ class ShellTool:
             tool=self.name,
             args=dict(args),
             effect=Effect.WRITE,
-            summary=f"shell: {_short(command)} ({_count(changes)})",
+            summary=f"{_short(command)} ({_count(changes)})",
             preview=preview,
             targets=tuple(f"path:{ch.rel}" for ch in changes),
             fingerprint=fingerprint(dict(args), _state(changes)),

@@ -4,7 +4,9 @@
    beside a bare Textual app. Target: within 1.3x.
 2. Wall time of streaming a 4,000-chunk Markdown answer from the fake OpenAI-compatible server:
    in the app (headless, until every chunk is painted) beside a headless litellm consumer of the
-   same stream. Target: within 1.1x.
+   same stream. Target: within 1.1x. The server runs in a process of its own, as a real one
+   would: in a thread of the measured process it would compete with the app for the GIL, so
+   the app's work would also slow the server down and be counted twice.
 
 Run: .venv/bin/python bench/first_frame.py [--runs N]
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import pty
 import statistics
@@ -114,7 +117,7 @@ def answer(chunks: int) -> str:
     return "".join(words)
 
 
-async def headless_stream(server: object, model: str, base: str) -> tuple[float, int]:
+async def headless_stream(model: str, base: str) -> tuple[float, int]:
     from assistant.agent.model import load_litellm
 
     litellm = load_litellm()
@@ -157,26 +160,56 @@ async def app_stream(model: str, base: str, workspace: Path) -> tuple[float, int
     return elapsed, painted
 
 
+SERVER = r"""
+import sys
+from bench.first_frame import answer
+from tests.support import fake_llm as llm
+
+runs, chunks = int(sys.argv[1]), int(sys.argv[2])
+with llm.FakeLLM() as server:
+    server.queue(llm.text("warm"), llm.text("warm"))
+    for _ in range(2 * runs):
+        server.queue(llm.text(answer(chunks), chunks=chunks))
+    print(server.base_url, flush=True)
+    sys.stdin.read()  # serve until the benchmark closes our stdin
+"""
+
+
 async def streaming(runs: int, chunks: int, workspace: Path) -> tuple[list[float], list[float]]:
-    from tests.support import fake_llm as llm
+    from tests.support.fake_llm import MODEL_NAME
 
     os.environ["OPENAI_API_KEY"] = "sk-bench"
     text = answer(chunks)
+    model = f"openai/{MODEL_NAME}"
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(runs), str(chunks)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert server.stdin is not None and server.stdout is not None
     base_times, app_times = [], []
-    with llm.FakeLLM() as server:
+    try:
+        base = server.stdout.readline().strip()
+        if not base:
+            raise RuntimeError("the fake model server did not start")
         # warm both paths once (litellm's first call imports provider modules)
-        server.queue(llm.text("warm"), llm.text("warm"))
-        await headless_stream(server, server.model(), server.base_url)
-        await app_stream(server.model(), server.base_url, workspace)
+        await headless_stream(model, base)
+        await app_stream(model, base, workspace)
         for _ in range(runs):
-            server.queue(llm.text(text, chunks=chunks))
-            t, n = await headless_stream(server, server.model(), server.base_url)
+            gc.collect()  # each run starts without the garbage of the one before
+            t, n = await headless_stream(model, base)
             assert n == len(text), (n, len(text))
             base_times.append(t)
-            server.queue(llm.text(text, chunks=chunks))
-            t, n = await app_stream(server.model(), server.base_url, workspace)
+            gc.collect()
+            t, n = await app_stream(model, base, workspace)
             assert n == len(text), (n, len(text))
             app_times.append(t)
+    finally:
+        server.stdin.close()
+        server.wait(timeout=30)
     return base_times, app_times
 
 

@@ -11,6 +11,7 @@ from textual.app import App, ComposeResult
 from assistant.agent import events as ev
 from assistant.ui.textdump import screen_text
 from assistant.ui.widgets.conversation import ConversationView
+from assistant.ui.widgets.reply import Reply
 
 AT = datetime(2026, 11, 25, 14, 2, 11)
 ANSWER = "# Orders\n\nI fetched **312** orders; `271` are paid:\n\n- ACME\n- Rossi\n\nDone."
@@ -239,7 +240,7 @@ async def test_a_long_reply_streamed_in_pieces_looks_like_the_whole() -> None:
                 await reply.drained()  # type: ignore[attr-defined]
             await pilot.pause()
             out.append(screen_text(app))
-            out.append(len(app.view.query("Section")))
+            out.append(sum(r.section_count for r in app.view.query(Reply)))
     assert streamed == stored
     assert "Part 11" in streamed[0] and "not a cut inside a fence" in streamed[0]
     assert streamed[1] > 1

@@ -171,6 +171,8 @@ _VISIBLE_WS = {"\n", "\t"}
 
 def escape_text(text: str) -> str:
     """Show control, bidi and zero-width characters as escapes so a preview cannot lie."""
+    if text.replace("\n", "").replace("\t", "").isprintable():
+        return text  # the usual case, checked in C: nothing below would be escaped
     out = []
     for ch in text:
         cat = unicodedata.category(ch)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -23,6 +24,12 @@ class Event:
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in payload.items() if k in names})
 
+    def redacted(self, redact: Callable[[Any], Any]) -> Event:
+        """This event with secret values replaced; ``redact`` copies a JSON value."""
+        payload = self.to_json()
+        clean = redact(payload)
+        return self if clean == payload else type(self).from_json(clean)
+
 
 @dataclass(frozen=True)
 class UserMessage(Event):
@@ -35,6 +42,11 @@ class AssistantDelta(Event):
     kind: ClassVar[str] = "assistant.delta"
     persist: ClassVar[bool] = False
     text: str
+
+    def redacted(self, redact: Callable[[Any], Any]) -> Event:
+        # thousands per reply: the text alone, without a round trip through JSON
+        text = redact(self.text)
+        return self if text == self.text else AssistantDelta(text)
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ class SessionLog:
     def emit(self, event: Event) -> Event:
         """Redact, persist (unless a delta), then tell listeners; returns the redacted event."""
         if self._redact is not None:
-            event = type(event).from_json(self._redact(event.to_json()))
+            event = event.redacted(self._redact)
         if event.persist and self.store is not None:
             self.store.append(self.session_id, event.kind, event.to_json())
         for listener in list(self.listeners):

@@ -1,8 +1,9 @@
 """The bridge from a session's events to the screen: the listener posts, handlers paint.
 
-Deltas are coalesced: while a batch is waiting to be painted, new deltas join it, so a
-4,000-chunk answer costs a few messages, not 4,000. Any other event closes the batch first, so
-the order on screen is the order of the events.
+Deltas are coalesced: one message announces a batch, and new deltas join it until the reply
+takes it at its next repaint, so a 4,000-chunk answer costs one message per repaint, not one per
+chunk. Any other event ends the batch first (the reply takes what is left before painting that
+event), so the order on screen is the order of the events.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from assistant.ui.approver import PendingApproval
 
 
-class SessionEvent(Message):
+class SessionEvent(Message, bubble=False):
     """One session event (not a delta) to paint, with the time it happened."""
 
     def __init__(self, event: ev.Event, at: datetime) -> None:
@@ -28,8 +29,9 @@ class SessionEvent(Message):
         self.at = at
 
 
-class DeltaBatch(Message):
-    """Text deltas that arrived since the last paint; the handler calls :meth:`take`."""
+class DeltaBatch(Message, bubble=False):
+    """Text deltas that arrived since the last repaint; the reply calls :meth:`take` when it
+    repaints, not the handler when the message arrives."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -44,7 +46,7 @@ class DeltaBatch(Message):
         return text
 
 
-class ApprovalRequested(Message):
+class ApprovalRequested(Message, bubble=False):
     """An action waits for a person; the confirm pane answers ``request.future``."""
 
     def __init__(self, request: PendingApproval) -> None:

@@ -213,11 +213,7 @@ class ChatScreen(SlashCommands, Screen[None]):
             self.view.mark_unfinished()  # a tool cut off mid-run: its outcome is unknown
 
     def on_delta_batch(self, message: DeltaBatch) -> None:
-        from assistant.agent.events import AssistantDelta
-
-        text = message.take()
-        if text:
-            self.view.apply(AssistantDelta(text))
+        self.view.stream(message.take)
 
     async def on_approval_requested(self, message: ApprovalRequested) -> None:
         await self.pane.build()

@@ -120,6 +120,14 @@ class ConversationView(VerticalScroll):
         elif kind == "turn.end":
             self._end_reply(None)
 
+    def stream(self, take: Callable[[], str]) -> None:
+        """Deltas waiting in a batch: the reply calls ``take`` (raw text) when it next repaints,
+        so deltas that arrive meanwhile join the batch instead of costing a repaint each."""
+        if self._reply is None:
+            self._reply = Reply()
+            self.mount(self._reply)
+        self._reply.follow(lambda: safe(take()))
+
     def _update_card(self, event: ev.Event, when: datetime) -> None:
         card = self._cards.get(getattr(event, "action_id", ""))
         if card is None:

@@ -19,22 +19,22 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 
-from textual.containers import Vertical
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.strip import Strip
 from textual.timer import Timer
-from textual.widgets import Static
+from textual.widget import Widget
 
 MIN_GAP = 0.04
 MAX_GAP = 1.0
-PAINT_SHARE = 0.1
+PAINT_SHARE = 0.04
 """The share of the time a streaming reply may spend repainting."""
 LAYOUT_FACTOR = 3.0
 """A repaint costs the screen about this many times the section's own rendering (layout and
 compositing around it)..."""
-REFRESH_COST = 0.03
+REFRESH_COST = 0.04
 """...and at least this many seconds (a full screen refresh, measured on a 2-core machine)."""
 SECTION_CHARS = 1500
 """A section is closed at the first block boundary after this many characters."""
@@ -62,44 +62,12 @@ def sections(text: str, start: int = 0) -> list[int]:
     return cuts
 
 
-class Section(Static):
-    """One section's Markdown; the time spent laying it out and rendering is recorded."""
+class Reply(Widget):
+    """Feed it fragments (already escaped); ``settle`` with the final text when the reply ends.
 
-    DEFAULT_CSS = """
-    Section { height: auto; margin: 0 0 1 0; }
-    Section:last-child { margin: 0; }
-    """
-
-    def __init__(self, text: str, **kwargs: Any) -> None:
-        super().__init__("", **kwargs)
-        self.spent = 0.0
-        self.source = ""
-        self.show(text)
-
-    def show(self, text: str) -> None:
-        from rich.markdown import Markdown  # here, not at import: the first frame comes sooner
-
-        if text != self.source:
-            self.source = text
-            self.update(Markdown(text, hyperlinks=False, code_theme="ansi_dark"))
-
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        started = time.perf_counter()
-        try:
-            return super().get_content_height(container, viewport, width)
-        finally:
-            self.spent += time.perf_counter() - started
-
-    def render_lines(self, crop: Region) -> list[Strip]:
-        started = time.perf_counter()
-        try:
-            return super().render_lines(crop)
-        finally:
-            self.spent += time.perf_counter() - started
-
-
-class Reply(Vertical):
-    """Feed it fragments (already escaped); ``settle`` with the final text when the reply ends."""
+    One widget drawn line by line (Textual's line API): each section is rendered once per text
+    and width into strips, and the reply's height is their count, so a repaint renders the last
+    section and lays out one widget, however long the reply."""
 
     DEFAULT_CSS = """
     Reply { height: auto; margin: 0 0 1 0; padding: 0 1; }
@@ -109,12 +77,78 @@ class Reply(Vertical):
         super().__init__(**kwargs)
         self.reply_text = text
         self._cuts: list[int] = []
+        self._parts: list[str] = []
+        """The painted text of each section."""
+        self._drawn: dict[int, tuple[list[list[Strip]], list[Strip] | None]] = {}
+        """By width (a layout may try two: with a scrollbar and without): each section's
+        lines, and all of them with a blank line between sections (None until asked for)."""
+        self._spent = 0.0
         self._painted: str | None = None
         self._timer: Timer | None = None
         self._cost = REFRESH_COST
         self._clocks = (time.perf_counter(), time.process_time())
         self._ready = False
         self._shown = asyncio.Event()
+        self._pull: Callable[[], str] | None = None
+
+    @property
+    def section_count(self) -> int:
+        return len(self._parts)
+
+    # -- drawing ----------------------------------------------------------------------------------
+
+    def _lines(self, width: int) -> list[Strip]:
+        drawn, lines = self._drawn.get(width, ([], None))
+        if lines is not None:
+            return lines
+        if width not in self._drawn and len(self._drawn) >= 2:
+            del self._drawn[next(iter(self._drawn))]
+        for part in self._parts[len(drawn) :]:
+            drawn.append(self._render_part(part, width))
+        lines = []
+        for index, part_lines in enumerate(drawn):
+            if index:
+                lines.append(Strip.blank(width))
+            lines.extend(part_lines)
+        self._drawn[width] = (drawn, lines)
+        return lines
+
+    def _render_part(self, text: str, width: int) -> list[Strip]:
+        from rich.markdown import Markdown  # here, not at import: the first frame comes sooner
+
+        started = time.perf_counter()
+        console = self.app.console
+        rendered = console.render_lines(
+            Markdown(text, hyperlinks=False, code_theme="ansi_dark"),
+            console.options.update_width(width),
+        )
+        self._spent += time.perf_counter() - started
+        return [Strip(line, width) for line in rendered]
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._lines(width)) if width > 0 else 0
+
+    def render_line(self, y: int) -> Strip:
+        width = self.content_size.width
+        lines = self._lines(width) if width > 0 else []
+        line = lines[y] if y < len(lines) else Strip.blank(width)
+        return line.apply_style(self.rich_style)
+
+    def _show(self, parts: list[str]) -> None:
+        """Keep what is drawn of the sections that did not change; redraw from the first that did."""
+        same = 0
+        while same < min(len(parts), len(self._parts)) and parts[same] == self._parts[same]:
+            same += 1
+        height = {width: len(lines) for width, (_, lines) in self._drawn.items() if lines}
+        self._parts = parts
+        for width, (drawn, _) in list(self._drawn.items()):
+            self._drawn[width] = (drawn[:same], None)
+        # a longer reply needs a layout; one that kept its height only a repaint
+        width = self.content_size.width
+        resized = width not in height or len(self._lines(width)) != height[width]
+        self.refresh(layout=resized)
+
+    # -- feeding ----------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
         self._ready = True
@@ -122,7 +156,23 @@ class Reply(Vertical):
 
     def feed(self, fragment: str) -> None:
         """Add a fragment; the repaint comes when the pacing allows."""
+        self._take()
         self.reply_text += fragment
+        self._wait_to_paint()
+
+    def follow(self, pull: Callable[[], str]) -> None:
+        """More text waits in ``pull`` (escaped text, "" when none); it is called at the next
+        repaint, so whatever arrives until then costs nothing now. A new ``pull`` replaces the
+        last one once what that one holds has been taken."""
+        self._take()
+        self._pull = pull
+        self._wait_to_paint()
+
+    def _take(self) -> None:
+        if self._pull is not None:
+            self.reply_text += self._pull()
+
+    def _wait_to_paint(self) -> None:
         self._shown.clear()
         if self._ready and self._timer is None:
             self._timer = self.set_timer(self._gap(), self._paint)
@@ -137,6 +187,8 @@ class Reply(Vertical):
 
     def settle(self, final: str | None) -> None:
         """The reply is complete: paint exactly the final text now."""
+        self._take()
+        self._pull = None
         if final is not None and final != self.reply_text:
             if not final.startswith(self.reply_text[: self._cuts[-1]] if self._cuts else ""):
                 self._cuts = []  # the final text differs from what streamed: cut it afresh
@@ -149,28 +201,17 @@ class Reply(Vertical):
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
+        self._take()
         text = self.reply_text
         if text == self._painted:
             self._shown.set()
             return
         self._cuts += sections(text, self._cuts[-1] if self._cuts else 0)
         bounds = [0, *self._cuts, len(text)]
-        parts = [text[a:b].rstrip("\n") for a, b in zip(bounds, bounds[1:], strict=False)]
-        shown = list(self.query_children(Section).results(Section))
-        last = shown[-1] if shown else None
-        spent = last.spent if last is not None else 0.0
-        for index, part in enumerate(parts):
-            if index < len(shown):
-                shown[index].show(part)
-            else:
-                self.mount(Section(part))
-        if len(shown) > len(parts):  # only after a settle that cut afresh
-            for extra in shown[len(parts) :]:
-                extra.remove()
-        self._cost = max(REFRESH_COST, LAYOUT_FACTOR * spent)
+        self._spent = 0.0
+        self._show([text[a:b].rstrip("\n") for a, b in zip(bounds, bounds[1:], strict=False)])
+        self._cost = max(REFRESH_COST, LAYOUT_FACTOR * self._spent)
         self._clocks = (time.perf_counter(), time.process_time())
-        if last is not None:
-            last.spent = 0.0
         self._painted = text
 
         def painted() -> None:
@@ -181,6 +222,6 @@ class Reply(Vertical):
 
     async def drained(self) -> None:
         """Wait until the whole text fed so far is on screen (tests, benchmarks)."""
-        if self._ready and self._painted != self.reply_text:
+        if self._ready:
             self._paint()
         await self._shown.wait()

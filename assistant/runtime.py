@@ -91,7 +91,9 @@ def start_session(
     if resume:
         session_id = journal.get_session(resume).id
     else:
-        session_id = journal.create_session(model=model, workspace=str(ws.root), title=title, meta=meta)
+        session_id = journal.create_session(
+            model=model, workspace=str(ws.root), title=title, meta=meta
+        )
     store = SecretStore(settings.keyring_timeout)
     allowed = parse_allow_hosts([*settings.allow_hosts, *allow_hosts])
     ctx = ToolContext(
@@ -113,7 +115,7 @@ def build_model(settings: Settings, runtime: Runtime | None = None) -> Model:
     if not settings.model:
         raise SetupError(
             "no model configured: pass --model (e.g. openai/gpt-4.1-mini), set ASSISTANT_MODEL, "
-            "or put model = \"...\" in the config file (`assistant config path` shows where)",
+            'or put model = "..." in the config file (`assistant config path` shows where)',
             model_problem=True,
         )
     key_name = provider_key_name(settings.model)

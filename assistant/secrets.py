@@ -177,7 +177,9 @@ class Redactor:
 class ConfiguredSecrets:
     """The SecretSource tools see: values by handle name, and the hosts each may go to."""
 
-    def __init__(self, store: SecretStore, hosts: dict[str, tuple[str, ...]], redactor: Redactor) -> None:
+    def __init__(
+        self, store: SecretStore, hosts: dict[str, tuple[str, ...]], redactor: Redactor
+    ) -> None:
         self._store = store
         self._hosts = hosts
         self._redactor = redactor

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from assistant.agent.model import Model
 
 from assistant import config
 from assistant.agent.approval import Decision, ModeApprover, ScriptedApprover
 from assistant.agent.loop import Agent, Limits
+from assistant.agent.model import Model
 from assistant.runtime import Runtime, start_session
 from tests.support import fake_llm as llm
 from tests.support.fake_tools import NoteTool, PeekTool

@@ -285,4 +285,3 @@ def test_a_secret_never_reaches_the_model_the_journal_or_the_screen(
     ):
         out = assistant(env, *cmd)
         assert CANARY not in out.stdout + out.stderr
-

@@ -12,7 +12,10 @@ def call(cid: str, name: str = "note") -> dict[str, str]:
 def test_every_tool_call_gets_its_result_in_order() -> None:
     events = [
         ("user.message", {"text": "go"}),
-        ("assistant.message", {"text": "", "tool_calls": [call("c1"), call("c2"), call("c3"), call("c4")]}),
+        (
+            "assistant.message",
+            {"text": "", "tool_calls": [call("c1"), call("c2"), call("c3"), call("c4")]},
+        ),
         ("action.proposed", {"action_id": "a1", "call_id": "c1"}),
         ("action.decided", {"action_id": "a1", "verdict": "approve", "by": "human"}),
         ("action.approved", {"action_id": "a1"}),

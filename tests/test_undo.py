@@ -89,12 +89,22 @@ def test_reads_and_unknown_actions_cannot_be_undone(
     assert main(["undo", "ffffffff"]) == 2
 
 
-def test_an_imported_read_only_session_cannot_be_undone(assistant_home: Path, workspace_dir: Path) -> None:
+def test_an_imported_read_only_session_cannot_be_undone(
+    assistant_home: Path, workspace_dir: Path
+) -> None:
     from assistant.undo import UndoError, undo_args
 
     with Journal(assistant_home / "data" / "journal.sqlite3") as j:
         sid = j.create_session(model=None, workspace=str(workspace_dir), meta={"read_only": True})
-        j.append(sid, "action.proposed", {"action_id": "abcdef123456", "tool": "shell", "effect": "write", "targets": []})
-        j.append(sid, "action.result", {"action_id": "abcdef123456", "ok": True, "output": "", "blobs": {"a.txt": None}})
+        j.append(
+            sid,
+            "action.proposed",
+            {"action_id": "abcdef123456", "tool": "shell", "effect": "write", "targets": []},
+        )
+        j.append(
+            sid,
+            "action.result",
+            {"action_id": "abcdef123456", "ok": True, "output": "", "blobs": {"a.txt": None}},
+        )
         with pytest.raises(UndoError, match="read-only"):
             undo_args(j, "abcdef123456")

@@ -11,7 +11,13 @@ def builtin_tools() -> dict[str, Tool]:
     from tools.http_request import HttpRequestTool
     from tools.shell_lite import ShellTool
 
-    tools: list[Tool] = [HttpRequestTool(), CsvReadTool(), CsvQueryTool(), CsvWriteTool(), ShellTool()]
+    tools: list[Tool] = [
+        HttpRequestTool(),
+        CsvReadTool(),
+        CsvQueryTool(),
+        CsvWriteTool(),
+        ShellTool(),
+    ]
     return {t.name: t for t in tools}
 
 

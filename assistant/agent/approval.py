@@ -46,7 +46,9 @@ class ModeApprover:
                 )
             return Decision("approve", by="--approve all")
         if self.mode == "never":
-            return Decision("deny", by="--approve never", reason="writes are not allowed in this run")
+            return Decision(
+                "deny", by="--approve never", reason="writes are not allowed in this run"
+            )
         return Decision(
             "deny",
             by="headless",
@@ -109,7 +111,9 @@ class ConsoleApprover:
             self._write("  please answer y, n, e" + (" or a" if len(options) == 4 else ""))
 
     async def _edit(self, action: Action) -> dict[str, Any] | None:
-        self._write("  current arguments:\n" + json.dumps(dict(action.args), indent=2, ensure_ascii=False))
+        self._write(
+            "  current arguments:\n" + json.dumps(dict(action.args), indent=2, ensure_ascii=False)
+        )
         self._write("  type the new arguments as JSON, end with an empty line (empty: cancel)")
         lines: list[str] = []
         while True:
@@ -128,4 +132,3 @@ class ConsoleApprover:
             self._write("  the arguments must be a JSON object; nothing changed")
             return None
         return edited
-

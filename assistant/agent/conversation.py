@@ -45,7 +45,11 @@ def messages_from_events(events: Iterable[tuple[str, dict[str, Any]]]) -> list[d
             message: dict[str, Any] = {"role": "assistant", "content": payload.get("text") or None}
             if calls:
                 message["tool_calls"] = [
-                    {"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": c["arguments"]}}
+                    {
+                        "id": c["id"],
+                        "type": "function",
+                        "function": {"name": c["name"], "arguments": c["arguments"]},
+                    }
                     for c in calls
                 ]
                 for c in calls:
@@ -58,7 +62,9 @@ def messages_from_events(events: Iterable[tuple[str, dict[str, Any]]]) -> list[d
             call_id = call_of_action.get(payload.get("action_id", ""))
             if call_id in pending:
                 reason = payload.get("reason") or "no reason given"
-                pending[call_id] = f"Denied by {payload.get('by', 'the user')}: {reason}. The action was not run."
+                pending[call_id] = (
+                    f"Denied by {payload.get('by', 'the user')}: {reason}. The action was not run."
+                )
         elif kind == "action.approved":
             approved.add(payload.get("action_id", ""))
         elif kind == "action.result":

@@ -49,7 +49,9 @@ class Gate:
         self.approver = approver
         self.log = log
 
-    async def execute(self, name: str, raw_args: str | Mapping[str, Any], call_id: str | None = None) -> Outcome:
+    async def execute(
+        self, name: str, raw_args: str | Mapping[str, Any], call_id: str | None = None
+    ) -> Outcome:
         tool = self.tools.get(name)
         if tool is None:
             known = ", ".join(sorted(self.tools)) or "none"
@@ -58,7 +60,9 @@ class Gate:
             args = json.loads(raw_args) if isinstance(raw_args, str) else dict(raw_args)
         except json.JSONDecodeError as exc:
             return self._error(
-                call_id, name, f"arguments are not valid JSON ({exc.msg} at position {exc.pos}); nothing was run"
+                call_id,
+                name,
+                f"arguments are not valid JSON ({exc.msg} at position {exc.pos}); nothing was run",
             )
         edits = 0
         while True:
@@ -70,7 +74,11 @@ class Gate:
             action_id = uuid.uuid4().hex[:12]
             self.log.emit(_proposed(action, action_id, call_id))
             decision = await self._decide(action, action_id)
-            if decision.verdict == "edit" and decision.edited_args is not None and edits < MAX_EDITS:
+            if (
+                decision.verdict == "edit"
+                and decision.edited_args is not None
+                and edits < MAX_EDITS
+            ):
                 edits += 1
                 args = decision.edited_args
                 continue  # re-planned and previewed again before anything can run
@@ -78,7 +86,9 @@ class Gate:
         if decision.verdict != "approve":
             reason = decision.reason or "no reason given"
             who = "the user" if decision.by == "human" else decision.by
-            return Outcome("denied", f"Denied by {who}: {reason}. The action was not run.", action_id)
+            return Outcome(
+                "denied", f"Denied by {who}: {reason}. The action was not run.", action_id
+            )
         return await self._run(tool, action, action_id, decision.by)
 
     async def _decide(self, action: Action, action_id: str) -> Decision:
@@ -96,7 +106,12 @@ class Gate:
             self.log.emit(ev.GrantAdded(g.id, g.tool, g.key, g.label))
         self.log.emit(
             ev.ActionDecided(
-                action_id, decision.verdict, decision.by, decision.reason, decision.edited_args, grant
+                action_id,
+                decision.verdict,
+                decision.by,
+                decision.reason,
+                decision.edited_args,
+                grant,
             )
         )
         return decision
@@ -114,14 +129,22 @@ class Gate:
         except ToolError as exc:
             result = Result(ok=False, output=f"error: {exc}", display=str(exc))
         except Exception as exc:  # a tool bug must not end the session or lose the record
-            result = Result(ok=False, output=f"internal error in {tool.name}: {type(exc).__name__}: {exc}")
+            result = Result(
+                ok=False, output=f"internal error in {tool.name}: {type(exc).__name__}: {exc}"
+            )
         elapsed = time.monotonic() - started
         blobs = {}
         for path, data in result.before_images.items():
             blobs[path] = self.log.put_blob(data) if data is not None else None
         emitted = self.log.emit(
             ev.ActionResult(
-                action_id, result.ok, result.output, result.display, round(elapsed, 3), dict(result.data), blobs
+                action_id,
+                result.ok,
+                result.output,
+                result.display,
+                round(elapsed, 3),
+                dict(result.data),
+                blobs,
             )
         )
         assert isinstance(emitted, ev.ActionResult)

@@ -31,7 +31,9 @@ never see their values.
 class ModelLike(Protocol):
     model: str
 
-    def stream(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> AsyncIterator[str | ModelReply]: ...
+    def stream(
+        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]
+    ) -> AsyncIterator[str | ModelReply]: ...
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,14 @@ class TurnOutcome:
 
 def tool_schemas(tools: Mapping[str, Tool]) -> list[dict[str, Any]]:
     return [
-        {"type": "function", "function": {"name": t.name, "description": t.description, "parameters": dict(t.parameters)}}
+        {
+            "type": "function",
+            "function": {
+                "name": t.name,
+                "description": t.description,
+                "parameters": dict(t.parameters),
+            },
+        }
         for t in tools.values()
     ]
 
@@ -96,19 +105,28 @@ class Agent:
         while True:
             budget = self.limits.budget_usd
             if budget is not None and self.spent_usd >= budget:
-                return self._stop("budget", f"session budget of ${budget:.2f} reached (spent ${self.spent_usd:.4f})")
+                return self._stop(
+                    "budget",
+                    f"session budget of ${budget:.2f} reached (spent ${self.spent_usd:.4f})",
+                )
             try:
                 reply = await self._ask_model()
             except ModelError as exc:
                 self.log.emit(ev.TurnError(str(exc), exc.kind))
                 self.log.emit(ev.TurnEnd("error"))
                 return TurnOutcome("error", str(exc), exc)
-            calls = [{"id": c.id, "name": c.name, "arguments": c.arguments} for c in reply.tool_calls]
+            calls = [
+                {"id": c.id, "name": c.name, "arguments": c.arguments} for c in reply.tool_calls
+            ]
             self.log.emit(ev.AssistantMessage(reply.text, calls))
             message: dict[str, Any] = {"role": "assistant", "content": reply.text or None}
             if calls:
                 message["tool_calls"] = [
-                    {"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": c["arguments"]}}
+                    {
+                        "id": c["id"],
+                        "type": "function",
+                        "function": {"name": c["name"], "arguments": c["arguments"]},
+                    }
                     for c in calls
                 ]
             self.messages.append(message)
@@ -144,7 +162,9 @@ class Agent:
             else:
                 reply = item
         if reply is None:  # the adapter promises a reply; guard anyway so no call runs unseen
-            raise ModelError("the model's stream ended without a reply", kind="stream_cut", provider="")
+            raise ModelError(
+                "the model's stream ended without a reply", kind="stream_cut", provider=""
+            )
         usage = reply.usage
         if usage is not None:
             self.tokens += usage.prompt_tokens + usage.completion_tokens
@@ -153,7 +173,9 @@ class Agent:
             else:
                 self.spent_usd += usage.cost_usd
             self.log.emit(
-                ev.TurnUsage(self.model.model, usage.prompt_tokens, usage.completion_tokens, usage.cost_usd)
+                ev.TurnUsage(
+                    self.model.model, usage.prompt_tokens, usage.completion_tokens, usage.cost_usd
+                )
             )
         return reply
 

@@ -151,11 +151,11 @@ async def app_stream(model: str, base: str, workspace: Path) -> tuple[float, int
         chat.start_turn("go")
         assert chat.turn_worker is not None
         await chat.turn_worker.wait()
-        await pilot.pause()
         replies = list(chat.view.query("Reply").results())
         for reply in replies:
             await reply.drained()  # type: ignore[attr-defined]
         elapsed = time.perf_counter() - started
+        await pilot.pause()
         painted = sum(len(r.reply_text) for r in replies)  # type: ignore[attr-defined]
     return elapsed, painted
 

@@ -65,12 +65,16 @@ class AssistantApp(App[None]):
         self.clock = clock
         self.probe = probe
         self.exit_note = ""
+        self._chat = ChatScreen(self.session, clock=clock)
 
     @property
     def chat(self) -> ChatScreen:
-        screen = self.get_screen("chat")
-        assert isinstance(screen, ChatScreen)
-        return screen
+        return self._chat
+
+    def get_default_screen(self) -> ChatScreen:
+        """The chat is the bottom screen itself: a default screen below it would be composed,
+        styled and drawn too before the first frame."""
+        return self._chat
 
     def on_mount(self) -> None:
         # litellm leaves this warning behind when a stream is cancelled (Esc); printed while the
@@ -80,8 +84,6 @@ class AssistantApp(App[None]):
             message=r"coroutine '.*async_streaming' was never awaited",
             category=RuntimeWarning,
         )
-        self.install_screen(ChatScreen(self.session, clock=self.clock), "chat")
-        self.push_screen("chat")
         if self.setup and not self.settings.model:
             from assistant.ui.screens.setup import SetupScreen
 
@@ -90,9 +92,7 @@ class AssistantApp(App[None]):
             self.call_after_refresh(self._preload)
 
     def _preload(self) -> None:
-        from assistant.agent.model import load_litellm
-
-        self.run_worker(load_litellm, thread=True, name="preload litellm", exit_on_error=False)
+        self.run_worker(_load_litellm, thread=True, name="preload litellm", exit_on_error=False)
 
     def _setup_done(self, result: dict[str, Any] | None) -> None:
         chat = self.chat
@@ -170,6 +170,13 @@ class AssistantApp(App[None]):
         """History or replay asked to continue a session in the chat."""
         chat = self._back_to_chat()
         await chat.resume(message.session_id)
+
+
+def _load_litellm() -> None:
+    """In the preload thread, importing our model module too keeps the loop free for keys."""
+    from assistant.agent.model import load_litellm
+
+    load_litellm()
 
 
 def _slash_provider() -> type[Provider]:

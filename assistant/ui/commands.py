@@ -16,7 +16,7 @@ class SlashProvider(Provider):
     def _run(self, command: CommandHelp) -> None:
         from assistant.ui.screens.chat import ChatScreen
 
-        chat = self.app.get_screen("chat")
+        chat = self.app.chat  # type: ignore[attr-defined]
         if not isinstance(chat, ChatScreen):
             return
         if command.needs_args:

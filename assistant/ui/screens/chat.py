@@ -36,7 +36,15 @@ MANUAL_MODE = (
 class ChatScreen(SlashCommands, Screen[None]):
     """Where people spend their day. Esc stops the turn; Tab reviews a waiting action."""
 
-    CSS_PATH = "chat.tcss"
+    # The status line on top, the conversation, the confirm pane docked above the prompt. In
+    # DEFAULT_CSS, not CSS_PATH: the chat is the app's default screen, whose CSS_PATH Textual
+    # does not read.
+    DEFAULT_CSS = """
+    ChatScreen { layout: vertical; }
+    ChatScreen > #conversation { height: 1fr; }
+    ChatScreen > #confirm { margin: 0 1; }
+    ChatScreen > #prompt { margin: 0 1; }
+    """
     AUTO_FOCUS = "PromptInput"
     BINDINGS = [
         Binding("escape", "stop", "stop"),

@@ -38,7 +38,9 @@ class ConversationView(VerticalScroll):
     """Every event of a session, in order. ``apply`` is the one way in, for live and replay."""
 
     DEFAULT_CSS = """
-    ConversationView { height: 1fr; padding: 0 1; scrollbar-size-vertical: 1; }
+    ConversationView {
+        height: 1fr; padding: 0 1; scrollbar-size-vertical: 1; scrollbar-gutter: stable;
+    }
     """
 
     def __init__(

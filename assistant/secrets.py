@@ -147,6 +147,9 @@ class Redactor:
                 self._pattern = None
 
     def _compiled(self) -> re.Pattern[str] | None:
+        pattern = self._pattern
+        if pattern is not None and self._loader is None:
+            return pattern  # the usual case, once per streamed delta: no lock
         if self._loader is not None:
             loader, self._loader = self._loader, None
             for name, value in loader():

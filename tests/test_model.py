@@ -313,3 +313,32 @@ def test_retry_settings_are_validated() -> None:
         Model("openai/x", max_attempts=0)
     with pytest.raises(ValueError):
         Model("openai/x", timeout=0)
+
+
+async def test_a_burst_of_buffered_chunks_still_lets_the_event_loop_run(
+    fake_llm: FakeLLM, sleeps: Sleeps
+) -> None:
+    """Chunks already in the socket buffer are parsed without a real wait; the stream must still
+    hand the loop over now and then, or the screen (and Esc) would freeze until it ends."""
+    content = "".join(f"w{i} " for i in range(3000))
+    fake_llm.queue(text(content, chunks=3000, burst=True))
+    model = make(fake_llm, sleeps)
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0)
+            ticks += 1
+
+    running = asyncio.create_task(ticker())
+    seen: list[int] = []  # the ticks counted when each delta arrived
+    try:
+        async for item in model.stream([{"role": "user", "content": "go"}], []):
+            if isinstance(item, str):
+                seen.append(ticks)
+    finally:
+        running.cancel()
+    assert len(seen) == 3000
+    # without the hand-overs the ticker would not run between the first and the last delta
+    assert seen[-1] - seen[0] >= 15, seen[-1] - seen[0]

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
 from textual.app import App, ComposeResult
 
 from assistant.agent import events as ev
+from assistant.ui.bridge import DeltaBatch, EventBridge
 from assistant.ui.textdump import screen_text
 from assistant.ui.widgets.conversation import ConversationView
 from assistant.ui.widgets.reply import Reply
@@ -244,3 +246,37 @@ async def test_a_long_reply_streamed_in_pieces_looks_like_the_whole() -> None:
     assert streamed == stored
     assert "Part 11" in streamed[0] and "not a cut inside a fence" in streamed[0]
     assert streamed[1] > 1
+
+
+class BridgedApp(ViewApp):
+    """The chat screen's wiring in small: a bridge posts here, the handler hands batches on."""
+
+    def __init__(self) -> None:
+        super().__init__(live=True)
+        self.batches = 0
+
+    def on_delta_batch(self, message: DeltaBatch) -> None:
+        self.batches += 1
+        self.view.stream(message.take)
+
+
+async def test_deltas_wait_in_their_batch_until_the_reply_repaints() -> None:
+    app = BridgedApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        bridge = EventBridge(app)
+        words = [f"w{i} " for i in range(4000)]
+        for start in range(0, 4000, 10):
+            for word in words[start : start + 10]:
+                bridge(ev.AssistantDelta(word))
+            for _ in range(3):  # the app gets to handle what was posted, as in a real stream
+                await asyncio.sleep(0)
+        bridge(ev.AssistantMessage("".join(words)))
+        await pilot.pause()
+        (reply,) = app.view.query(Reply)
+        await reply.drained()
+        await pilot.pause()  # the view follows the end one frame later
+        assert reply.reply_text == "".join(words)
+        # a batch message is posted only after the reply took the last one, at a repaint
+        # (at most one per 40 ms), not each time the app could handle one
+        assert 1 <= app.batches <= 30, app.batches
+        assert "w3999" in screen_text(app)

@@ -55,15 +55,14 @@ class Reassembly:
 
     def absorb(self, chunk: Any) -> str:
         """Fold one chunk in; return its text delta ("" when none)."""
-        usage = getattr(chunk, "usage", None)
-        if usage is not None:
-            self.usage = usage
         choices = getattr(chunk, "choices", None) or []
         if not choices:
+            self._take_usage(chunk)
             return ""
         choice = choices[0]
         delta = getattr(choice, "delta", None)
-        for item in getattr(delta, "tool_calls", None) or []:
+        calls = getattr(delta, "tool_calls", None) or []
+        for item in calls:
             self._add_call_piece(item)
         finish = getattr(choice, "finish_reason", None)
         if isinstance(finish, str) and finish:
@@ -71,8 +70,16 @@ class Reassembly:
         content = getattr(delta, "content", None)
         if isinstance(content, str) and content:
             self.text.append(content)
-            return content
-        return ""
+            if not finish:
+                return content  # a text chunk: usage comes at the end (thousands per reply)
+        if finish or not calls:
+            self._take_usage(chunk)  # a provider may put it on the last choice, or on its own
+        return content if isinstance(content, str) else ""
+
+    def _take_usage(self, chunk: Any) -> None:
+        usage = getattr(chunk, "usage", None)
+        if usage is not None:
+            self.usage = usage
 
     def _add_call_piece(self, item: Any) -> None:
         """Calls are keyed by index: id and name come in a call's first piece, arguments in many."""

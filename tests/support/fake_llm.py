@@ -59,6 +59,9 @@ class Reply:
     delay: float = 0.0
     """Seconds to wait before each streamed chunk."""
     stall_after: int | None = None
+    burst: bool = False
+    """Send the whole streamed body in one write, as a fast local server can: the client then
+    finds every chunk already buffered."""
 
 
 def _split(content: str, parts: int) -> tuple[str, ...]:
@@ -82,6 +85,7 @@ def text(
     finish_reason: str = "stop",
     delay: float = 0.0,
     stall_after: int | None = None,
+    burst: bool = False,
 ) -> Reply:
     """A text reply; ``chunks`` > 1 streams the content as that many deltas."""
     return Reply(
@@ -90,6 +94,7 @@ def text(
         finish_reason=finish_reason,
         delay=delay,
         stall_after=stall_after,
+        burst=burst,
     )
 
 
@@ -281,6 +286,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
+        if reply.burst:
+            self._held: list[bytes] | None = []
         for sent, delta in enumerate(_deltas(reply)):
             if reply.stall_after is not None and sent == reply.stall_after:
                 self.server.fake._stall()
@@ -298,12 +305,20 @@ class _Handler(BaseHTTPRequestHandler):
                 )
             self._write_chunk(b"data: [DONE]\n\n")
         self._write_chunk(b"")  # the terminating zero-length chunk
+        held, self._held = getattr(self, "_held", None), None
+        if held:
+            self.wfile.write(b"".join(held))
 
     def _event(self, data: dict[str, Any]) -> None:
         self._write_chunk(b"data: " + json.dumps(data).encode() + b"\n\n")
 
     def _write_chunk(self, data: bytes) -> None:
-        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        framed = b"%x\r\n%s\r\n" % (len(data), data)
+        held = getattr(self, "_held", None)
+        if held is not None:
+            held.append(framed)
+        else:
+            self.wfile.write(framed)
 
     def _hang_up(self) -> None:
         self.wfile.flush()

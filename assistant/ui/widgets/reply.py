@@ -1,17 +1,19 @@
 """Reply: the model's Markdown answer, repainted while it streams at a pace the stream can afford.
 
 Cost, measured on a 20 KB answer on a 2-core machine: a Textual ``Markdown`` widget (a widget per
-block) takes about 0.6 s to build; ``rich.markdown.Markdown`` in a ``Static`` about a tenth of that.
-So a reply is a column of Statics: the text is cut into sections at top-level block boundaries
-(see :func:`sections`), finished sections are drawn once, and a repaint redraws only the last one.
-The cut depends only on the text before it, so a reply streamed in pieces and the same reply drawn
-whole from the journal end with the same sections and look the same.
+block) takes about 0.6 s to build; ``rich.markdown.Markdown`` rendered to lines about a tenth of
+that. So a reply is one line-API widget: the text is cut into sections at top-level block
+boundaries (see :func:`sections`), each section is rendered once into strips, and a repaint
+renders only the sections that changed (the last one, while streaming). The cut depends only on
+the text before it, so a reply streamed in pieces and the same reply drawn whole from the
+journal end with the same sections and look the same.
 
-While text streams in, repaints are spaced so painting takes about a tenth of the time: the gap is
-nine times the estimated cost of a repaint (the last section's measured rendering times
-``LAYOUT_FACTOR``, at least ``REFRESH_COST``), scaled by how busy the process was since the last
-repaint, between 40 ms and 1 s: a slow network stream is painted almost at once, a stream the
-CPU can barely keep up with is slowed little. Links show their address; nothing is clickable.
+While text streams in, repaints are spaced so painting takes about 4% of the time: the gap is
+24 times the estimated cost of a repaint (the rendering just measured times ``LAYOUT_FACTOR``,
+at least ``REFRESH_COST``), scaled by how busy the process was since the last repaint, between
+40 ms and 1 s. A stream at network pace (a real model) is painted almost at once; one that
+arrives faster than the CPU can parse it is painted about once a second, so painting slows it
+little (bench/first_frame.py). Links show their address; nothing is clickable.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ LAYOUT_FACTOR = 3.0
 """A repaint costs the screen about this many times the section's own rendering (layout and
 compositing around it)..."""
 REFRESH_COST = 0.04
-"""...and at least this many seconds (a full screen refresh, measured on a 2-core machine)."""
+"""...and at least this many seconds (layout and compositing of the chat, measured on a 2-core
+machine)."""
 SECTION_CHARS = 1500
 """A section is closed at the first block boundary after this many characters."""
 _FENCE = re.compile(r"^ {0,3}(```|~~~)", re.MULTILINE)

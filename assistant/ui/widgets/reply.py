@@ -8,12 +8,13 @@ renders only the sections that changed (the last one, while streaming). The cut 
 the text before it, so a reply streamed in pieces and the same reply drawn whole from the
 journal end with the same sections and look the same.
 
-While text streams in, repaints are spaced so painting takes about 4% of the time: the gap is
-24 times the estimated cost of a repaint (the rendering just measured times ``LAYOUT_FACTOR``,
-at least ``REFRESH_COST``), scaled by how busy the process was since the last repaint, between
-40 ms and 1 s. A stream at network pace (a real model) is painted almost at once; one that
-arrives faster than the CPU can parse it is painted about once a second, so painting slows it
-little (bench/first_frame.py). Links show their address; nothing is clickable.
+While text streams in, repaints are spaced by what they cost: the gap is the CPU time the last
+repaint took (until the screen had refreshed, layout and compositing included) times how busy
+the process was between repaints, times 19 (so painting takes about 5% of a busy process), between
+40 ms and 1 s. A stream at network pace (a real model) leaves the process mostly idle and is
+painted almost at once; one that arrives faster than the CPU can parse it is painted about once a
+second, so painting slows it little (bench/first_frame.py). Links show their address; nothing is
+clickable.
 """
 
 from __future__ import annotations
@@ -31,14 +32,11 @@ from textual.widget import Widget
 
 MIN_GAP = 0.04
 MAX_GAP = 1.0
-PAINT_SHARE = 0.04
-"""The share of the time a streaming reply may spend repainting."""
-LAYOUT_FACTOR = 3.0
-"""A repaint costs the screen about this many times the section's own rendering (layout and
-compositing around it)..."""
+PAINT_SHARE = 0.05
+"""The share of a busy process's time a streaming reply may spend repainting."""
 REFRESH_COST = 0.04
-"""...and at least this many seconds (layout and compositing of the chat, measured on a 2-core
-machine)."""
+"""What a repaint is assumed to cost until one was measured (seconds of CPU, the chat's layout
+and compositing on a 2-core machine)."""
 SECTION_CHARS = 1500
 """A section is closed at the first block boundary after this many characters."""
 _FENCE = re.compile(r"^ {0,3}(```|~~~)", re.MULTILINE)
@@ -85,11 +83,14 @@ class Reply(Widget):
         self._drawn: dict[int, tuple[list[list[Strip]], list[Strip] | None]] = {}
         """By width (a layout may try two: with a scrollbar and without): each section's
         lines, and all of them with a blank line between sections (None until asked for)."""
-        self._spent = 0.0
         self._painted: str | None = None
         self._timer: Timer | None = None
         self._cost = REFRESH_COST
-        self._clocks = (time.perf_counter(), time.process_time())
+        """CPU seconds the last repaint took, until the screen had refreshed."""
+        self._busy = 0.0
+        """The share of the time the process was busy between the last two repaints."""
+        self._calm_since: tuple[float, float] | None = None
+        """Wall and CPU clocks when the last repaint was on screen."""
         self._ready = False
         self._shown = asyncio.Event()
         self._pull: Callable[[], str] | None = None
@@ -119,13 +120,11 @@ class Reply(Widget):
     def _render_part(self, text: str, width: int) -> list[Strip]:
         from rich.markdown import Markdown  # here, not at import: the first frame comes sooner
 
-        started = time.perf_counter()
         console = self.app.console
         rendered = console.render_lines(
             Markdown(text, hyperlinks=False, code_theme="ansi_dark"),
             console.options.update_width(width),
         )
-        self._spent += time.perf_counter() - started
         return [Strip(line, width) for line in rendered]
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
@@ -183,9 +182,7 @@ class Reply(Widget):
     def _gap(self) -> float:
         """Seconds until the next repaint. A busy process (the stream arrives faster than the
         CPU handles it) pays for every repaint in wall time; an idle one (a slow network) not."""
-        wall, cpu = self._clocks
-        busy = min(1.0, (time.process_time() - cpu) / max(1e-6, time.perf_counter() - wall))
-        gap = self._cost * busy * (1 - PAINT_SHARE) / PAINT_SHARE
+        gap = self._cost * self._busy * (1 - PAINT_SHARE) / PAINT_SHARE
         return min(MAX_GAP, max(MIN_GAP, gap))
 
     def settle(self, final: str | None) -> None:
@@ -209,15 +206,20 @@ class Reply(Widget):
         if text == self._painted:
             self._shown.set()
             return
+        wall, cpu = time.perf_counter(), time.process_time()
+        if self._calm_since is not None and wall - self._calm_since[0] > 0.005:
+            calm_wall, calm_cpu = self._calm_since
+            self._busy = min(1.0, (cpu - calm_cpu) / (wall - calm_wall))
         self._cuts += sections(text, self._cuts[-1] if self._cuts else 0)
         bounds = [0, *self._cuts, len(text)]
-        self._spent = 0.0
         self._show([text[a:b].rstrip("\n") for a, b in zip(bounds, bounds[1:], strict=False)])
-        self._cost = max(REFRESH_COST, LAYOUT_FACTOR * self._spent)
-        self._clocks = (time.perf_counter(), time.process_time())
         self._painted = text
 
         def painted() -> None:
+            now = time.perf_counter(), time.process_time()
+            # while a busy stream runs, this counts some of its work too: repaints come later
+            self._cost = now[1] - cpu
+            self._calm_since = now
             if self._painted == self.reply_text:
                 self._shown.set()
 

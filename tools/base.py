@@ -65,10 +65,18 @@ class Preview:
 
 @dataclass(frozen=True)
 class Scope:
-    """The narrow rule an "allow for this session" creates: ``key`` matches, ``label`` is shown."""
+    """The narrow rule an "allow for this session" creates.
+
+    A grant made from this scope covers a later action when the tool and ``key`` are equal and the
+    later action's ``kinds`` are all among the grant's: a grant made on a create never approves an
+    overwrite or a delete. ``label`` is shown to the person and must name the tool or command,
+    the folder, and every kind of change covered.
+    """
 
     key: str
     label: str
+    kinds: frozenset[str] = frozenset()
+    """The kinds of change the action makes, e.g. {"create"}, {"overwrite", "delete"}, {"move"}."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +114,16 @@ class Result:
     """Workspace-relative path -> its bytes before a write (None: it did not exist); kept for undo."""
 
 
+DenyCheck = Callable[[str, str, Effect], str | None]
+"""(tool, target, effect) -> the reason a deny rule gives, or None when no rule covers the target.
+Targets are spelled as in ``Action.targets``: "path:<workspace-relative>", "host:<host>:<port>"."""
+
+
+def nothing_denied(tool: str, target: str, effect: Effect) -> str | None:
+    """The DenyCheck of a context with no rules (tests, tools used alone)."""
+    return None
+
+
 class SecretSource(Protocol):
     """How a tool reaches secrets: by handle name, bound to hosts. The agent provides it."""
 
@@ -130,6 +148,12 @@ class ToolContext:
     """host:port pairs a person approved in a preview naming the private address, this session."""
     read_blob: Callable[[str], bytes] | None = None
     """Fetch a stored before-image by hash (the undo tool restores from these)."""
+    denied: DenyCheck = nothing_denied
+    """The configured deny rules, asked per target. ``Action.targets`` are checked by the policy;
+    a tool also asks here for every file it would read or write that its targets do not name
+    (recursion, globs, the contents of a folder operand) and every address it connects to, and
+    skips a denied file with a note or refuses the action: a denied file's name and contents never
+    appear in a result or a preview."""
 
 
 @runtime_checkable

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -48,6 +49,27 @@ class Workspace:
             raise ToolError(f"{rel}: no such file or folder")
         return real
 
+    @staticmethod
+    def extra_links(path: Path) -> int:
+        """How many other hard links a regular file has (0 for none, for folders and for missing
+        paths). Another link may be a door to a file outside the workspace."""
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return 0
+        return st.st_nlink - 1 if stat.S_ISREG(st.st_mode) else 0
+
+    def refuse_hard_link(self, path: Path) -> None:
+        """Write tools call this before changing ``path``: a file with several links is refused,
+        since writing it (or its metadata) would change whatever else the other link names."""
+        extra = self.extra_links(path)
+        if extra:
+            shown = self.relative(path) if path.is_relative_to(self.root) else str(path)
+            raise ToolError(
+                f"{shown} has {extra + 1} hard links; another one may be a file outside the "
+                "workspace, so it is not changed. Copy it to a new file first"
+            )
+
     def is_protected(self, real: Path) -> bool:
         """True for the app's own folders and what lies inside them (walkers skip these)."""
         return any(real.is_relative_to(g) for g in self.protected)
@@ -63,6 +85,7 @@ class Workspace:
     def atomic_write(self, path: Path, data: bytes) -> None:
         """Write via a temp file in the same folder: fsync, then rename over the target."""
         path = self.resolve(self.relative(path))
+        self.refuse_hard_link(path)
         fd, tmp = _create_temp(path)
         try:
             with os.fdopen(fd, "wb") as fh:

@@ -48,6 +48,7 @@ class Gate:
         self.policy = policy
         self.approver = approver
         self.log = log
+        ctx.denied = policy.target_denied
 
     async def execute(
         self, name: str, raw_args: str | Mapping[str, Any], call_id: str | None = None

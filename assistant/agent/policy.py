@@ -4,7 +4,9 @@ person's "allow for this session" becomes a narrow, revocable rule. Never the mo
 from __future__ import annotations
 
 import fnmatch
+import ipaddress
 import itertools
+import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -25,12 +27,14 @@ class Verdict:
 
 @dataclass(frozen=True)
 class Grant:
-    """A session rule from "allow for this session": it covers actions whose scope key matches."""
+    """A session rule from "allow for this session": it covers actions of the same tool whose
+    scope key is equal and whose kinds of change are all among ``kinds``."""
 
     id: str
     tool: str
     key: str
     label: str
+    kinds: frozenset[str] = frozenset()
 
 
 class Policy:
@@ -40,9 +44,10 @@ class Policy:
         self._ids = itertools.count(1)
 
     def decide(self, action: Action) -> Verdict:
-        for rule in self.deny_rules:
-            if self._matches(rule, action):
-                return Verdict("deny", "policy:deny", rule.reason)
+        for target in action.targets or ("",):
+            reason = self.target_denied(action.tool, target, action.effect)
+            if reason is not None:
+                return Verdict("deny", "policy:deny", reason)
         if action.needs_person:
             # Only a person approving this exact action may unlock it; no rule, no read shortcut.
             return Verdict("ask", "", action.needs_person)
@@ -53,11 +58,26 @@ class Policy:
             return Verdict("allow", f"rule:{grant.id}", grant.label)
         return Verdict("ask", "")
 
+    def target_denied(self, tool: str, target: str, effect: Effect) -> str | None:
+        """The reason of the first deny rule covering ``target`` (see ``tools.base.DenyCheck``)."""
+        for rule in self.deny_rules:
+            if not fnmatch.fnmatchcase(tool, rule.tool):
+                continue
+            if rule.effect and rule.effect != effect.value:
+                continue
+            if rule.target == "*" or (target and target_matches(rule.target, target)):
+                return rule.reason
+        return None
+
     def matching_grant(self, action: Action) -> Grant | None:
         if action.scope is None:
             return None
         for grant in self.grants.values():
-            if grant.tool == action.tool and grant.key == action.scope.key:
+            if (
+                grant.tool == action.tool
+                and grant.key == action.scope.key
+                and action.scope.kinds <= grant.kinds
+            ):
                 return grant
         return None
 
@@ -68,7 +88,8 @@ class Policy:
         existing = self.matching_grant(action)
         if existing is not None:
             return existing
-        grant = Grant(f"g{next(self._ids)}", action.tool, action.scope.key, action.scope.label)
+        scope = action.scope
+        grant = Grant(f"g{next(self._ids)}", action.tool, scope.key, scope.label, scope.kinds)
         self.grants[grant.id] = grant
         return grant
 
@@ -78,12 +99,34 @@ class Policy:
         except KeyError:
             raise KeyError(f"no session rule {grant_id!r}") from None
 
-    @staticmethod
-    def _matches(rule: DenyRule, action: Action) -> bool:
-        if not fnmatch.fnmatchcase(action.tool, rule.tool):
+
+def target_matches(pattern: str, target: str) -> bool:
+    """Does a deny rule's target pattern cover ``target``?
+
+    - "path:GLOB" covers a path it matches and everything inside a folder it matches
+      ("path:private" and "path:private/*" both cover "path:private/deep/key.txt").
+    - "host:GLOB:PORT" with GLOB an address range ("10.0.0.0/8") covers IP targets in the range;
+      otherwise the host and port are matched as globs.
+    """
+    if fnmatch.fnmatchcase(target, pattern):
+        return True
+    if pattern.startswith("path:") and target.startswith("path:"):
+        rel = target.removeprefix("path:")
+        while rel not in ("", ".", "/"):
+            rel = posixpath.dirname(rel)
+            if rel and fnmatch.fnmatchcase("path:" + rel, pattern):
+                return True
+        return False
+    if pattern.startswith("host:") and target.startswith("host:"):
+        p_host, _, p_port = pattern.removeprefix("host:").rpartition(":")
+        t_host, _, t_port = target.removeprefix("host:").rpartition(":")
+        if "/" not in p_host or not fnmatch.fnmatchcase(t_port, p_port or "*"):
             return False
-        if rule.effect and rule.effect != action.effect.value:
+        try:
+            network = ipaddress.ip_network(p_host.strip("[]"), strict=False)
+            address = ipaddress.ip_address(t_host.strip("[]"))
+        except ValueError:
             return False
-        if rule.target == "*":
-            return True
-        return any(fnmatch.fnmatchcase(t, rule.target) for t in action.targets)
+        mapped = getattr(address, "ipv4_mapped", None)
+        return address in network or (mapped is not None and mapped in network)
+    return False

@@ -178,7 +178,6 @@ async def test_the_full_preview_screen_reaches_the_last_line_and_esc_returns(
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, FullPreviewScreen)
-        assert screen.view.has_focus
         shown = screen_text(app)
         assert "Full preview" in shown and "Esc back to the pane" in shown
         assert "csv_write listed 100 of 1,000 changed rows" in shown

@@ -133,8 +133,13 @@ def test_untrusted_cells_and_text_stay_escaped(workspace_dir: Path) -> None:
 def test_unexpected_data_falls_back_to_the_plain_text() -> None:
     broken = {"kind": "http", "text": "GET https://x.example\nline two", "data": {"headers": 5}}
     assert plain(preview_lines("http_request", {}, broken)) == ["GET https://x.example", "line two"]
-    weird = Preview("diff", "csv_write create x.csv", {"files": [{"diff": "rows", "changes": 7}]})
-    assert "csv_write create x.csv" in plain(preview_lines("csv_write", {}, weird))
+    for changes in (7, [7], [{"op": "add", "new": 5}]):
+        data = {"files": [{"diff": "rows", "changes": changes}]}
+        weird = Preview("diff", "csv_write create x.csv\n+ row 1: a", data)
+        assert plain(preview_lines("csv_write", {}, weird)) == [
+            "csv_write create x.csv",
+            "+ row 1: a",
+        ]
     assert plain(preview_lines("x", {}, "just a string")) == ["just a string"]
 
 

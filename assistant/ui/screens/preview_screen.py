@@ -26,6 +26,12 @@ class FullPreviewScreen(ModalScreen[None]):
     CSS_PATH = "preview_screen.tcss"
     BINDINGS = [
         Binding("escape,f,q", "close", "back to the pane"),
+        Binding("up", "scroll(-1)", show=False),
+        Binding("down", "scroll(1)", show=False),
+        Binding("pageup", "page(-1)", show=False),
+        Binding("pagedown", "page(1)", show=False),
+        Binding("home", "edge(0)", show=False),
+        Binding("end", "edge(1)", show=False),
     ]
 
     def __init__(self, action: Action, lines: PreviewLines, position: tuple[int, int]) -> None:
@@ -53,9 +59,6 @@ class FullPreviewScreen(ModalScreen[None]):
         keys.append(" back to the pane, to decide")
         yield Static(keys, id="full-keys")
 
-    def on_mount(self) -> None:
-        self.view.focus()
-
     @property
     def view(self) -> LineView:
         """The scrollable lines (tests read what is on screen through it)."""
@@ -63,3 +66,17 @@ class FullPreviewScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    # Scrolling is immediate, not animated: a person pressing End sees the end at once.
+    def action_scroll(self, lines: int) -> None:
+        self.view.scroll_relative(y=lines, animate=False, immediate=True)
+
+    def action_page(self, direction: int) -> None:
+        page = max(1, self.view.scrollable_content_region.height - 1)
+        self.view.scroll_relative(y=direction * page, animate=False, immediate=True)
+
+    def action_edge(self, end: int) -> None:
+        if end:
+            self.view.scroll_end(animate=False, immediate=True)
+        else:
+            self.view.scroll_home(animate=False, immediate=True)

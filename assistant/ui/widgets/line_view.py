@@ -15,9 +15,10 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 
-class LineView(ScrollView):
-    """Lines of Text; long lines wrap (nothing is cut at the right edge). Keys and the mouse
-    scroll it; ``visible_lines`` says what is on screen now."""
+class LineView(ScrollView, can_focus=False):
+    """Lines of Text; long lines wrap (nothing is cut at the right edge). Its owner binds the
+    keys that scroll it (without animation); the mouse wheel works too. ``visible_lines`` says
+    what is on screen now."""
 
     DEFAULT_CSS = """
     LineView {

@@ -151,7 +151,9 @@ def row_diff_lines(
     title.append(safe(entry.get("path", "?")), style="bold")
     lines = [title, _counts_line(entry.get("counts") or {})]
     header = [str(c) for c in entry.get("header") or []]
-    changes = [c for c in entry.get("changes") or [] if isinstance(c, Mapping)]
+    changes = list(entry.get("changes") or [])
+    if not all(isinstance(c, Mapping) for c in changes):
+        raise ValueError("a change that is not an object")  # the caller shows the text
     marked = [_change_cells(c, header) for c in changes]
     labels = ["header" if c.get("op") == "header" else f"{c.get('row', '')}" for c in changes]
     label_width = max([3] + [len(x) for x in labels])

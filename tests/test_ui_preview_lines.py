@@ -148,3 +148,15 @@ def test_a_table_preview_lists_every_row() -> None:
     lines = preview_lines("x", {}, Preview("table", "", {"columns": ["name", "n"], "rows": rows}))
     text = plain(lines)
     assert len(text) == 201 and text[-1].split() == ["r199", "199"]
+
+
+def test_a_cut_mark_no_renderer_knows_still_says_summarised() -> None:
+    text = "csv_write create x.csv\n+ row 1: a\n… and 900 more changes"
+    lines = preview_lines("csv_write", {}, Preview("diff", text, {}))
+    assert lines.cuts == ['the tool left parts out of its preview ("… and 900 more changes")']
+    body = "POST https://x.example\nBody (text, 30,000 bytes):\n  aaaa\n  [preview cut at 20,000 characters]"
+    lines = preview_lines("http_request", {}, Preview("text", body, {}))
+    assert lines.cuts == [
+        'the tool left parts out of its preview ("[preview cut at 20,000 characters]")'
+    ]
+    assert preview_lines("x", {}, Preview("text", "nothing left out", {})).cuts == []

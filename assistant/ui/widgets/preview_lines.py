@@ -35,6 +35,15 @@ from assistant.ui.widgets.preview import (
 from assistant.ui.widgets.preview_rows import aligned_rows, row_diff_lines
 
 DIFF_CUT_RE = re.compile(r"^\[diff cut: ([0-9,]+) more lines?\]$")
+CUT_MARK_RE = re.compile(
+    r"\[[^\]]*\b(?:cut|not shown|omitted|truncated)\b[^\]]*\]"
+    r"|^\s*… *(?:and )?[0-9][0-9,]* more\b"
+    r"|\btoo large to diff\b",
+    re.IGNORECASE,
+)
+"""How tools mark what they left out of a preview ("[preview cut at 20,000 characters]",
+"… and 900 more changes", "[diff cut: 600 more lines]"): a mark no renderer here explains
+still makes the pane say the preview is summarised."""
 
 
 @dataclass
@@ -77,10 +86,27 @@ def preview_lines(
     if renderer is not None and isinstance(data, Mapping):
         try:
             renderer(out, data, text, args if isinstance(args, Mapping) else {})
-            return out
+            return _marked_cuts(out)
         except (KeyError, TypeError, ValueError, AttributeError, IndexError):
             out = PreviewLines()  # a tool's data in an unexpected shape: the text is honest
-    out.extend(diff_lines(text) if kind == "diff" else text_lines(text))
+    out.extend(diff_lines(text, cuts=out.cuts) if kind == "diff" else text_lines(text))
+    return _marked_cuts(out)
+
+
+def _marked_cuts(out: PreviewLines) -> PreviewLines:
+    """When no renderer explained a cut, a tool's own cut marks still say one happened."""
+    if out.cuts:
+        return out
+    marks: list[str] = []
+    for text in out.lines:
+        if CUT_MARK_RE.search(text.plain):
+            mark = text.plain.strip()
+            mark = mark if len(mark) <= 80 else mark[:79] + "…"
+            if mark not in marks:
+                marks.append(mark)
+    if marks:
+        shown = "; ".join(f'"{m}"' for m in marks[:3]) + ("; …" if len(marks) > 3 else "")
+        out.cuts.append(f"the tool left parts out of its preview ({shown})")
     return out
 
 

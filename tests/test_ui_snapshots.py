@@ -1,5 +1,7 @@
 """Snapshots of the chat with an action waiting in the confirm pane: an HTTP write (request card
-with a secret handle), a CSV overwrite (row/cell diff) and a shell write (unified diff).
+with a secret handle), a CSV overwrite (row/cell diff) and a shell write (unified diff); a long
+csv_write the tool summarised, at 80x24 (top, scrolled to the end, the full-preview screen) and
+at 120x36; and a request to a private address, whose unlock the pane names.
 
 Deterministic: fixed terminal size, session id, clock, DNS answer and home folder. Update with
 ``pytest tests/test_ui_snapshots.py --snapshot-update`` after checking the new SVGs by eye.
@@ -7,6 +9,8 @@ Deterministic: fixed terminal size, session id, clock, DNS answer and home folde
 
 from __future__ import annotations
 
+import ipaddress
+import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +27,15 @@ from tools import builtin_tools
 from tools.http_request import HttpRequestTool
 
 SIZE = (120, 36)
+SMALL = (80, 24)
+
+
+def fixed_dns(host: str, port: int) -> list[str]:
+    """Every name is one public address; an IP literal is itself (no lookup ever leaves)."""
+    try:
+        return [str(ipaddress.ip_address(host))]
+    except ValueError:
+        return ["93.184.215.14"]
 
 
 @pytest.fixture
@@ -41,7 +54,7 @@ def snap_app(
     )
     (workspace_dir / "notes.txt").write_text("first line\nsecond line\n")
     tools = builtin_tools()
-    tools["http_request"] = HttpRequestTool(resolver=lambda host, port: ["93.184.215.14"])
+    tools["http_request"] = HttpRequestTool(resolver=fixed_dns)
     settings = Settings(model="openai/gpt-4.1", secrets={"shop": ("shop.example.com",)})
     return AssistantApp(
         settings,
@@ -52,13 +65,15 @@ def snap_app(
     )
 
 
-def waiting_after(command: str) -> Any:
+def waiting_after(command: str, *keys: str) -> Any:
     async def run_before(pilot: Pilot[Any]) -> None:
         app = pilot.app
         assert isinstance(app, AssistantApp)
         await wait_for(pilot, lambda: app.session.runtime is not None, "the session")
         await send(pilot, command)
         await wait_for(pilot, lambda: app.chat.pane.current is not None, "the pane")
+        await pilot.pause()
+        await pilot.press(*keys)
         await pilot.pause()
         await pilot.pause()
 
@@ -86,3 +101,39 @@ def test_pending_csv_overwrite_row_diff(snap_compare: Any, snap_app: AssistantAp
 def test_pending_shell_write_unified_diff(snap_compare: Any, snap_app: AssistantApp) -> None:
     command = "/sh echo third line >> notes.txt"
     assert snap_compare(snap_app, terminal_size=SIZE, run_before=waiting_after(command))
+
+
+def long_write() -> str:
+    rows = [["id", "customer", "total", "status"]] + [
+        [str(10000 + i), f"customer {i:04d}", f"{i}.50", "paid"] for i in range(1, 1001)
+    ]
+    return "/csv write " + json.dumps({"path": "paid.csv", "mode": "create", "rows": rows})
+
+
+def test_long_csv_write_at_80x24(snap_compare: Any, snap_app: AssistantApp) -> None:
+    assert snap_compare(snap_app, terminal_size=SMALL, run_before=waiting_after(long_write()))
+
+
+def test_long_csv_write_at_80x24_scrolled_to_the_end(
+    snap_compare: Any, snap_app: AssistantApp
+) -> None:
+    run_before = waiting_after(long_write(), "end")
+    assert snap_compare(snap_app, terminal_size=SMALL, run_before=run_before)
+
+
+def test_long_csv_write_full_preview_screen_at_80x24(
+    snap_compare: Any, snap_app: AssistantApp
+) -> None:
+    run_before = waiting_after(long_write(), "f", "end")
+    assert snap_compare(snap_app, terminal_size=SMALL, run_before=run_before)
+
+
+def test_long_csv_write_at_120x36(snap_compare: Any, snap_app: AssistantApp) -> None:
+    assert snap_compare(snap_app, terminal_size=SIZE, run_before=waiting_after(long_write()))
+
+
+def test_private_address_names_what_approving_unlocks(
+    snap_compare: Any, snap_app: AssistantApp
+) -> None:
+    command = '/http POST http://127.0.0.1:8080/api/reset {"all": true}'
+    assert snap_compare(snap_app, terminal_size=SMALL, run_before=waiting_after(command))

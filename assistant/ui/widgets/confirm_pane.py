@@ -5,19 +5,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
 from assistant.ui.approver import PendingApproval
 from assistant.ui.widgets.action_card import TAGS
-from assistant.ui.widgets.preview import arguments_diff, render_preview, safe
+from assistant.ui.widgets.line_view import LineView
+from assistant.ui.widgets.preview import arguments_diff, safe
+from assistant.ui.widgets.preview_lines import PreviewLines, preview_lines
 
 if TYPE_CHECKING:
     from assistant.agent.approval import Decision
+    from tools.base import Action
 
 
 def decision(verdict: str, **kwargs: Any) -> Decision:
@@ -40,22 +42,27 @@ class ReasonInput(Input):
 
 
 class ConfirmPane(Vertical, can_focus=True):
-    """Shows the first waiting action; y approve, n deny (reason), e edit, a allow for session."""
+    """Shows the first waiting action; y approve, n deny (reason), e edit, a allow for session,
+    f the full preview on its own screen; arrows, PgUp/PgDn, Home/End scroll the preview."""
 
+    # The summary docks at the top and the keys at the bottom, so they stay in view whatever the
+    # preview's length; the preview takes what height is left and scrolls inside it.
     DEFAULT_CSS = """
     ConfirmPane {
-        display: none; height: auto; max-height: 60%;
+        display: none; height: auto; max-height: 70%;
         border: round $warning; border-title-color: $warning; border-title-style: bold;
         padding: 0 1; background: $surface;
     }
     ConfirmPane.-active { display: block; }
     ConfirmPane:focus-within { border: round $accent; border-title-color: $accent; }
-    ConfirmPane > .pane-summary { height: auto; }
-    ConfirmPane > VerticalScroll { height: auto; max-height: 24; margin: 1 0 0 0; }
-    ConfirmPane > .pane-edit { height: auto; color: $text-muted; }
-    ConfirmPane > ReasonInput { display: none; margin: 1 0 0 0; }
-    ConfirmPane.-reason > ReasonInput { display: block; }
-    ConfirmPane > .pane-keys { height: auto; margin: 1 0 0 0; }
+    ConfirmPane > .pane-top { dock: top; height: auto; }
+    ConfirmPane > .pane-top > Static { height: auto; }
+    ConfirmPane > .pane-top > .pane-cuts { color: $warning; }
+    ConfirmPane > LineView { height: auto; max-height: 100%; background: $surface; }
+    ConfirmPane > .pane-bottom { dock: bottom; height: auto; }
+    ConfirmPane > .pane-bottom > ReasonInput { display: none; }
+    ConfirmPane.-reason > .pane-bottom > ReasonInput { display: block; }
+    ConfirmPane > .pane-bottom > .pane-keys { height: auto; }
     """
 
     BINDINGS = [
@@ -63,10 +70,13 @@ class ConfirmPane(Vertical, can_focus=True):
         Binding("n", "deny", "deny…"),
         Binding("e", "edit", "edit…"),
         Binding("a", "allow_session", "allow for session"),
+        Binding("f", "full_preview", "full screen"),
         Binding("up", "scroll_preview(-1)", show=False),
         Binding("down", "scroll_preview(1)", show=False),
-        Binding("pageup", "scroll_preview(-10)", show=False),
-        Binding("pagedown", "scroll_preview(10)", show=False),
+        Binding("pageup", "page_preview(-1)", show=False),
+        Binding("pagedown", "page_preview(1)", show=False),
+        Binding("home", "preview_edge(0)", show=False),
+        Binding("end", "preview_edge(1)", show=False),
     ]
 
     class Answered(Message):
@@ -87,6 +97,9 @@ class ConfirmPane(Vertical, can_focus=True):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.queue: list[PendingApproval] = []
+        self._shown: PendingApproval | None = None
+        """The request whose lines the preview view holds (its scroll position is kept)."""
+        self._lines: tuple[PendingApproval, PreviewLines] | None = None
 
     async def build(self) -> None:
         """Make the pane's parts; called when the first action arrives, not before the first
@@ -95,15 +108,26 @@ class ConfirmPane(Vertical, can_focus=True):
             return
         await self.mount_all(
             [
-                Static("", classes="pane-summary"),
-                Static("", classes="pane-edit"),
-                VerticalScroll(Static("", classes="pane-preview"), can_focus=False),
-                ReasonInput(
-                    placeholder="reason for the model (optional); Enter denies, Esc goes back"
+                Vertical(
+                    Static("", classes="pane-summary"),
+                    Static("", classes="pane-cuts"),
+                    classes="pane-top",
                 ),
-                Static("", classes="pane-keys"),
+                LineView(classes="pane-preview"),
+                Vertical(
+                    ReasonInput(
+                        placeholder="reason for the model (optional); Enter denies, Esc goes back"
+                    ),
+                    Static("", classes="pane-keys"),
+                    classes="pane-bottom",
+                ),
             ]
         )
+
+    @property
+    def preview_view(self) -> LineView:
+        """The scrollable preview (tests read what is on screen through it)."""
+        return self.query_one(LineView)
 
     # -- the queue --------------------------------------------------------------------------------
 
@@ -127,8 +151,22 @@ class ConfirmPane(Vertical, can_focus=True):
         self.set_class(request is not None, "-active")
         if request is None or not self.children:
             self.set_class(False, "-reason")
+            self._shown = None
             return
         self._draw(request)
+
+    def shown_lines(self, request: PendingApproval) -> PreviewLines:
+        """Every line of ``request``'s preview (built once per request)."""
+        if self._lines is not None and self._lines[0] is request:
+            return self._lines[1]
+        action = request.action
+        lines = preview_lines(action.tool, dict(action.args), action.preview)
+        if request.edited_from is not None:
+            edit = [Text("Your edit, re-planned:", style="bold")]
+            edit += arguments_diff(request.edited_from, dict(action.args)).split("\n")
+            lines.lines[:0] = [*edit, Text("")]
+        self._lines = (request, lines)
+        return lines
 
     def _draw(self, request: PendingApproval) -> None:
         action = request.action
@@ -137,42 +175,60 @@ class ConfirmPane(Vertical, can_focus=True):
         if not self.has_focus_within:
             title += " · Tab to review"
         self.border_title = title
+        lines = self.shown_lines(request)
+        if self._shown is not request:
+            self._shown = request
+            self.preview_view.set_lines(lines.lines)
+        self.query_one(".pane-summary", Static).update(self._summary(request))
+        cuts = self.query_one(".pane-cuts", Static)
+        cuts.update(self._cuts(lines))
+        cuts.display = bool(lines.cuts)
+        self.query_one(".pane-keys", Static).update(self._keys(request))
+        self.refresh_bindings()
+
+    def _summary(self, request: PendingApproval) -> Text:
+        action = request.action
         summary = Text(safe(action.summary), style="bold")
         if action.needs_person:
             summary.append("\n! " + safe(action.needs_person), style="bold red")
-        self.query_one(".pane-summary", Static).update(summary)
-        edit = self.query_one(".pane-edit", Static)
-        if request.edited_from is not None:
-            edit.update(
-                Group(
-                    Text("Your edit, re-planned:"),
-                    arguments_diff(request.edited_from, dict(action.args)),
-                )
-            )
-            edit.display = True
-        else:
-            edit.update("")
-            edit.display = False
-        self.query_one(".pane-preview", Static).update(self._preview(request))
-        self.query_one(".pane-keys", Static).update(self._keys(request))
+        return summary
 
-    def _preview(self, request: PendingApproval) -> RenderableType:
-        return render_preview(request.action.preview)
+    @staticmethod
+    def _cuts(lines: PreviewLines) -> Text:
+        if not lines.cuts:
+            return Text("")
+        out = Text("Summarised: ", style="bold")
+        out.append("; ".join(lines.cuts) + ". ")
+        out.append("[f]", style="bold")
+        out.append(" full screen")
+        return out
 
     def _keys(self, request: PendingApproval) -> Text:
+        action = request.action
         keys = Text()
-        for key, label in (("y", "approve"), ("n", "deny…"), ("e", "edit…")):
+        for key, label in (("y", "approve"), ("n", "deny…"), ("e", "edit…"), ("f", "full screen")):
             keys.append(f"[{key}]", style="bold")
-            keys.append(f" {label}   ")
-        scope = request.action.scope
-        if scope is not None and not request.action.needs_person:
-            keys.append("[a]", style="bold")
+            keys.append(f" {label}  ")
+        keys.append("↑↓ PgUp PgDn Home End", style="dim")
+        if action.needs_person:
+            # No session rule for a private address: approving this one request is the unlock.
+            hosts = ", ".join(unlocked_hosts(action)) or "this address"
+            keys.append("\n[y] also unlocks ", style="bold red")
+            keys.append(hosts, style="bold red")
+            keys.append(" for this session, until revoked with /grants", style="red")
+        elif action.scope is not None:
+            keys.append("\n[a]", style="bold")
             keys.append(" allow for this session: ")
-            keys.append(safe(scope.label), style="bold")
-            keys.append(" (approves this and later matching calls until revoked with /grants)")
-        elif request.action.needs_person:
-            keys.append("(only a person approving this exact request can allow it)", style="dim")
+            keys.append(safe(action.scope.label), style="bold")
+            keys.append(" (until revoked with /grants)")
         return keys
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide "allow for session" (footer included) when the action offers no session rule."""
+        if action == "allow_session":
+            request = self.current
+            return request is not None and offers_session(request)
+        return True
 
     def on_focus(self) -> None:
         self.refresh_pane()
@@ -203,7 +259,7 @@ class ConfirmPane(Vertical, can_focus=True):
         request = self.current
         if request is None:
             return
-        if request.action.scope is None or request.action.needs_person:
+        if not offers_session(request):
             self.notify(
                 "This action offers no session rule; approve it once with y.", severity="warning"
             )
@@ -242,5 +298,44 @@ class ConfirmPane(Vertical, can_focus=True):
             self.post_message(self.Answered(request, answer))
         self.refresh_pane()
 
+    def action_full_preview(self) -> None:
+        """Open every line of the preview on a screen of its own; Esc comes back here."""
+        from assistant.ui.screens.preview_screen import FullPreviewScreen
+
+        request = self.current
+        if request is None:
+            return
+        screen = FullPreviewScreen(
+            request.action, self.shown_lines(request), position=(1, len(self.queue))
+        )
+
+        def back(_: None) -> None:
+            self.focus()
+
+        self.app.push_screen(screen, back)
+
     def action_scroll_preview(self, lines: int) -> None:
-        self.query_one(VerticalScroll).scroll_relative(y=lines, animate=False)
+        self.preview_view.scroll_relative(y=lines, animate=False, immediate=True)
+
+    def action_page_preview(self, direction: int) -> None:
+        view = self.preview_view
+        page = max(1, view.scrollable_content_region.height - 1)
+        view.scroll_relative(y=direction * page, animate=False, immediate=True)
+
+    def action_preview_edge(self, end: int) -> None:
+        view = self.preview_view
+        if end:
+            view.scroll_end(animate=False, immediate=True)
+        else:
+            view.scroll_home(animate=False, immediate=True)
+
+
+def offers_session(request: PendingApproval) -> bool:
+    """An "allow for this session" exists for this action: it has a scope and needs no person."""
+    return request.action.scope is not None and not request.action.needs_person
+
+
+def unlocked_hosts(action: Action) -> list[str]:
+    """The host:port pairs a person's approval of a private-address action unlocks for the
+    session (the gate adds exactly the action's host targets)."""
+    return [safe(t.removeprefix("host:")) for t in action.targets if t.startswith("host:")]

@@ -117,12 +117,20 @@ def test_keyring_comes_before_the_environment(
     assert SecretStore().lookup("OPENAI_API_KEY") == ("keyring-value", None)
 
 
-def test_redactor_replaces_values_anywhere_with_their_handle() -> None:
+def test_redactor_marks_raw_values_anywhere_and_keeps_handles_as_written() -> None:
+    """A raw value becomes a marker, never a handle: a handle in a preview or the journal must
+    mean the model wrote a handle (issue 9: the person approved what looked like a handle)."""
     r = Redactor(lambda: [("SHOP", CANARY)])
     r.add("TINY", "ab")  # too short to redact safely
-    payload = {"a": [f"Bearer {CANARY}", {"k": CANARY}], "n": 3, "t": ("ab",)}
-    assert r.redact(payload) == {
-        "a": ["Bearer {{secret:SHOP}}", {"k": "{{secret:SHOP}}"}],
+    payload = {
+        "a": [f"Bearer {CANARY}", {"k": CANARY}],
         "n": 3,
         "t": ("ab",),
+        "h": "Bearer {{secret:SHOP}}",
+    }
+    assert r.redact(payload) == {
+        "a": ["Bearer [raw value of secret SHOP]", {"k": "[raw value of secret SHOP]"}],
+        "n": 3,
+        "t": ("ab",),
+        "h": "Bearer {{secret:SHOP}}",
     }

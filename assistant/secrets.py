@@ -247,6 +247,10 @@ class ConfiguredSecrets:
         """(where, name, spelling) of the first raw value of any known secret in ``obj``."""
         return self._redactor.raw_secret(obj)
 
+    def scrubber(self) -> SecretMatcher | None:
+        """Every known secret's matcher, so a tool scrubs them all before it cuts a text."""
+        return self._redactor.matcher()
+
 
 _SPELLING = {"text": "", "hex": " (hex-encoded)", "base64": " (base64-encoded)"}
 

@@ -242,9 +242,15 @@ class SecretMatcher:
         if self._pattern is None:
             return len(text)
         for hit in self.hits(text, partial=True):
-            if hit.partial:
+            if hit.partial or hit.end == len(text):  # a whole value may still grow (";", "=")
                 return hit.start
         return len(text)
+
+
+@lru_cache(maxsize=16)
+def matcher_for(secrets: tuple[tuple[str, str], ...]) -> SecretMatcher:
+    """A matcher for these (name, value) pairs, compiled once (tens of ms per value)."""
+    return SecretMatcher(secrets)
 
 
 def walk_strings(obj: Any, path: str = "") -> Iterator[tuple[str, str]]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from tools.base import SecretSource, ToolError
 from tools.http_request.urls import DEFAULT_PORTS, Target
-from tools.secret_match import SecretMatcher
+from tools.secret_match import SecretMatcher, matcher_for
 
 HANDLE = re.compile(r"\{\{secret:([A-Za-z0-9_.-]{1,64})\}\}")
 _LOOSE = re.compile(r"\{\{\s*secret\s*:", re.IGNORECASE)
@@ -171,11 +171,20 @@ def check_header_values(headers: Sequence[tuple[str, str]], values: Mapping[str,
 
 class SecretValues:
     """The values of one request's secrets: fills handles in at send time, and finds or marks
-    those values (in every spelling ``tools.secret_match`` knows) in what comes back."""
+    values (in every spelling ``tools.secret_match`` knows) in what comes back: this request's,
+    and every other secret the source knows (``scrubber()``, when it offers one), so that a body
+    or an excerpt is never cut in the middle of a value that nobody scrubbed yet."""
 
-    def __init__(self, values: Mapping[str, str]) -> None:
+    def __init__(self, values: Mapping[str, str], known: SecretMatcher | None = None) -> None:
         self.values = dict(values)
-        self._matcher = SecretMatcher(self.values.items())
+        self._matcher = matcher_for(tuple(sorted(self.values.items())))
+        self._known = known
+
+    @classmethod
+    def for_source(cls, values: Mapping[str, str], source: SecretSource | None) -> SecretValues:
+        scrubber = getattr(source, "scrubber", None)
+        known = scrubber() if callable(scrubber) else None
+        return cls(values, known if isinstance(known, SecretMatcher) else None)
 
     def fill(self, text: str) -> str:
         return HANDLE.sub(lambda m: self.values[m.group(1)], text)
@@ -187,13 +196,15 @@ class SecretValues:
     def scrub(self, text: str) -> str:
         """``text`` with each value marked as a raw value (never turned into a handle: what came
         back was not a handle anybody wrote), including a value's start cut off at the end."""
-        return self._matcher.sub(text)
+        text = self._matcher.sub(text)
+        return self._known.sub(text) if self._known is not None else text
 
     def scrub_bytes(self, data: bytes) -> bytes:
-        return self._matcher.sub_bytes(data)
+        data = self._matcher.sub_bytes(data)
+        return self._known.sub_bytes(data) if self._known is not None else data
 
     def leaked(self, text: str) -> list[str]:
-        """Names whose value (in any spelling) appears in ``text``."""
+        """Names whose value (in any spelling) appears in ``text``: this request's secrets."""
         return self._matcher.names_in(text)
 
 

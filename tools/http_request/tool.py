@@ -241,7 +241,7 @@ class HttpRequestTool:
         check_bindings(spec.secret_names, spec.target, ctx.secrets)
         loaded = load_values(spec.secret_names, ctx.secrets)
         check_header_values(spec.headers, loaded)
-        values = SecretValues(loaded)
+        values = SecretValues.for_source(loaded, ctx.secrets)
         refuse_raw_values(spec, values)
         target = spec.target
         key = target.key

@@ -130,7 +130,10 @@ def test_several_secrets_and_short_values() -> None:
 
 def test_the_redactor_marks_raw_values_and_finds_them_for_the_gate() -> None:
     red = Redactor(lambda: [("SHOP", CANARY)])
-    call = {"url": "https://x.test/", "headers": {"X-A": base64.b64encode(CANARY.encode()).decode()}}
+    call = {
+        "url": "https://x.test/",
+        "headers": {"X-A": base64.b64encode(CANARY.encode()).decode()},
+    }
     assert red.raw_secret(call) == ("headers/X-A", "SHOP", "base64")
     assert red.raw_secret({"url": "https://x.test/?k={{secret:SHOP}}"}) is None
     assert red.redact({CANARY.upper(): [quote(CANARY)]}) == {MARK: [MARK]}

@@ -134,3 +134,34 @@ def test_redactor_marks_raw_values_anywhere_and_keeps_handles_as_written() -> No
         "t": ("ab",),
         "h": "Bearer {{secret:SHOP}}",
     }
+
+
+def test_keys_set_host_names_scheme_host_and_port(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A binding is an origin: a bare host means https on 443; http and ports must be named."""
+    from assistant import config
+
+    hosts = ["api.example.com", "api.example.com:8443", "http://LOCALHOST:8000/", "[::1]:9000"]
+    args = [a for h in hosts for a in ("--host", h)]
+    assert _set("SHOP", CANARY, monkeypatch, *args) == 0
+    assert config.load().secrets["SHOP"] == (
+        "http://localhost:8000",
+        "https://[::1]:9000",
+        "https://api.example.com:443",
+        "https://api.example.com:8443",
+    )
+    assert "https://api.example.com:443" in capsys.readouterr().err
+    for bad in ("ftp://api.example.com", "api.example.com/path", "api.example.com:0", "a b"):
+        assert _set("SHOP", CANARY, monkeypatch, "--host", bad) == 2
+        assert "--host" in capsys.readouterr().err
+
+
+def test_an_old_host_entry_means_https_on_443(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from assistant import config
+
+    config.set_secret_hosts("OLD", ["shop.example.com"])
+    assert main(["keys", "list"]) == 0
+    assert "OLD  → https://shop.example.com:443" in capsys.readouterr().out

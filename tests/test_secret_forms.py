@@ -165,3 +165,22 @@ def test_the_window_shows_ordinary_text_at_once() -> None:
     assert window.feed("key: sk-Can") == "key: "
     assert window.feed("ary_7f3a9c1e/5b2d+4a6f=8e0c.") == MARK + "."
     assert window.flush() == ""
+
+
+def test_the_session_log_holds_a_split_value_back_from_every_listener() -> None:
+    """What the console, the JSON printer and the app's chat all receive: the log's events."""
+    from assistant.agent import events as ev
+    from assistant.agent.session import SessionLog
+
+    red = Redactor(lambda: [("SHOP", CANARY)])
+    seen: list[ev.Event] = []
+    log = SessionLog(None, "s", redact=red.redact, listeners=[seen.append], delta_window=red.window)
+    text = f"The key is {CANARY}, now you know."
+    for i in range(0, len(text), 5):
+        log.emit(ev.AssistantDelta(text[i : i + 5]))
+        shown = "".join(e.text for e in seen if isinstance(e, ev.AssistantDelta))
+        assert CANARY[:5] not in shown or MARK in shown
+    log.emit(ev.AssistantMessage(text))
+    deltas = [e.text for e in seen if isinstance(e, ev.AssistantDelta)]
+    assert "".join(deltas) == f"The key is {MARK}, now you know."
+    assert isinstance(seen[-1], ev.AssistantMessage) and seen[-1].text == "".join(deltas)

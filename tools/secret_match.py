@@ -137,7 +137,7 @@ def _b64_unit(ch: str) -> str:
         return r"(?:\+|%2[bB])"
     if ch == "/":
         return r"(?:/|%2[fF]|\\/)"
-    return regex.escape(ch)
+    return str(regex.escape(ch))
 
 
 def _b64_form(core: str) -> str:

@@ -103,7 +103,9 @@ def start_session(
         settings=settings.http,
         read_blob=journal.get_blob,
     )
-    log = SessionLog(journal, session_id, redact=red.redact, listeners=list(listeners))
+    log = SessionLog(
+        journal, session_id, redact=red.redact, listeners=list(listeners), delta_window=red.window
+    )
     gate = Gate(tools, ctx, Policy(settings.deny), approver, log)
     return Runtime(settings, journal, session_id, log, gate, store, red)
 

@@ -6,14 +6,17 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
+
+from tools.base import Action, Tool, ToolContext, ToolError
+from tools.secret_match import MIN_VALUE_CHARS, SecretMatcher, walk_strings
 
 SERVICE = "live-assistant"
 HANDLE_RE = re.compile(r"\{\{secret:([A-Za-z0-9_.-]+)\}\}")
 NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-MIN_REDACT_LEN = 4
-"""Shorter values would turn ordinary text into handles; keyring refuses nothing, so we warn on set."""
+MIN_REDACT_LEN = MIN_VALUE_CHARS
+"""Shorter values would turn ordinary text into markers; keyring refuses nothing, so we warn on set."""
 
 T = TypeVar("T")
 
@@ -128,46 +131,50 @@ class SecretStore:
 
 
 class Redactor:
-    """Replaces every known secret value with its handle, in strings nested anywhere.
+    """Replaces every known secret value, in every spelling ``tools.secret_match`` knows, with a
+    marker (``[raw value of secret NAME]``), in strings nested anywhere.
 
-    Values are loaded lazily (a history listing never touches the keyring) and can be added
-    at run time, e.g. the provider key a model call uses.
+    A handle the model wrote (``{{secret:NAME}}``) is not a value and stays as written; a raw
+    value never becomes a handle, so nobody approves what looks like a handle while the real
+    text carries the secret. Values are loaded lazily (a history listing never touches the
+    keyring) and can be added at run time, e.g. the provider key a model call uses.
     """
 
     def __init__(self, loader: Callable[[], Iterable[tuple[str, str]]] | None = None) -> None:
         self._loader = loader
         self._values: dict[str, str] = {}
-        self._pattern: re.Pattern[str] | None = None
+        self._matcher: SecretMatcher | None = None
         self._lock = threading.Lock()
 
     def add(self, name: str, value: str | None) -> None:
         if value and len(value) >= MIN_REDACT_LEN:
             with self._lock:
-                self._values[value] = name
-                self._pattern = None
+                if self._values.get(value) != name:
+                    self._values[value] = name
+                    self._matcher = None
 
-    def _compiled(self) -> re.Pattern[str] | None:
-        pattern = self._pattern
-        if pattern is not None and self._loader is None:
-            return pattern  # the usual case, once per streamed delta: no lock
+    def matcher(self) -> SecretMatcher | None:
+        """The matcher over every known value (None when there is none)."""
+        matcher = self._matcher
+        if matcher is not None and self._loader is None:
+            return matcher or None  # the usual case, once per streamed delta: no lock
         if self._loader is not None:
             loader, self._loader = self._loader, None
             for name, value in loader():
                 self.add(name, value)
         with self._lock:
-            if self._pattern is None and self._values:
-                ordered = sorted(self._values, key=len, reverse=True)
-                self._pattern = re.compile("|".join(re.escape(v) for v in ordered))
-            return self._pattern
+            if self._matcher is None:
+                self._matcher = SecretMatcher((n, v) for v, n in self._values.items())
+            return self._matcher or None
 
     def redact_text(self, text: str) -> str:
-        pattern = self._compiled()
-        if pattern is None or not text:
+        matcher = self.matcher()
+        if matcher is None or not text:
             return text
-        return pattern.sub(lambda m: "{{secret:" + self._values[m.group(0)] + "}}", text)
+        return matcher.sub(text)
 
     def redact(self, obj: Any) -> Any:
-        """A copy of ``obj`` (str, dict, list, tuple, scalars) with secret values replaced."""
+        """A copy of ``obj`` (str, dict, list, tuple, scalars) with secret values marked."""
         if isinstance(obj, str):
             return self.redact_text(obj)
         if isinstance(obj, dict):
@@ -175,6 +182,47 @@ class Redactor:
         if isinstance(obj, (list, tuple)):
             return type(obj)(self.redact(v) for v in obj)
         return obj
+
+    def raw_secret(self, obj: Any) -> tuple[str, str, str] | None:
+        """(where, secret name, spelling) of the first raw value in ``obj``, or None."""
+        matcher = self.matcher()
+        if matcher is None:
+            return None
+        for where, text in walk_strings(obj):
+            hit = matcher.first(text)
+            if hit is not None:
+                return where, hit.name, hit.form
+        return None
+
+    def window(self) -> DeltaWindow:
+        """A redactor for one stream of text deltas (see ``DeltaWindow``)."""
+        return DeltaWindow(self)
+
+
+class DeltaWindow:
+    """Redacts a stream of text pieces: characters that may be the start of a value cut by the
+    end of a piece are held back until the next piece (or ``flush``) shows what they are, so a
+    value split across two deltas never reaches a screen."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        self._redactor = redactor
+        self._held = ""
+
+    def feed(self, text: str) -> str:
+        """The part of ``held + text`` that is safe to show now, redacted."""
+        matcher = self._redactor.matcher()
+        buf = self._held + text
+        if matcher is None:
+            self._held = ""
+            return buf
+        cut = matcher.held_from(buf)
+        self._held = buf[cut:]
+        return matcher.sub(buf[:cut], tail=False)
+
+    def flush(self) -> str:
+        """What is still held, redacted as a finished text (a cut value's start is marked)."""
+        buf, self._held = self._held, ""
+        return self._redactor.redact_text(buf)
 
 
 class ConfiguredSecrets:
@@ -194,6 +242,55 @@ class ConfiguredSecrets:
 
     def hosts(self, name: str) -> tuple[str, ...]:
         return self._hosts.get(name, ())
+
+    def raw_secret(self, obj: Any) -> tuple[str, str, str] | None:
+        """(where, name, spelling) of the first raw value of any known secret in ``obj``."""
+        return self._redactor.raw_secret(obj)
+
+    def scrubber(self) -> SecretMatcher | None:
+        """Every known secret's matcher, so a tool scrubs them all before it cuts a text."""
+        return self._redactor.matcher()
+
+
+_SPELLING = {"text": "", "hex": " (hex-encoded)", "base64": " (base64-encoded)"}
+
+
+def _refuse_raw(where: str, name: str, form: str) -> ToolError:
+    return ToolError(
+        f"refused: {where} holds the raw value of secret {name}{_SPELLING.get(form, '')}. "
+        f"A secret is only ever sent as its handle: use {{{{secret:{name}}}}}, which is filled in "
+        "at send time and only for the hosts it is bound to. Nothing was run"
+    )
+
+
+def plan_checked(tool: Tool, args: Mapping[str, Any], ctx: ToolContext) -> Action:
+    """``tool.plan`` with the outbound secret check around it, for every tool and approve mode.
+
+    A raw value of a stored secret (any spelling ``tools.secret_match`` knows) in the arguments
+    is refused before planning; one in what the action would do (its preview: file contents,
+    shell redirects, csv rows, the request's URL, headers and body, save_to) is refused before
+    anything is proposed to a person or run. The message names the handle to use instead and
+    never the value.
+    """
+    scan = getattr(ctx.secrets, "raw_secret", None)
+    if scan is not None:
+        found = scan(dict(args))
+        if found is not None:
+            top = found[0].split("/", 1)[0]
+            where = f"argument {top!r}" if top in args and scan(top) is None else "an argument"
+            raise _refuse_raw(where, found[1], found[2])
+    action = tool.plan(args, ctx)
+    if scan is not None:
+        shown = {
+            "summary": action.summary,
+            "preview": action.preview.to_json(),
+            "targets": list(action.targets),
+        }
+        found = scan(shown)
+        if found is not None:
+            where = "the preview (what the action would write or send)"
+            raise _refuse_raw(where, found[1], found[2])
+    return action
 
 
 _redactor: Redactor | None = None

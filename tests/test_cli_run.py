@@ -247,7 +247,9 @@ def test_a_secret_never_reaches_the_model_the_journal_or_the_screen(
     fake_llm: llm.FakeLLM, env: dict[str, str], workspace_dir: Path, assistant_home: Path
 ) -> None:
     with LoopbackServer() as api:
-        stored = assistant(env, "keys", "set", "SHOP", "--host", api.host, stdin=CANARY + "\n")
+        # a binding names the origin: plain HTTP on this port (a bare host means https:443)
+        origin = f"http://{api.key}"
+        stored = assistant(env, "keys", "set", "SHOP", "--host", origin, stdin=CANARY + "\n")
         assert stored.returncode == 0, stored.stderr
         request = {
             "method": "GET",

@@ -57,9 +57,10 @@ def rates(seen: Seen) -> Reply:
     return Reply(200, [("Content-Type", "application/json")], b'{"eur": 1.1, "usd": 1.0}')
 
 
-def store_secret(home: Path) -> None:
-    """SHOP, bound to 127.0.0.1, in the keyring the test process uses."""
-    config.set_secret_hosts("SHOP", ["127.0.0.1"])
+def store_secret(home: Path, api: LoopbackServer) -> None:
+    """SHOP, bound to the loopback API (a binding names scheme, host and port), in the keyring
+    the test process uses."""
+    config.set_secret_hosts("SHOP", [f"http://{api.key}"])
     SecretStore().set("SHOP", CANARY)
     reset_redactor()
 
@@ -81,7 +82,7 @@ async def record_session(
     from tools import builtin_tools
 
     (workspace / "orders.csv").write_text(ORDERS)
-    store_secret(home)
+    store_secret(home, api)
     get = {"url": api.url("/rates.json"), "headers": {"Authorization": "Bearer {{secret:SHOP}}"}}
     clobber = {"path": "orders.csv", "mode": "overwrite", "rows": [["region", "amount"]]}
     create = {"path": "summary.csv", "mode": "create", "sql": QUERY}

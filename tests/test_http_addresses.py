@@ -1,5 +1,5 @@
 """Which addresses count as private (and why), that public ones pass, and that a hung DNS lookup
-is abandoned in time. Plan only: nothing is contacted."""
+is abandoned in time. Nothing outside loopback is contacted (the guard refuses it)."""
 
 from __future__ import annotations
 
@@ -70,14 +70,21 @@ PUBLIC_ADDRS = [
 def test_public_addresses_are_not_refused(
     addr: str, workspace_dir: Path, net_guard: NetworkGuard
 ) -> None:
-    tool, _ = make_tool({"public.test": [addr]})
-    action = tool.plan({"url": "https://public.test/"}, make_ctx(workspace_dir))
+    tool, dns = make_tool({"public.test": [addr]})
+    ctx = make_ctx(workspace_dir)
+    action = tool.plan({"url": "https://public.test/"}, ctx)
     assert action.needs_person is None and action.effect is Effect.EGRESS
-    assert action.state["addresses"] == [str(ipaddress.ip_address(addr))]
-    assert net_guard.attempts == []
+    assert dns.calls == []  # planning never looks a name up
+    ctx.allowed_hosts.add("public.test:443")  # the person approved the egress
+    with pytest.raises(ToolError, match="could not connect"):  # the guard, not a refusal
+        tool.run(action, ctx)
+    assert dns.calls == ["public.test"]
+    assert net_guard.attempts == [(str(ipaddress.ip_address(addr)), 443)]
 
 
-def test_a_hung_resolver_is_abandoned_within_the_time_limit(workspace_dir: Path) -> None:
+def test_a_hung_resolver_is_abandoned_within_the_time_limit(
+    workspace_dir: Path, net_guard: NetworkGuard
+) -> None:
     gate = threading.Event()
 
     def hang() -> list[str]:
@@ -85,10 +92,13 @@ def test_a_hung_resolver_is_abandoned_within_the_time_limit(workspace_dir: Path)
         return [PUBLIC]
 
     tool, _ = make_tool({"slow.test": hang})
+    ctx = make_ctx(workspace_dir)
+    action = tool.plan({"url": "https://slow.test/", "timeout": 0.2}, ctx)
     started = time.monotonic()
     try:
         with pytest.raises(ToolError, match="resolving slow.test took longer than 0.2 s"):
-            tool.plan({"url": "https://slow.test/", "timeout": 0.2}, make_ctx(workspace_dir))
+            tool.run(action, ctx)
     finally:
         gate.set()
     assert time.monotonic() - started < 1.0
+    assert net_guard.attempts == []

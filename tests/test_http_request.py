@@ -98,7 +98,7 @@ def test_scope_targets_and_summary_are_narrow(workspace_dir: Path) -> None:
     assert post.scope is not None
     assert post.scope.key == "http_request:POST:host:api.test:443:save:path:r.json"
     assert post.targets == ("host:api.test:443", "path:r.json")
-    assert post.state["addresses"] == [PUBLIC]
+    assert post.state["addresses"] is None  # a name: looked up only when it runs
 
 
 def test_write_preview_shows_everything_and_says_it_cannot_be_undone(workspace_dir: Path) -> None:
@@ -121,7 +121,9 @@ def test_write_preview_shows_everything_and_says_it_cannot_be_undone(workspace_d
     assert "HTTP requests cannot be undone" in text
     assert action.preview.kind == "http"
     data = action.preview.data
-    assert data["method"] == "POST" and data["addresses"] == [PUBLIC] and data["undoable"] is False
+    assert data["method"] == "POST" and data["addresses"] == [] and data["undoable"] is False
+    assert data["lookup"] == "after approval"
+    assert "api.test is looked up only after approval" in text
     assert json.loads(json.dumps(data)) == data  # JSON-able
 
 

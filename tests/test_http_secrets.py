@@ -12,7 +12,8 @@ import pytest
 from tests.support import http_servers
 from tests.support.http_servers import LoopbackServer, Reply, Secrets, Seen, make_ctx, make_tool
 from tools.base import ToolContext, ToolError
-from tools.http_request.handles import SecretValues, bound_to
+from tools.http_request.handles import SecretValues, bound_to, parse_binding
+from tools.http_request.urls import parse_url
 
 # fixtures from the support module, bound here so pytest finds them
 net_guard = http_servers.net_guard
@@ -23,6 +24,13 @@ VALUE = "s3cr3t/+=&v@l ue"
 WIDE = 'pä"ss\\wörd'
 """Non-ASCII, a quote and a backslash: JSON- and percent-escaped differently."""
 HANDLE = "{{secret:TOKEN}}"
+MARK = "[raw value of secret TOKEN]"
+"""What a raw value that came back reads as: never a handle, which nobody wrote there."""
+
+
+def origin(srv: LoopbackServer) -> str:
+    """The binding for a plain-HTTP loopback server: scheme, host and port, all named."""
+    return f"http://{srv.key}"
 
 
 def ctx_for(
@@ -62,7 +70,7 @@ def test_a_bound_secret_is_sent_but_never_shown_or_returned(
     where: str, extra: dict, workspace_dir: Path, http_server: LoopbackServer
 ) -> None:
     tool, _ = make_tool()
-    ctx = ctx_for(workspace_dir, http_server, ("127.0.0.1",))
+    ctx = ctx_for(workspace_dir, http_server, (origin(http_server),))
     action = tool.plan({"url": http_server.url("/echo"), **extra}, ctx)
     assert HANDLE in action.preview.text and not reveals(action.preview.text)
     assert not reveals(json.dumps(action.preview.data, ensure_ascii=False))
@@ -76,11 +84,24 @@ def test_a_bound_secret_is_sent_but_never_shown_or_returned(
     if where == "json":
         assert json.loads(seen.body) == {"auth": {"token": VALUE}}
     assert not reveals(_everything(result))  # the echo came back scrubbed
-    assert HANDLE in result.output
+    assert MARK in result.output  # what the server echoed is marked raw, not shown as a handle
+
+
+UNBOUND = [
+    (),
+    ("api.example.com",),
+    ("127.0.0.2",),
+    ("127.0.0.1:1",),
+    ("127.0.0.1",),  # means https://127.0.0.1:443
+    ("127.0.0.1:{port}",),  # https on that port: the server speaks plain http
+    ("https://127.0.0.1:{port}",),
+    ("http://127.0.0.1",),  # port 80
+    ("http://localhost:{port}",),  # another spelling is another host
+]
 
 
 @pytest.mark.parametrize(("where", "extra"), WHERE, ids=[w[0] for w in WHERE])
-@pytest.mark.parametrize("hosts", [(), ("api.example.com",), ("127.0.0.2",), ("127.0.0.1:1",)])
+@pytest.mark.parametrize("hosts", UNBOUND, ids=[",".join(h) or "none" for h in UNBOUND])
 def test_a_secret_never_reaches_a_host_it_is_not_bound_to(
     where: str,
     extra: dict,
@@ -89,7 +110,8 @@ def test_a_secret_never_reaches_a_host_it_is_not_bound_to(
     http_server: LoopbackServer,
 ) -> None:
     tool, _ = make_tool()
-    ctx = ctx_for(workspace_dir, http_server, hosts)
+    bound = tuple(h.format(port=http_server.port) for h in hosts)
+    ctx = ctx_for(workspace_dir, http_server, bound)
     with pytest.raises(ToolError, match=r"\{\{secret:TOKEN\}\} (is not bound|may only be sent to)"):
         tool.plan({"url": http_server.url("/"), **extra}, ctx)
     assert http_server.seen == []
@@ -100,8 +122,8 @@ def test_non_ascii_secrets_in_query_and_body_are_sent_and_scrubbed(
     where: str, extra: dict, workspace_dir: Path, http_server: LoopbackServer
 ) -> None:
     tool, _ = make_tool()
-    ctx = ctx_for(workspace_dir, http_server, ("127.0.0.1",))
-    ctx.secrets = Secrets({"TOKEN": (WIDE, ("127.0.0.1",))})
+    ctx = ctx_for(workspace_dir, http_server, (origin(http_server),))
+    ctx.secrets = Secrets({"TOKEN": (WIDE, (origin(http_server),))})
     result = tool.run(tool.plan({"url": http_server.url("/echo"), **extra}, ctx), ctx)
     assert result.ok
     seen = http_server.seen[0]
@@ -121,8 +143,8 @@ def test_a_secret_that_would_break_a_header_is_refused(
     bad: str, workspace_dir: Path, http_server: LoopbackServer
 ) -> None:
     tool, _ = make_tool()
-    ctx = ctx_for(workspace_dir, http_server, ("127.0.0.1",))
-    ctx.secrets = Secrets({"TOKEN": (bad, ("127.0.0.1",))})
+    ctx = ctx_for(workspace_dir, http_server, (origin(http_server),))
+    ctx.secrets = Secrets({"TOKEN": (bad, (origin(http_server),))})
     with pytest.raises(ToolError, match="cannot be sent in a header"):
         tool.plan({"url": http_server.url("/"), "headers": {"X-Key": HANDLE}}, ctx)
     assert http_server.seen == []
@@ -132,26 +154,70 @@ def test_binding_removed_after_plan_is_checked_again_at_run(
     workspace_dir: Path, http_server: LoopbackServer
 ) -> None:
     tool, _ = make_tool()
-    secrets = Secrets({"TOKEN": (VALUE, ("127.0.0.1",))})
+    secrets = Secrets({"TOKEN": (VALUE, (origin(http_server),))})
     ctx = make_ctx(workspace_dir, private_allow=frozenset({http_server.key}), secrets=secrets)
     action = tool.plan({"url": http_server.url("/"), "headers": {"X-Key": HANDLE}}, ctx)
     secrets.entries["TOKEN"] = (VALUE, ("elsewhere.test",))
-    with pytest.raises(ToolError, match="may only be sent to elsewhere.test"):
+    with pytest.raises(ToolError, match="may only be sent to https://elsewhere.test:443"):
         tool.run(action, ctx)
     assert http_server.seen == []
 
 
+BINDINGS = [
+    ("api.test", "https://api.test:443"),
+    ("API.test.", "https://api.test:443"),
+    ("api.test:8443", "https://api.test:8443"),
+    ("https://api.test", "https://api.test:443"),
+    ("http://api.test", "http://api.test:80"),
+    ("HTTP://API.test.:8080/", "http://api.test:8080"),
+    ("[::1]:80", "https://[::1]:80"),
+    ("::1", "https://[::1]:443"),
+    ("http://[0:0::1]", "http://[::1]:80"),
+    ("10.0.0.1", "https://10.0.0.1:443"),
+]
+
+
+@pytest.mark.parametrize(("entry", "means"), BINDINGS, ids=[b[0] for b in BINDINGS])
+def test_a_binding_means_scheme_host_and_port(entry: str, means: str) -> None:
+    assert str(parse_binding(entry)) == means
+    scheme, rest = means.split("://")
+    assert bound_to((entry,), parse_url(means))
+    other_scheme = "http" if scheme == "https" else "https"
+    assert not bound_to((entry,), parse_url(f"{other_scheme}://{rest}"))
+    host, _, port = rest.rpartition(":")
+    assert not bound_to((entry,), parse_url(f"{scheme}://{host}:{int(port) + 1}"))
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "ftp://api.test",
+        "api.test/path",
+        "user@api.test",
+        "api.test:0",
+        "api.test:99999",
+        "a b",
+        "{{secret:X}}",
+        "",
+        "[::1",
+        "*.test",
+        "http://",
+        "api.test:port",
+    ],
+)
+def test_an_unreadable_binding_is_refused_and_binds_nothing(entry: str) -> None:
+    with pytest.raises(ValueError):
+        parse_binding(entry)
+    assert not bound_to((entry,), parse_url("https://api.test/"))
+
+
 def test_binding_with_a_port_is_exact(workspace_dir: Path, http_server: LoopbackServer) -> None:
-    assert bound_to(("api.test:8443",), "api.test", 8443)
-    assert not bound_to(("api.test:8443",), "api.test", 443)
-    assert bound_to(("API.test.",), "api.test", 443)
-    assert bound_to(("[::1]:80",), "::1", 80) and bound_to(("::1",), "::1", 80)
-    assert not bound_to(("*.test",), "api.test", 443)
     tool, _ = make_tool()
-    ctx = ctx_for(workspace_dir, http_server, (http_server.key,))
+    ctx = ctx_for(workspace_dir, http_server, (origin(http_server),))
     assert tool.run(
         tool.plan({"url": http_server.url("/"), "headers": {"X-Key": HANDLE}}, ctx), ctx
     ).ok
+    assert http_server.seen[0].headers["x-key"] == VALUE
 
 
 def test_missing_secrets_and_malformed_handles_are_clear_errors(
@@ -161,7 +227,7 @@ def test_missing_secrets_and_malformed_handles_are_clear_errors(
     ctx = make_ctx(
         workspace_dir,
         private_allow=frozenset({http_server.key}),
-        secrets=Secrets({"EMPTY": ("", ("127.0.0.1",))}),
+        secrets=Secrets({"EMPTY": ("", (origin(http_server),))}),
     )
     url = http_server.url("/")
     with pytest.raises(ToolError, match=r"\{\{secret:EMPTY\}\} has no value"):
@@ -188,12 +254,10 @@ def test_secret_headers_are_stripped_on_a_redirect_to_another_host(
         ctx = ctx_for(
             workspace_dir,
             http_server,
-            ("127.0.0.1",),
+            (origin(http_server),),
             allowed_hosts={http_server.key, other.key},
         )
         ctx.private_allow = frozenset({http_server.key, other.key})
-        # both servers are on 127.0.0.1 but a different port: another origin, so bind by port
-        ctx.secrets = Secrets({"TOKEN": (VALUE, (http_server.key,))})
         args = {
             "url": http_server.url("/go"),
             "headers": {"X-Api-Key": HANDLE, "Authorization": "Basic abc", "X-Plain": "kept"},
@@ -211,7 +275,7 @@ def test_secret_headers_stay_on_a_same_host_redirect(
 ) -> None:
     http_server.routes["/a"] = lambda seen: Reply(307, [("Location", "/b")])
     tool, _ = make_tool()
-    ctx = ctx_for(workspace_dir, http_server, ("127.0.0.1",))
+    ctx = ctx_for(workspace_dir, http_server, (origin(http_server),))
     result = tool.run(
         tool.plan({"url": http_server.url("/a"), "headers": {"X-Api-Key": HANDLE}}, ctx), ctx
     )
@@ -232,7 +296,7 @@ def test_a_redirect_carrying_the_secret_to_an_unbound_host_is_refused(
             workspace_dir,
             private_allow=frozenset({http_server.key, other.key}),
             allowed_hosts={other.key},
-            secrets=Secrets({"TOKEN": (VALUE, (http_server.key,))}),
+            secrets=Secrets({"TOKEN": (VALUE, (origin(http_server),))}),
         )
         result = tool.run(
             tool.plan({"url": http_server.url("/r"), "headers": {"X-K": HANDLE}}, ctx), ctx
@@ -253,9 +317,9 @@ def test_response_headers_and_saved_files_are_scrubbed(
 
     http_server.routes["/leak"] = leak
     tool, _ = make_tool()
-    ctx = ctx_for(workspace_dir, http_server, ("127.0.0.1",))
+    ctx = ctx_for(workspace_dir, http_server, (origin(http_server),))
     ascii_value = "tok_ABC123xyz"
-    ctx.secrets = Secrets({"TOKEN": (ascii_value, ("127.0.0.1",))})
+    ctx.secrets = Secrets({"TOKEN": (ascii_value, (origin(http_server),))})
     result = tool.run(
         tool.plan(
             {"url": http_server.url("/leak"), "headers": {"X-Key": HANDLE}, "save_to": "resp.json"},
@@ -267,14 +331,14 @@ def test_response_headers_and_saved_files_are_scrubbed(
     assert http_server.seen[0].headers["x-key"] == ascii_value
     assert ascii_value not in _everything(result)
     saved = (workspace_dir / "resp.json").read_text()
-    assert ascii_value not in saved and json.loads(saved) == {"you_sent": HANDLE}
+    assert ascii_value not in saved and json.loads(saved) == {"you_sent": MARK}
 
 
 def test_scrubber_covers_every_spelling() -> None:
     values = SecretValues({"TOKEN": VALUE})
     for form in (VALUE, quote(VALUE, safe=""), quote_plus(VALUE), json.dumps(VALUE)[1:-1]):
-        assert values.scrub(f"a {form} b") == f"a {HANDLE} b"
-        assert values.scrub_bytes(f"a {form} b".encode()) == f"a {HANDLE} b".encode()
+        assert values.scrub(f"a {form} b") == f"a {MARK} b"
+        assert values.scrub_bytes(f"a {form} b".encode()) == f"a {MARK} b".encode()
     assert json.loads(values.fill_json('{"t":"' + HANDLE + '"}')) == {"t": VALUE}
     assert SecretValues({}).scrub("unchanged") == "unchanged"
 
@@ -282,7 +346,8 @@ def test_scrubber_covers_every_spelling() -> None:
 def test_errors_never_carry_the_secret(
     workspace_dir: Path, http_server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Whatever text a failure carries (httpx puts URLs in some messages) is scrubbed first."""
+    """Whatever text a failure carries (httpx puts URLs in some messages) is scrubbed first;
+    it may quote what a server sent, so a value there is marked raw, not shown as a handle."""
     from tools.http_request import fetch
 
     def fail(self: object, addrs: object) -> None:
@@ -290,7 +355,7 @@ def test_errors_never_carry_the_secret(
 
     monkeypatch.setattr(fetch.Fetcher, "fetch", fail)
     tool, _ = make_tool()
-    ctx = ctx_for(workspace_dir, http_server, ("127.0.0.1",))
+    ctx = ctx_for(workspace_dir, http_server, (origin(http_server),))
     with pytest.raises(ToolError) as info:
         tool.run(tool.plan({"url": http_server.url("/"), "query": {"k": HANDLE}}, ctx), ctx)
-    assert not reveals(str(info.value)) and str(info.value).count(HANDLE) == 2
+    assert not reveals(str(info.value)) and str(info.value).count(MARK) == 2

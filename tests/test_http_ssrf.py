@@ -110,8 +110,15 @@ def _server_for(kind: str | None, request: pytest.FixtureRequest) -> LoopbackSer
     return srv
 
 
+NAMES = {"internal.test", "mapped.test", "mixed.test", "v6local.test", "metadata.google.internal"}
+NAMES |= {"tenten.test"}
+"""Forms that are names: only a lookup says where they point, and none happens while planning."""
+KNOWN_FORMS = [f for f in PRIVATE_FORMS if f[0] not in NAMES]
+NAME_FORMS = [f for f in PRIVATE_FORMS if f[0] in NAMES]
+
+
 @pytest.mark.parametrize(
-    ("host", "key_host", "reaches"), PRIVATE_FORMS, ids=[f[0] for f in PRIVATE_FORMS]
+    ("host", "key_host", "reaches"), KNOWN_FORMS, ids=[f[0] for f in KNOWN_FORMS]
 )
 def test_private_form_needs_a_person_and_is_refused_without_one(
     host: str,
@@ -121,10 +128,11 @@ def test_private_form_needs_a_person_and_is_refused_without_one(
     request: pytest.FixtureRequest,
     net_guard: NetworkGuard,
 ) -> None:
+    """IP literals in every spelling and localhost are known without a lookup."""
     srv = _server_for(reaches, request)
     port = srv.port
     key = f"{key_host}:{port}"
-    tool, _ = make_tool(DNS)
+    tool, dns = make_tool(DNS)
     # a blanket approval earlier in the session put the host in allowed_hosts: that must not help
     ctx = make_ctx(workspace_dir, allowed_hosts={key})
     action = tool.plan({"url": f"http://{host}:{port}/secret"}, ctx)
@@ -139,6 +147,44 @@ def test_private_form_needs_a_person_and_is_refused_without_one(
     with pytest.raises(ToolError, match="refused: .*private address.*nothing was sent"):
         tool.run(action, ctx)
     assert srv.seen == [] and net_guard.attempts == []
+    assert dns.calls == []  # numeric spellings are read as numbers, localhost is loopback
+
+
+@pytest.mark.parametrize(
+    ("host", "key_host", "reaches"), NAME_FORMS, ids=[f[0] for f in NAME_FORMS]
+)
+def test_a_name_is_resolved_only_when_it_runs_and_a_private_answer_is_refused(
+    host: str,
+    key_host: str,
+    reaches: str | None,
+    workspace_dir: Path,
+    request: pytest.FixtureRequest,
+    net_guard: NetworkGuard,
+) -> None:
+    """Planning looks nothing up; the approved request resolves the name, finds a private
+    address and refuses with the reason; the next preview names that address for a person."""
+    srv = _server_for(reaches, request)
+    port = srv.port
+    key = f"{key_host}:{port}"
+    tool, dns = make_tool(DNS)
+    ctx = make_ctx(workspace_dir)
+    action = tool.plan({"url": f"http://{host}:{port}/secret"}, ctx)
+    assert dns.calls == []
+    assert action.needs_person is None and action.effect is Effect.EGRESS
+    assert "looked up only after approval" in action.preview.text
+
+    ctx.allowed_hosts.add(key)  # approved, say by --approve all: still no private address
+    with pytest.raises(ToolError, match="refused: .*private address.*nothing was sent"):
+        tool.run(action, ctx)
+    assert dns.calls == [host]
+    assert srv.seen == [] and net_guard.attempts == []
+
+    again = tool.plan({"url": f"http://{host}:{port}/secret"}, ctx)
+    assert dns.calls == [host]  # still no lookup while planning
+    assert again.needs_person is not None
+    assert again.needs_person.startswith(f"{key} resolves to private address ")
+    assert again.needs_person.endswith("found when it was last requested")
+    assert again.scope is None and again.effect is Effect.EGRESS
 
 
 @pytest.mark.parametrize(
@@ -234,7 +280,6 @@ BAD_URLS = [
     ),  # octal with a leading zero: refused by the parser
     ("http://127.000.000.001:{port}/", "Invalid IPv4"),
     ("http://*.test:{port}/", "not a valid host"),
-    ("http://nowhere.test:{port}/", "cannot resolve"),
     ("http://{{{{secret:TOKEN}}}}@127.0.0.1:{port}/", "secret handles may not appear in the URL"),
 ]
 
@@ -268,15 +313,29 @@ def test_public_and_private_mix_is_refused_and_never_contacts_either(
     net_guard: NetworkGuard,
 ) -> None:
     tool, _ = make_tool(DNS)
-    ctx = make_ctx(workspace_dir)
+    key = f"mixed.test:{http_server.port}"
+    ctx = make_ctx(workspace_dir, allowed_hosts={key})
     action = tool.plan({"url": f"http://mixed.test:{http_server.port}/"}, ctx)
-    assert action.needs_person == (
-        f"mixed.test:{http_server.port} resolves to private address 127.0.0.1 (loopback) "
-        "(of 2 addresses it resolves to)"
-    )
-    with pytest.raises(ToolError, match="refused"):
+    with pytest.raises(ToolError) as info:
         tool.run(action, ctx)
+    assert str(info.value).startswith(
+        f"refused: {key} resolves to private address 127.0.0.1 (loopback) "
+        "(of 2 addresses it resolves to). Only a person approving a request whose preview names "
+        "that address"
+    )
     assert net_guard.attempts == [] and http_server.seen == []
+
+
+def test_an_unknown_name_fails_when_it_runs_and_nothing_is_sent(
+    workspace_dir: Path, net_guard: NetworkGuard
+) -> None:
+    tool, dns = make_tool(DNS)
+    ctx = make_ctx(workspace_dir, allowed_hosts={"nowhere.test:80"})
+    action = tool.plan({"url": "http://nowhere.test/"}, ctx)
+    assert dns.calls == []
+    with pytest.raises(ToolError, match="cannot resolve nowhere.test: .*nothing was sent"):
+        tool.run(action, ctx)
+    assert net_guard.attempts == []
 
 
 def test_dns_rebinding_connects_only_to_the_checked_address(
@@ -376,8 +435,8 @@ def test_each_redirect_hop_is_resolved_again_and_pinned(
 
 def test_run_refuses_a_tampered_action(workspace_dir: Path, http_server: LoopbackServer) -> None:
     tool, _ = make_tool(DNS)
-    ctx = make_ctx(workspace_dir, allowed_hosts={"tenten.test:80"})
-    action = tool.plan({"url": "http://tenten.test/"}, ctx)
+    ctx = make_ctx(workspace_dir, allowed_hosts={"10.10.10.10:80"})
+    action = tool.plan({"url": "http://10.10.10.10/"}, ctx)
     assert action.needs_person
     forged = type(action)(**{**action.__dict__, "state": {"addresses": [PUBLIC], "save": None}})
     with pytest.raises(StaleActionError):

@@ -117,12 +117,51 @@ def test_keyring_comes_before_the_environment(
     assert SecretStore().lookup("OPENAI_API_KEY") == ("keyring-value", None)
 
 
-def test_redactor_replaces_values_anywhere_with_their_handle() -> None:
+def test_redactor_marks_raw_values_anywhere_and_keeps_handles_as_written() -> None:
+    """A raw value becomes a marker, never a handle: a handle in a preview or the journal must
+    mean the model wrote a handle (issue 9: the person approved what looked like a handle)."""
     r = Redactor(lambda: [("SHOP", CANARY)])
     r.add("TINY", "ab")  # too short to redact safely
-    payload = {"a": [f"Bearer {CANARY}", {"k": CANARY}], "n": 3, "t": ("ab",)}
-    assert r.redact(payload) == {
-        "a": ["Bearer {{secret:SHOP}}", {"k": "{{secret:SHOP}}"}],
+    payload = {
+        "a": [f"Bearer {CANARY}", {"k": CANARY}],
         "n": 3,
         "t": ("ab",),
+        "h": "Bearer {{secret:SHOP}}",
     }
+    assert r.redact(payload) == {
+        "a": ["Bearer [raw value of secret SHOP]", {"k": "[raw value of secret SHOP]"}],
+        "n": 3,
+        "t": ("ab",),
+        "h": "Bearer {{secret:SHOP}}",
+    }
+
+
+def test_keys_set_host_names_scheme_host_and_port(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A binding is an origin: a bare host means https on 443; http and ports must be named."""
+    from assistant import config
+
+    hosts = ["api.example.com", "api.example.com:8443", "http://LOCALHOST:8000/", "[::1]:9000"]
+    args = [a for h in hosts for a in ("--host", h)]
+    assert _set("SHOP", CANARY, monkeypatch, *args) == 0
+    assert config.load().secrets["SHOP"] == (
+        "http://localhost:8000",
+        "https://[::1]:9000",
+        "https://api.example.com:443",
+        "https://api.example.com:8443",
+    )
+    assert "https://api.example.com:443" in capsys.readouterr().err
+    for bad in ("ftp://api.example.com", "api.example.com/path", "api.example.com:0", "a b"):
+        assert _set("SHOP", CANARY, monkeypatch, "--host", bad) == 2
+        assert "--host" in capsys.readouterr().err
+
+
+def test_an_old_host_entry_means_https_on_443(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from assistant import config
+
+    config.set_secret_hosts("OLD", ["shop.example.com"])
+    assert main(["keys", "list"]) == 0
+    assert "OLD  → https://shop.example.com:443" in capsys.readouterr().out

@@ -72,7 +72,8 @@ def test_http_write_is_a_request_card(workspace_dir: Path) -> None:
     assert "s3cr3t" not in text
     assert '"status": "paid"' in text  # pretty-printed body
     assert "HTTP requests cannot be undone." in text
-    assert "93.184.215.14" in text
+    assert "93.184.215.14" not in text  # planning looks no name up (issue 9): nothing to show
+    assert action.preview.data["lookup"] == "after approval"
 
 
 def test_secret_handles_get_their_own_color() -> None:

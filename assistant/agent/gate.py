@@ -18,6 +18,7 @@ from assistant.agent import events as ev
 from assistant.agent.approval import Approver, Decision
 from assistant.agent.policy import Policy
 from assistant.agent.session import SessionLog
+from assistant.secrets import plan_checked
 from tools.base import Action, Result, Tool, ToolContext, ToolError, validate_args
 
 Status = Literal["done", "failed", "denied", "error"]
@@ -69,7 +70,8 @@ class Gate:
         while True:
             try:
                 args = validate_args(tool.parameters, args)
-                action = await asyncio.to_thread(tool.plan, args, self.ctx)
+                # outbound secret check: a raw value in the call or its preview is refused here
+                action = await asyncio.to_thread(plan_checked, tool, args, self.ctx)
             except ToolError as exc:
                 return self._error(call_id, name, str(exc))
             action_id = uuid.uuid4().hex[:12]

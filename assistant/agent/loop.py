@@ -8,7 +8,7 @@ import json
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from assistant.agent import events as ev
 from assistant.agent.gate import Gate
@@ -90,8 +90,9 @@ class Agent:
         self._schemas = tool_schemas(gate.tools)
 
     async def turn(self, prompt: str) -> TurnOutcome:
-        self.log.emit(ev.UserMessage(prompt))
-        self.messages.append({"role": "user", "content": prompt})
+        said = self.log.emit(ev.UserMessage(prompt))
+        # the model is sent what the journal keeps: secret values marked, never raw
+        self.messages.append({"role": "user", "content": cast(ev.UserMessage, said).text})
         try:
             return await self._turn()
         except asyncio.CancelledError:
@@ -118,8 +119,9 @@ class Agent:
             calls = [
                 {"id": c.id, "name": c.name, "arguments": c.arguments} for c in reply.tool_calls
             ]
-            self.log.emit(ev.AssistantMessage(reply.text, calls))
-            message: dict[str, Any] = {"role": "assistant", "content": reply.text or None}
+            said = cast(ev.AssistantMessage, self.log.emit(ev.AssistantMessage(reply.text, calls)))
+            calls = said.tool_calls  # as recorded: a raw secret value the model wrote is marked
+            message: dict[str, Any] = {"role": "assistant", "content": said.text or None}
             if calls:
                 message["tool_calls"] = [
                     {
@@ -180,7 +182,8 @@ class Agent:
         return reply
 
     def _tool_message(self, call_id: str, text: str) -> None:
-        self.messages.append({"role": "tool", "tool_call_id": call_id, "content": text})
+        content = self.log.redact(text)  # every tool outcome, errors and denials included
+        self.messages.append({"role": "tool", "tool_call_id": call_id, "content": content})
 
     def _stop(self, reason: str, message: str) -> TurnOutcome:
         self.log.emit(ev.TurnError(message, reason))

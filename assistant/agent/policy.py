@@ -7,7 +7,9 @@ import fnmatch
 import ipaddress
 import itertools
 import posixpath
-from collections.abc import Sequence
+import socket
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -38,14 +40,21 @@ class Grant:
 
 
 class Policy:
-    def __init__(self, deny_rules: Sequence[DenyRule] = ()) -> None:
+    def __init__(
+        self,
+        deny_rules: Sequence[DenyRule] = (),
+        resolve_name: Callable[[str], Iterable[str]] | None = None,
+    ) -> None:
+        """``resolve_name`` looks up a host deny rule's own name (tests pass a fake)."""
         self.deny_rules = tuple(deny_rules)
         self.grants: dict[str, Grant] = {}
         self._ids = itertools.count(1)
+        self._resolve_name = resolve_name or rule_host_addresses
 
     def decide(self, action: Action) -> Verdict:
         for target in action.targets or ("",):
-            reason = self.target_denied(action.tool, target, action.effect)
+            # while planning, names in rules are matched as written: nothing is looked up
+            reason = self._denied(action.tool, target, action.effect, None)
             if reason is not None:
                 return Verdict("deny", "policy:deny", reason)
         if action.needs_person:
@@ -59,13 +68,27 @@ class Policy:
         return Verdict("ask", "")
 
     def target_denied(self, tool: str, target: str, effect: Effect) -> str | None:
-        """The reason of the first deny rule covering ``target`` (see ``tools.base.DenyCheck``)."""
+        """The reason of the first deny rule covering ``target`` (see ``tools.base.DenyCheck``).
+
+        Tools ask this as they run; for an address target ("host:<ip>:<port>", asked once the
+        request's name was resolved after approval) a rule naming a host also covers the
+        addresses that name resolves to now (the rule's own configured name is looked up, never
+        text the model chose)."""
+        return self._denied(tool, target, effect, self._resolve_name)
+
+    def _denied(
+        self,
+        tool: str,
+        target: str,
+        effect: Effect,
+        resolve: Callable[[str], Iterable[str]] | None,
+    ) -> str | None:
         for rule in self.deny_rules:
             if not fnmatch.fnmatchcase(tool, rule.tool):
                 continue
             if rule.effect and rule.effect != effect.value:
                 continue
-            if rule.target == "*" or (target and target_matches(rule.target, target)):
+            if rule.target == "*" or (target and target_matches(rule.target, target, resolve)):
                 return rule.reason
         return None
 
@@ -100,13 +123,17 @@ class Policy:
             raise KeyError(f"no session rule {grant_id!r}") from None
 
 
-def target_matches(pattern: str, target: str) -> bool:
+def target_matches(
+    pattern: str, target: str, resolve: Callable[[str], Iterable[str]] | None = None
+) -> bool:
     """Does a deny rule's target pattern cover ``target``?
 
     - "path:GLOB" covers a path it matches and everything inside a folder it matches
       ("path:private" and "path:private/*" both cover "path:private/deep/key.txt").
-    - "host:GLOB:PORT" with GLOB an address range ("10.0.0.0/8") covers IP targets in the range;
-      otherwise the host and port are matched as globs.
+    - "host:GLOB:PORT" matches host and port as globs. When GLOB is an address or a range
+      ("10.0.0.0/8", "192.168.1.7", "fd00::/8") it covers address targets in it, IPv4-mapped
+      IPv6 forms included. With ``resolve`` (when a request runs, never while planning), a
+      plain name ("db.internal") also covers address targets that name resolves to.
     """
     if fnmatch.fnmatchcase(target, pattern):
         return True
@@ -120,13 +147,47 @@ def target_matches(pattern: str, target: str) -> bool:
     if pattern.startswith("host:") and target.startswith("host:"):
         p_host, _, p_port = pattern.removeprefix("host:").rpartition(":")
         t_host, _, t_port = target.removeprefix("host:").rpartition(":")
-        if "/" not in p_host or not fnmatch.fnmatchcase(t_port, p_port or "*"):
+        if not fnmatch.fnmatchcase(t_port, p_port or "*"):
+            return False
+        address = _address(t_host)
+        if address is None:
             return False
         try:
-            network = ipaddress.ip_network(p_host.strip("[]"), strict=False)
-            address = ipaddress.ip_address(t_host.strip("[]"))
+            networks = [ipaddress.ip_network(p_host.strip("[]"), strict=False)]
         except ValueError:
-            return False
+            plain = p_host.strip().lower().rstrip(".")
+            if resolve is None or not plain or any(c in plain for c in "*?[]"):
+                return False
+            found = (_address(a) for a in resolve(plain))
+            networks = [ipaddress.ip_network(a) for a in found if a is not None]
         mapped = getattr(address, "ipv4_mapped", None)
-        return address in network or (mapped is not None and mapped in network)
+        return any(address in n or (mapped is not None and mapped in n) for n in networks)
     return False
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return None
+
+
+RULE_LOOKUP_TIMEOUT = 3.0
+
+
+def rule_host_addresses(name: str) -> list[str]:
+    """The addresses a deny rule's host name resolves to, asked when a request runs; a lookup
+    that fails or hangs gives none (the request's own addresses still meet every other rule)."""
+    box: list[list[str]] = []
+
+    def lookup() -> None:
+        try:
+            infos = socket.getaddrinfo(name, None, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError, ValueError):
+            infos = []
+        box.append([str(info[4][0]) for info in infos])
+
+    worker = threading.Thread(target=lookup, name=f"deny-rule-{name}", daemon=True)
+    worker.start()
+    worker.join(RULE_LOOKUP_TIMEOUT)
+    return box[0] if box else []

@@ -57,5 +57,7 @@ def run(args: argparse.Namespace) -> int:
         f"{result.events} events, hash chain verified; read-only"
     )
     if result.redacted:
-        print(f"note: {result.redacted} event(s) held known secret values, replaced by handles")
+        print(
+            f"note: {result.redacted} event(s) held known secret values, now marked as raw secret values"
+        )
     return EXIT_OK

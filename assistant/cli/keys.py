@@ -20,7 +20,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
     s.add_argument("name")
     s.add_argument(
-        "--host", action="append", default=[], help="a host this secret may be sent to (repeatable)"
+        "--host",
+        action="append",
+        default=[],
+        help="where this secret may be sent: HOST (https, port 443), HOST:PORT (https), or "
+        "http://HOST[:PORT] for plain HTTP (repeatable)",
     )
     s.set_defaults(func=set_key)
     ls = ks.add_parser("list", help="list the stored names (never the values)")
@@ -39,6 +43,21 @@ def _read_value(name: str) -> str:
     return value.strip("\r\n")
 
 
+def _bindings(raw: list[str]) -> list[str]:
+    """--host values as the origins they mean: scheme, host and port (https:443 unless named)."""
+    from tools.http_request.handles import parse_binding
+
+    out = []
+    for entry in raw:
+        if not entry.strip():
+            continue
+        try:
+            out.append(str(parse_binding(entry)))
+        except ValueError as exc:
+            raise CommandError(f"--host {exc}") from None
+    return out
+
+
 def set_key(args: argparse.Namespace) -> int:
     from assistant import config
     from assistant.secrets import KeyringUnavailable, SecretError, SecretStore, validate_name
@@ -48,7 +67,7 @@ def set_key(args: argparse.Namespace) -> int:
         validate_name(args.name)
     except SecretError as exc:
         raise CommandError(str(exc)) from None
-    hosts = [h.strip().lower() for h in args.host if h.strip()]
+    hosts = _bindings(args.host)
     value = _read_value(args.name)
     if not value:
         raise CommandError("no value given; nothing stored")
@@ -80,8 +99,11 @@ def list_keys(args: argparse.Namespace) -> int:
         return EXIT_OK
     if not settings.secrets:
         console.print("no secrets stored (add one with `assistant keys set NAME`)")
+    from tools.http_request.handles import describe_bindings
+
     for name, hosts in sorted(settings.secrets.items()):
-        console.print(f"{name}" + (f"  → {', '.join(hosts)}" if hosts else ""))
+        # what each entry means (an old "host" entry: https, port 443)
+        console.print(f"{name}" + (f"  → {describe_bindings(hosts)}" if hosts else ""))
     return EXIT_OK
 
 

@@ -36,10 +36,34 @@ _COMPATIBLE = ipaddress.ip_network("::/96")
 _ULA = ipaddress.ip_network("fc00::/7")
 
 
+LOOPBACK_NAMES = ("localhost",)
+"""Names that mean this machine whatever DNS says (RFC 6761, also every name under them)."""
+LOOPBACK = (ipaddress.IPv4Address("127.0.0.1"), ipaddress.IPv6Address("::1"))
+
+
 def system_resolve(host: str, port: int) -> list[str]:
-    """The operating system's answer (also how numeric spellings like 0x7f000001 are read)."""
+    """The operating system's answer; only ever asked after approval, right before connecting."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return [str(info[4][0]) for info in infos]
+
+
+def literal_addresses(host: str, port: int) -> list[IPAddress] | None:
+    """The address an IP literal in any spelling means (``127.1``, ``0x7f000001``,
+    ``2130706433``, ``[::ffff:7f00:1]``), read without any lookup (AI_NUMERICHOST); the
+    loopback addresses for ``localhost`` and names under it; None for a name, which is only
+    resolved after approval."""
+    if host in LOOPBACK_NAMES or host.endswith(tuple("." + n for n in LOOPBACK_NAMES)):
+        return list(LOOPBACK)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
+    except (socket.gaierror, UnicodeError, ValueError):
+        return None
+    found: list[IPAddress] = []
+    for info in infos:
+        addr = parse_address(str(info[4][0]))
+        if addr not in found:
+            found.append(addr)
+    return found or None
 
 
 def _embedded_v4(ip: ipaddress.IPv6Address) -> tuple[ipaddress.IPv4Address, str] | None:
@@ -125,6 +149,13 @@ def resolve(host: str, port: int, resolver: Resolver, timeout: float) -> list[IP
     if not found:
         raise ToolError(f"{host} resolved to no address; nothing was sent")
     return found
+
+
+def addresses_for(host: str, port: int, resolver: Resolver, timeout: float) -> list[IPAddress]:
+    """What a host means when a request is about to be sent: a literal read as such, localhost
+    as loopback, and any other name resolved once (the first time anything leaves)."""
+    literal = literal_addresses(host, port)
+    return literal if literal is not None else resolve(host, port, resolver, timeout)
 
 
 def first_problem(addrs: Sequence[IPAddress]) -> tuple[IPAddress, str] | None:

@@ -28,6 +28,7 @@ from tools.http_request.addresses import (
     RESOLVE_TIMEOUT,
     IPAddress,
     Resolver,
+    addresses_for,
     describe_private,
     resolve,
 )
@@ -85,6 +86,8 @@ class Permissions:
     private_allow: frozenset[str]
     approved_private: frozenset[str]
     secrets: SecretSource | None
+    denied: Callable[[str], str | None] = lambda target: None
+    """The deny rules, asked per target ("host:<name>:<port>", "host:<ip>:<port>") at run time."""
 
     def private_ok(self, key: str) -> bool:
         return key in self.private_allow or key in self.approved_private
@@ -98,6 +101,20 @@ def check_private(key: str, addrs: Sequence[IPAddress], perms: Permissions) -> s
     return why
 
 
+def check_denied(key: str, addrs: Sequence[IPAddress], port: int, perms: Permissions) -> str | None:
+    """The reason of a deny rule covering the host or any address it resolved to, else None.
+    A rule for a name also covers the addresses that name resolves to now (the policy resolves
+    the rule's own name when asked about an address)."""
+    reason = perms.denied(f"host:{key}")
+    if reason is not None:
+        return reason
+    for addr in addrs:
+        reason = perms.denied(f"host:{addr}:{port}")
+        if reason is not None:
+            return f"{reason} (address {addr})"
+    return None
+
+
 class Fetcher:
     def __init__(
         self,
@@ -107,6 +124,7 @@ class Fetcher:
         limits: Limits,
         resolver: Resolver,
         ssl_context: Callable[[], ssl.SSLContext],
+        shown_url: str | None = None,
     ) -> None:
         self.spec = spec
         self.values = values
@@ -114,6 +132,7 @@ class Fetcher:
         self.limits = limits
         self.resolver = resolver
         self.ssl_context = ssl_context
+        self.shown_url = shown_url or self.values.scrub(str(spec.url()))
 
     def _headers(self, target: Target, cross_host: bool, has_body: bool) -> list[tuple[str, str]]:
         out = []
@@ -139,7 +158,7 @@ class Fetcher:
 
     def _bound(self, name: str, target: Target) -> bool:
         source = self.perms.secrets
-        return source is not None and bound_to(source.hosts(name), target.host, target.port)
+        return source is not None and bound_to(source.hosts(name), target)
 
     def _proxy(
         self, target: Target, deadline: Deadline
@@ -171,6 +190,7 @@ class Fetcher:
         cross_host = False
         addrs = list(first_addrs)
         hops: list[Hop] = []
+        shown = self.shown_url  # the first URL as the model wrote it; later ones came from servers
         while True:
             proxy, pins = self._proxy(target, deadline)
             if proxy is None:
@@ -192,9 +212,7 @@ class Fetcher:
                 address = backend.connected[-1] if backend.connected else None
                 location = response.headers.get("location")
                 if response.status_code in REDIRECTS and location is not None:
-                    hops.append(
-                        Hop(method, self.values.scrub(str(url)), response.status_code, address)
-                    )
+                    hops.append(Hop(method, shown, response.status_code, address))
                     response.close()
                     if len(hops) > self.limits.max_redirects:
                         return self._stopped(
@@ -213,6 +231,7 @@ class Fetcher:
                     cross_host = cross_host or (nxt.key != target.key and not _upgrade(target, nxt))
                     target = nxt
                     url = target.url
+                    shown = self.values.scrub(str(url))
                     continue
                 try:
                     got = (
@@ -224,9 +243,9 @@ class Fetcher:
                     response.close()  # a cut body leaves bytes unread: drop the connection
                 return Exchange(
                     method=method,
-                    url=self.values.scrub(str(url)),
+                    url=shown,
                     status=response.status_code,
-                    reason=response.reason_phrase,
+                    reason=self.values.scrub(response.reason_phrase),
                     headers=[(k, self.values.scrub(v)) for k, v in response.headers.multi_items()],
                     body=got,
                     address=address,
@@ -255,7 +274,7 @@ class Fetcher:
             method=hops[-1].method,
             url=hops[-1].url,
             status=response.status_code,
-            reason=response.reason_phrase,
+            reason=self.values.scrub(response.reason_phrase),
             headers=[(k, self.values.scrub(v)) for k, v in response.headers.multi_items()],
             body=None,
             address=hops[-1].address,
@@ -312,9 +331,14 @@ class Fetcher:
             raise RedirectRefused(
                 f"the body holds a secret that may not be sent to {nxt.host}; not followed"
             )
+        denial = self.perms.denied(f"host:{nxt.key}")
+        if denial is not None:
+            raise RedirectRefused(
+                f"the server redirected to {where}, which a deny rule refuses: {denial}"
+            )
         try:
             left = deadline.clamp(None, ToolError)
-            addrs = resolve(nxt.host, nxt.port, self.resolver, min(RESOLVE_TIMEOUT, left))
+            addrs = addresses_for(nxt.host, nxt.port, self.resolver, min(RESOLVE_TIMEOUT, left))
         except ToolError as exc:
             raise RedirectRefused(f"the server redirected to {where}; {exc}") from None
         refused = check_private(nxt.key, addrs, self.perms)
@@ -322,5 +346,10 @@ class Fetcher:
             raise RedirectRefused(
                 f"the server redirected to {where}, but {refused}; a redirect never unlocks a private "
                 "address. Request it directly so a person can approve it"
+            )
+        denial = check_denied(nxt.key, addrs, nxt.port, self.perms)
+        if denial is not None:
+            raise RedirectRefused(
+                f"the server redirected to {where}, which a deny rule refuses: {denial}"
             )
         return method, body, nxt, addrs

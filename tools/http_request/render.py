@@ -42,17 +42,28 @@ def display_url(spec: RequestSpec) -> str:
 def request_preview(
     spec: RequestSpec,
     addrs: Sequence[str],
+    literal: bool,
     effect: Effect,
     needs_person: str | None,
     save: Mapping[str, Any] | None,
 ) -> Preview:
-    """Method, full URL, headers (secrets as handles), body pretty-printed, and what it risks."""
+    """Method, full URL, headers (secrets as handles), body pretty-printed, and what it risks.
+    ``addrs`` are what the host is known to mean without a lookup (an IP literal, localhost, or
+    private addresses an earlier approved request found); ``literal`` says they are final."""
     url = display_url(spec)
     lines = [escape_text(f"{spec.method} {url}")]
-    lines.append(
-        f"Host {spec.target.key} resolves to {', '.join(addrs)}; the connection is pinned to "
-        "the checked address"
-    )
+    if literal:
+        lookup = (
+            f"Host {spec.target.key} is {', '.join(addrs)} (no name lookup); the connection goes "
+            "only there"
+        )
+    else:
+        lookup = (
+            f"Host {spec.target.host} is looked up only after approval, right before connecting; "
+            "a loopback or private address found then is refused (nothing is sent), and the "
+            "connection is pinned to the checked address"
+        )
+    lines.append(escape_text(lookup))
     if needs_person:
         lines.append(
             f"PRIVATE ADDRESS: {needs_person}. Approving allows {spec.target.key} for this session; "
@@ -85,6 +96,7 @@ def request_preview(
         "host": spec.target.host,
         "port": spec.target.port,
         "addresses": list(addrs),
+        "lookup": "none" if literal else "after approval",
         "headers": [[n, v] for n, v in spec.headers],
         "query": [[k, v] for k, v in spec.query],
         "body_kind": spec.body_kind,

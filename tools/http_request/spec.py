@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from tools.base import ToolError
-from tools.http_request.handles import names_in_request
+from tools.http_request.handles import SecretValues, handle, names_in_request
 from tools.http_request.urls import Target, parse_url
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -257,3 +257,20 @@ def parse_args(args: Mapping[str, Any], limits: Limits) -> RequestSpec:
         write_reasons=_write_reasons(method, headers, params, body_text is not None),
         secret_names=frozenset(names),
     )
+
+
+def refuse_raw_values(spec: RequestSpec, values: SecretValues) -> None:
+    """A request whose text holds the raw value of one of its own secrets is refused: values
+    are only ever filled in from handles (the gate checks every stored secret the same way)."""
+    parts = [("url", str(spec.target.url))]
+    parts += [(f"headers/{n}", v) for n, v in spec.headers]
+    parts += [(f"query/{k}", f"{k}={v}") for k, v in spec.query]
+    if spec.body_text is not None:
+        parts.append(("body", spec.body_text))
+    for where, text in parts:
+        for name in values.leaked(text):
+            raise ToolError(
+                f"refused: {where.split('/')[0]} holds the raw value of secret {name}. A secret is "
+                f"only ever sent as its handle: use {handle(name)}, which is filled in at send "
+                "time and only for the hosts it is bound to. Nothing was sent"
+            )

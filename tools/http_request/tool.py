@@ -21,13 +21,20 @@ from tools.base import (
 )
 from tools.http_request.addresses import (
     RESOLVE_TIMEOUT,
+    IPAddress,
     Resolver,
+    addresses_for,
     describe_private,
-    parse_address,
-    resolve,
+    literal_addresses,
     system_resolve,
 )
-from tools.http_request.fetch import Exchange, Fetcher, Permissions, check_private
+from tools.http_request.fetch import (
+    Exchange,
+    Fetcher,
+    Permissions,
+    check_denied,
+    check_private,
+)
 from tools.http_request.handles import (
     SecretValues,
     check_bindings,
@@ -42,7 +49,14 @@ from tools.http_request.render import (
     response_data,
     response_text,
 )
-from tools.http_request.spec import MAX_BODY_BYTES, METHODS, Limits, RequestSpec, parse_args
+from tools.http_request.spec import (
+    MAX_BODY_BYTES,
+    METHODS,
+    Limits,
+    RequestSpec,
+    parse_args,
+    refuse_raw_values,
+)
 from tools.http_request.transport import default_ssl_context
 from tools.http_request.urls import MAX_URL_CHARS
 from tools.workspace import Workspace
@@ -121,21 +135,31 @@ class HttpRequestTool:
         """``resolver`` and ``ssl_context`` exist for tests (a patched DNS, a local CA)."""
         self._resolver: Resolver = resolver or system_resolve
         self._ssl_context = ssl_context
+        self._found_private: dict[str, list[IPAddress]] = {}
+        """host:port -> the private addresses a name resolved to when an approved request ran
+        (and was refused): the next preview for it names them, so a person can decide."""
 
     # -- plan ----------------------------------------------------------------------------------
 
     def plan(self, args: Mapping[str, Any], ctx: ToolContext) -> Action:
+        """Check and preview a request. Nothing leaves here, not even a DNS query: an IP literal
+        is read as a number, ``localhost`` is loopback, and any other name is looked up only
+        when the approved request runs (data in a host name must not reach a resolver first)."""
         limits = Limits.from_settings(ctx.settings)
         spec = parse_args(args, limits)
         target = spec.target
-        check_bindings(spec.secret_names, target.host, target.port, ctx.secrets)
+        check_bindings(spec.secret_names, target, ctx.secrets)
         # a missing or unusable value is said now, not after the person approved
-        check_header_values(spec.headers, load_values(spec.secret_names, ctx.secrets))
+        loaded = load_values(spec.secret_names, ctx.secrets)
+        check_header_values(spec.headers, loaded)
+        refuse_raw_values(spec, SecretValues(loaded))
         save = self._save_state(ctx.workspace, spec.save_to) if spec.save_to else None
-        timeout = min(RESOLVE_TIMEOUT, spec.timeout)
-        addrs = resolve(target.host, target.port, self._resolver, timeout)
         key = target.key
-        private = describe_private(key, addrs)
+        literal = literal_addresses(target.host, target.port)
+        remembered = self._found_private.get(key) if literal is None else None
+        private = describe_private(key, literal or remembered or [])
+        if private and remembered:
+            private += ", found when it was last requested"
         private_ok = key in ctx.private_allow or key in ctx.approved_private
         needs_person = private if private and not private_ok else None
         if spec.write_reasons or save is not None:
@@ -144,8 +168,8 @@ class HttpRequestTool:
             effect = Effect.READ
         else:
             effect = Effect.EGRESS
-        shown_addrs = [str(a) for a in addrs]
-        state = {"addresses": shown_addrs, "save": save}
+        shown_addrs = [str(a) for a in literal or remembered or []]
+        state = {"addresses": [str(a) for a in literal] if literal else None, "save": save}
         targets = [f"host:{key}"] + ([f"path:{save['path']}"] if save else [])
         scope = None
         if needs_person is None:
@@ -163,7 +187,9 @@ class HttpRequestTool:
             args=dict(args),
             effect=effect,
             summary=escape_text(summary if len(summary) <= 200 else summary[:199] + "…"),
-            preview=request_preview(spec, shown_addrs, effect, needs_person, save),
+            preview=request_preview(
+                spec, shown_addrs, literal is not None, effect, needs_person, save
+            ),
             targets=tuple(targets),
             fingerprint=fingerprint(dict(args), state),
             scope=scope,
@@ -191,6 +217,9 @@ class HttpRequestTool:
     # -- run -----------------------------------------------------------------------------------
 
     def run(self, action: Action, ctx: ToolContext) -> Result:
+        """Send what was planned. Only now is a name resolved; every address is checked
+        (private ones refused unless allowed, deny rules asked per address) and the connection
+        is pinned to the checked addresses."""
         if action.tool != self.name:
             raise ToolError(f"{self.name} cannot run an action planned by {action.tool}")
         limits = Limits.from_settings(ctx.settings)
@@ -200,29 +229,40 @@ class HttpRequestTool:
             raise StaleActionError(
                 "the action differs from the one planned and previewed; plan it again"
             )
-        raw_addrs = state.get("addresses")
-        if not isinstance(raw_addrs, list) or not raw_addrs:
-            raise StaleActionError("the action carries no checked addresses; plan it again")
-        addrs = [parse_address(str(a)) for a in raw_addrs]
+        effect = action.effect
         perms = Permissions(
             allowed_hosts=frozenset(ctx.allowed_hosts),
             private_allow=frozenset(ctx.private_allow),
             approved_private=frozenset(ctx.approved_private),
             secrets=ctx.secrets,
+            denied=lambda target: ctx.denied(self.name, target, effect),
         )
-        key = spec.target.key
-        refused = check_private(key, addrs, perms)
-        if refused is not None:
-            raise ToolError(
-                f"refused: {refused}. Only a person approving this exact request (or --allow-host "
-                f"{key}, or allow_hosts in the config) can allow it; nothing was sent"
-            )
         save_path = self._check_save(ctx.workspace, spec, state)
-        check_bindings(spec.secret_names, spec.target.host, spec.target.port, ctx.secrets)
+        check_bindings(spec.secret_names, spec.target, ctx.secrets)
         loaded = load_values(spec.secret_names, ctx.secrets)
         check_header_values(spec.headers, loaded)
-        values = SecretValues(loaded)
-        fetcher = Fetcher(spec, values, perms, limits, self._resolver, self._context)
+        values = SecretValues.for_source(loaded, ctx.secrets)
+        refuse_raw_values(spec, values)
+        target = spec.target
+        key = target.key
+        addrs = addresses_for(
+            target.host, target.port, self._resolver, min(RESOLVE_TIMEOUT, spec.timeout)
+        )
+        refused = check_private(key, addrs, perms)
+        if refused is not None:
+            if literal_addresses(target.host, target.port) is None:
+                self._found_private[key] = list(addrs)  # the next preview names the address
+            raise ToolError(
+                f"refused: {refused}. Only a person approving a request whose preview names that "
+                f"address (ask again: the preview now shows it), --allow-host {key}, or "
+                "allow_hosts in the config can allow it; nothing was sent"
+            )
+        denial = check_denied(key, addrs, target.port, perms)
+        if denial is not None:
+            raise ToolError(f"refused by a deny rule: {denial}; nothing was sent")
+        fetcher = Fetcher(
+            spec, values, perms, limits, self._resolver, self._context, display_url(spec)
+        )
         try:
             exchange = fetcher.fetch(addrs)
         except ToolError as exc:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from assistant.agent import events as ev
 from assistant.agent import faults
 from assistant.agent.approval import Approver, Decision
-from assistant.agent.policy import Policy
+from assistant.agent.policy import Grant, HostUnlock, Policy, unlock_label
 from assistant.agent.session import SessionLog
 from tools.base import Action, Result, Tool, ToolContext, ToolError, escape_text, validate_args
 
@@ -77,7 +77,7 @@ class Gate:
             try:
                 faults.check_args(args)
                 args = validate_args(tool.parameters, args)
-                action = await asyncio.to_thread(tool.plan, args, self.ctx)
+                action = _with_unlock_words(await asyncio.to_thread(tool.plan, args, self.ctx))
             except ToolError as exc:
                 return self._error(call_id, name, self._scrub(str(exc)))
             except Exception as exc:
@@ -132,10 +132,7 @@ class Gate:
     async def _run(self, tool: Tool, action: Action, action_id: str, by: str) -> Outcome:
         # Durable before the tool starts: a crash from here on reads "outcome unknown".
         self.log.emit(ev.ActionApproved(action_id, by))
-        hosts = {t.removeprefix("host:") for t in action.targets if t.startswith("host:")}
-        self.ctx.allowed_hosts |= hosts
-        if action.needs_person and by == "human":
-            self.ctx.approved_private |= hosts
+        self._unlock(action, by)
         started = time.monotonic()
         try:
             result = await asyncio.to_thread(tool.run, action, self.ctx)
@@ -170,6 +167,32 @@ class Gate:
         assert isinstance(emitted, ev.ActionResult)
         text = ev.escape_surrogates(emitted.output)
         return Outcome("done" if result.ok else "failed", text, action_id, result)
+
+    def _unlock(self, action: Action, by: str) -> None:
+        """An approved request unlocks its host for later reads (and, approved by a person
+        who saw the private address, that address): recorded, listed by /grants, revocable."""
+        private = bool(action.needs_person) and by == "human"
+        for host in _hosts(action):
+            if host in self.ctx.private_allow:
+                continue  # allowed by the config or --allow-host already: nothing to unlock
+            unlock = self.policy.unlock(host, private=private, by=by)
+            self.ctx.allowed_hosts.add(host)
+            if private:
+                self.ctx.approved_private.add(host)
+            if unlock is not None:
+                self.log.emit(
+                    ev.HostUnlocked(unlock.id, unlock.host, unlock.private, unlock.label, by)
+                )
+
+    def revoke(self, rule_id: str) -> Grant | HostUnlock:
+        """Take back a session rule or a host unlock: the next such call asks again.
+        KeyError (with the message to show) when there is none by that id."""
+        rule = self.policy.revoke(rule_id)
+        if isinstance(rule, HostUnlock):
+            self.ctx.allowed_hosts.discard(rule.host)
+            self.ctx.approved_private.discard(rule.host)
+        self.log.emit(ev.GrantRevoked(rule.id))
+        return rule
 
     def _error(self, call_id: str | None, tool: str, message: str) -> Outcome:
         emitted = self.log.emit(ev.ActionError(call_id, tool, message))
@@ -209,6 +232,22 @@ class Gate:
 
     def _scrub(self, text: str) -> str:
         return faults.shorten(faults.scrub(text, self._roots())) if text else text
+
+
+def _hosts(action: Action) -> list[str]:
+    return [t.removeprefix("host:") for t in action.targets if t.startswith("host:")]
+
+
+def _with_unlock_words(action: Action) -> Action:
+    """A private address's approval unlocks it for the session: say so where it is asked."""
+    if not action.needs_person or not _hosts(action):
+        return action
+    words = "; ".join(unlock_label(h, True) for h in _hosts(action))
+    return replace(
+        action,
+        needs_person=f"{action.needs_person}. Approving also unlocks it: {words} "
+        "(listed by /grants, revocable there)",
+    )
 
 
 def _text(exc: BaseException) -> str:

@@ -56,6 +56,8 @@ class ConsoleRenderer:
             self.write(f"  → {what} by {who}{reason}")
         elif isinstance(event, ev.GrantAdded):
             self.write(f"  → allowed for this session: {event.label} (rule {event.grant_id})")
+        elif isinstance(event, ev.HostUnlocked):
+            self.write(f"  → unlocked: {escape_text(event.label)} ({event.unlock_id})")
         elif isinstance(event, ev.ActionResult):
             mark = "✓" if event.ok else "✗"
             line = event.display or _first_line(event.output)

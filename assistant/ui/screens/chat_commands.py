@@ -11,6 +11,7 @@ from rich.text import Text
 if TYPE_CHECKING:
     from textual.screen import Screen
 
+    from assistant.agent.policy import Policy
     from assistant.ui.session import ChatSession
     from assistant.ui.slash import AppCommand
     from assistant.ui.widgets.conversation import ConversationView
@@ -145,29 +146,23 @@ class SlashCommands(_Base):
         self.view.notice(f"deleted {name}" if removed else f"the keyring held no {name}")
 
     def cmd_grants(self, command: AppCommand) -> None:
+        """List this session's rules and unlocked hosts, or revoke one by id."""
         rt = self.session.runtime
         if rt is None:
             self.view.notice("no session", error=True)
             return
-        policy = rt.gate.policy
         if command.argv[:1] == ["revoke"] and len(command.argv) == 2:
             try:
-                grant = policy.revoke(command.argv[1])
+                rule = rt.gate.revoke(command.argv[1])
             except KeyError as exc:
                 self.view.notice(str(exc.args[0]), error=True)
                 return
-            from assistant.agent.events import GrantRevoked
-
-            rt.log.emit(GrantRevoked(grant.id))
+            self.view.notice(f"the next such call asks again ({rule.id} was: {rule.label})")
             return
         if command.argv:
             self.view.notice("usage: /grants | /grants revoke ID", error=True)
             return
-        if not policy.grants:
-            self.view.notice("no session rules: press a on a waiting action to allow its kind")
-            return
-        lines = [f"  {g.id}  {g.label}" for g in policy.grants.values()]
-        self.view.notice("session rules (/grants revoke ID):\n" + "\n".join(lines))
+        self.view.notice(grants_text(rt.gate.policy))
 
     def cmd_undo(self, command: AppCommand) -> None:
         from assistant.undo import UndoError, undo_args
@@ -192,6 +187,15 @@ class SlashCommands(_Base):
             )
             return
         self.run_tool("restore", args)
+
+
+def grants_text(policy: Policy) -> str:
+    """What /grants shows: every session rule and unlocked host, with its id and its words."""
+    lines = [f"  {g.id}  {g.label}" for g in policy.grants.values()]
+    lines += [f"  {u.id}  {u.label}" for u in policy.unlocks.values()]
+    if not lines:
+        return "no session rules or unlocked hosts: press a on a waiting action to allow its kind"
+    return "session rules and unlocked hosts (/grants revoke ID):\n" + "\n".join(lines)
 
 
 def store_secret(session: ChatSession, name: str, value: str) -> str:

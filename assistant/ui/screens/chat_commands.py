@@ -108,7 +108,7 @@ class SlashCommands(_Base):
                 f"  {n}" + (f"  → {', '.join(h)}" if h else "") for n, h in sorted(secrets.items())
             ]
             self.view.notice(
-                "keys (names only; values stay in the keyring):\n"
+                "keys (names only; values stay in the keyring, or the environment):\n"
                 + ("\n".join(lines) if lines else "  none configured")
                 + "\n/keys set NAME stores one (masked input); provider keys use names like OPENAI_API_KEY"
             )
@@ -139,7 +139,9 @@ class SlashCommands(_Base):
         from assistant.secrets import KeyringUnavailable, SecretStore
 
         try:
-            removed = SecretStore(self.session.settings.keyring_timeout).delete(name)
+            settings = self.session.settings
+            store = SecretStore(settings.keyring_timeout, settings.allow_plaintext_keyring)
+            removed = store.delete(name)
         except KeyringUnavailable as exc:
             self.view.notice(str(exc), error=True)
             return
@@ -204,8 +206,9 @@ def store_secret(session: ChatSession, name: str, value: str) -> str:
 
     from assistant.secrets import KeyringUnavailable, SecretError, SecretStore, reset_redactor
 
+    store = SecretStore(session.settings.keyring_timeout, session.settings.allow_plaintext_keyring)
     try:
-        SecretStore(session.settings.keyring_timeout).set(name, value)
+        store.set(name, value)
     except KeyringUnavailable as exc:
         os.environ[name] = value
         if session.runtime is not None:
@@ -219,4 +222,4 @@ def store_secret(session: ChatSession, name: str, value: str) -> str:
     reset_redactor()
     if session.runtime is not None:
         session.runtime.redactor.add(name, value)
-    return f"stored {name} in the system keyring"
+    return f"stored {name} in {store.describe()}"

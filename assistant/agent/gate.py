@@ -107,7 +107,15 @@ class Gate:
     async def _decide(self, action: Action, action_id: str) -> Decision:
         verdict = self.policy.decide(action)
         if verdict.outcome == "ask":
-            decision = await self.approver.decide(action)
+            try:
+                decision = await self.approver.decide(action)
+            except asyncio.CancelledError:  # Ctrl+C or a stopped turn while it waited: not run
+                self.log.emit(
+                    ev.ActionDecided(
+                        action_id, "deny", "human", "interrupted before a decision; not run"
+                    )
+                )
+                raise
         else:
             verb = "approve" if verdict.outcome == "allow" else "deny"
             decision = Decision(verb, by=verdict.by, reason=verdict.reason)  # type: ignore[arg-type]

@@ -235,3 +235,29 @@ def test_assistant_run_survives_hostile_arguments(
         kinds = [e.kind for e in j.events(session.id)]
         assert kinds.count("action.error") + kinds.count("action.result") == len(HOSTILE_CALLS)
         assert kinds[-1] == "turn.end"
+
+
+async def test_the_console_approver_shows_hostile_arguments_escaped() -> None:
+    from assistant.agent.approval import ConsoleApprover
+    from tools.base import Scope
+
+    shown: list[str] = []
+
+    def write(text: str) -> None:
+        text.encode("utf-8")  # a strict UTF-8 terminal
+        shown.append(text)
+
+    answers = iter(["e", "", "n", ""])
+    action = Action(
+        "note",
+        {"path": "f\udcff\x1b]0;t\x07.txt"},
+        Effect.WRITE,
+        "x",
+        Preview("text", "x"),
+        scope=Scope("k", "note in f\udcff/"),
+    )
+    decision = await ConsoleApprover(write, lambda prompt: next(answers)).decide(action)
+    assert decision.verdict == "deny"
+    edited = [line for line in shown if "current arguments" in line]
+    assert edited and "\\udcff" in edited[0]
+    assert not any("\x1b" in line or "\x07" in line for line in shown)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TextIO
 
-from tools.base import Action
+from tools.base import Action, escape_text
 
 Verdict = Literal["approve", "deny", "edit"]
 
@@ -103,7 +103,7 @@ class ConsoleApprover:
     async def decide(self, action: Action, position: tuple[int, int] = (1, 1)) -> Decision:
         options = ["[y] approve", "[n] deny", "[e] edit arguments"]
         if action.scope is not None and not action.needs_person:
-            options.append(f"[a] allow for this session: {action.scope.label}")
+            options.append(f"[a] allow for this session: {escape_text(action.scope.label)}")
         self._write("  " + "   ".join(options))
         while True:
             key = (await self._ask("  decide> ")).strip().lower()
@@ -122,9 +122,8 @@ class ConsoleApprover:
             self._write("  please answer y, n, e" + (" or a" if len(options) == 4 else ""))
 
     async def _edit(self, action: Action) -> dict[str, Any] | None:
-        self._write(
-            "  current arguments:\n" + json.dumps(dict(action.args), indent=2, ensure_ascii=False)
-        )
+        shown = json.dumps(dict(action.args), indent=2, ensure_ascii=False)
+        self._write("  current arguments:\n" + escape_text(shown))
         self._write("  type the new arguments as JSON, end with an empty line (empty: cancel)")
         lines: list[str] = []
         while True:

@@ -19,7 +19,8 @@ class Event:
     def to_json(self) -> dict[str, Any]:
         """The payload; lone surrogates (from hostile or undecodable text) escaped as ``\\udcxx``
         so the journal, ``--json`` and any UTF-8 stream can always write it."""
-        return escape_surrogates(dataclasses.asdict(self))
+        payload: dict[str, Any] = escape_surrogates(dataclasses.asdict(self))
+        return payload
 
     @classmethod
     def from_json(cls, payload: dict[str, Any]) -> Event:

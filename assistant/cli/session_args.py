@@ -63,7 +63,7 @@ def open_session(
     from assistant.runtime import SetupError, start_session
 
     renderer: Renderer = JsonRenderer() if args.json else ConsoleRenderer()
-    notice = ConsoleRenderer(sys.stderr) if args.json else renderer
+    notice = renderer if isinstance(renderer, ConsoleRenderer) else ConsoleRenderer(sys.stderr)
     approver = choose_approver(args.approve or settings.approve, notice.write, notice.stream)
     try:
         rt = start_session(settings, approver=approver, listeners=[renderer], **session)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
@@ -64,6 +65,9 @@ class Settings:
     """Session spend at which no further model call is made."""
     keyring_timeout: float = 3.0
     """Seconds to wait on the OS keyring before treating it as unavailable."""
+    allow_plaintext_keyring: bool = False
+    """Use a keyring backend that keeps values in a plain file (keyrings.alt's PlaintextKeyring
+    and the like). Off: such a backend counts as no keyring, and keys come from the environment."""
     allow_hosts: tuple[str, ...] = ()
     """host:port pairs on loopback or private networks the HTTP tool may reach without asking."""
     deny: tuple[DenyRule, ...] = ()
@@ -79,11 +83,74 @@ class Settings:
 
 
 _SCALARS = {f.name: f for f in fields(Settings) if f.name not in {"deny", "secrets", "http"}}
+_TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
+
+
+def _bool(name: str, raw: Any, source: str) -> bool:
+    """A TOML boolean, or (from the environment) true/false, 1/0, yes/no, on/off."""
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and source.startswith(ENV_PREFIX):
+        word = raw.strip().lower()
+        if word in _TRUE | _FALSE:
+            return word in _TRUE
+    raise ConfigError(f"{source}: {name} must be true or false, not {_shown(raw)}")
+
+
+def _whole(name: str, raw: Any, source: str, minimum: int) -> int:
+    """A whole number >= ``minimum``: a TOML integer, or digits from the environment."""
+    value: int | None = None
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        value = raw
+    elif isinstance(raw, str) and source.startswith(ENV_PREFIX) and raw.strip().isdigit():
+        value = int(raw.strip())
+    if value is None or value < minimum:
+        what = "a positive number" if minimum == 1 else f"a whole number, {minimum} or more"
+        raise ConfigError(f"{source}: {name} must be {what}, not {_shown(raw)}")
+    return value
+
+
+def _number(name: str, raw: Any, source: str, *, positive: bool, maximum: float) -> float:
+    """A finite number (> 0 when ``positive``, else >= 0) up to ``maximum``: never NaN or inf."""
+    value: float | None = None
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        value = float(raw)
+    elif isinstance(raw, str) and source.startswith(ENV_PREFIX):
+        try:
+            value = float(raw.strip())
+        except ValueError:
+            value = None
+    ok = (
+        value is not None
+        and math.isfinite(value)
+        and (value > 0 if positive else value >= 0)
+        and value <= maximum
+    )
+    if not ok or value is None:
+        what = "more than 0" if positive else "0 or more"
+        raise ConfigError(
+            f"{source}: {name} must be a number {what} and at most {maximum:g}, not {_shown(raw)}"
+        )
+    return value
+
+
+def _text(name: str, raw: Any, source: str) -> str:
+    if not isinstance(raw, str):
+        raise ConfigError(f"{source}: {name} must be a string, not {_shown(raw)}")
+    return raw
+
+
+def _shown(raw: Any) -> str:
+    """A value as the error quotes it: its repr, short; its type when it is a table or array."""
+    if isinstance(raw, dict | list):
+        return "a table" if isinstance(raw, dict) else "an array"
+    text = repr(raw)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _coerce(name: str, raw: Any, default: Any, source: str) -> Any:
     if name == "allow_hosts":
-        if isinstance(raw, str):
+        if isinstance(raw, str) and source.startswith(ENV_PREFIX):
             raw = [h.strip() for h in raw.split(",") if h.strip()]
         if not isinstance(raw, list) or not all(isinstance(h, str) for h in raw):
             raise ConfigError(f"{source}: allow_hosts must be a list of 'host:port' strings")
@@ -91,25 +158,21 @@ def _coerce(name: str, raw: Any, default: Any, source: str) -> Any:
     if name in {"model", "api_base"}:
         if raw in ("", None):
             return None
-        if not isinstance(raw, str):
-            raise ConfigError(f"{source}: {name} must be a string")
-        return raw
+        return _text(name, raw, source)
     if name == "approve":
         if raw not in ("ask", "never", "all"):
-            raise ConfigError(f"{source}: approve must be ask, never or all, not {raw!r}")
+            raise ConfigError(f"{source}: approve must be ask, never or all, not {_shown(raw)}")
         return raw
-    try:
-        if name == "budget_usd":
-            return None if raw in ("", None) else float(raw)
-        if name == "keyring_timeout":
-            return float(raw)
-        if isinstance(default, int):
-            value = int(raw)
-            if value < 1:
-                raise ValueError
-            return value
-    except (TypeError, ValueError):
-        raise ConfigError(f"{source}: {name} must be a positive number, not {raw!r}") from None
+    if name == "budget_usd":
+        if raw == "" and source.startswith(ENV_PREFIX):
+            return None
+        return _number(name, raw, source, positive=False, maximum=1e9)
+    if name == "keyring_timeout":
+        return _number(name, raw, source, positive=True, maximum=600)
+    if isinstance(default, bool):
+        return _bool(name, raw, source)
+    if isinstance(default, int):
+        return _whole(name, raw, source, 1)
     return raw
 
 
@@ -121,12 +184,18 @@ def _load_file(path: Path) -> dict[str, Any]:
         return {}
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not a text file (byte {exc.start} is not UTF-8); a config file is TOML text"
+        ) from None
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply to be a config file") from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from None
 
 
 def load(path: Path | None = None, env: dict[str, str] | None = None) -> Settings:
-    """Read the config file and apply ASSISTANT_* overrides."""
+    """Read the config file and apply ASSISTANT_* overrides; every value is type-checked."""
     path = path or paths.config_file()
     env = dict(os.environ) if env is None else env
     raw = _load_file(path)
@@ -148,6 +217,9 @@ def load(path: Path | None = None, env: dict[str, str] | None = None) -> Setting
     return Settings(**values)
 
 
+_EFFECTS = ("read", "write", "egress")
+
+
 def _deny_rules(raw: Any, path: Path) -> tuple[DenyRule, ...]:
     if not isinstance(raw, list):
         raise ConfigError(f"{path}: deny must be an array of tables ([[deny]])")
@@ -156,7 +228,17 @@ def _deny_rules(raw: Any, path: Path) -> tuple[DenyRule, ...]:
     for i, item in enumerate(raw, 1):
         if not isinstance(item, dict) or set(item) - allowed:
             raise ConfigError(f"{path}: deny rule {i} may only have {', '.join(sorted(allowed))}")
-        rules.append(DenyRule(**{k: str(v) for k, v in item.items()}))
+        for key, value in item.items():
+            if not isinstance(value, str) or (key != "reason" and not value.strip()):
+                raise ConfigError(
+                    f"{path}: deny rule {i}: {key} must be a non-empty string, not {_shown(value)}"
+                )
+        if item.get("effect") not in (None, *_EFFECTS):
+            raise ConfigError(
+                f"{path}: deny rule {i}: effect must be read, write or egress, "
+                f"not {_shown(item['effect'])}"
+            )
+        rules.append(DenyRule(**item))
     return tuple(rules)
 
 
@@ -175,14 +257,20 @@ def _secret_hosts(raw: Any, path: Path) -> dict[str, tuple[str, ...]]:
 def _http(raw: Any, path: Path) -> HttpSettings:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: [http] must be a table")
-    allowed = {f.name: f for f in fields(HttpSettings)}
-    unknown = sorted(set(raw) - set(allowed))
+    allowed = {f.name for f in fields(HttpSettings)}
+    unknown = sorted(set(raw) - allowed)
     if unknown:
         raise ConfigError(f"{path}: unknown [http] setting(s) {', '.join(unknown)}")
-    try:
-        return HttpSettings(**{k: type(allowed[k].default)(v) for k, v in raw.items()})
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{path}: [http] {exc}") from None
+    where = f"{path} [http]"
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key == "timeout":
+            values[key] = _number(key, value, where, positive=True, maximum=3600)
+        elif key == "use_proxy_env":
+            values[key] = _bool(key, value, where)
+        else:
+            values[key] = _whole(key, value, where, 0 if key == "max_redirects" else 1)
+    return HttpSettings(**values)
 
 
 def update_file(changes: dict[str, Any], path: Path | None = None) -> None:

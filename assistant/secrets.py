@@ -7,6 +7,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from tools.base import Action, Tool, ToolContext, ToolError
@@ -72,19 +73,121 @@ def validate_name(name: str) -> str:
     return name
 
 
-class SecretStore:
-    """Keyring access under one service name, every call bounded by a timeout."""
+@dataclass(frozen=True)
+class Backend:
+    """The keyring backend in use, as the person must hear of it.
 
-    def __init__(self, timeout: float = 3.0) -> None:
+    ``kind``: "system" (an OS keyring: Secret Service, KWallet, macOS Keychain, Windows
+    Credential Manager), "file" (values kept in a file, such as keyrings.alt's PlaintextKeyring,
+    which only base64-encodes them), "none" (no keyring, or one that forgets), or "other"."""
+
+    kind: str
+    name: str
+    """The backend's class, e.g. "keyrings.alt.file.PlaintextKeyring"."""
+    location: str | None = None
+    """The file a "file" backend keeps values in."""
+
+    def describe(self) -> str:
+        """Where a stored value goes, in the words shown at setup and by `keys set`."""
+        if self.kind == "file":
+            where = self.location or "a file"
+            return f"a plaintext file, {where} (keyring backend {self.name}; not encrypted)"
+        if self.kind == "system":
+            return f"the system keyring ({self.name})"
+        return f"the keyring backend {self.name}"
+
+
+_SYSTEM_MODULES = ("SecretService", "kwallet", "libsecret", "macOS", "Windows")
+
+
+def keyring_backend(backend: Any = None) -> Backend:
+    """Classify the backend keyring would use (``keyring.get_keyring()`` by default). A chain
+    that holds a file backend counts as that file: values may be read from or written to it."""
+    if backend is None:
+        import keyring
+
+        backend = keyring.get_keyring()
+    members = getattr(type(backend), "backends", None)
+    if type(backend).__name__ == "ChainerBackend" and members is not None:
+        found = [keyring_backend(b) for b in members]
+        for kind in ("file", "system", "other"):
+            for info in found:
+                if info.kind == kind:
+                    return info
+        return Backend("none", _class_name(backend))
+    cls = type(backend)
+    name = _class_name(backend)
+    modules = [c.__module__ for c in cls.__mro__]
+    if any(m.startswith("keyrings.alt") for m in modules) or hasattr(backend, "file_path"):
+        return Backend("file", name, str(getattr(backend, "file_path", "") or "") or None)
+    if "plaintext" in name.lower():
+        return Backend("file", name)
+    if cls.__module__ in ("keyring.backends.fail", "keyring.backends.null"):
+        return Backend("none", name)
+    if cls.__module__.removeprefix("keyring.backends.") in _SYSTEM_MODULES:
+        return Backend("system", str(getattr(backend, "name", name)))
+    return Backend("other", name)
+
+
+def _class_name(backend: Any) -> str:
+    cls = type(backend)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _plaintext_allowed() -> bool:
+    """The person's choice in the config (allow_plaintext_keyring); unreadable config: no."""
+    from assistant import config
+
+    try:
+        return config.load().allow_plaintext_keyring
+    except config.ConfigError:
+        return False
+
+
+class SecretStore:
+    """Keyring access under one service name, every call bounded by a timeout.
+
+    A backend that keeps values in a plain file is used only when ``allow_plaintext`` is true
+    (by default: the config's ``allow_plaintext_keyring``); otherwise it counts as no keyring."""
+
+    def __init__(self, timeout: float = 3.0, allow_plaintext: bool | None = None) -> None:
         self.timeout = timeout
+        self.allow_plaintext = allow_plaintext
         self._broken: KeyringUnavailable | None = None
         """Once the keyring failed, later calls fail at once instead of waiting again."""
+
+    def backend(self) -> Backend:
+        return keyring_backend()
+
+    def describe(self) -> str:
+        """Where values go, e.g. "the system keyring (SecretService Keyring)"."""
+        return self.backend().describe()
+
+    def _check_backend(self) -> None:
+        info = self.backend()
+        if info.kind != "file":
+            return
+        allowed = self.allow_plaintext
+        if allowed is None:
+            allowed = self.allow_plaintext = _plaintext_allowed()
+        if not allowed:
+            where = f" ({info.location})" if info.location else ""
+            raise KeyringUnavailable(
+                f"the keyring backend here, {info.name}, keeps values in a plain file{where}, "
+                "not in a system keyring, so it is not used unless allow_plaintext_keyring = "
+                "true is set in the config; keys are read from environment variables instead"
+            )
 
     def _call(self, fn: Callable[[], T], what: str) -> T:
         if self._broken is not None:
             raise self._broken
+
+        def checked() -> T:  # finding the backend may itself hang: inside the timeout too
+            self._check_backend()
+            return fn()
+
         try:
-            return _with_timeout(fn, self.timeout, what)
+            return _with_timeout(checked, self.timeout, what)
         except KeyringUnavailable as exc:
             self._broken = exc
             raise

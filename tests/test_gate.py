@@ -118,9 +118,11 @@ async def test_allow_for_session_creates_a_narrow_rule(workspace_dir: Path) -> N
     assert second.status == "done" and len(approver.seen) == 1
     decisions = [p for k, p in store.events if k == "action.decided"]
     assert decisions[1]["by"].startswith("rule:g")
-    # Another path is outside the rule: it asks again (and the script has no answer left).
-    with pytest.raises(AssertionError, match="no answer left"):
-        await gate.execute("note", '{"path": "elsewhere.txt", "text": "3"}', "c3")
+    # Another path is outside the rule: it asks again (and the script has no answer left; an
+    # approver's failure is a tool error the model reads, not a crash of the turn).
+    third = await gate.execute("note", '{"path": "elsewhere.txt", "text": "3"}', "c3")
+    assert third.status == "error" and "no answer left" in third.text
+    assert len(approver.seen) == 2 and not (workspace_dir / "elsewhere.txt").exists()
 
 
 async def test_never_mode_denies_writes_but_reads_run(workspace_dir: Path) -> None:

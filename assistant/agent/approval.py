@@ -4,12 +4,15 @@ blanket mode from the command line, or a script in tests. The TUI's confirm pane
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
+import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TextIO
 
-from tools.base import Action
+from tools.base import Action, escape_text
 
 Verdict = Literal["approve", "deny", "edit"]
 
@@ -73,26 +76,34 @@ class ScriptedApprover:
 
 
 class ConsoleApprover:
-    """Asks a person on the terminal: y approve, n deny (reason), e edit JSON, a allow for session."""
+    """Asks a person on the terminal: y approve, n deny (reason), e edit JSON, a allow for session.
+
+    By default it reads the terminal without a blocking thread, so Ctrl+C at the prompt cancels
+    the wait at once (the gate records the action as denied) instead of waiting for Enter.
+    ``read`` replaces the terminal (tests, or a non-tty reader run in a thread)."""
 
     def __init__(
         self,
         write: Callable[[str], None],
-        read: Callable[[str], str] = input,
+        read: Callable[[str], str] | None = None,
+        prompt_to: TextIO | None = None,
     ) -> None:
         self._write = write
         self._read = read
+        self._prompt_to = prompt_to
 
     async def _ask(self, prompt: str) -> str:
         try:
-            return await asyncio.to_thread(self._read, prompt)
+            if self._read is not None:
+                return await asyncio.to_thread(self._read, prompt)
+            return await read_terminal_line(prompt, self._prompt_to or sys.stdout)
         except EOFError:
             return ""
 
     async def decide(self, action: Action, position: tuple[int, int] = (1, 1)) -> Decision:
         options = ["[y] approve", "[n] deny", "[e] edit arguments"]
         if action.scope is not None and not action.needs_person:
-            options.append(f"[a] allow for this session: {action.scope.label}")
+            options.append(f"[a] allow for this session: {escape_text(action.scope.label)}")
         self._write("  " + "   ".join(options))
         while True:
             key = (await self._ask("  decide> ")).strip().lower()
@@ -111,9 +122,8 @@ class ConsoleApprover:
             self._write("  please answer y, n, e" + (" or a" if len(options) == 4 else ""))
 
     async def _edit(self, action: Action) -> dict[str, Any] | None:
-        self._write(
-            "  current arguments:\n" + json.dumps(dict(action.args), indent=2, ensure_ascii=False)
-        )
+        shown = json.dumps(dict(action.args), indent=2, ensure_ascii=False)
+        self._write("  current arguments:\n" + escape_text(shown))
         self._write("  type the new arguments as JSON, end with an empty line (empty: cancel)")
         lines: list[str] = []
         while True:
@@ -132,3 +142,47 @@ class ConsoleApprover:
             self._write("  the arguments must be a JSON object; nothing changed")
             return None
         return edited
+
+
+async def read_terminal_line(prompt: str, out: TextIO, fd: int | None = None) -> str:
+    """One line from the terminal (stdin), awaited on the event loop rather than in a thread:
+    cancelling it (Ctrl+C) returns at once and leaves nothing blocked on the terminal. The tty
+    itself edits the line; EOFError at end of input, as ``input()`` raises."""
+    out.write(prompt)
+    out.flush()
+    fd = sys.stdin.fileno() if fd is None else fd
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[bytes] = loop.create_future()
+    buffer = bytearray()
+
+    def readable() -> None:
+        try:
+            chunk = os.read(fd, 4096)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:  # the terminal went away (EIO on a closed pty)
+            chunk = b""
+            if not done.done() and exc.errno not in (errno.EIO, errno.EBADF):
+                done.set_exception(exc)
+                return
+        if done.done():
+            return
+        if not chunk:
+            if buffer:
+                done.set_result(bytes(buffer))
+            else:
+                done.set_exception(EOFError())
+            return
+        buffer.extend(chunk)
+        if b"\n" in buffer:
+            done.set_result(bytes(buffer))
+
+    try:
+        loop.add_reader(fd, readable)
+    except (NotImplementedError, ValueError, OSError):  # no selector for it: read in a thread
+        return await asyncio.to_thread(input)
+    try:
+        line = await done
+    finally:
+        loop.remove_reader(fd)
+    return line.decode("utf-8", "replace").split("\n", 1)[0].rstrip("\r")

@@ -17,7 +17,10 @@ class Event:
     """False for high-rate events (text deltas) the journal folds into a final message."""
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """The payload; lone surrogates (from hostile or undecodable text) escaped as ``\\udcxx``
+        so the journal, ``--json`` and any UTF-8 stream can always write it."""
+        payload: dict[str, Any] = escape_surrogates(dataclasses.asdict(self))
+        return payload
 
     @classmethod
     def from_json(cls, payload: dict[str, Any]) -> Event:
@@ -122,6 +125,22 @@ class ActionError(Event):
 
 
 @dataclass(frozen=True)
+class ToolFault(Event):
+    """An exception while parsing, checking, planning or running a call: the journal keeps what
+    the model is not shown. ``phase``: parse, plan, decide or run; ``error``: the exception type;
+    ``message``: its full text; ``frames``: where it was raised ("tools/x.py:12 in f")."""
+
+    kind: ClassVar[str] = "tool.fault"
+    tool: str
+    phase: str
+    error: str
+    message: str
+    frames: list[str] = field(default_factory=list)
+    call_id: str | None = None
+    action_id: str | None = None
+
+
+@dataclass(frozen=True)
 class GrantAdded(Event):
     kind: ClassVar[str] = "grant.added"
     grant_id: str
@@ -131,7 +150,23 @@ class GrantAdded(Event):
 
 
 @dataclass(frozen=True)
+class HostUnlocked(Event):
+    """A host the HTTP tool may reach again without asking, because a person (or --approve all)
+    approved a request to it. ``private``: a loopback/private address a person approved by name;
+    ``unlock_id`` ("h1"...) is what /grants lists and ``grant.revoked`` names when revoked."""
+
+    kind: ClassVar[str] = "host.unlocked"
+    unlock_id: str
+    host: str
+    private: bool
+    label: str
+    by: str = "human"
+
+
+@dataclass(frozen=True)
 class GrantRevoked(Event):
+    """A session rule (g1...) or host unlock (h1...) taken back; the next such call asks again."""
+
     kind: ClassVar[str] = "grant.revoked"
     grant_id: str
 
@@ -171,7 +206,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ActionApproved,
         ActionResult,
         ActionError,
+        ToolFault,
         GrantAdded,
+        HostUnlocked,
         GrantRevoked,
         TurnUsage,
         TurnError,
@@ -183,3 +220,30 @@ EVENT_TYPES: dict[str, type[Event]] = {
 def event_from_json(kind: str, payload: dict[str, Any]) -> Event:
     """Rebuild a stored event; unknown kinds raise KeyError (a newer journal, say)."""
     return EVENT_TYPES[kind].from_json(payload)
+
+
+def escape_surrogates(value: Any) -> Any:
+    """``value`` with every lone surrogate in its strings written as the text ``\\udcxx``.
+
+    The same object comes back when there is none (the usual case, checked at C speed)."""
+    if isinstance(value, str):
+        if value.isascii():
+            return value
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "".join(
+                f"\\u{ord(ch):04x}" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in value
+            )
+        return value
+    if isinstance(value, dict):
+        items = [(escape_surrogates(k), escape_surrogates(v)) for k, v in value.items()]
+        if all(k is k0 and v is v0 for (k, v), (k0, v0) in zip(items, value.items(), strict=True)):
+            return value
+        return dict(items)
+    if isinstance(value, list | tuple):
+        cleaned = [escape_surrogates(v) for v in value]
+        if all(a is b for a, b in zip(cleaned, value, strict=True)):
+            return value
+        return type(value)(cleaned)
+    return value

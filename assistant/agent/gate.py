@@ -7,19 +7,19 @@ so nothing that writes can run without the same preview, decision and record.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from assistant.agent import events as ev
+from assistant.agent import faults
 from assistant.agent.approval import Approver, Decision
-from assistant.agent.policy import Policy
+from assistant.agent.policy import Grant, HostUnlock, Policy, unlock_label
 from assistant.agent.session import SessionLog
 from assistant.secrets import plan_checked
-from tools.base import Action, Result, Tool, ToolContext, ToolError, validate_args
+from tools.base import Action, Result, Tool, ToolContext, ToolError, escape_text, validate_args
 
 Status = Literal["done", "failed", "denied", "error"]
 MAX_EDITS = 5
@@ -54,26 +54,37 @@ class Gate:
     async def execute(
         self, name: str, raw_args: str | Mapping[str, Any], call_id: str | None = None
     ) -> Outcome:
+        """Put one call through; whatever the arguments, this returns an Outcome (it never
+        raises but for cancellation), and the text holds no traceback or outside path."""
+        try:
+            return await self._execute(name, raw_args, call_id)
+        except Exception as exc:  # a failing approver or journal: the turn goes on, recorded
+            return self._fault(call_id, name, "decide", exc)
+
+    async def _execute(
+        self, name: str, raw_args: str | Mapping[str, Any], call_id: str | None
+    ) -> Outcome:
         tool = self.tools.get(name)
         if tool is None:
             known = ", ".join(sorted(self.tools)) or "none"
-            return self._error(call_id, name, f"unknown tool {name!r}; the tools are: {known}")
+            shown = faults.shorten(escape_text(str(name)), 100)
+            return self._error(call_id, shown, f"unknown tool {shown!r}; the tools are: {known}")
         try:
-            args = json.loads(raw_args) if isinstance(raw_args, str) else dict(raw_args)
-        except json.JSONDecodeError as exc:
-            return self._error(
-                call_id,
-                name,
-                f"arguments are not valid JSON ({exc.msg} at position {exc.pos}); nothing was run",
-            )
+            args: Any = faults.parse_args(raw_args) if isinstance(raw_args, str) else raw_args
+        except faults.ArgumentError as exc:
+            return self._error(call_id, name, f"{exc}; nothing was run")
         edits = 0
         while True:
             try:
+                faults.check_args(args)
                 args = validate_args(tool.parameters, args)
                 # outbound secret check: a raw value in the call or its preview is refused here
-                action = await asyncio.to_thread(plan_checked, tool, args, self.ctx)
+                planned = await asyncio.to_thread(plan_checked, tool, args, self.ctx)
+                action = _with_unlock_words(planned)
             except ToolError as exc:
-                return self._error(call_id, name, str(exc))
+                return self._error(call_id, name, self._scrub(str(exc)))
+            except Exception as exc:
+                return self._fault(call_id, name, "plan", exc)
             action_id = uuid.uuid4().hex[:12]
             self.log.emit(_proposed(action, action_id, call_id))
             decision = await self._decide(action, action_id)
@@ -90,14 +101,24 @@ class Gate:
             reason = decision.reason or "no reason given"
             who = "the user" if decision.by == "human" else decision.by
             return Outcome(
-                "denied", f"Denied by {who}: {reason}. The action was not run.", action_id
+                "denied",
+                ev.escape_surrogates(f"Denied by {who}: {reason}. The action was not run."),
+                action_id,
             )
         return await self._run(tool, action, action_id, decision.by)
 
     async def _decide(self, action: Action, action_id: str) -> Decision:
         verdict = self.policy.decide(action)
         if verdict.outcome == "ask":
-            decision = await self.approver.decide(action)
+            try:
+                decision = await self.approver.decide(action)
+            except asyncio.CancelledError:  # Ctrl+C or a stopped turn while it waited: not run
+                self.log.emit(
+                    ev.ActionDecided(
+                        action_id, "deny", "human", "interrupted before a decision; not run"
+                    )
+                )
+                raise
         else:
             verb = "approve" if verdict.outcome == "allow" else "deny"
             decision = Decision(verb, by=verdict.by, reason=verdict.reason)  # type: ignore[arg-type]
@@ -122,18 +143,22 @@ class Gate:
     async def _run(self, tool: Tool, action: Action, action_id: str, by: str) -> Outcome:
         # Durable before the tool starts: a crash from here on reads "outcome unknown".
         self.log.emit(ev.ActionApproved(action_id, by))
-        hosts = {t.removeprefix("host:") for t in action.targets if t.startswith("host:")}
-        self.ctx.allowed_hosts |= hosts
-        if action.needs_person and by == "human":
-            self.ctx.approved_private |= hosts
+        self._unlock(action, by)
         started = time.monotonic()
         try:
             result = await asyncio.to_thread(tool.run, action, self.ctx)
         except ToolError as exc:
-            result = Result(ok=False, output=f"error: {exc}", display=str(exc))
+            message = self._scrub(str(exc))
+            result = Result(ok=False, output=f"error: {message}", display=message)
         except Exception as exc:  # a tool bug must not end the session or lose the record
-            result = Result(
-                ok=False, output=f"internal error in {tool.name}: {type(exc).__name__}: {exc}"
+            self._record_fault(tool.name, "run", exc, None, action_id)
+            message = faults.describe(exc, self._roots())
+            result = Result(ok=False, output=f"internal error in {tool.name}: {message}")
+        if not result.ok:  # the tool's own words and data: only the workspace's location goes
+            result = replace(
+                result,
+                output=faults.relative_to_roots(result.output, self._roots()),
+                display=faults.relative_to_roots(result.display, self._roots()),
             )
         elapsed = time.monotonic() - started
         blobs = {}
@@ -151,11 +176,96 @@ class Gate:
             )
         )
         assert isinstance(emitted, ev.ActionResult)
-        return Outcome("done" if result.ok else "failed", emitted.output, action_id, result)
+        text = ev.escape_surrogates(emitted.output)
+        return Outcome("done" if result.ok else "failed", text, action_id, result)
+
+    def _unlock(self, action: Action, by: str) -> None:
+        """An approved request unlocks its host for later reads (and, approved by a person
+        who saw the private address, that address): recorded, listed by /grants, revocable."""
+        private = bool(action.needs_person) and by == "human"
+        for host in _hosts(action):
+            if host in self.ctx.private_allow:
+                continue  # allowed by the config or --allow-host already: nothing to unlock
+            unlock = self.policy.unlock(host, private=private, by=by)
+            self.ctx.allowed_hosts.add(host)
+            if private:
+                self.ctx.approved_private.add(host)
+            if unlock is not None:
+                self.log.emit(
+                    ev.HostUnlocked(unlock.id, unlock.host, unlock.private, unlock.label, by)
+                )
+
+    def revoke(self, rule_id: str) -> Grant | HostUnlock:
+        """Take back a session rule or a host unlock: the next such call asks again.
+        KeyError (with the message to show) when there is none by that id."""
+        rule = self.policy.revoke(rule_id)
+        if isinstance(rule, HostUnlock):
+            self.ctx.allowed_hosts.discard(rule.host)
+            self.ctx.approved_private.discard(rule.host)
+        self.log.emit(ev.GrantRevoked(rule.id))
+        return rule
 
     def _error(self, call_id: str | None, tool: str, message: str) -> Outcome:
-        self.log.emit(ev.ActionError(call_id, tool, message))
-        return Outcome("error", f"error: {message}")
+        emitted = self.log.emit(ev.ActionError(call_id, tool, message))
+        assert isinstance(emitted, ev.ActionError)
+        return Outcome("error", ev.escape_surrogates(f"error: {emitted.message}"))
+
+    def _fault(self, call_id: str | None, tool: str, phase: str, exc: Exception) -> Outcome:
+        """An unexpected exception: the model reads one clean line, the journal keeps the rest."""
+        message = faults.describe(exc, self._roots())
+        what = {"plan": "could not plan this call", "decide": "could not complete this call"}
+        text = f"{tool} {what.get(phase, 'failed')}: {message}; nothing was run"
+        if phase == "decide":
+            text = f"{tool} {what[phase]}: {message}"
+        try:
+            self._record_fault(tool, phase, exc, call_id, None)
+            return self._error(call_id, tool, text)
+        except Exception:  # the journal itself failed: still an answer, never a crash
+            return Outcome("error", f"error: {ev.escape_surrogates(text)}")
+
+    def _record_fault(
+        self, tool: str, phase: str, exc: Exception, call_id: str | None, action_id: str | None
+    ) -> None:
+        self.log.emit(
+            ev.ToolFault(
+                tool=faults.shorten(str(tool), 100),
+                phase=phase,
+                error=type(exc).__name__,
+                message=faults.shorten(_text(exc), 20_000),
+                frames=faults.frames(exc),
+                call_id=call_id,
+                action_id=action_id,
+            )
+        )
+
+    def _roots(self) -> list[str]:
+        return [str(self.ctx.workspace.root)]
+
+    def _scrub(self, text: str) -> str:
+        return faults.shorten(faults.scrub(text, self._roots())) if text else text
+
+
+def _hosts(action: Action) -> list[str]:
+    return [t.removeprefix("host:") for t in action.targets if t.startswith("host:")]
+
+
+def _with_unlock_words(action: Action) -> Action:
+    """A private address's approval unlocks it for the session: say so where it is asked."""
+    if not action.needs_person or not _hosts(action):
+        return action
+    words = "; ".join(unlock_label(h, True) for h in _hosts(action))
+    return replace(
+        action,
+        needs_person=f"{action.needs_person}. Approving also unlocks it: {words} "
+        "(listed by /grants, revocable there)",
+    )
+
+
+def _text(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except Exception:  # an exception whose __str__ fails: still record its type
+        return repr(type(exc))
 
 
 def _proposed(action: Action, action_id: str, call_id: str | None) -> ev.ActionProposed:

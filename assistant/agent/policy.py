@@ -39,6 +39,28 @@ class Grant:
     kinds: frozenset[str] = frozenset()
 
 
+@dataclass(frozen=True)
+class HostUnlock:
+    """A host the HTTP tool may reach again in this session because a request to it was approved:
+    its reads run without asking. ``private``: a loopback/private address a person approved by
+    name, which no rule or blanket mode can unlock. Listed by /grants, revocable like a grant."""
+
+    id: str
+    host: str
+    private: bool
+    label: str
+    by: str = "human"
+
+
+def unlock_label(host: str, private: bool) -> str:
+    """What approving a request to ``host`` unlocks, in the words the person reads."""
+    what = f"{host}, a loopback/private address," if private else host
+    return (
+        f"GET, HEAD and OPTIONS requests to {what} run without asking for the rest of this "
+        "session (no body, no save_to); requests that write still ask"
+    )
+
+
 class Policy:
     def __init__(
         self,
@@ -48,8 +70,10 @@ class Policy:
         """``resolve_name`` looks up a host deny rule's own name (tests pass a fake)."""
         self.deny_rules = tuple(deny_rules)
         self.grants: dict[str, Grant] = {}
+        self.unlocks: dict[str, HostUnlock] = {}
         self._ids = itertools.count(1)
         self._resolve_name = resolve_name or rule_host_addresses
+        self._unlock_ids = itertools.count(1)
 
     def decide(self, action: Action) -> Verdict:
         for target in action.targets or ("",):
@@ -116,11 +140,23 @@ class Policy:
         self.grants[grant.id] = grant
         return grant
 
-    def revoke(self, grant_id: str) -> Grant:
-        try:
+    def unlock(self, host: str, *, private: bool, by: str = "human") -> HostUnlock | None:
+        """Record that ``host`` was unlocked; None when an unlock already covers it."""
+        current = next((u for u in self.unlocks.values() if u.host == host), None)
+        if current is not None and (current.private or not private):
+            return None
+        unlock_id = current.id if current is not None else f"h{next(self._unlock_ids)}"
+        unlock = HostUnlock(unlock_id, host, private, unlock_label(host, private), by)
+        self.unlocks[unlock_id] = unlock
+        return unlock
+
+    def revoke(self, grant_id: str) -> Grant | HostUnlock:
+        """Take back a session rule (g1...) or a host unlock (h1...)."""
+        if grant_id in self.grants:
             return self.grants.pop(grant_id)
-        except KeyError:
-            raise KeyError(f"no session rule {grant_id!r}") from None
+        if grant_id in self.unlocks:
+            return self.unlocks.pop(grant_id)
+        raise KeyError(f"no session rule {grant_id!r} (/grants lists them)")
 
 
 def target_matches(

@@ -10,7 +10,12 @@ from assistant.cli.common import EXIT_FAILED, EXIT_OK, CommandError, err, load_s
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("keys", help="store API keys and secrets in the system keyring")
+    p = sub.add_parser(
+        "keys",
+        help="store API keys and secrets in the system keyring",
+        description="Values go to the system keyring. A keyring backend that keeps them in a "
+        "plain file (keyrings.alt) is used only with allow_plaintext_keyring = true in the config.",
+    )
     ks = p.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
     s = ks.add_parser(
         "set",
@@ -71,12 +76,12 @@ def set_key(args: argparse.Namespace) -> int:
     value = _read_value(args.name)
     if not value:
         raise CommandError("no value given; nothing stored")
+    store = SecretStore(settings.keyring_timeout, settings.allow_plaintext_keyring)
     try:
-        SecretStore(settings.keyring_timeout).set(args.name, value)
+        store.set(args.name, value)
     except KeyringUnavailable as exc:
         raise CommandError(
-            f"{exc}. Nothing was stored (never in a plain file); set {args.name} as an "
-            "environment variable instead",
+            f"{exc}. Nothing was stored; set {args.name} as an environment variable instead",
             EXIT_FAILED,
         ) from None
     except SecretError as exc:
@@ -84,7 +89,12 @@ def set_key(args: argparse.Namespace) -> int:
     current = settings.secrets.get(args.name, ())
     config.set_secret_hosts(args.name, hosts or list(current))
     bound = ", ".join(hosts or current) or "no hosts (a provider key, or bind it later with --host)"
-    err().print(f"stored {args.name} in the system keyring; may be sent to: {bound}")
+    where = store.backend()
+    err().print(f"stored {args.name} in {where.describe()}; may be sent to: {bound}")
+    if where.kind == "file":
+        err().print(
+            "note: anyone who can read that file can read the value (allow_plaintext_keyring is on)"
+        )
     return EXIT_OK
 
 
@@ -114,7 +124,9 @@ def delete_key(args: argparse.Namespace) -> int:
     settings = load_settings()
     known = args.name in settings.secrets
     try:
-        removed = SecretStore(settings.keyring_timeout).delete(args.name)
+        removed = SecretStore(settings.keyring_timeout, settings.allow_plaintext_keyring).delete(
+            args.name
+        )
     except KeyringUnavailable as exc:
         raise CommandError(str(exc), EXIT_FAILED) from None
     if known:

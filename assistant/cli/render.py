@@ -23,8 +23,13 @@ class ConsoleRenderer:
         self._summaries: dict[str, str] = {}
 
     def write(self, text: str) -> None:
+        """Print text of our own making (already escaped where it quotes untrusted text)."""
         self._end_stream()
         print(text, file=self.stream, flush=True)
+
+    def show(self, text: str) -> None:
+        """Print untrusted text (a tool's output, a file's contents): escapes shown, never sent."""
+        self.write(escape_text(text))
 
     def _end_stream(self) -> None:
         if self._mid_line:
@@ -56,6 +61,8 @@ class ConsoleRenderer:
             self.write(f"  → {what} by {who}{reason}")
         elif isinstance(event, ev.GrantAdded):
             self.write(f"  → allowed for this session: {event.label} (rule {event.grant_id})")
+        elif isinstance(event, ev.HostUnlocked):
+            self.write(f"  → unlocked: {escape_text(event.label)} ({event.unlock_id})")
         elif isinstance(event, ev.ActionResult):
             mark = "✓" if event.ok else "✗"
             line = event.display or _first_line(event.output)
@@ -75,11 +82,25 @@ class JsonRenderer:
         self.stream = stream or sys.stdout
 
     def __call__(self, event: ev.Event) -> None:
-        print(
-            json.dumps({"kind": event.kind, **event.to_json()}, ensure_ascii=False),
-            file=self.stream,
-            flush=True,
-        )
+        print(json_line({"kind": event.kind, **event.to_json()}), file=self.stream, flush=True)
+
+
+def json_line(obj: object) -> str:
+    """JSON readable as UTF-8 text, with every character ``escape_text`` would escape (C0 and C1
+    controls, bidi and zero-width marks, lone surrogates) written as a JSON escape, so a terminal
+    showing the line never acts on one."""
+    text = json.dumps(obj, ensure_ascii=False)
+    if text.isprintable():
+        return text
+    return "".join(_json_escape(ch) if escape_text(ch) != ch else ch for ch in text)
+
+
+def _json_escape(ch: str) -> str:
+    code = ord(ch)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def _first_line(text: str, width: int = 100) -> str:

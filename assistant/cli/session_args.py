@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from assistant.agent.approval import Approver
@@ -38,13 +38,15 @@ def add_session_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON event per line")
 
 
-def choose_approver(mode: str, write: Callable[[str], None]) -> Approver:
+def choose_approver(
+    mode: str, write: Callable[[str], None], prompt_to: TextIO | None = None
+) -> Approver:
     from assistant.agent.approval import ConsoleApprover, ModeApprover
 
     if mode == "ask":
         if not sys.stdin or not sys.stdin.isatty():
             return ModeApprover("headless")
-        return ConsoleApprover(write)
+        return ConsoleApprover(write, prompt_to=prompt_to)
     if mode in ("never", "all"):
         return ModeApprover(mode)  # type: ignore[arg-type]
     raise ValueError(mode)
@@ -61,8 +63,8 @@ def open_session(
     from assistant.runtime import SetupError, start_session
 
     renderer: Renderer = JsonRenderer() if args.json else ConsoleRenderer()
-    notice = ConsoleRenderer(sys.stderr) if args.json else renderer
-    approver = choose_approver(args.approve or settings.approve, notice.write)
+    notice = renderer if isinstance(renderer, ConsoleRenderer) else ConsoleRenderer(sys.stderr)
+    approver = choose_approver(args.approve or settings.approve, notice.write, notice.stream)
     try:
         rt = start_session(settings, approver=approver, listeners=[renderer], **session)
     except (SetupError, JournalError) as exc:

@@ -68,7 +68,7 @@ async def _run(args, settings, tools, raw: str) -> int:  # type: ignore[no-untyp
     finally:
         rt.journal.close()
     if not args.json and outcome.status == "done":
-        renderer.write(outcome.text)  # type: ignore[union-attr]
+        renderer.show(outcome.text)  # type: ignore[union-attr]
     return {"done": EXIT_OK, "failed": EXIT_FAILED, "denied": EXIT_DENIED, "error": EXIT_USAGE}[
         outcome.status
     ]

@@ -11,6 +11,7 @@ from rich.text import Text
 if TYPE_CHECKING:
     from textual.screen import Screen
 
+    from assistant.agent.policy import Policy
     from assistant.ui.session import ChatSession
     from assistant.ui.slash import AppCommand
     from assistant.ui.widgets.conversation import ConversationView
@@ -107,7 +108,7 @@ class SlashCommands(_Base):
                 f"  {n}" + (f"  → {', '.join(h)}" if h else "") for n, h in sorted(secrets.items())
             ]
             self.view.notice(
-                "keys (names only; values stay in the keyring):\n"
+                "keys (names only; values stay in the keyring, or the environment):\n"
                 + ("\n".join(lines) if lines else "  none configured")
                 + "\n/keys set NAME stores one (masked input); provider keys use names like OPENAI_API_KEY"
             )
@@ -138,36 +139,32 @@ class SlashCommands(_Base):
         from assistant.secrets import KeyringUnavailable, SecretStore
 
         try:
-            removed = SecretStore(self.session.settings.keyring_timeout).delete(name)
+            settings = self.session.settings
+            store = SecretStore(settings.keyring_timeout, settings.allow_plaintext_keyring)
+            removed = store.delete(name)
         except KeyringUnavailable as exc:
             self.view.notice(str(exc), error=True)
             return
         self.view.notice(f"deleted {name}" if removed else f"the keyring held no {name}")
 
     def cmd_grants(self, command: AppCommand) -> None:
+        """List this session's rules and unlocked hosts, or revoke one by id."""
         rt = self.session.runtime
         if rt is None:
             self.view.notice("no session", error=True)
             return
-        policy = rt.gate.policy
         if command.argv[:1] == ["revoke"] and len(command.argv) == 2:
             try:
-                grant = policy.revoke(command.argv[1])
+                rule = rt.gate.revoke(command.argv[1])
             except KeyError as exc:
                 self.view.notice(str(exc.args[0]), error=True)
                 return
-            from assistant.agent.events import GrantRevoked
-
-            rt.log.emit(GrantRevoked(grant.id))
+            self.view.notice(f"the next such call asks again ({rule.id} was: {rule.label})")
             return
         if command.argv:
             self.view.notice("usage: /grants | /grants revoke ID", error=True)
             return
-        if not policy.grants:
-            self.view.notice("no session rules: press a on a waiting action to allow its kind")
-            return
-        lines = [f"  {g.id}  {g.label}" for g in policy.grants.values()]
-        self.view.notice("session rules (/grants revoke ID):\n" + "\n".join(lines))
+        self.view.notice(grants_text(rt.gate.policy))
 
     def cmd_undo(self, command: AppCommand) -> None:
         from assistant.undo import UndoError, undo_args
@@ -194,14 +191,24 @@ class SlashCommands(_Base):
         self.run_tool("restore", args)
 
 
+def grants_text(policy: Policy) -> str:
+    """What /grants shows: every session rule and unlocked host, with its id and its words."""
+    lines = [f"  {g.id}  {g.label}" for g in policy.grants.values()]
+    lines += [f"  {u.id}  {u.label}" for u in policy.unlocks.values()]
+    if not lines:
+        return "no session rules or unlocked hosts: press a on a waiting action to allow its kind"
+    return "session rules and unlocked hosts (/grants revoke ID):\n" + "\n".join(lines)
+
+
 def store_secret(session: ChatSession, name: str, value: str) -> str:
     """Store in the keyring; without one, use it for this session only and say so honestly."""
     import os
 
     from assistant.secrets import KeyringUnavailable, SecretError, SecretStore, reset_redactor
 
+    store = SecretStore(session.settings.keyring_timeout, session.settings.allow_plaintext_keyring)
     try:
-        SecretStore(session.settings.keyring_timeout).set(name, value)
+        store.set(name, value)
     except KeyringUnavailable as exc:
         os.environ[name] = value
         if session.runtime is not None:
@@ -215,4 +222,4 @@ def store_secret(session: ChatSession, name: str, value: str) -> str:
     reset_redactor()
     if session.runtime is not None:
         session.runtime.redactor.add(name, value)
-    return f"stored {name} in the system keyring"
+    return f"stored {name} in {store.describe()}"

@@ -52,7 +52,7 @@ class SetupScreen(Screen[dict[str, Any] | None]):
             yield Input(
                 password=True,
                 id="key",
-                placeholder="paste the key; it is stored in the keyring",
+                placeholder="paste the key; where it is kept is said below",
                 classes="key",
             )
             yield Static("base URL", classes="label base")
@@ -94,9 +94,17 @@ class SetupScreen(Screen[dict[str, Any] | None]):
     def check_keyring(self) -> None:
         from assistant.secrets import KeyringUnavailable, SecretStore
 
+        store = SecretStore(2.0)
         try:
-            SecretStore(2.0).get("live-assistant-probe")
-            note = "Keys are stored in the system keyring, never in a file."
+            store.get("live-assistant-probe")
+            where = store.backend()
+            if where.kind == "file":
+                note = (
+                    f"Keys are stored in {where.describe()}, because allow_plaintext_keyring "
+                    "is on: anyone who can read that file can read them."
+                )
+            else:
+                note = f"Keys are stored in {where.describe()}, not in a file of ours."
         except KeyringUnavailable as exc:
             note = f"{exc}. A key pasted here is used for this session only."
         self.app.call_from_thread(
@@ -164,8 +172,9 @@ class SetupScreen(Screen[dict[str, Any] | None]):
         key_name = provider_key_name(model)
         if key and key_name:
             try:
-                SecretStore(2.0).set(key_name, key)
-                notes.append(f"{key_name} stored in the system keyring")
+                store = SecretStore(2.0)
+                store.set(key_name, key)
+                notes.append(f"{key_name} stored in {store.describe()}")
             except (KeyringUnavailable, SecretError) as exc:
                 os.environ[key_name] = key
                 notes.append(

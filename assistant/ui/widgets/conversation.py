@@ -103,6 +103,10 @@ class ConversationView(VerticalScroll):
             self.notice(
                 f"allowed for this session: {grant.label} (rule {grant.grant_id}; /grants to revoke)"
             )
+        elif kind == "host.unlocked":
+            unlock = cast("ev.HostUnlocked", event)
+            self._grants[unlock.unlock_id] = unlock.label
+            self.notice(f"unlocked: {unlock.label} ({unlock.unlock_id}; /grants to revoke)")
         elif kind == "grant.revoked":
             grant_id = cast("ev.GrantRevoked", event).grant_id
             label = self._grants.pop(grant_id, grant_id)

@@ -13,7 +13,7 @@ import pytest
 
 from assistant.agent.approval import Decision, ScriptedApprover
 from assistant.agent.gate import Gate
-from assistant.agent.policy import Policy
+from assistant.agent.policy import Policy, approval_unlocks
 from assistant.agent.session import SessionLog
 from assistant.ui.textdump import screen_text
 from tests.support.http_servers import LoopbackServer, NetworkGuard, make_tool
@@ -51,9 +51,11 @@ async def test_a_loopback_unlock_is_said_listed_and_revocable(
     gate, store = http_gate(workspace_dir, approver)
     first = await gate.execute("http_request", get(api.url("/a")), "c1")
     assert first.status == "done"
-    asked = approver.seen[0]
-    assert "Approving also unlocks it" in (asked.needs_person or "")
-    assert f"{api.key}, a loopback/private address" in (asked.needs_person or "")
+    asked = approval_unlocks(approver.seen[0]) or ""
+    assert "Approving also unlocks it" in asked
+    assert f"{api.key}, a loopback/private address" in asked
+    (proposed,) = [p for k, p in store.events if k == "action.proposed"]
+    assert proposed["unlocks"] == asked
     (unlocked,) = [p for k, p in store.events if k == "host.unlocked"]
     assert unlocked["host"] == api.key and unlocked["private"] is True
     assert unlocked["unlock_id"] == "h1" and "GET, HEAD and OPTIONS" in unlocked["label"]

@@ -149,9 +149,10 @@ async def test_a_long_http_body_is_shown_whole_and_the_unlock_is_named(
             # a private address: approving unlocks exactly that host:port, and says so
             words = pane_words(app)
             assert (
-                f"[y] also unlocks {server.key} for this session, until revoked with /grants"
-                in words
+                f"[y] Approving also unlocks it: GET, HEAD and OPTIONS requests to {server.key}"
+                in " ".join(words.split())
             )
+            assert "requests that write still ask" in " ".join(words.split())
             assert "allow for session" not in shown and "[a]" not in shown  # footer included
             await scroll_to_end(pilot)
             visible = "\n".join(pane.preview_view.visible_lines())

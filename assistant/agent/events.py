@@ -75,6 +75,8 @@ class ActionProposed(Event):
     fingerprint: str
     scope: str | None = None
     needs_person: str | None = None
+    unlocks: str | None = None
+    """What approving also unlocks for the session (a private address), as the person reads it."""
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from assistant.agent import events as ev
 from assistant.agent import faults
 from assistant.agent.approval import Approver, Decision
-from assistant.agent.policy import Grant, HostUnlock, Policy, unlock_label
+from assistant.agent.policy import Grant, HostUnlock, Policy, approval_unlocks
 from assistant.agent.session import SessionLog
 from assistant.secrets import plan_checked
 from tools.base import Action, Result, Tool, ToolContext, ToolError, escape_text, validate_args
@@ -79,8 +79,7 @@ class Gate:
                 faults.check_args(args)
                 args = validate_args(tool.parameters, args)
                 # outbound secret check: a raw value in the call or its preview is refused here
-                planned = await asyncio.to_thread(plan_checked, tool, args, self.ctx)
-                action = _with_unlock_words(planned)
+                action = await asyncio.to_thread(plan_checked, tool, args, self.ctx)
             except ToolError as exc:
                 return self._error(call_id, name, self._scrub(str(exc)))
             except Exception as exc:
@@ -249,18 +248,6 @@ def _hosts(action: Action) -> list[str]:
     return [t.removeprefix("host:") for t in action.targets if t.startswith("host:")]
 
 
-def _with_unlock_words(action: Action) -> Action:
-    """A private address's approval unlocks it for the session: say so where it is asked."""
-    if not action.needs_person or not _hosts(action):
-        return action
-    words = "; ".join(unlock_label(h, True) for h in _hosts(action))
-    return replace(
-        action,
-        needs_person=f"{action.needs_person}. Approving also unlocks it: {words} "
-        "(listed by /grants, revocable there)",
-    )
-
-
 def _text(exc: BaseException) -> str:
     try:
         return str(exc)
@@ -281,4 +268,5 @@ def _proposed(action: Action, action_id: str, call_id: str | None) -> ev.ActionP
         fingerprint=action.fingerprint,
         scope=action.scope.label if action.scope else None,
         needs_person=action.needs_person,
+        unlocks=approval_unlocks(action),
     )

@@ -61,6 +61,16 @@ def unlock_label(host: str, private: bool) -> str:
     )
 
 
+def approval_unlocks(action: Action) -> str | None:
+    """What a person's approval of a private-address action also unlocks, in the words every
+    front end shows beside the preview (None when approving unlocks nothing)."""
+    hosts = [t.removeprefix("host:") for t in action.targets if t.startswith("host:")]
+    if not action.needs_person or not hosts:
+        return None
+    words = "; ".join(unlock_label(h, True) for h in hosts)
+    return f"Approving also unlocks it: {words} (listed by /grants, revocable there)"
+
+
 class Policy:
     def __init__(
         self,

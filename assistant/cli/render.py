@@ -52,6 +52,8 @@ class ConsoleRenderer:
                 )
             if event.needs_person:
                 self.write(f"  ! {escape_text(event.needs_person)}")
+            if event.unlocks:
+                self.write(f"  ! {escape_text(event.unlocks)}")
         elif isinstance(event, ev.ActionDecided):
             if event.by == "policy:read":
                 return

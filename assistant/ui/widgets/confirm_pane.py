@@ -19,7 +19,6 @@ from assistant.ui.widgets.preview_lines import PreviewLines, preview_lines
 
 if TYPE_CHECKING:
     from assistant.agent.approval import Decision
-    from tools.base import Action
 
 
 def decision(verdict: str, **kwargs: Any) -> Decision:
@@ -210,12 +209,13 @@ class ConfirmPane(Vertical, can_focus=True):
             keys.append(f"[{key}]", style="bold")
             keys.append(f" {label}  ")
         keys.append("↑↓ PgUp PgDn Home End", style="dim")
-        if action.needs_person:
+        from assistant.agent.policy import approval_unlocks  # with the session, not at start
+
+        unlocks = approval_unlocks(action)
+        if unlocks:
             # No session rule for a private address: approving this one request is the unlock.
-            hosts = ", ".join(unlocked_hosts(action)) or "this address"
-            keys.append("\n[y] also unlocks ", style="bold red")
-            keys.append(hosts, style="bold red")
-            keys.append(" for this session, until revoked with /grants", style="red")
+            keys.append("\n[y] ", style="bold red")
+            keys.append(safe(unlocks), style="red")
         elif action.scope is not None:
             keys.append("\n[a]", style="bold")
             keys.append(" allow for this session: ")
@@ -333,9 +333,3 @@ class ConfirmPane(Vertical, can_focus=True):
 def offers_session(request: PendingApproval) -> bool:
     """An "allow for this session" exists for this action: it has a scope and needs no person."""
     return request.action.scope is not None and not request.action.needs_person
-
-
-def unlocked_hosts(action: Action) -> list[str]:
-    """The host:port pairs a person's approval of a private-address action unlocks for the
-    session (the gate adds exactly the action's host targets)."""
-    return [safe(t.removeprefix("host:")) for t in action.targets if t.startswith("host:")]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 from pathlib import Path
@@ -10,8 +11,12 @@ from typing import Any
 
 import pytest
 
+from assistant.agent.approval import ModeApprover
+from assistant.config import Settings
+from assistant.runtime import start_session
 from tests.support.http_servers import LoopbackServer, Reply
 from tests.support.undo_path import images_of, last_action, result_of, snapshot, tool, undo
+from tools.shell_lite import ShellTool
 
 
 @pytest.fixture
@@ -91,9 +96,10 @@ def test_the_record_names_modes_and_what_the_action_left(ws: Path) -> None:
     action = tool(ws, "shell", {"command": "echo more >> d/run.sh"})
     record = result_of(action)["data"]["undo"]
     assert record["format"] == 2
-    entry = record["paths"]["d/run.sh"]
+    (entry,) = record["paths"]
     old, left = b"#!/bin/sh\necho hi\n", (ws / "d" / "run.sh").read_bytes()
     assert entry == {
+        "path": "d/run.sh",
         "before": {"kind": "file", "mode": 0o755, "sha256": hashlib.sha256(old).hexdigest()},
         "after": {"kind": "file", "mode": 0o755, "sha256": hashlib.sha256(left).hexdigest()},
     }
@@ -134,3 +140,33 @@ def test_http_save_to_undoes_to_the_exact_tree(
     assert "Only the saved file is undone: the HTTP request itself cannot be undone." in (
         capsys.readouterr().out
     )
+
+
+def test_names_the_journal_cannot_spell_come_back_exactly(
+    workspace_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Invalid UTF-8, a newline, a backslash: the record keeps the raw bytes of such a name,
+    and the preview shows a newline in a name escaped, so it cannot fake a line of its own."""
+    d = workspace_dir / "d"
+    d.mkdir()
+    Path(os.fsdecode(os.fsencode(d) + b"/\xff name.txt")).write_bytes(b"x\x00\n")
+    (d / "new\n  remove nothing").mkdir()
+    (d / "back\\slash").write_bytes(b"b")
+    before = snapshot(workspace_dir)
+    action = asyncio.run(_through_the_gate(workspace_dir, "rm -r d"))
+    capsys.readouterr()
+    round_trip(workspace_dir, action, before)
+    assert "recreate folder d/new\\n  remove nothing/" in capsys.readouterr().out
+
+
+async def _through_the_gate(ws: Path, command: str) -> str:
+    """`assistant tool` itself prints the shell's raw output, which such names cannot pass."""
+    rt = start_session(
+        Settings(), approver=ModeApprover("all"), tools={"shell": ShellTool()}, workspace=ws
+    )
+    try:
+        outcome = await rt.gate.execute("shell", {"command": command})
+    finally:
+        rt.journal.close()
+    assert outcome.status == "done" and outcome.action_id is not None
+    return outcome.action_id

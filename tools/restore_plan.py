@@ -9,11 +9,12 @@ goes back.
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tools.base import Effect, ToolContext, ToolError
+from tools.base import Effect, ToolContext, ToolError, escape_text
 from tools.safe_tree import SafeTree
 from tools.undo_record import ABSENT, DIR, FILE, State, TooBig, read_state, sha256
 
@@ -50,6 +51,10 @@ class Entry:
     PARENT: a missing folder that must exist for a recorded path to come back."""
     now: State
     now_data: bytes | None
+
+    @property
+    def shown(self) -> str:
+        return name(self.rel)
 
     @property
     def noop(self) -> bool:
@@ -162,7 +167,7 @@ def survey(args: Mapping[str, Any], ctx: ToolContext) -> Plan:
     for entry in list(entries.values()):  # what was made since inside a folder that goes
         if entry.now.kind == DIR and entry.to.kind != DIR:
             _since(tree, entry.rel, entries, add)
-    return Plan(sorted(entries.values(), key=lambda e: e.rel.encode()), ctx.read_blob)
+    return Plan(sorted(entries.values(), key=lambda e: os.fsencode(e.rel)), ctx.read_blob)
 
 
 def _target(raw: Mapping[str, Any], ctx: ToolContext) -> tuple[State, bytes | None]:
@@ -243,26 +248,26 @@ def _loss(plan: Plan, e: Entry, budget: list[int]) -> list[str]:
         parent = e.rel.rpartition("/")[0]
         kind = "folder" if e.now.kind == DIR else f"file, {size}"
         return [
-            f"  {e.rel} ({kind}) was made after the action inside {parent}/, which the undo "
+            f"  {e.shown} ({kind}) was made after the action inside {name(parent)}/, which the undo "
             "removes: it would be deleted"
         ]
     if why == "unknown":
         what = "a folder" if e.now.kind == DIR else f"a file of {size}"
         verb = "removed" if e.to.kind == ABSENT else "replaced"
         return [
-            f"  {e.rel}: this action was recorded without the state it left, so changes made "
+            f"  {e.shown}: this action was recorded without the state it left, so changes made "
             f"since cannot be told apart; it is now {what}, which would be {verb}"
         ]
     if why == "mode":
         assert e.left is not None and e.left.mode is not None and e.now.mode is not None
         return [
-            f"  {e.rel}: its mode was changed after the action ({e.left.mode:o} → "
+            f"  {e.shown}: its mode was changed after the action ({e.left.mode:o} → "
             f"{e.now.mode:o}); it would be set back"
         ]
     if why == "replaced":
         assert e.left is not None
         return [
-            f"  {e.rel}: the action left {e.left.describe()} here; it is now "
+            f"  {e.shown}: the action left {e.left.describe()} here; it is now "
             f"{e.now.describe()}, which would be lost"
         ]
     assert e.left is not None and e.left.sha256 is not None
@@ -270,10 +275,10 @@ def _loss(plan: Plan, e: Entry, budget: list[int]) -> list[str]:
         left = plan.read_blob(e.left.sha256)
     except Exception:
         return [
-            f"  {e.rel} was edited after the action; the bytes it left were not kept, so the "
+            f"  {e.shown} was edited after the action; the bytes it left were not kept, so the "
             "later edits cannot be shown apart: its whole content now is in the diff below"
         ]
-    lines = [f"  {e.rel} was edited after the action; these later edits would be lost:"]
+    lines = [f"  {e.shown} was edited after the action; these later edits would be lost:"]
     return lines + _diff(e.rel, left, e.now_data or b"", "as the action left it", "now", budget)
 
 
@@ -281,24 +286,24 @@ def _change(e: Entry, budget: list[int]) -> list[str]:
     since = " (made after the action)" if e.origin == SINCE else ""
     if e.to.kind == ABSENT:
         if e.now.kind == DIR:
-            return [f"  remove folder {e.rel}/{since}"]
-        return [f"  remove {e.rel} ({len(e.now_data or b''):,} B){since}"]
+            return [f"  remove folder {e.shown}/{since}"]
+        return [f"  remove {e.shown} ({len(e.now_data or b''):,} B){since}"]
     mode = f", mode {e.to.mode:o}" if e.to.mode is not None else ""
     if e.to.kind == DIR:
         if e.origin == PARENT:
-            return [f"  make folder {e.rel}/ (missing; what the undo puts back goes in it)"]
+            return [f"  make folder {e.shown}/ (missing; what the undo puts back goes in it)"]
         if e.now.kind == DIR:
-            return [f"  set the mode of {e.rel}/ back to {e.to.mode:o} (now {e.now.mode:o})"]
+            return [f"  set the mode of {e.shown}/ back to {e.to.mode:o} (now {e.now.mode:o})"]
         instead = " in place of the file there" if e.now.kind == FILE else ""
-        return [f"  recreate folder {e.rel}/{mode}{instead}"]
+        return [f"  recreate folder {e.shown}/{mode}{instead}"]
     data = e.data or b""
     if e.now.kind == FILE:
-        head = f"  restore {e.rel} ({len(data):,} B{mode})"
+        head = f"  restore {e.shown} ({len(data):,} B{mode})"
         if e.now.sha256 == e.to.sha256:
-            return [f"  set the mode of {e.rel} back to {e.to.mode:o} (now {e.now.mode:o})"]
+            return [f"  set the mode of {e.shown} back to {e.to.mode:o} (now {e.now.mode:o})"]
         return [head, *_diff(e.rel, e.now_data or b"", data, "now", "restored", budget)]
     instead = " in place of the folder there" if e.now.kind == DIR else ""
-    head = f"  recreate {e.rel} ({len(data):,} B{mode}){instead}"
+    head = f"  recreate {e.shown} ({len(data):,} B{mode}){instead}"
     return [head, *_diff(e.rel, b"", data, "now", "restored", budget)]
 
 
@@ -313,16 +318,22 @@ def _diff(rel: str, old: bytes, new: bytes, a: str, b: str, budget: list[int]) -
     except UnicodeDecodeError:
         return [f"  (binary: {len(old):,} B → {len(new):,} B)"]
     flat: list[str] = []
-    for line in difflib.unified_diff(old_lines, new_lines, f"{rel} ({a})", f"{rel} ({b})"):
+    shown = name(rel)
+    for line in difflib.unified_diff(old_lines, new_lines, f"{shown} ({a})", f"{shown} ({b})"):
         flat.append(line.rstrip("\n"))
         if not line.endswith("\n"):
             flat.append("\\ No newline at end of file")
     if len(flat) > MAX_DIFF_LINES:
         flat = flat[:MAX_DIFF_LINES] + [f"[… {len(flat) - MAX_DIFF_LINES} more diff lines]"]
-    shown = flat[: max(budget[0], 0)]
+    cut = flat[: max(budget[0], 0)]
     budget[0] -= len(flat)
-    return shown
+    return cut
 
 
 def _n(count: int, word: str) -> str:
     return f"{count:,} {word}{'s' if count != 1 else ''}"
+
+
+def name(rel: str) -> str:
+    """A path as one line of a preview: control characters (newlines too) shown escaped."""
+    return escape_text(rel).replace("\n", "\\n").replace("\t", "\\t")

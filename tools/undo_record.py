@@ -8,10 +8,12 @@ Format 2 (the one written now), in a tool's ``Result``:
 - ``before_images``: ``"a/b.txt": bytes`` the file held these bytes; ``"a/b.txt": None`` it did
   not exist as a file; ``"a/d/": b""`` (trailing slash) the folder existed; ``"a/d/": None`` it did
   not. The journal keeps the bytes as blobs and the event maps each key to the blob's sha256.
-- ``data["undo"]``: ``{"format": 2, "paths": {"a/b.txt": {"before": STATE, "after": STATE}}}``
-  where a STATE is ``{"kind": "file", "mode": 420, "sha256": "<hex>"}``, ``{"kind": "dir",
-  "mode": 493}`` or ``{"kind": "absent"}``; ``mode`` is the permission bits (``st_mode & 0o7777``).
-  ``after`` is what the write left: an undo compares it with the disk to find later changes.
+- ``data["undo"]``: ``{"format": 2, "paths": [{"path": "a/b.txt", "before": STATE, "after":
+  STATE}, ...]}`` where a STATE is ``{"kind": "file", "mode": 420, "sha256": "<hex>"}``,
+  ``{"kind": "dir", "mode": 493}`` or ``{"kind": "absent"}``; ``mode`` is the permission bits
+  (``st_mode & 0o7777``), and a file's ``sha256`` names its blob. ``after`` is what the write
+  left: an undo compares it with the disk to find later changes. A name that is not valid UTF-8
+  (which the journal's text cannot hold) also has ``"raw"``: its bytes in hex.
 - ``after_images``: the bytes each changed file was left with, kept as blobs under their
   sha256 so that an undo can show, as a diff, the edits made since.
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -129,8 +132,8 @@ class Capture:
         """Read what the write left (after it ran, or stopped part-way) and build the record."""
         images: dict[str, bytes | None] = {}
         after_images: dict[str, bytes] = {}
-        paths: dict[str, Any] = {}
-        for rel, (before, data) in sorted(self.before.items()):
+        paths: list[dict[str, Any]] = []
+        for rel, (before, data) in sorted(self.before.items(), key=lambda i: os.fsencode(i[0])):
             try:
                 after, left = read_state(self.tree, rel)
             except ToolError:  # something not a file or folder appeared: any undo must ask
@@ -147,7 +150,13 @@ class Capture:
                 images[rel + "/"] = None
             if left is not None:
                 after_images[rel] = left
-            paths[rel] = {"before": before.to_json(), "after": after.to_json()}
+            entry = {"path": rel, "before": before.to_json(), "after": after.to_json()}
+            raw = os.fsencode(rel)
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                entry["raw"] = raw.hex()
+            paths.append(entry)
         return Kept(images, after_images, {"format": FORMAT, "paths": paths})
 
     def attach(self, result: Result) -> Result:
@@ -174,25 +183,27 @@ def restore_entries(
 
 
 def _entries_v2(blobs: Mapping[str, str | None], paths: Any) -> list[dict[str, Any]]:
-    if not isinstance(paths, Mapping):
-        raise ToolError("the action's undo record is damaged (no paths)")
+    if not isinstance(paths, list):
+        raise ToolError("the action's undo record is damaged (no list of paths)")
     out = []
-    for rel, states in sorted(paths.items()):
-        if not isinstance(states, Mapping):
-            raise ToolError(f"the action's undo record is damaged at {str(rel)[:80]!r}")
-        before = State.from_json(states.get("before"))
-        after = State.from_json(states.get("after"))
+    for item in paths:
+        if not isinstance(item, Mapping) or not isinstance(item.get("path"), str):
+            raise ToolError(f"the action's undo record is damaged at {str(item)[:80]!r}")
+        rel = item["path"]
+        if item.get("raw") is not None:
+            try:
+                rel = os.fsdecode(bytes.fromhex(str(item["raw"])))
+            except ValueError:
+                raise ToolError(f"the undo record's name of {rel[:80]!r} is damaged") from None
+        before = State.from_json(item.get("before"))
+        after = State.from_json(item.get("after"))
         to: dict[str, Any] = {"kind": before.kind}
         if before.mode is not None:
             to["mode"] = before.mode
         if before.kind == FILE:
-            digest = blobs.get(rel)
-            if not digest:
-                raise ToolError(
-                    f"the before-image of {rel} was not kept (no journal when it ran): "
-                    "it cannot be undone"
-                )
-            to["blob"] = digest
+            if before.sha256 is None:
+                raise ToolError(f"the undo record names no before-image for {rel[:80]!r}")
+            to["blob"] = before.sha256
         out.append({"path": rel, "to": to, "left": after.to_json()})
     return out
 

@@ -304,7 +304,7 @@ def _change(e: Entry, budget: list[int]) -> list[str]:
         return [head, *_diff(e.rel, e.now_data or b"", data, "now", "restored", budget)]
     instead = " in place of the folder there" if e.now.kind == DIR else ""
     head = f"  recreate {e.shown} ({len(data):,} B{mode}){instead}"
-    return [head, *_diff(e.rel, b"", data, "now", "restored", budget)]
+    return [head, *_diff(e.rel, b"", data, "not there now", "restored", budget)]
 
 
 def _diff(rel: str, old: bytes, new: bytes, a: str, b: str, budget: list[int]) -> list[str]:

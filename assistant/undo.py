@@ -11,8 +11,17 @@ class UndoError(Exception):
     """Why an action cannot be undone, in one line."""
 
 
-def undo_args(journal: Journal, action_id: str) -> tuple[dict[str, Any], str]:
-    """The restore tool's arguments for an action, and the workspace it ran in."""
+def undo_args(
+    journal: Journal, action_id: str, *, force: bool = False
+) -> tuple[dict[str, Any], str]:
+    """The restore tool's arguments for an action, and the workspace it ran in.
+
+    ``force``: undo even over changes made after the action (the preview shows them); without
+    it such an undo needs a person's approval.
+    """
+    from tools.base import ToolError
+    from tools.undo_record import restore_entries
+
     try:
         record = journal.find_action(action_id)
     except JournalError as exc:
@@ -27,7 +36,10 @@ def undo_args(journal: Journal, action_id: str) -> tuple[dict[str, Any], str]:
         if tool == "http_request":
             raise UndoError("HTTP requests cannot be undone: the server has already acted on it")
         raise UndoError(f"action {action_id} ({tool}) changed no files: nothing to undo")
-    files = [{"path": path, "blob": digest} for path, digest in sorted(blobs.items())]
+    try:
+        paths = restore_entries(blobs, record.result.get("data") or {})
+    except ToolError as exc:
+        raise UndoError(f"action {action_id} cannot be undone: {exc}") from None
     session = journal.get_session(record.session_id)
     if (session.meta or {}).get("read_only"):
         raise UndoError(
@@ -35,4 +47,11 @@ def undo_args(journal: Journal, action_id: str) -> tuple[dict[str, Any], str]:
             "another machine's; undo it where it ran"
         )
     workspace = session.workspace
-    return {"source": record.proposed.get("action_id", action_id), "files": files}, workspace
+    args: dict[str, Any] = {
+        "source": record.proposed.get("action_id", action_id),
+        "tool": str(tool),
+        "paths": paths,
+    }
+    if force:
+        args["force"] = True
+    return args, workspace

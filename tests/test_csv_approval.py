@@ -15,6 +15,7 @@ from assistant.agent.approval import ConsoleApprover
 from assistant.cli.render import ConsoleRenderer
 from assistant.config import Settings
 from assistant.runtime import Runtime, start_session
+from assistant.undo import undo_args
 from tools.csv_files import CsvQueryTool, CsvReadTool, CsvWriteTool
 from tools.restore import RestoreTool
 
@@ -85,10 +86,7 @@ async def test_preview_approve_write_and_undo(
     assert rt.journal.get_blob(blobs["people.csv"]) == ORIGINAL
 
     console.answers = ["y"]
-    undo = {
-        "source": outcome.action_id,
-        "files": [{"path": "people.csv", "blob": blobs["people.csv"]}],
-    }
+    undo, _ = undo_args(rt.journal, outcome.action_id)
     assert (await rt.gate.execute("restore", undo)).status == "done"
     assert (workspace_dir / "people.csv").read_bytes() == ORIGINAL
 
@@ -108,7 +106,7 @@ async def test_undo_of_a_create_removes_the_file(
     blobs = results(seen)[-1].blobs
     assert blobs == {"names.csv": None}
     console.answers = ["y"]
-    undo = {"source": outcome.action_id, "files": [{"path": "names.csv", "blob": None}]}
+    undo, _ = undo_args(rt.journal, outcome.action_id)
     assert (await rt.gate.execute("restore", undo)).status == "done"
     assert not (workspace_dir / "names.csv").exists()
 

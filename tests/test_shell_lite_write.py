@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+from tests.support import undo_path
+from tests.support.undo_path import snapshot
 from tools.base import Action, Effect, StaleActionError, ToolContext, ToolError
 from tools.shell_lite import Limits, ShellTool
-from tools.shell_lite.undo import restore
 from tools.workspace import Workspace
-
-
-def snapshot(root: Path) -> dict[str, bytes | str]:
-    """Every file's bytes and every folder, for exact before/after comparisons."""
-    out: dict[str, bytes | str] = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames:
-            out[os.path.relpath(os.path.join(dirpath, name), root)] = "<dir>"
-        for name in filenames:
-            path = os.path.join(dirpath, name)
-            out[os.path.relpath(path, root)] = (
-                f"<link {os.readlink(path)}>" if os.path.islink(path) else Path(path).read_bytes()
-            )
-    return out
 
 
 @pytest.fixture
@@ -48,17 +34,17 @@ def plan(ws: Path, command: str, tool: ShellTool | None = None) -> Action:
 
 
 def run_and_undo(ws: Path, command: str) -> tuple[Action, dict[str, bytes | None]]:
-    """Plan, check that planning changed nothing, run, undo, and check the tree is as before."""
+    """Plan (and check that planning changed nothing), then the real path: run through the gate
+    (`assistant tool`), undo with `assistant undo`, and check the tree is exactly as before."""
     before = snapshot(ws)
     action = plan(ws, command)
     assert snapshot(ws) == before, "plan must not touch the disk"
     assert action.effect == Effect.WRITE
-    result = ShellTool().run(action, ctx_for(ws))
-    assert result.ok, result.output
-    images = dict(result.before_images)
-    assert snapshot(ws) != before or all(k.endswith(".txt") for k in images)
-    restore(Workspace(ws), images)
-    assert snapshot(ws) == before, "undo must restore the exact bytes and folders"
+    action_id = undo_path.tool(ws, "shell", {"command": command})
+    images = undo_path.images_of(action_id)
+    assert snapshot(ws) != before
+    assert undo_path.undo(action_id, "--approve", "all") == 0
+    assert snapshot(ws) == before, "undo must restore the exact bytes, folders and modes"
     return action, images
 
 
@@ -114,7 +100,8 @@ def test_mkdir_existing_without_p_is_an_error(ws: Path) -> None:
 
 def test_touch(ws: Path) -> None:
     _, images = run_and_undo(ws, "touch a.txt fresh.txt")
-    assert images == {"a.txt": b"pear\napple\nfig\n", "fresh.txt": None}
+    # a.txt keeps its bytes and mode (only its time changes), so there is nothing to put back
+    assert images == {"fresh.txt": None}
 
 
 def test_cp_file_and_tree(ws: Path) -> None:
@@ -266,21 +253,6 @@ def test_preview_escapes_control_and_bidi_characters(ws: Path) -> None:
     assert "\x1b" not in action.preview.text and "\u202e" not in action.preview.text
     assert "evil\\x1b[31m.txt" in action.preview.text and "x\\u202ey" in action.preview.text
     assert action.preview.data["changes"][0]["path"] == "evil\x1b[31m.txt"
-
-
-def test_undo_restores_a_file_replaced_by_a_folder(ws: Path) -> None:
-    images = {"a.txt": b"pear\napple\nfig\n", "a.txt/": None, "a.txt/inner": None}
-    before = snapshot(ws)
-    os.unlink(ws / "a.txt")
-    (ws / "a.txt").mkdir()
-    (ws / "a.txt" / "inner").write_text("new")
-    restore(Workspace(ws), images)
-    assert snapshot(ws) == before
-
-
-def test_undo_refuses_paths_outside_the_workspace(ws: Path) -> None:
-    with pytest.raises(ToolError):
-        restore(Workspace(ws), {"../outside.txt": b"x"})
 
 
 def test_action_and_result_are_json_able(ws: Path) -> None:

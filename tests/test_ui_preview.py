@@ -125,9 +125,8 @@ def test_restore_preview_colors_the_unified_diff_in_its_text(workspace_dir: Path
     (workspace_dir / "a.txt").write_text("now\n")
     blobs = {"h1": b"before\n"}
     context = ToolContext(workspace=Workspace(workspace_dir), read_blob=blobs.__getitem__)
-    action = RestoreTool().plan(
-        {"source": "x", "files": [{"path": "a.txt", "blob": "h1"}]}, context
-    )
+    entry = {"path": "a.txt", "to": {"kind": "file", "blob": "h1"}, "left": None}
+    action = RestoreTool().plan({"source": "x", "paths": [entry]}, context)
     renderable = render_preview(action.preview)
     assert isinstance(renderable, Text)
     styles = {renderable.plain[s.start : s.end].strip(): str(s.style) for s in renderable.spans}

@@ -9,6 +9,7 @@ import random
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from textual.app import App, ComposeResult
@@ -195,7 +196,12 @@ async def test_undo_asks_the_app_to_run_restore_and_resume_asks_to_continue(
         await settle(pilot)
         (request,) = app.tool_requests
         assert request.tool == "restore" and request.source == write_id
-        assert request.args == {"source": write_id, "files": [{"path": "notes.txt", "blob": None}]}
+        assert request.args == {
+            "source": write_id,
+            "tool": "shell",
+            "paths": [{"path": "notes.txt", "to": {"kind": "absent"}, "left": ANY}],
+        }
+        assert request.args["paths"][0]["left"]["kind"] == "file"
         assert request.workspace == str(workspace_dir.resolve())
         assert (workspace_dir / "notes.txt").exists()  # the screen itself ran nothing
 
@@ -327,7 +333,11 @@ async def test_undo_of_a_focused_http_card_explains_why_not(tmp_path: Path) -> N
         await pilot.press("u")
         await settle(pilot)
         (request,) = app.tool_requests
-        assert request.args == {"source": "a-12", "files": [{"path": "orders.csv", "blob": None}]}
+        assert request.args == {  # recorded without an after-state: left None (a person decides)
+            "source": "a-12",
+            "tool": "csv_write",
+            "paths": [{"path": "orders.csv", "to": {"kind": "absent"}, "left": None}],
+        }
         assert request.workspace == "/home/ana/data/q3-pull"
     journal.close()
 

@@ -111,7 +111,11 @@ class Result:
     """A one-line outcome for a card ("200 · application/json · 48 KB")."""
     data: Mapping[str, Any] = field(default_factory=dict)
     before_images: Mapping[str, bytes | None] = field(default_factory=dict)
-    """Workspace-relative path -> its bytes before a write (None: it did not exist); kept for undo."""
+    """Workspace-relative path -> its bytes before a write (None: it did not exist); kept for undo.
+    A key ending in '/' is a folder (b"": it existed). See ``tools.undo_record``."""
+    after_images: Mapping[str, bytes] = field(default_factory=dict)
+    """Path -> the bytes a write left in it, kept (as blobs, by sha256) so that an undo can show
+    the edits made since; ``data["undo"]`` names them (see ``tools.undo_record``)."""
 
 
 DenyCheck = Callable[[str, str, Effect], str | None]

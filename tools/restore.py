@@ -1,10 +1,20 @@
-"""restore: put files back to stored before-images. The engine of `assistant undo`; itself a
-previewed, journaled write (so an undo can be undone), never offered to the model."""
+"""restore: put workspace paths back as an undo record says they were. The one engine of
+`assistant undo` and the app's undo; itself a previewed, journaled write (so an undo can be
+undone), never offered to the model.
+
+Each path named comes back as it was: a file's exact bytes and mode, a folder and its mode, or
+nothing. What the action left there (``left``) is compared with the disk first: a path changed
+since, or a file made since inside a folder the undo removes, is a later change the undo would
+lose. The preview shows those changes (a diff of the later edits) and says so, and such an undo
+needs a person (``Action.needs_person``) unless ``force`` was asked for, which the preview shows.
+
+Order: remove children before parents, then create folders parents first, then write files,
+then set folders' modes deepest first; every operation goes through ``SafeTree``, which never
+follows a symbolic link.
+"""
 
 from __future__ import annotations
 
-import difflib
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,124 +27,172 @@ from tools.base import (
     ToolContext,
     ToolError,
     escape_text,
-    file_sha256,
     fingerprint,
 )
+from tools.restore_plan import (
+    MAX_PATHS,
+    Plan,
+    describe,
+    survey,
+)
+from tools.undo_record import ABSENT, DIR, FILE, KINDS, Capture
 
-MAX_DIFF_LINES = 200
+_STATE = {
+    "type": "object",
+    "properties": {
+        "kind": {"enum": list(KINDS)},
+        "mode": {"type": "integer", "minimum": 0, "maximum": 0o7777},
+        "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+    },
+    "required": ["kind"],
+    "additionalProperties": False,
+}
 
 
 class RestoreTool:
     name = "restore"
-    description = "Restore workspace files to before-images kept in the journal (used by undo)."
+    description = (
+        "Put workspace files and folders back as an undo record says they were (used by undo)."
+    )
     parameters: Mapping[str, Any] = {
         "type": "object",
         "properties": {
             "source": {"type": "string", "description": "the action being undone"},
-            "files": {
+            "tool": {"type": "string", "description": "the tool that action used"},
+            "force": {
+                "type": "boolean",
+                "description": "undo even over changes made after the action (shown first)",
+            },
+            "paths": {
                 "type": "array",
                 "minItems": 1,
+                "maxItems": MAX_PATHS,
                 "items": {
                     "type": "object",
                     "properties": {
                         "path": {"type": "string"},
-                        "blob": {
-                            "type": ["string", "null"],
-                            "description": "before-image hash; null: remove",
+                        "to": {
+                            "type": "object",
+                            "properties": {
+                                "kind": {"enum": list(KINDS)},
+                                "mode": {"type": "integer", "minimum": 0, "maximum": 0o7777},
+                                "blob": {"type": "string", "description": "before-image hash"},
+                            },
+                            "required": ["kind"],
+                            "additionalProperties": False,
+                        },
+                        "left": {
+                            "description": "what the action left there; null: not recorded",
+                            "anyOf": [{"type": "null"}, _STATE],
                         },
                     },
-                    "required": ["path", "blob"],
+                    "required": ["path", "to", "left"],
                     "additionalProperties": False,
                 },
             },
         },
-        "required": ["source", "files"],
+        "required": ["source", "paths"],
         "additionalProperties": False,
     }
 
     def plan(self, args: Mapping[str, Any], ctx: ToolContext) -> Action:
-        if ctx.read_blob is None:
+        plan = survey(args, ctx)
+        todo = plan.todo
+        if not todo:
             raise ToolError(
-                "restore needs the journal's stored before-images, which are not available here"
+                f"nothing to undo: every path {args['source']} changed is already as it was before"
             )
-        state: dict[str, str | None] = {}
-        sections = []
-        removed = restored = 0
-        for entry in args["files"]:
-            path = ctx.workspace.resolve(entry["path"])
-            rel = ctx.workspace.relative(path)
-            if path.is_dir() and not entry["path"].endswith("/"):
-                raise ToolError(f"{rel} is now a folder; restore it by hand")
-            state[rel] = "dir" if path.is_dir() else file_sha256(path)
-            current = path.read_bytes() if path.is_file() else None
-            target = ctx.read_blob(entry["blob"]) if entry["blob"] else None
-            if target is None:
-                removed += 1
-                sections.append(
-                    f"remove {rel}"
-                    + ("" if current is not None or path.is_dir() else " (already gone)")
-                )
-            else:
-                restored += 1
-                sections.append(_diff(rel, current, target))
-        summary = f"undo {args['source']}: restore {restored} file(s), remove {removed}"
-        text = "\n".join(sections) + "\n(this undo is itself recorded and can be undone)"
+        force = bool(args.get("force"))
+        lost = plan.lost
+        needs_person = None
+        if lost and not force:
+            names = ", ".join(e.rel for e in lost[:3]) + (
+                f" and {len(lost) - 3} more" if len(lost) > 3 else ""
+            )
+            needs_person = (
+                f"changes made after the action would be lost ({names}); "
+                f"approve it yourself, or run `assistant undo {args['source']} --force`"
+            )
+        summary = f"undo {args['source']}: {plan.counts()}"
+        if lost:
+            summary += " · forced over later changes" if force else " · LATER CHANGES WOULD BE LOST"
+        text = describe(plan, str(args["source"]), str(args.get("tool") or ""), force)
         return Action(
             tool=self.name,
             args=dict(args),
             effect=Effect.WRITE,
-            summary=summary,
-            preview=Preview("diff", escape_text(text), {"files": list(state)}),
-            targets=tuple(f"path:{p}" for p in state),
-            fingerprint=fingerprint(args, state),
-            state={"files": state},
+            summary=escape_text(summary),
+            preview=Preview(
+                "diff",
+                escape_text(text),
+                {
+                    "files": [e.rel for e in todo],
+                    "changed_since": [e.rel for e in lost],
+                    "force": force,
+                },
+            ),
+            targets=tuple(f"path:{e.rel}" for e in todo),
+            fingerprint=fingerprint(args, plan.state()),
+            needs_person=needs_person,
+            state={"now": plan.state()},
         )
 
     def run(self, action: Action, ctx: ToolContext) -> Result:
-        assert ctx.read_blob is not None
-        before: dict[str, bytes | None] = {}
-        planned = action.state["files"]
-        for entry in action.args["files"]:
-            path = ctx.workspace.resolve(entry["path"])
-            rel = ctx.workspace.relative(path)
-            now = "dir" if path.is_dir() else file_sha256(path)
-            if now != planned[rel]:
-                raise StaleActionError(
-                    f"{rel} changed since the preview; nothing more was restored"
-                )
-        for entry in action.args["files"]:
-            path = ctx.workspace.resolve(entry["path"])
-            rel = ctx.workspace.relative(path)
-            if path.is_dir():
-                if not entry["blob"]:
-                    try:
-                        path.rmdir()
-                    except OSError:
-                        raise ToolError(f"{rel}/ is not empty; it was left in place") from None
-                continue
-            before[rel] = path.read_bytes() if path.exists() else None
-            if entry["blob"]:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                ctx.workspace.atomic_write(path, ctx.read_blob(entry["blob"]))
-            elif path.exists():
-                os.unlink(path)
+        plan = survey(action.args, ctx)
+        if plan.state() != action.state.get("now") or (
+            fingerprint(action.args, plan.state()) != action.fingerprint
+        ):
+            raise StaleActionError(
+                "the files changed since the undo's preview; nothing was restored "
+                "(ask for the undo again to see a fresh preview)"
+            )
+        todo = plan.todo
+        capture = Capture(ctx.workspace, [e.rel for e in todo])
+        tree = capture.tree
+        done: list[str] = []
+        error = None
+        depth = lambda e: e.rel.count("/")  # noqa: E731
+        try:
+            for e in sorted(todo, key=depth, reverse=True):  # children before their folder
+                if e.now.kind != ABSENT and e.to.kind != e.now.kind:
+                    if e.now.kind == DIR:
+                        tree.rmdir(e.rel)
+                        done.append(f"removed {e.rel}/")
+                    else:
+                        tree.unlink(e.rel)
+                        done.append(f"removed {e.rel}")
+            for e in sorted(todo, key=depth):  # folders before what goes in them
+                if e.to.kind == DIR and e.now.kind != DIR:
+                    tree.mkdir(e.rel, 0o700 if e.to.mode is not None else 0o777)
+                    done.append(f"made {e.rel}/")
+            for e in todo:
+                if e.to.kind == FILE:
+                    assert e.data is not None
+                    tree.write(e.rel, e.data, e.to.mode)
+                    done.append(f"wrote {e.rel} ({len(e.data)} bytes)")
+            for e in sorted(todo, key=depth, reverse=True):  # a read-only folder last
+                if e.to.kind == DIR and e.to.mode is not None and e.now.mode != e.to.mode:
+                    tree.chmod_dir(e.rel, e.to.mode)
+        except OSError as exc:
+            error = f"{exc.strerror or exc} ({e.rel})"
+        kept = capture.finish()
+        source = action.args["source"]
+        if error is not None:
+            output = (
+                f"the undo of {source} stopped part-way: {error}. What it changed so far is "
+                "recorded, and this undo can itself be undone"
+            )
+        else:
+            output = f"undid {source}: {plan.counts()}"
+        shown = done[:50] + ([f"… and {len(done) - 50} more"] if len(done) > 50 else [])
         return Result(
-            True,
-            f"restored {len(action.args['files'])} path(s)",
-            display=action.summary,
-            before_images=before,
+            ok=error is None,
+            output="\n".join([output, *shown]),
+            display=action.summary if error is None else output,
+            data={"source": source, "undo": kept.record},
+            before_images=kept.before_images,
+            after_images=kept.after_images,
         )
 
 
-def _diff(rel: str, current: bytes | None, target: bytes) -> str:
-    if current == target:
-        return f"{rel}: already as it was"
-    try:
-        old = (current or b"").decode("utf-8").splitlines(keepends=True)
-        new = target.decode("utf-8").splitlines(keepends=True)
-    except UnicodeDecodeError:
-        return f"{rel}: binary, {len(current or b'')} → {len(target)} bytes"
-    lines = list(difflib.unified_diff(old, new, f"{rel} (now)", f"{rel} (restored)"))
-    if len(lines) > MAX_DIFF_LINES:
-        lines = lines[:MAX_DIFF_LINES] + [f"… {len(lines) - MAX_DIFF_LINES} more diff lines\n"]
-    return "".join(line if line.endswith("\n") else line + "\n" for line in lines).rstrip("\n")
+__all__ = ["Plan", "RestoreTool"]

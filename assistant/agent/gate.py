@@ -163,6 +163,8 @@ class Gate:
         blobs = {}
         for path, data in result.before_images.items():
             blobs[path] = self.log.put_blob(data) if data is not None else None
+        for data in result.after_images.values():  # named by sha256 in data["undo"]
+            self.log.put_blob(data)
         emitted = self.log.emit(
             ev.ActionResult(
                 action_id,

@@ -1,4 +1,7 @@
-"""`assistant undo ACTION_ID`: restore the files a csv_write or shell write changed, after a preview."""
+"""`assistant undo ACTION_ID`: put back the files and folders a write changed, after a preview.
+
+Over changes made after the action the undo needs a person (``--approve all`` alone refuses
+it) or ``--force``, which the preview shows."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from assistant.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     CommandError,
+    err,
     load_settings,
     open_journal,
 )
@@ -26,6 +30,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "action_id", help="the action's id (or a unique prefix), as in `assistant history show`"
     )
     p.add_argument("--approve", choices=("ask", "never", "all"), default=None)
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="undo even over changes made after the action (the preview lists what is lost)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON event per line")
     p.set_defaults(func=run)
 
@@ -36,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
     journal = open_journal()
     try:
-        restore_args, workspace = undo_args(journal, args.action_id)
+        restore_args, workspace = undo_args(journal, args.action_id, force=args.force)
     except UndoError as exc:
         raise CommandError(str(exc)) from None
     finally:
@@ -47,18 +56,28 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _run(args, settings, restore_args: dict, workspace: str) -> int:  # type: ignore[no-untyped-def]
+    from assistant.agent import events as ev
     from tools.restore import RestoreTool
 
     tool = RestoreTool()
-    rt, _ = open_session(
+    rt, renderer = open_session(
         args,
         settings,
         tools={tool.name: tool},
         workspace=workspace,
         title=f"undo {restore_args['source']}",
     )
+    proposed: list[ev.ActionProposed] = []
+    rt.gate.log.listeners.append(
+        lambda e: proposed.append(e) if isinstance(e, ev.ActionProposed) else None
+    )
     try:
         outcome = await rt.gate.execute(tool.name, json.dumps(restore_args))
     finally:
         rt.journal.close()
+    if outcome.status == "denied" and proposed and proposed[-1].needs_person:
+        err().print(
+            "assistant: files changed after that action, and the undo would lose those changes: "
+            "approve it yourself (--approve ask), or add --force after reading the preview"
+        )
     return {"done": EXIT_OK, "denied": EXIT_DENIED}.get(outcome.status, EXIT_FAILED)

@@ -28,6 +28,7 @@ from tools.csv_files.engine import Limits, locked_query
 from tools.csv_files.records import check_header
 from tools.csv_files.sniff import default_format
 from tools.csv_files.table import csv_line, cut, show_cell, text_value
+from tools.undo_record import Capture
 from tools.workspace import Workspace
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -120,9 +121,10 @@ class CsvWriteTool:
                 "what would be written differs from the preview (a source file changed?); "
                 "nothing was written (plan the write again)"
             )
+        capture = Capture(ws, [rel])  # the before-image and mode, for undo
         ws.atomic_write(real, plan.data)
         after = f"; {plan.rows_after:,} data rows now" if plan.rows_after is not None else ""
-        return Result(
+        result = Result(
             ok=True,
             output=f"wrote {rel} ({clean['mode']}): {_counts(plan)}{after}",
             display=f"{clean['mode']} {rel} · {_counts(plan)}",
@@ -135,8 +137,8 @@ class CsvWriteTool:
                 "changed": plan.changed,
                 "rows_after": plan.rows_after,
             },
-            before_images={rel: old},
         )
+        return capture.attach(result)
 
     def _rows(
         self, clean: Mapping[str, Any], ws: Workspace

@@ -59,6 +59,7 @@ from tools.http_request.spec import (
 )
 from tools.http_request.transport import default_ssl_context
 from tools.http_request.urls import MAX_URL_CHARS
+from tools.undo_record import Capture
 from tools.workspace import Workspace
 
 _SCALAR = {"type": ["string", "number", "boolean"]}
@@ -309,7 +310,7 @@ class HttpRequestTool:
         )
         text = values.scrub(text) if text is not None else None
         saved: dict[str, Any] | None = None
-        before_images: dict[str, bytes | None] = {}
+        capture: Capture | None = None
         if save_path is not None:
             rel = ws.relative(save_path)
             why_not = None
@@ -326,8 +327,8 @@ class HttpRequestTool:
                     raise StaleActionError(
                         f"save_to: {rel} changed while the request ran; the response was not saved"
                     )
+                capture = Capture(ws, [rel])  # the before-image and mode, for undo
                 ws.atomic_write(save_path, data)
-                before_images[rel] = before
                 message = f"Saved the full body ({len(data):,} bytes) to {rel}."
                 saved = {"path": rel, "written": True, "bytes": len(data), "message": message}
             else:
@@ -335,10 +336,7 @@ class HttpRequestTool:
                 saved = {"path": rel, "written": False, "bytes": 0, "message": message}
         output, display = response_text(ex, kind, text, limits, saved)
         ok = 200 <= ex.status < 400 and ex.stopped is None and (saved is None or saved["written"])
-        return Result(
-            ok=ok,
-            output=output,
-            display=display,
-            data=response_data(ex, kind, text, saved),
-            before_images=before_images,
+        result = Result(
+            ok=ok, output=output, display=display, data=response_data(ex, kind, text, saved)
         )
+        return capture.attach(result) if capture is not None else result

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from tools.base import (
@@ -140,15 +141,18 @@ class ShellTool:
                 "the files changed since the preview (or the command would now change something "
                 "else); nothing was written: plan the command again to see a fresh preview"
             )
-        images = before_images(changes)
+        capture = before_images(ctx.workspace, changes)
         try:
             apply(ctx.workspace, changes)
         except OSError as exc:
-            raise ToolError(
-                f"the write failed part-way ({exc.strerror}: {exc.filename}); "
-                "the before-images of every planned path are kept for undo"
-            ) from None
-        return self._result(outcome, changes, images)
+            where = Path(str(exc.filename)).name if exc.filename else "?"
+            failed = Result(
+                False,
+                f"error: the write failed part-way ({exc.strerror}: {where}); what it changed is "
+                "recorded and can be undone",
+            )
+            return capture.attach(failed)
+        return capture.attach(self._result(outcome, changes))
 
     # -- helpers ----------------------------------------------------------------------------
     def _fs(self, ctx: ToolContext) -> tuple[VirtualFS, float]:

@@ -4,15 +4,8 @@ Commands never write to disk. Planning runs the whole pipeline against this over
 exactly what would change (for the preview and the fingerprint); running does it again and only
 then applies the overlay with ``apply``.
 
-Before-images (for undo) use one convention, documented here because directories have no bytes:
-
-- ``"a/b.txt": bytes`` — the file held these bytes; undo writes them back.
-- ``"a/b.txt": None`` — the file did not exist; undo deletes it.
-- ``"a/dir/": b""`` — (trailing slash) the folder existed; undo recreates it if missing.
-- ``"a/dir/": None`` — the folder did not exist; undo removes it (once emptied).
-
-Undo order: remove created files, then created folders deepest first, then recreate folders
-shallowest first, then write files back (see ``tools.shell_lite.undo.restore``).
+Before-images (for undo) are taken by ``before_images`` just before ``apply``, in the format of
+``tools.undo_record`` (files with their bytes and modes, folders, and what the write left).
 """
 
 from __future__ import annotations
@@ -26,6 +19,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from tools.base import ToolError
+from tools.undo_record import Capture
 from tools.workspace import PathEscapeError, Workspace
 
 FILE = "file"
@@ -232,19 +226,10 @@ class VirtualFS:
         return out
 
 
-def before_images(changes: list[Change]) -> dict[str, bytes | None]:
-    """The undo record for a set of changes, in the convention of this module's docstring."""
-    images: dict[str, bytes | None] = {}
-    for ch in changes:
-        if ch.before_kind == FILE:
-            images[ch.rel] = ch.before
-        elif ch.before_kind == DIR:
-            images[ch.rel + "/"] = b""
-        if ch.after_kind == FILE and ch.before_kind != FILE:
-            images[ch.rel] = None
-        elif ch.after_kind == DIR and ch.before_kind != DIR:
-            images[ch.rel + "/"] = None
-    return images
+def before_images(ws: Workspace, changes: list[Change]) -> Capture:
+    """The undo record's 'before' for a set of changes, taken just before ``apply``; its
+    ``attach`` adds what the write left (see ``tools.undo_record``)."""
+    return Capture(ws, [ch.rel for ch in changes])
 
 
 def apply(ws: Workspace, changes: list[Change]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -34,7 +35,13 @@ STATUSES = {"done", "failed", "denied", "error"}
 
 
 def build_workspace(ws: Path, outside: Path) -> None:
-    """A small nasty workspace: CSVs, a folder, a binary file, a link that leaves."""
+    """A small nasty workspace: CSVs, a folder, a binary file, a link that leaves. Rebuilt from
+    scratch: the approved calls before may have turned any of it into anything."""
+    for child in ws.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
     (ws / "notes.txt").write_text("line one\nline two")
     (ws / "data.csv").write_text("a,b\n1,2\n00501,x\n")
     (ws / "empty.csv").write_bytes(b"")

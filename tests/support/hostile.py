@@ -385,25 +385,59 @@ class Hostile:
 
     def _restore(self) -> dict[str, str]:
         r = self.r
-        files = [
-            self.obj(
+
+        def blob() -> str:
+            return r.choice(
+                [
+                    self.string("0" * 64),
+                    self.string(self.text()[:100]),
+                    *(self.string(b) for b in self.blobs[-3:]),
+                ]
+            )
+
+        def state() -> str:
+            kind = r.choice(["file", "dir", "absent", self.text()[:20]])
+            fields = {"kind": self.string(kind)}
+            if r.random() < 0.5:
+                fields["mode"] = self.field(self.count, 0.2)
+            if r.random() < 0.5:
+                fields["sha256"] = self.field(blob, 0.2)
+            return self.obj(fields)
+
+        def target() -> str:
+            fields = {"kind": self.string(r.choice(["file", "dir", "absent", self.text()[:20]]))}
+            if r.random() < 0.7:
+                fields["blob"] = self.field(blob, 0.2)
+            if r.random() < 0.4:
+                fields["mode"] = self.field(self.count, 0.2)
+            return self.obj(fields)
+
+        def plain() -> str:
+            """A well-formed entry for a file the workspace holds, so plans are reached too."""
+            to = {"kind": self.string("absent")}
+            if self.blobs and r.random() < 0.7:
+                to = {"kind": self.string("file"), "blob": self.string(r.choice(self.blobs))}
+            name = r.choice(["notes.txt", "data.csv", "dir/inner.csv", "new.txt"])
+            return self.obj({"path": self.string(name), "to": self.obj(to), "left": "null"})
+
+        paths = [
+            plain()
+            if r.random() < 0.5
+            else self.obj(
                 {
                     "path": self.field(lambda: self.string(self.name())),
-                    "blob": self.field(
-                        lambda: r.choice(
-                            [
-                                "null",
-                                self.string("0" * 64),
-                                self.string(self.text()[:100]),
-                                *(self.string(b) for b in self.blobs[-3:]),
-                            ]
-                        )
-                    ),
+                    "to": self.field(target),
+                    "left": self.field(lambda: r.choice(["null", state()])),
                 }
             )
             for _ in range(r.randint(1, 4))
         ]
-        return {
+        fields = {
             "source": self.field(lambda: self.string(self.text()[:200])),
-            "files": self.field(lambda: "[" + ",".join(files) + "]"),
+            "paths": self.field(lambda: "[" + ",".join(paths) + "]"),
         }
+        if r.random() < 0.5:
+            fields["tool"] = self.field(lambda: self.string(r.choice(["shell", "csv_write"])))
+        if r.random() < 0.3:
+            fields["force"] = self.field(lambda: r.choice(["true", "false"]))
+        return fields

@@ -28,11 +28,9 @@ def undo_args(journal: Journal, action_id: str) -> tuple[dict[str, Any], str]:
             raise UndoError("HTTP requests cannot be undone: the server has already acted on it")
         raise UndoError(f"action {action_id} ({tool}) changed no files: nothing to undo")
     files = [{"path": path, "blob": digest} for path, digest in sorted(blobs.items())]
-    session = journal.get_session(record.session_id)
-    if (session.meta or {}).get("read_only"):
-        raise UndoError(
-            f"action {action_id} belongs to an imported, read-only session: its files are "
-            "another machine's; undo it where it ran"
-        )
+    try:  # the shared rule: an altered session or an imported copy is not undone
+        session = journal.check_resumable(record.session_id)
+    except JournalError as exc:
+        raise UndoError(f"action {action_id}: {exc}") from None
     workspace = session.workspace
     return {"source": record.proposed.get("action_id", action_id), "files": files}, workspace

@@ -204,14 +204,14 @@ def import_jsonl(
     journal: Journal, data: bytes | str, *, redact: Redact | None = None
 ) -> ImportResult:
     """Verify an export and store it as a new read-only session; nothing is written if the file
-    does not verify. Refused when this journal already holds the session or an import of it."""
-    from assistant.journal import Journal as _Journal
-    from assistant.journal import JournalError
+    does not verify. Refused when this journal already holds the session or an import of it.
+
+    The whole session is stored in one transaction (one fsync), its read-only flag and origin
+    chained in the new session's header."""
+    from assistant.journal import DuplicateSession
 
     parsed = parse(data)
     header = parsed.header
-    _refuse_duplicates(journal, header["id"], parsed.events)
-    moment = [_when(header["created_at"])]
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
     meta = {
         "read_only": True,
@@ -229,50 +229,17 @@ def import_jsonl(
         from assistant.secrets import redactor
 
         redact = redactor().redact
-    # The journal stamps events with its clock: give it each event's own time.
-    with _Journal(journal.path, redact=redact, clock=lambda: moment[0]) as target:
-        new_id = target.create_session(
+    try:
+        stored = journal.import_session(
+            source=header["id"],
+            created_at=header["created_at"],
             model=header.get("model"),
             workspace=header["workspace"],
             title=header.get("title"),
             meta=meta,
+            events=[(e["ts"], e["kind"], e["payload"]) for e in parsed.events],
+            redact=redact,
         )
-        changed = 0
-        for e in parsed.events:
-            moment[0] = _when(e["ts"])
-            stored = target.append(new_id, e["kind"], e["payload"])
-            changed += stored.payload != e["payload"]
-        check = target.verify(new_id)
-    if not check.ok:
-        raise JournalError(f"the imported session {new_id} does not verify: {check.reason}")
-    return ImportResult(new_id, header["id"], len(parsed.events), changed)
-
-
-def _when(ts: str) -> datetime:
-    return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-
-
-def _refuse_duplicates(journal: Journal, source: str, events: list[dict[str, Any]]) -> None:
-    """Two sessions with the same action ids would make `assistant undo ID` ambiguous."""
-    from assistant.journal import JournalError, SessionLookupError
-
-    try:
-        journal.get_session(source)
-    except SessionLookupError:
-        pass
-    else:
-        raise ImportRefused(f"session {source} is already in this journal; nothing was imported")
-    for e in events:
-        action_id = e["payload"].get("action_id")
-        if e["kind"] != "action.proposed" or not isinstance(action_id, str) or len(action_id) < 4:
-            continue
-        try:
-            found = journal.find_action(action_id)
-        except JournalError:
-            continue
-        if found.action_id != action_id:
-            continue  # a longer id that merely starts the same
-        raise ImportRefused(
-            f"this journal already holds action {action_id} (session {found.session_id}): the "
-            "session was imported before; nothing was imported"
-        )
+    except DuplicateSession as exc:
+        raise ImportRefused(str(exc)) from None
+    return ImportResult(stored.session_id, header["id"], stored.events, stored.changed)

@@ -15,14 +15,25 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from assistant.journal import _query
+from assistant.journal import _bulk, _keys, _query, _report, _verify
 from assistant.journal._actions import action_record, fold_actions
-from assistant.journal._chain import GENESIS, canonical, event_hash, normalize_payload
+from assistant.journal._chain import (
+    GENESIS,
+    canonical,
+    event_hash,
+    normalize_payload,
+    session_header,
+    sha256_hex,
+)
+from assistant.journal._head import Head, HeadFile
+from assistant.journal._ledger import LedgerWriter, meta_get, tail
 from assistant.journal._migrations import migrate
 from assistant.journal._model import (
     ActionRecord,
     ActionState,
     JournalError,
+    JournalReport,
+    NotResumable,
     SearchHit,
     SessionInfo,
     SessionLookupError,
@@ -47,6 +58,14 @@ def format_ts(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _decode(raw: bytes) -> str:
     # A byte edited into invalid UTF-8 must not make the whole journal unreadable.
     return raw.decode("utf-8", "replace")
@@ -57,6 +76,8 @@ class Journal:
 
     Safe to share between threads (one lock around the connection) and to read from another
     process while this one writes. Every payload passes ``redact`` before it is written.
+    Every session header and event is also a record of the journal-wide chain, keyed with the
+    HMAC key the OS keyring keeps for this journal (see ``_keys`` and ``_head``).
     """
 
     def __init__(
@@ -71,14 +92,23 @@ class Journal:
         self._redact_fn = redact
         self._clock = clock or (lambda: datetime.now(UTC))
         self._lock = threading.RLock()
+        self._read_key: _keys.KeyInfo | None = None
         self._db: sqlite3.Connection | None = self._open(busy_timeout)
 
     # -- connection ------------------------------------------------------------------------
 
     def _open(self, busy_timeout: float) -> sqlite3.Connection:
+        head_file = HeadFile(self.path)
+        head = head_file.read()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            if not self.path.exists():  # conversations are private: owner-only from the start
+            size = self.path.stat().st_size if os.path.lexists(self.path) else None
+        except OSError as exc:
+            raise JournalError(f"cannot create the journal {self.path}: {exc.strerror}") from None
+        if head != HeadFile.MISSING and not size:
+            self._refuse_lost(head_file, head, "missing" if size is None else "empty (0 bytes)")
+        try:
+            if size is None:  # conversations are private: owner-only from the start
                 os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         except OSError as exc:
             raise JournalError(f"cannot create the journal {self.path}: {exc.strerror}") from None
@@ -98,7 +128,14 @@ class Journal:
                 raise JournalError(f"the journal {self.path} cannot use WAL mode (got {mode})")
             db.execute("PRAGMA synchronous=FULL")
             db.execute("PRAGMA foreign_keys=ON")
-            migrate(db)
+            migrated = migrate(db)
+            journal_id = meta_get(db, "journal_id") or ""
+            if isinstance(head, Head) and head.journal != journal_id:
+                self._refuse_lost(head_file, head, f"another journal ({journal_id[:12]})")
+            self._ledger = LedgerWriter(self.path, journal_id, self._now)
+            gseq, link = tail(db, journal_id)
+            if head == HeadFile.MISSING and (gseq == 0 or "m005_ledger" in migrated):
+                head_file.write(journal_id, gseq, link, None)  # a new or just-upgraded journal
         except sqlite3.Error as exc:
             db.close()
             raise self._error(exc, "open it") from None
@@ -106,6 +143,23 @@ class Journal:
             db.close()
             raise
         return db
+
+    def _refuse_lost(self, head_file: HeadFile, head: Head | str, state: str) -> None:
+        """The file is not the journal its head record outside it describes: never start over
+        silently in its place (that would hide a deleted or emptied journal)."""
+        held = (
+            f"says it held {head.gseq} records (journal {head.journal[:12]})"
+            if isinstance(head, Head)
+            else "is damaged"
+        )
+        raise JournalError(
+            f"the journal {self.path} is {state}, but its head record {head_file.path.name}"
+            f" {held}: the journal was deleted, emptied or replaced. Restore it from a backup;"
+            f" to start a new journal instead, move {head_file.path} aside as well"
+        )
+
+    def _now(self) -> str:
+        return format_ts(self._clock())
 
     def _error(self, exc: sqlite3.Error, doing: str) -> JournalError:
         msg = str(exc)
@@ -134,12 +188,16 @@ class Journal:
                 yield db
                 db.execute("COMMIT")
             except BaseException as exc:
+                if write:
+                    self._ledger.discarded()
                 if db.in_transaction:
                     with suppress(sqlite3.Error):  # keep the original error, not the rollback's
                         db.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.Error):
                     raise self._error(exc, doing) from None
                 raise
+            if write:
+                self._ledger.published()
 
     def close(self) -> None:
         """Close the connection (idempotent); later calls raise JournalError."""
@@ -147,6 +205,7 @@ class Journal:
             if self._db is not None:
                 self._db.close()
                 self._db = None
+                self._ledger.head.sync()
 
     def __enter__(self) -> Journal:
         return self
@@ -188,6 +247,9 @@ class Journal:
                 raise JournalError(f"create_session: {name} must be text or None")
         if not isinstance(workspace, str):
             raise JournalError("create_session: workspace must be a path")
+        for name, value in (("model", model), ("workspace", workspace), ("parent", parent)):
+            if value is not None and not _is_utf8(value):
+                raise JournalError(f"create_session: {name} is not valid text")
         if meta is not None and not isinstance(meta, dict):
             raise JournalError("create_session: meta must be a dict or None")
         clean = self._redact({"title": title, "meta": meta or {}})
@@ -195,21 +257,23 @@ class Journal:
             raise JournalError("the redactor must return the dict it was given")
         header, _ = normalize_payload(clean, "session header")
         title = header.get("title") or None
-        meta_text = canonical(header.get("meta") or {})
+        meta_obj = header.get("meta") or {}
         session_id = _new_id()
         now = format_ts(self._clock())
         with self._tx("create a session", write=True) as db:
             if parent is not None:
                 parent = _query.resolve(db, parent)
+            text = session_header(session_id, now, title, model, workspace, parent, meta_obj)
             db.execute(
                 "INSERT INTO sessions (id, created_at, updated_at, title, model, workspace,"
-                " parent, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (session_id, now, now, title, model, workspace, parent, meta_text),
+                " parent, meta, header) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (session_id, now, now, title, model, workspace, parent, canonical(meta_obj), text),
             )
             if title:
                 db.execute(
                     "INSERT INTO titles_fts (title, session_id) VALUES (?, ?)", (title, session_id)
                 )
+            self._ledger.chain(db, [(session_id, 0, sha256_hex(text))])
         return session_id
 
     def append(self, session_id: str, kind: str, payload: dict[str, Any]) -> StoredEvent:
@@ -247,7 +311,45 @@ class Journal:
                     "INSERT INTO events_fts (rowid, text) VALUES (?, ?)", (cur.lastrowid, words)
                 )
             _query.apply_summary(db, session_id, ts, summary)
+            self._ledger.chain(db, [(session_id, seq, digest)])
         return StoredEvent(session_id, seq, ts, kind, data, prev, digest)
+
+    def import_session(
+        self,
+        *,
+        source: str,
+        created_at: str,
+        model: str | None,
+        workspace: str,
+        title: str | None,
+        meta: dict[str, Any],
+        events: list[tuple[str, str, dict[str, Any]]],
+        redact: Callable[[Any], Any] | None = None,
+    ) -> _bulk.StoredSession:
+        """Store a verified export as a new session in one transaction (one fsync), its events
+        (ts, kind, payload) keeping their times. ``meta`` is chained in its header, so its
+        read-only flag cannot be edited unseen. Raises DuplicateSession when ``source`` is
+        here already, was imported before, or shares an action id with a session here."""
+        redact = redact or self._redact
+        for name, value in (("model", model), ("workspace", workspace), ("created_at", created_at)):
+            if value is not None and (not isinstance(value, str) or not _is_utf8(value)):
+                raise JournalError(f"import: {name} is not valid text")
+        clean = redact({"title": title, "meta": meta})
+        header, _ = normalize_payload(clean, "session header")
+        with self._tx("import a session", write=True) as db:
+            return _bulk.store_session(
+                db,
+                self._ledger,
+                redact,
+                session_id=_new_id(),
+                source=source,
+                created_at=created_at,
+                model=model,
+                workspace=workspace,
+                title=header.get("title") or None,
+                meta=header.get("meta") or {},
+                events=events,
+            )
 
     def put_blob(self, data: bytes) -> str:
         """Store bytes once under their sha256 hex digest (before-images for undo, big outputs).
@@ -367,16 +469,83 @@ class Journal:
             ).fetchall()
         return [SearchHit(sid, seq, kind, " ".join(snip.split())) for sid, seq, kind, snip in rows]
 
+    def _key_for_reading(self) -> _keys.KeyInfo:
+        """The key verify checks with: the writer's, else the keyring's (never made here)."""
+        if self._ledger.has_key:
+            return self._ledger.key
+        if self._read_key is None:
+            self._read_key = _keys.lookup(self.path, self._ledger.journal_id)
+        return self._read_key
+
     def verify(self, session_id: str) -> VerifyResult:
-        """Recompute a session's hash chain; the result names the first event that fails."""
+        """Check one session (chains, header, summary); the result names what fails first."""
+        info = self._key_for_reading()
         with self._tx("verify", write=False) as db:
-            return _query.verify_session(db, _query.resolve(db, session_id))
+            sid = _query.resolve(db, session_id)
+            view = _verify.KeyView.load(db, info)
+            return _verify.verify_session(db, sid, view, legacy_upto=_verify.legacy_records(db))
 
     def verify_all(self) -> list[VerifyResult]:
         """``verify`` for every session, oldest first, in one consistent snapshot."""
+        return list(self._audit(sessions_only=True).sessions)
+
+    def verify_journal(self) -> JournalReport:
+        """Check everything: the database file (integrity_check), every blob's hash, the
+        journal-wide chain and its head record outside the file, and every session."""
+        return self._audit(sessions_only=False)
+
+    def _audit(self, *, sessions_only: bool) -> JournalReport:
+        info = self._key_for_reading()
         with self._tx("verify", write=False) as db:
-            ids = [sid for (sid,) in db.execute("SELECT id FROM sessions ORDER BY created_at, id")]
-            return [_query.verify_session(db, sid) for sid in ids]
+            if sessions_only:
+                view = _verify.KeyView.load(db, info)
+                a = _report._Audit(db, self.path, self._ledger.journal_id, info)
+                found = a.sessions(view)
+                return JournalReport(str(self.path), True, False, 0, 0, (), (), tuple(found))
+            return _report.audit(db, self.path, self._ledger.journal_id, info, self._ledger.head)
+
+    def check_resumable(self, session_id: str) -> SessionInfo:
+        """The one rule for resume and undo, in the CLI and the app: the session must verify,
+        the journal must not have lost records since it began, and it must not be an imported
+        read-only copy. Raises NotResumable saying which; returns the session otherwise."""
+        info = self._key_for_reading()
+        with self._tx("check a session", write=False) as db:
+            sid = _query.resolve(db, session_id)
+            view = _verify.KeyView.load(db, info)
+            result = _verify.verify_session(
+                db, sid, view, legacy_upto=_verify.legacy_records(db)
+            )
+            row = db.execute(
+                "SELECT gseq FROM ledger WHERE session_id = ? AND seq = 0", (sid,)
+            ).fetchone()
+            lost = _report.continuity(
+                db, self._ledger.journal_id, self._ledger.head, int(row[0]) if row else 1
+            )
+            session = _query.session_infos(db, [sid])[0]
+            header = _verify._note(
+                db.execute("SELECT header FROM sessions WHERE id = ?", (sid,)).fetchone()[0]
+            )
+        if not result.ok:
+            raise NotResumable(
+                f"session {sid[:8]} fails verification ({result.reason}): it cannot be resumed"
+                " or undone; `assistant history verify` shows what was altered"
+            )
+        if lost:
+            raise NotResumable(
+                f"session {sid[:8]} cannot be resumed or undone: the journal lost records"
+                f" ({lost}); `assistant history verify` shows what"
+            )
+        meta = header.get("meta") if isinstance(header.get("meta"), dict) else {}
+        if meta.get("read_only"):
+            imported = meta.get("imported") if isinstance(meta.get("imported"), dict) else {}
+            source = imported.get("source_session")
+            origin = f" (imported from session {source})" if isinstance(source, str) else ""
+            raise NotResumable(
+                f"session {sid[:8]} is a read-only copy{origin}: it cannot be resumed or"
+                " undone here (its files are another machine's); start a new session, or make"
+                " a recipe from it with `assistant export ID --format recipe`"
+            )
+        return session
 
     def action_states(self, session_id: str) -> dict[str, ActionState]:
         """action_id -> where that action ended up ("outcome unknown": approved, no result)."""

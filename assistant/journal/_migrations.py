@@ -235,9 +235,7 @@ def _derive_legacy(db: sqlite3.Connection, ids: list[str]) -> None:
             if (stored[0] if stored else None) != want:
                 db.execute("DELETE FROM events_fts WHERE rowid = ?", (rowid,))
                 if want:
-                    db.execute(
-                        "INSERT INTO events_fts (rowid, text) VALUES (?, ?)", (rowid, want)
-                    )
+                    db.execute("INSERT INTO events_fts (rowid, text) VALUES (?, ?)", (rowid, want))
 
 
 def applied(db: sqlite3.Connection) -> list[str]:

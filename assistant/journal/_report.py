@@ -89,7 +89,7 @@ class _Audit:
     def _blob_refs(self) -> Iterable[tuple[str, int, str]]:
         for sid, seq, text in self.db.execute(
             "SELECT session_id, seq, payload FROM events WHERE kind = 'action.result'"
-            " AND payload LIKE '%\"blobs\":{\"%'"
+            ' AND payload LIKE \'%"blobs":{"%\''
         ):
             payload = _note(text)
             for digest in _strings(payload.get("blobs")):
@@ -227,7 +227,9 @@ class _Audit:
         titles: dict[str, list[str]] = {}
         for title, sid in self.db.execute("SELECT title, session_id FROM titles_fts"):
             titles.setdefault(str(sid), []).append(str(title))
-        ids = [str(s) for (s,) in self.db.execute("SELECT id FROM sessions ORDER BY created_at, id")]
+        ids = [
+            str(s) for (s,) in self.db.execute("SELECT id FROM sessions ORDER BY created_at, id")
+        ]
         return [
             verify_session(
                 self.db,

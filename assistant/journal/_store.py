@@ -5,17 +5,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import sqlite3
-import threading
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
-from datetime import UTC, datetime
-from pathlib import Path
-from types import TracebackType
+from collections.abc import Callable
 from typing import Any
 
-from assistant.journal import _bulk, _keys, _query, _report, _verify
+from assistant.journal import _bulk, _query
 from assistant.journal._actions import action_record, fold_actions
 from assistant.journal._chain import (
     GENESIS,
@@ -25,22 +19,20 @@ from assistant.journal._chain import (
     session_header,
     sha256_hex,
 )
-from assistant.journal._head import Head, HeadFile
-from assistant.journal._ledger import LedgerWriter, meta_get, tail
-from assistant.journal._migrations import migrate
+from assistant.journal._checks import Checks
+from assistant.journal._connection import _is_utf8, format_ts
 from assistant.journal._model import (
     ActionRecord,
     ActionState,
     JournalError,
-    JournalReport,
-    NotResumable,
     SearchHit,
     SessionInfo,
     SessionLookupError,
     StoredEvent,
-    VerifyResult,
 )
 from assistant.journal._summary import search_text, summarize
+
+__all__ = ["Journal", "format_ts"]
 
 _KIND = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*")
 _DIGEST = re.compile(r"[0-9a-f]{64}")
@@ -50,28 +42,7 @@ def _new_id() -> str:
     return uuid.uuid4().hex
 
 
-def format_ts(moment: datetime) -> str:
-    """UTC ISO 8601 with milliseconds: "2025-01-31T09:15:02.123Z" (sorts as text)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def _is_utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _decode(raw: bytes) -> str:
-    # A byte edited into invalid UTF-8 must not make the whole journal unreadable.
-    return raw.decode("utf-8", "replace")
-
-
-class Journal:
+class Journal(Checks):
     """The replay log. Appends are durable on return (WAL, synchronous=FULL, one transaction each).
 
     Safe to share between threads (one lock around the connection) and to read from another
@@ -79,144 +50,6 @@ class Journal:
     Every session header and event is also a record of the journal-wide chain, keyed with the
     HMAC key the OS keyring keeps for this journal (see ``_keys`` and ``_head``).
     """
-
-    def __init__(
-        self,
-        path: Path,
-        redact: Callable[[Any], Any] | None = None,
-        *,
-        busy_timeout: float = 5.0,
-        clock: Callable[[], datetime] | None = None,
-    ) -> None:
-        self.path = Path(path)
-        self._redact_fn = redact
-        self._clock = clock or (lambda: datetime.now(UTC))
-        self._lock = threading.RLock()
-        self._read_key: _keys.KeyInfo | None = None
-        self._db: sqlite3.Connection | None = self._open(busy_timeout)
-
-    # -- connection ------------------------------------------------------------------------
-
-    def _open(self, busy_timeout: float) -> sqlite3.Connection:
-        head_file = HeadFile(self.path)
-        head = head_file.read()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            size = self.path.stat().st_size if os.path.lexists(self.path) else None
-        except OSError as exc:
-            raise JournalError(f"cannot create the journal {self.path}: {exc.strerror}") from None
-        if head != HeadFile.MISSING and not size:
-            self._refuse_lost(head_file, head, "missing" if size is None else "empty (0 bytes)")
-        try:
-            if size is None:  # conversations are private: owner-only from the start
-                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
-        except OSError as exc:
-            raise JournalError(f"cannot create the journal {self.path}: {exc.strerror}") from None
-        try:
-            db = sqlite3.connect(
-                str(self.path),
-                timeout=busy_timeout,
-                isolation_level=None,
-                check_same_thread=False,
-            )
-        except sqlite3.Error as exc:
-            raise self._error(exc, "open it") from None
-        try:
-            db.text_factory = _decode
-            mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise JournalError(f"the journal {self.path} cannot use WAL mode (got {mode})")
-            db.execute("PRAGMA synchronous=FULL")
-            db.execute("PRAGMA foreign_keys=ON")
-            migrated = migrate(db)
-            journal_id = meta_get(db, "journal_id") or ""
-            if isinstance(head, Head) and head.journal != journal_id:
-                self._refuse_lost(head_file, head, f"another journal ({journal_id[:12]})")
-            self._ledger = LedgerWriter(self.path, journal_id, self._now)
-            gseq, link = tail(db, journal_id)
-            if head == HeadFile.MISSING and (gseq == 0 or "m005_ledger" in migrated):
-                head_file.write(journal_id, gseq, link, None)  # a new or just-upgraded journal
-        except sqlite3.Error as exc:
-            db.close()
-            raise self._error(exc, "open it") from None
-        except BaseException:
-            db.close()
-            raise
-        return db
-
-    def _refuse_lost(self, head_file: HeadFile, head: Head | str, state: str) -> None:
-        """The file is not the journal its head record outside it describes: never start over
-        silently in its place (that would hide a deleted or emptied journal)."""
-        held = (
-            f"says it held {head.gseq} records (journal {head.journal[:12]})"
-            if isinstance(head, Head)
-            else "is damaged"
-        )
-        raise JournalError(
-            f"the journal {self.path} is {state}, but its head record {head_file.path.name}"
-            f" {held}: the journal was deleted, emptied or replaced. Restore it from a backup;"
-            f" to start a new journal instead, move {head_file.path} aside as well"
-        )
-
-    def _now(self) -> str:
-        return format_ts(self._clock())
-
-    def _error(self, exc: sqlite3.Error, doing: str) -> JournalError:
-        msg = str(exc)
-        if "locked" in msg or "busy" in msg:
-            return JournalError(
-                f"the journal {self.path} is locked by another process; try again ({msg})"
-            )
-        return JournalError(f"the journal {self.path} is unreadable (could not {doing}): {msg}")
-
-    def _conn(self) -> sqlite3.Connection:
-        if self._db is None:
-            raise JournalError(f"the journal {self.path} is closed")
-        return self._db
-
-    @contextmanager
-    def _tx(self, doing: str, *, write: bool) -> Iterator[sqlite3.Connection]:
-        """One transaction under the lock: IMMEDIATE for writes (takes the write lock up front),
-        deferred for reads (one consistent snapshot across several statements)."""
-        with self._lock:
-            db = self._conn()
-            try:
-                db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            except sqlite3.Error as exc:
-                raise self._error(exc, doing) from None
-            try:
-                yield db
-                db.execute("COMMIT")
-            except BaseException as exc:
-                if write:
-                    self._ledger.discarded()
-                if db.in_transaction:
-                    with suppress(sqlite3.Error):  # keep the original error, not the rollback's
-                        db.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.Error):
-                    raise self._error(exc, doing) from None
-                raise
-            if write:
-                self._ledger.published()
-
-    def close(self) -> None:
-        """Close the connection (idempotent); later calls raise JournalError."""
-        with self._lock:
-            if self._db is not None:
-                self._db.close()
-                self._db = None
-                self._ledger.head.sync()
-
-    def __enter__(self) -> Journal:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -468,84 +301,6 @@ class Journal:
                 (match, limit),
             ).fetchall()
         return [SearchHit(sid, seq, kind, " ".join(snip.split())) for sid, seq, kind, snip in rows]
-
-    def _key_for_reading(self) -> _keys.KeyInfo:
-        """The key verify checks with: the writer's, else the keyring's (never made here)."""
-        if self._ledger.has_key:
-            return self._ledger.key
-        if self._read_key is None:
-            self._read_key = _keys.lookup(self.path, self._ledger.journal_id)
-        return self._read_key
-
-    def verify(self, session_id: str) -> VerifyResult:
-        """Check one session (chains, header, summary); the result names what fails first."""
-        info = self._key_for_reading()
-        with self._tx("verify", write=False) as db:
-            sid = _query.resolve(db, session_id)
-            view = _verify.KeyView.load(db, info)
-            return _verify.verify_session(db, sid, view, legacy_upto=_verify.legacy_records(db))
-
-    def verify_all(self) -> list[VerifyResult]:
-        """``verify`` for every session, oldest first, in one consistent snapshot."""
-        return list(self._audit(sessions_only=True).sessions)
-
-    def verify_journal(self) -> JournalReport:
-        """Check everything: the database file (integrity_check), every blob's hash, the
-        journal-wide chain and its head record outside the file, and every session."""
-        return self._audit(sessions_only=False)
-
-    def _audit(self, *, sessions_only: bool) -> JournalReport:
-        info = self._key_for_reading()
-        with self._tx("verify", write=False) as db:
-            if sessions_only:
-                view = _verify.KeyView.load(db, info)
-                a = _report._Audit(db, self.path, self._ledger.journal_id, info)
-                found = a.sessions(view)
-                return JournalReport(str(self.path), True, False, 0, 0, (), (), tuple(found))
-            return _report.audit(db, self.path, self._ledger.journal_id, info, self._ledger.head)
-
-    def check_resumable(self, session_id: str) -> SessionInfo:
-        """The one rule for resume and undo, in the CLI and the app: the session must verify,
-        the journal must not have lost records since it began, and it must not be an imported
-        read-only copy. Raises NotResumable saying which; returns the session otherwise."""
-        info = self._key_for_reading()
-        with self._tx("check a session", write=False) as db:
-            sid = _query.resolve(db, session_id)
-            view = _verify.KeyView.load(db, info)
-            result = _verify.verify_session(
-                db, sid, view, legacy_upto=_verify.legacy_records(db)
-            )
-            row = db.execute(
-                "SELECT gseq FROM ledger WHERE session_id = ? AND seq = 0", (sid,)
-            ).fetchone()
-            lost = _report.continuity(
-                db, self._ledger.journal_id, self._ledger.head, int(row[0]) if row else 1
-            )
-            session = _query.session_infos(db, [sid])[0]
-            header = _verify._note(
-                db.execute("SELECT header FROM sessions WHERE id = ?", (sid,)).fetchone()[0]
-            )
-        if not result.ok:
-            raise NotResumable(
-                f"session {sid[:8]} fails verification ({result.reason}): it cannot be resumed"
-                " or undone; `assistant history verify` shows what was altered"
-            )
-        if lost:
-            raise NotResumable(
-                f"session {sid[:8]} cannot be resumed or undone: the journal lost records"
-                f" ({lost}); `assistant history verify` shows what"
-            )
-        meta = header.get("meta") if isinstance(header.get("meta"), dict) else {}
-        if meta.get("read_only"):
-            imported = meta.get("imported") if isinstance(meta.get("imported"), dict) else {}
-            source = imported.get("source_session")
-            origin = f" (imported from session {source})" if isinstance(source, str) else ""
-            raise NotResumable(
-                f"session {sid[:8]} is a read-only copy{origin}: it cannot be resumed or"
-                " undone here (its files are another machine's); start a new session, or make"
-                " a recipe from it with `assistant export ID --format recipe`"
-            )
-        return session
 
     def action_states(self, session_id: str) -> dict[str, ActionState]:
         """action_id -> where that action ended up ("outcome unknown": approved, no result)."""

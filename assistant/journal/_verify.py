@@ -11,7 +11,6 @@ has no gap and agrees with its head record outside the file, and every session p
 from __future__ import annotations
 
 import bisect
-import hashlib
 import hmac
 import json
 import re
@@ -30,9 +29,7 @@ from assistant.journal._chain import (
     verify_rows,
 )
 from assistant.journal._derive import derive, index_mismatch, summary_mismatch
-from assistant.journal._head import Head
-from assistant.journal._ledger import head_disagreement
-from assistant.journal._model import JournalReport, VerifyResult
+from assistant.journal._model import VerifyResult
 from assistant.journal._query import load_payload
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -167,8 +164,8 @@ def verify_session(
     n = chain.checked
     for _, seq, *_rest, digest in events:
         if ledger.get(seq, (0, ""))[1] != bytes(digest).decode():
-            reason = f"event {seq}: it is not the event the journal-wide chain recorded (replaced)"
-            return bad(seq, reason, n)
+            replaced = f"event {seq}: it is not the event the journal-wide chain recorded"
+            return bad(seq, replaced + " (replaced)", n)
     header_text = bytes(row[0]).decode("utf-8", "replace")
     if ledger[0][1] != sha256_hex(header_text):
         return bad(0, "its chained header was edited", n)
@@ -189,8 +186,8 @@ def verify_session(
         gseq, digest, link, prev = ledger[seq]
         if prev is None:
             if gseq != 1:
-                reason = f"the journal-wide record before {_what(sid, seq)} is missing (deleted)"
-                return bad(seq, reason, n)
+                gone = f"the journal-wide record before {_what(sid, seq)} is missing (deleted)"
+                return bad(seq, gone, n)
             prev = genesis_link(_journal_id(db))
         status = link_status(view, gseq, sid, seq, digest, link, str(prev))
         if status not in (OK, INITIAL, AFTER_KEYED, UNCHECKED):
@@ -219,11 +216,13 @@ def verify_session(
     if reason is None:
         if actions is None:
             actions = {
-                a for (a,) in db.execute("SELECT action_id FROM actions WHERE session_id = ?", (sid,))
+                a
+                for (a,) in db.execute("SELECT action_id FROM actions WHERE session_id = ?", (sid,))
             }
         if titles is None:
             titles = [
-                t for (t,) in db.execute("SELECT title FROM titles_fts WHERE session_id = ?", (sid,))
+                t
+                for (t,) in db.execute("SELECT title FROM titles_fts WHERE session_id = ?", (sid,))
             ]
         legacy = ledger[0][0] <= legacy_upto
         reason = index_mismatch(db, sid, d, header, actions, titles, legacy)

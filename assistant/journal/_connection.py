@@ -132,6 +132,11 @@ class Connection:
             return JournalError(
                 f"the journal {self.path} is locked by another process; try again ({msg})"
             )
+        if "malformed" in msg:
+            return JournalError(
+                f"the journal {self.path} is damaged: the database file is damaged ({msg});"
+                f" could not {doing}"
+            )
         return JournalError(f"the journal {self.path} is unreadable (could not {doing}): {msg}")
 
     def _conn(self) -> sqlite3.Connection:
@@ -162,7 +167,7 @@ class Connection:
                     raise self._error(exc, doing) from None
                 raise
             if write:
-                self._ledger.published()
+                self._ledger.published(db)
 
     def close(self) -> None:
         """Close the connection (idempotent); later calls raise JournalError."""

@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,10 +109,18 @@ class HeadFile:
         head = _parse(raw)
         return head if head is not None else self.UNREADABLE
 
-    def write(self, journal: str, gseq: int, link: str, key: bytes | None) -> None:
-        """Record the head, unless the file already names a later record of this journal
-        (another process committed after us and wrote first). Best effort: an error here leaves
-        the head lagging, which verify tolerates, so it never fails the append that committed."""
+    def write(
+        self,
+        journal: str,
+        gseq: int,
+        link: str,
+        key: bytes | None,
+        recorded: Callable[[int], str | None] | None = None,
+    ) -> None:
+        """Record the head, unless the file already names a later record of this journal that
+        the chain holds (``recorded(gseq)`` gives its link: another process committed after us
+        and wrote first). Best effort: an error here leaves the head lagging, which verify
+        tolerates, so it never fails the append that committed."""
         draft = Head(journal, gseq, link, "")
         head = Head(journal, gseq, link, head_mac(draft, key))
         data = json.dumps(head.__dict__, separators=(",", ":")).encode()
@@ -124,7 +133,14 @@ class HeadFile:
             if fcntl is not None:
                 fcntl.flock(fd, fcntl.LOCK_EX)  # released by close
             current = _parse(os.pread(fd, SIZE, 0))
-            if current is None or current.journal != journal or current.gseq < gseq:
+            later = (
+                current is not None
+                and current.journal == journal
+                and current.gseq >= gseq
+                and recorded is not None
+                and recorded(current.gseq) == current.link
+            )
+            if not later:
                 os.pwrite(fd, data, 0)
                 self._dirty = True
         except OSError:

@@ -77,6 +77,11 @@ def _decode(raw: str) -> tuple[bytes, str] | None:
     return key, journal
 
 
+def _unavailable(exc: Exception) -> str:
+    """The keyring's own words up to the advice about environment variables (not ours here)."""
+    return str(exc).split(";")[0].strip() or "no keyring is available"
+
+
 def lookup(path: Path, journal_id: str | None = None) -> KeyInfo:
     """The key for the journal at ``path`` if the keyring holds one; never creates one.
 
@@ -88,7 +93,7 @@ def lookup(path: Path, journal_id: str | None = None) -> KeyInfo:
     try:
         raw = SecretStore(KEYRING_TIMEOUT).get(entry_name(path))
     except KeyringUnavailable as exc:
-        return KeyInfo(None, None, f"no keyring is available: {exc}", UNAVAILABLE)
+        return KeyInfo(None, None, _unavailable(exc), UNAVAILABLE)
     except Exception as exc:  # a backend's own failure: the journal must still work
         return KeyInfo(None, None, f"the keyring failed ({type(exc).__name__})", UNAVAILABLE)
     if raw is None:
@@ -113,7 +118,7 @@ def create(path: Path, journal_id: str) -> KeyInfo:
     try:
         SecretStore(KEYRING_TIMEOUT).set(entry_name(path), value)
     except KeyringUnavailable as exc:
-        return KeyInfo(None, None, f"no keyring is available: {exc}", UNAVAILABLE)
+        return KeyInfo(None, None, _unavailable(exc), UNAVAILABLE)
     except SecretError:
         problem = "the keyring did not keep the key it was given"
         return KeyInfo(None, None, problem, UNAVAILABLE)

@@ -113,8 +113,7 @@ class LedgerWriter:
         if problem:
             notes.append({"note": "head", "problem": problem, "at": self._now()})
         noted = meta_get(db, "key_id")
-        current = json.loads(noted) if noted else None
-        if key.key_id != current:
+        if noted is None or json.loads(noted) != key.key_id:  # the first record says too
             note: dict[str, Any] = {"note": "key", "key_id": key.key_id, "at": self._now()}
             if key.key is None:
                 note["reason"] = key.problem or "no key"
@@ -140,12 +139,18 @@ class LedgerWriter:
         )
         self._pending = (gseq, link)
 
-    def published(self) -> None:
-        """The transaction committed: the head file names its last record now."""
+    def published(self, db: sqlite3.Connection) -> None:
+        """The transaction committed: the head file names its last record now (unless another
+        process already recorded a later one that the chain holds)."""
         if self._pending is not None:
             gseq, link = self._pending
             self._pending = None
-            self.head.write(self.journal_id, gseq, link, self.key.key)
+
+            def recorded(n: int) -> str | None:
+                row = db.execute("SELECT link FROM ledger WHERE gseq = ?", (n,)).fetchone()
+                return str(row[0]) if row else None
+
+            self.head.write(self.journal_id, gseq, link, self.key.key, recorded)
 
     def discarded(self) -> None:
         self._pending = None

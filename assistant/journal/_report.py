@@ -155,7 +155,7 @@ class _Audit:
 
     def _segments(self, view: KeyView, kinds: dict[str, list[int]]) -> None:
         legacy = legacy_records(self.db)
-        fresh = [g for g in kinds[INITIAL] if g > legacy + 1]
+        fresh = [g for g in kinds[INITIAL] if g > (legacy + 1 if legacy else 0)]
         if fresh:
             why = view.reason_at(fresh[0]) or "no keyring was available when they were written"
             self.warnings.append(f"records {_ranges(fresh)} are unkeyed ({why}): {UNKEYED_MEANS}")

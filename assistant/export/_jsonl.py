@@ -10,9 +10,12 @@ that id with their original times and payloads; the original id and head hash st
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -102,6 +105,8 @@ class _Parsed:
     header: dict[str, Any]
     events: list[dict[str, Any]]
     head: str
+    bodies: list[str]
+    """Each event's payload in canonical text, as hashed."""
 
 
 def _fail(n: int, why: str) -> ImportRefused:
@@ -162,6 +167,7 @@ def parse(data: bytes | str) -> _Parsed:
         raise _fail(1, "events must be the number of events")
     prev = GENESIS
     events: list[dict[str, Any]] = []
+    bodies: list[str] = []
     for n, raw_line in enumerate(lines[1:], 2):
         e = _json(n, raw_line)
         seq = len(events) + 1
@@ -179,25 +185,42 @@ def parse(data: bytes | str) -> _Parsed:
             raise _fail(n, f"{where}: kind must be an event kind such as user.message")
         if not isinstance(payload, dict):
             raise _fail(n, f"{where}: payload must be a JSON object")
-        for key in ("prev_hash", "hash"):
-            if not isinstance(e.get(key), str) or not _HASH.fullmatch(e[key]):
-                raise _fail(n, f"{where}: {key} must be 64 hex characters")
-        if e["prev_hash"] != prev:
+        if e.get("prev_hash") != prev:  # prev is 64 hex, so this also checks the spelling
+            if not isinstance(e.get("prev_hash"), str) or not _HASH.fullmatch(e["prev_hash"]):
+                raise _fail(n, f"{where}: prev_hash must be 64 hex characters")
             raise _fail(n, f"{where}: prev_hash does not match the hash of the event before it")
         try:
             body = canonical(payload)
-            body.encode("utf-8")
+            if not body.isascii():
+                body.encode("utf-8")
         except (ValueError, UnicodeEncodeError):
             raise _fail(n, f"{where}: the payload holds a value the journal cannot store") from None
-        if event_hash(prev, sid, seq, ts, kind, body) != e["hash"]:
+        digest = event_hash(prev, sid, seq, ts, kind, body)
+        if e.get("hash") != digest:
+            if not isinstance(e.get("hash"), str) or not _HASH.fullmatch(e["hash"]):
+                raise _fail(n, f"{where}: hash must be 64 hex characters")
             raise _fail(n, f"{where}: hash does not match its contents (the line was edited)")
-        prev = e["hash"]
+        prev = digest
         events.append(e)
+        bodies.append(body)
     if len(events) != count:
         raise ImportRefused(
             f"the header says {count} events but the file holds {len(events)} (cut short?)"
         )
-    return _Parsed(header, events, prev)
+    return _Parsed(header, events, prev, bodies)
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector: its passes over a large import's objects cost more
+    than they free. Restored afterwards, whatever happened."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def import_jsonl(
@@ -208,6 +231,11 @@ def import_jsonl(
 
     The whole session is stored in one transaction (one fsync), its read-only flag and origin
     chained in the new session's header."""
+    with _no_gc():  # a large file makes millions of objects, none of them cyclic garbage
+        return _import(journal, data, redact)
+
+
+def _import(journal: Journal, data: bytes | str, redact: Redact | None) -> ImportResult:
     from assistant.journal import DuplicateSession
 
     parsed = parse(data)
@@ -237,7 +265,10 @@ def import_jsonl(
             workspace=header["workspace"],
             title=header.get("title"),
             meta=meta,
-            events=[(e["ts"], e["kind"], e["payload"]) for e in parsed.events],
+            events=[
+                (e["ts"], e["kind"], e["payload"], body)
+                for e, body in zip(parsed.events, parsed.bodies, strict=True)
+            ],
             redact=redact,
         )
     except DuplicateSession as exc:

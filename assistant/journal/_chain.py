@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from collections.abc import Iterable
 from typing import Any
 
@@ -22,11 +23,23 @@ GENESIS = "0" * 64
 """The prev_hash of a session's first event."""
 
 
+_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+
+
 def canonical(obj: Any) -> str:
-    """The one JSON spelling that is hashed and stored (sorted keys, no spaces, no NaN)."""
-    return json.dumps(
-        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
+    """The one JSON spelling that is hashed and stored (sorted keys, no spaces, no NaN).
+
+    Exactly ``json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+    allow_nan=False)``, with the encoder made once (an import hashes every event twice).
+    """
+    return _ENCODER.encode(obj)
+
+
+def _quote(text: str) -> str:
+    """``canonical`` of a string, without the encoder's overhead (the C escaper it uses)."""
+    return encode_basestring(text) if type(text) is str else canonical(text)
 
 
 def normalize_payload(payload: Any, kind: str) -> tuple[dict[str, Any], str]:
@@ -59,8 +72,8 @@ def event_hash(
     are in sorted order, so this equals ``canonical({...})`` exactly (a test checks that).
     """
     doc = (
-        f'{{"kind":{canonical(kind)},"payload":{payload_text},"seq":{int(seq)},'
-        f'"session":{canonical(session)},"ts":{canonical(ts)}}}'
+        f'{{"kind":{_quote(kind)},"payload":{payload_text},"seq":{int(seq)},'
+        f'"session":{_quote(session)},"ts":{_quote(ts)}}}'
     )
     return hashlib.sha256((prev_hash + doc).encode("utf-8")).hexdigest()
 
@@ -89,7 +102,7 @@ def ledger_link(
     msg = f"{prev}\n{gseq}\n{session_id}\n{seq}\n{digest}".encode()
     if key is None:
         return UNKEYED + hashlib.sha256(b"live-assistant ledger\n" + msg).hexdigest()
-    return KEYED + hmac.new(key, msg, hashlib.sha256).hexdigest()
+    return KEYED + hmac.digest(key, msg, "sha256").hex()
 
 
 def session_header(

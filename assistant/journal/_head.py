@@ -55,7 +55,7 @@ def head_mac(head: Head, key: bytes | None) -> str:
     msg = f"head\n{head.journal}\n{head.gseq}\n{head.link}".encode()
     if key is None:
         return UNKEYED + hashlib.sha256(b"live-assistant head\n" + msg).hexdigest()
-    return KEYED + hmac.new(key, msg, hashlib.sha256).hexdigest()
+    return KEYED + hmac.digest(key, msg, "sha256").hex()
 
 
 def head_path(journal: Path) -> Path:

@@ -156,11 +156,11 @@ class Journal(Checks):
         workspace: str,
         title: str | None,
         meta: dict[str, Any],
-        events: list[tuple[str, str, dict[str, Any]]],
+        events: list[_bulk.Event],
         redact: Callable[[Any], Any] | None = None,
     ) -> _bulk.StoredSession:
         """Store a verified export as a new session in one transaction (one fsync), its events
-        (ts, kind, payload) keeping their times. ``meta`` is chained in its header, so its
+        (ts, kind, payload, canonical text or None) keeping their times. ``meta`` is chained in its header, so its
         read-only flag cannot be edited unseen. Raises DuplicateSession when ``source`` is
         here already, was imported before, or shares an action id with a session here."""
         redact = redact or self._redact
@@ -169,7 +169,7 @@ class Journal(Checks):
                 raise JournalError(f"import: {name} is not valid text")
         clean = redact({"title": title, "meta": meta})
         header, _ = normalize_payload(clean, "session header")
-        with self._tx("import a session", write=True) as db:
+        with self._tx("import a session", write=True) as db, _bulk.big_cache(db):
             return _bulk.store_session(
                 db,
                 self._ledger,

@@ -13,8 +13,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from collections.abc import Iterable
+from json.encoder import encode_basestring
 from typing import Any
 
 from assistant.journal._model import JournalError, VerifyResult

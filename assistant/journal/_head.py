@@ -88,6 +88,8 @@ class HeadFile:
     def __init__(self, journal: Path) -> None:
         self.path = head_path(journal)
         self._dirty = False
+        self._mine: tuple[bytes, Head] | None = None
+        """The record this object last wrote: read back unchanged, it needs no parsing."""
 
     def exists(self) -> bool:
         return os.path.lexists(self.path)
@@ -106,6 +108,8 @@ class HeadFile:
             return self.UNREADABLE
         finally:
             os.close(fd)
+        if self._mine is not None and raw == self._mine[0]:
+            return self._mine[1]
         head = _parse(raw)
         return head if head is not None else self.UNREADABLE
 
@@ -132,7 +136,8 @@ class HeadFile:
         try:
             if fcntl is not None:
                 fcntl.flock(fd, fcntl.LOCK_EX)  # released by close
-            current = _parse(os.pread(fd, SIZE, 0))
+            raw = os.pread(fd, SIZE, 0)
+            current = None if self._mine and raw == self._mine[0] else _parse(raw)
             later = (
                 current is not None
                 and current.journal == journal
@@ -143,6 +148,7 @@ class HeadFile:
             if not later:
                 os.pwrite(fd, data, 0)
                 self._dirty = True
+                self._mine = (data, head)
         except OSError:
             return
         finally:

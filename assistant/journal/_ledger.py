@@ -79,6 +79,9 @@ class LedgerWriter:
         self._now = now
         self._key: _keys.KeyInfo | None = None
         self._pending: tuple[int, str] | None = None
+        self._written: tuple[int, str] | None = None
+        """The last record this writer committed: while it is still the chain's last, nobody
+        else wrote or cut anything since, so the head and key checks have nothing to find."""
 
     @property
     def has_key(self) -> bool:
@@ -109,18 +112,8 @@ class LedgerWriter:
         key = self.key
         gseq, link = tail(db, self.journal_id)
         notes: list[dict[str, Any]] = []
-        problem = head_disagreement(db, self.journal_id, self.head.read(), gseq, link)
-        if problem:
-            notes.append({"note": "head", "problem": problem, "at": self._now()})
-        noted = meta_get(db, "key_id")
-        if noted is None or json.loads(noted) != key.key_id:  # the first record says too
-            note: dict[str, Any] = {"note": "key", "key_id": key.key_id, "at": self._now()}
-            if key.key is None:
-                note["reason"] = key.problem or "no key"
-            if key.replaced:
-                note["previous_journal"] = key.replaced
-            notes.append(note)
-            meta_set(db, "key_id", json.dumps(key.key_id))
+        if (gseq, link) != self._written:
+            notes = self._owed(db, key, gseq, link)
         rows: list[tuple[int, str, int, str, str, str | None]] = []
         for note in notes:
             gseq += 1
@@ -139,12 +132,32 @@ class LedgerWriter:
         )
         self._pending = (gseq, link)
 
+    def _owed(
+        self, db: sqlite3.Connection, key: _keys.KeyInfo, gseq: int, link: str
+    ) -> list[dict[str, Any]]:
+        """The notes to chain before new records: a head that disagrees, a change of key."""
+        notes: list[dict[str, Any]] = []
+        problem = head_disagreement(db, self.journal_id, self.head.read(), gseq, link)
+        if problem:
+            notes.append({"note": "head", "problem": problem, "at": self._now()})
+        noted = meta_get(db, "key_id")
+        if noted is None or json.loads(noted) != key.key_id:  # the first record says too
+            note: dict[str, Any] = {"note": "key", "key_id": key.key_id, "at": self._now()}
+            if key.key is None:
+                note["reason"] = key.problem or "no key"
+            if key.replaced:
+                note["previous_journal"] = key.replaced
+            notes.append(note)
+            meta_set(db, "key_id", json.dumps(key.key_id))
+        return notes
+
     def published(self, db: sqlite3.Connection) -> None:
         """The transaction committed: the head file names its last record now (unless another
         process already recorded a later one that the chain holds)."""
         if self._pending is not None:
             gseq, link = self._pending
             self._pending = None
+            self._written = (gseq, link)
 
             def recorded(n: int) -> str | None:
                 row = db.execute("SELECT link FROM ledger WHERE gseq = ?", (n,)).fetchone()

@@ -28,22 +28,25 @@ class Checks(Connection):
 
     def verify_all(self) -> list[VerifyResult]:
         """``verify`` for every session, oldest first, in one consistent snapshot."""
-        return list(self._audit(sessions_only=True).sessions)
+        return list(self._sessions_report().sessions)
 
-    def verify_journal(self) -> JournalReport:
+    def verify_journal(self, *, sessions: bool = True) -> JournalReport:
         """Check everything: the database file (integrity_check), every blob's hash, the
-        journal-wide chain and its head record outside the file, and every session."""
-        return self._audit(sessions_only=False)
-
-    def _audit(self, *, sessions_only: bool) -> JournalReport:
+        journal-wide chain and its head record outside the file, and (unless ``sessions`` is
+        False) every session."""
         info = self._key_for_reading()
         with self._tx("verify", write=False) as db:
-            if sessions_only:
-                view = _verify.KeyView.load(db, info)
-                a = _report._Audit(db, self.path, self._ledger.journal_id, info)
-                found = a.sessions(view)
-                return JournalReport(str(self.path), True, False, 0, 0, (), (), tuple(found))
-            return _report.audit(db, self.path, self._ledger.journal_id, info, self._ledger.head)
+            return _report.audit(
+                db, self.path, self._ledger.journal_id, info, self._ledger.head, sessions=sessions
+            )
+
+    def _sessions_report(self) -> JournalReport:
+        info = self._key_for_reading()
+        with self._tx("verify", write=False) as db:
+            view = _verify.KeyView.load(db, info)
+            a = _report._Audit(db, self.path, self._ledger.journal_id, info)
+            found = a.sessions(view)
+            return JournalReport(str(self.path), True, False, 0, 0, (), (), tuple(found))
 
     def check_resumable(self, session_id: str) -> SessionInfo:
         """The one rule for resume and undo, in the CLI and the app: the session must verify,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -26,8 +28,14 @@ def wide(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def sessions() -> dict[str, str]:
-    """The journal `assistant` opens (under the test's ASSISTANT_HOME), with three sessions."""
-    with Journal(paths.journal_file()) as j:
+    """The journal `assistant` opens (under the test's ASSISTANT_HOME), with three sessions.
+
+    Its clock steps 5 ms per reading, so sessions never share a millisecond (the list orders by
+    the last event's time, and a tie would order by the random ids)."""
+    start = datetime.now(UTC)
+    ticks = itertools.count()
+    clock = lambda: start + timedelta(milliseconds=5 * next(ticks))  # noqa: E731
+    with Journal(paths.journal_file(), clock=clock) as j:
         ids = {"full": full_session(j)}
         ids["hostile"] = j.create_session(model="evil\x1b]0;pwned\x07", workspace="/w")
         j.append(ids["hostile"], "user.message", {"text": "hi \x1b[2J\x1b[31mred\u202eevil"})

@@ -103,10 +103,9 @@ def render(t: Transcript) -> str:
 @dataclass
 class _Parsed:
     header: dict[str, Any]
-    events: list[dict[str, Any]]
+    events: list[tuple[str, str, dict[str, Any], str]]
+    """(ts, kind, payload, the payload's canonical text as hashed) of each event."""
     head: str
-    bodies: list[str]
-    """Each event's payload in canonical text, as hashed."""
 
 
 def _fail(n: int, why: str) -> ImportRefused:
@@ -132,14 +131,16 @@ def parse(data: bytes | str) -> _Parsed:
     """Check a file line by line and recompute its hash chain; ImportRefused names what fails."""
     from assistant.journal import GENESIS, canonical, event_hash
 
-    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     if len(raw) > MAX_IMPORT_BYTES:
         raise ImportRefused(f"the file is larger than {MAX_IMPORT_BYTES // 1_000_000} MB")
     try:
-        text = raw.decode("utf-8")
+        text = bytes(raw).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ImportRefused(f"the file is not UTF-8 text (byte {exc.start})") from None
+    del raw
     lines = text.split("\n")
+    del text  # each line is dropped once checked: a large file is not held three times
     if lines and lines[-1] == "":
         lines.pop()
     if not lines:
@@ -166,10 +167,10 @@ def parse(data: bytes | str) -> _Parsed:
     if not isinstance(count, int) or isinstance(count, bool) or count < 0:
         raise _fail(1, "events must be the number of events")
     prev = GENESIS
-    events: list[dict[str, Any]] = []
-    bodies: list[str] = []
-    for n, raw_line in enumerate(lines[1:], 2):
-        e = _json(n, raw_line)
+    events: list[tuple[str, str, dict[str, Any], str]] = []
+    for n in range(2, len(lines) + 1):
+        e = _json(n, lines[n - 1])
+        lines[n - 1] = ""
         seq = len(events) + 1
         where = f"event {seq}"
         if e.get("type") != "event":
@@ -201,13 +202,12 @@ def parse(data: bytes | str) -> _Parsed:
                 raise _fail(n, f"{where}: hash must be 64 hex characters")
             raise _fail(n, f"{where}: hash does not match its contents (the line was edited)")
         prev = digest
-        events.append(e)
-        bodies.append(body)
+        events.append((ts, kind, payload, body))
     if len(events) != count:
         raise ImportRefused(
             f"the header says {count} events but the file holds {len(events)} (cut short?)"
         )
-    return _Parsed(header, events, prev, bodies)
+    return _Parsed(header, events, prev)
 
 
 @contextmanager
@@ -240,7 +240,7 @@ def _import(journal: Journal, data: bytes | str, redact: Redact | None) -> Impor
 
     parsed = parse(data)
     header = parsed.header
-    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     meta = {
         "read_only": True,
         "imported": {
@@ -265,10 +265,7 @@ def _import(journal: Journal, data: bytes | str, redact: Redact | None) -> Impor
             workspace=header["workspace"],
             title=header.get("title"),
             meta=meta,
-            events=[
-                (e["ts"], e["kind"], e["payload"], body)
-                for e, body in zip(parsed.events, parsed.bodies, strict=True)
-            ],
+            events=parsed.events,
             redact=redact,
         )
     except DuplicateSession as exc:

@@ -6,7 +6,7 @@ import hashlib
 import os
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from assistant.journal import _bulk, _query
@@ -156,7 +156,7 @@ class Journal(Checks):
         workspace: str,
         title: str | None,
         meta: dict[str, Any],
-        events: list[_bulk.Event],
+        events: Sequence[_bulk.Event],
         redact: Callable[[Any], Any] | None = None,
     ) -> _bulk.StoredSession:
         """Store a verified export as a new session in one transaction (one fsync), its events

@@ -280,6 +280,11 @@ def test_a_journal_swapped_for_another_is_reported(world: World, tmp_path: Path)
     other.rename(world.path)
     proc = world.verify()
     assert proc.returncode == 1 and "is another journal" in proc.stderr
+    head_path(world.path).unlink()  # the head too: the keyring still knows this location
+    proc = world.verify()
+    assert proc.returncode == 1, proc.stdout
+    assert "the head record was missing" in proc.stdout
+    assert "signed with a key this keyring does not hold for this journal" in proc.stdout
 
 
 def test_random_bytes_in_a_page_fail_the_integrity_check(world: World) -> None:
@@ -473,3 +478,21 @@ def test_headers_are_chained_as_created(world: World) -> None:
     meta = {"read_only": True, "imported": {"source_session": "ab" * 16}}
     expected = session_header(world.ids["copy"], created_at, None, "m", "/there", None, meta)
     assert header == expected and len(sha256_hex(header)) == 64
+
+
+def test_an_unkeyed_journal_swapped_in_for_a_keyed_one_is_reported(
+    world: World, tmp_path: Path
+) -> None:
+    import keyring.backends.fail
+
+    keyring.set_keyring(keyring.backends.fail.Keyring())  # made where no keyring works
+    other = tmp_path / "made-elsewhere.sqlite3"
+    with Journal(other) as j:
+        sid = j.create_session(model=None, workspace="/w")
+        j.append(sid, "user.message", {"text": "nothing happened here"})
+    for path in (world.path, head_path(world.path)):
+        path.unlink()
+    other.rename(world.path)
+    proc = world.verify()
+    assert proc.returncode == 1, proc.stdout
+    assert "yet none of this journal's 3 records is signed" in proc.stdout

@@ -177,9 +177,15 @@ class _Audit:
                 " the journal was rewritten without its key"
             )
         if self.info.state == _keys.OTHER_JOURNAL and not view.ever_keyed:
-            self.warnings.append(
-                f"{self.info.problem}: this journal replaced it (deleted or moved aside)"
-            )
+            if self.records:  # any write here would have made this journal its own key
+                self.problems.append(
+                    f"{self.info.problem}, yet none of this journal's {self.records} records is"
+                    " signed: it was replaced by one made elsewhere or rebuilt without the key"
+                )
+            else:
+                self.warnings.append(
+                    f"{self.info.problem}: this new journal replaced it (deleted or moved aside)"
+                )
 
     def head(self, head_file: HeadFile) -> None:
         row = self.db.execute("SELECT link FROM ledger WHERE gseq = ?", (self.records,)).fetchone()

@@ -395,6 +395,9 @@ def test_recomputing_the_journal_wide_chain_without_the_key_is_caught(
     proc = world.verify()
     assert proc.returncode == 1, proc.stdout
     assert message in proc.stdout
+    model = ["--model", "openai/x", "--api-base", "http://127.0.0.1:9/v1"]
+    resumed = world.cli("run", "go on", "--resume", world.ids["full"], *model)
+    assert resumed.returncode == 2 and "fails verification" in resumed.stderr
 
 
 def test_a_tampered_session_is_neither_resumed_nor_undone_from_the_cli(world: World) -> None:

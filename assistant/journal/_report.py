@@ -171,7 +171,7 @@ class _Audit:
                 f"records {_ranges(kinds[UNCHECKED])} are signed with a key this keyring does"
                 f" not hold for this journal ({why}): they cannot be checked"
             )
-        if self.info.key is not None and not view.ever_keyed and self.records:
+        if view.key_unused and self.records:
             self.problems.append(
                 "the keyring holds this journal's key, but no record is signed with it:"
                 " the journal was rewritten without its key"

@@ -87,6 +87,12 @@ class KeyView:
     def ever_keyed(self) -> bool:
         return any(k is not None for k in self.key_ids)
 
+    @property
+    def key_unused(self) -> bool:
+        """The keyring holds this journal's key, yet no key note names it: the chain was
+        rebuilt without the key (whoever did could not sign with it)."""
+        return self.info.key is not None and self.info.key_id not in self.key_ids
+
 
 def _note(text: Any) -> dict[str, Any]:
     try:
@@ -181,6 +187,11 @@ def verify_session(
         if bool(load_payload(meta_text).get("read_only")) != was:
             return bad(0, f"its read-only flag was changed: the chain says {was}", n)
         return bad(0, "its meta data was changed (it differs from the chained header)", n)
+    if view.key_unused:
+        return bad(
+            0, "the keyring holds this journal's key, but no record is signed with it: the"
+            " journal was rewritten without its key", n,
+        )  # fmt: skip
     statuses: set[str] = set()
     for seq in sorted(ledger):
         gseq, digest, link, prev = ledger[seq]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import bisect
 import hmac
 import json
-import re
 import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +31,6 @@ from assistant.journal._derive import derive, index_mismatch, summary_mismatch
 from assistant.journal._model import VerifyResult
 from assistant.journal._query import load_payload
 
-_HEX64 = re.compile(r"[0-9a-f]{64}")
 MAX_LISTED = 5
 """Bad records named one by one before the rest are only counted."""
 
@@ -125,7 +123,7 @@ def link_status(
     return OK
 
 
-def _what(sid: str, seq: int) -> str:
+def _what(seq: int) -> str:
     return "the session's header" if seq == 0 else f"event {seq}"
 
 
@@ -197,12 +195,12 @@ def verify_session(
         gseq, digest, link, prev = ledger[seq]
         if prev is None:
             if gseq != 1:
-                gone = f"the journal-wide record before {_what(sid, seq)} is missing (deleted)"
+                gone = f"the journal-wide record before {_what(seq)} is missing (deleted)"
                 return bad(seq, gone, n)
             prev = genesis_link(_journal_id(db))
         status = link_status(view, gseq, sid, seq, digest, link, str(prev))
         if status not in (OK, INITIAL, AFTER_KEYED, UNCHECKED):
-            return bad(seq, f"{_what(sid, seq)}: {status}", n)
+            return bad(seq, f"{_what(seq)}: {status}", n)
         statuses.add(status)
     if UNCHECKED in statuses:
         why = view.info.problem or "the keyring holds another key"

@@ -499,3 +499,26 @@ def test_an_unkeyed_journal_swapped_in_for_a_keyed_one_is_reported(
     proc = world.verify()
     assert proc.returncode == 1, proc.stdout
     assert "yet none of this journal's 3 records is signed" in proc.stdout
+
+
+def test_a_commit_landing_during_verify_is_not_taken_for_a_cut_tail(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process appends (and rewrites the head) just as verify reads the head file."""
+    writer = Journal(world.path)
+    real_read = HeadFile.read
+    pending = [2]  # one append as verify reads the head, one as check_resumable does
+
+    def read_while_writing(self: HeadFile) -> object:
+        if self is not writer._ledger.head and pending[0]:
+            pending[0] -= 1
+            writer.append(world.ids["full"], "user.message", {"text": "meanwhile, elsewhere"})
+        return real_read(self)
+
+    with Journal(world.path) as checker:
+        monkeypatch.setattr(HeadFile, "read", read_while_writing)
+        report = checker.verify_journal(sessions=False)
+        checker.check_resumable(world.ids["full"])
+    writer.close()
+    assert report.ok, report.problems
+    assert pending == [0]

@@ -35,9 +35,17 @@ class Checks(Connection):
         journal-wide chain and its head record outside the file, and (unless ``sessions`` is
         False) every session."""
         info = self._key_for_reading()
+        head_file = self._ledger.head
+        head = head_file.read()  # before the snapshot: see _report.audit
         with self._tx("verify", write=False) as db:
             return _report.audit(
-                db, self.path, self._ledger.journal_id, info, self._ledger.head, sessions=sessions
+                db,
+                self.path,
+                self._ledger.journal_id,
+                info,
+                head,
+                head_file.path.name,
+                sessions=sessions,
             )
 
     def _sessions_report(self) -> JournalReport:
@@ -53,6 +61,7 @@ class Checks(Connection):
         the journal must not have lost records since it began, and it must not be an imported
         read-only copy. Raises NotResumable saying which; returns the session otherwise."""
         info = self._key_for_reading()
+        head = self._ledger.head.read()  # before the snapshot: see _report.audit
         with self._tx("check a session", write=False) as db:
             sid = _query.resolve(db, session_id)
             view = _verify.KeyView.load(db, info)
@@ -60,9 +69,7 @@ class Checks(Connection):
             row = db.execute(
                 "SELECT gseq FROM ledger WHERE session_id = ? AND seq = 0", (sid,)
             ).fetchone()
-            lost = _report.continuity(
-                db, self._ledger.journal_id, self._ledger.head, int(row[0]) if row else 1
-            )
+            lost = _report.continuity(db, self._ledger.journal_id, head, int(row[0]) if row else 1)
             session = _query.session_infos(db, [sid])[0]
             header = _verify._note(
                 db.execute("SELECT header FROM sessions WHERE id = ?", (sid,)).fetchone()[0]

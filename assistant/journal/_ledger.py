@@ -53,9 +53,10 @@ def head_disagreement(
     if head.journal != journal_id:
         return f"the head record belonged to another journal ({head.journal[:12]})"
     if head.gseq > last:
+        cut = f"record {head.gseq}" if head.gseq == last + 1 else f"records {last + 1}-{head.gseq}"
         return (
             f"the head record said the journal had {head.gseq} records but it had {last}:"
-            f" records {last + 1}-{head.gseq} had been cut off"
+            f" {cut} had been cut off"
         )
     if head.gseq == 0:
         return None

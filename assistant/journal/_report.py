@@ -10,7 +10,7 @@ from typing import Any
 
 from assistant.journal import _keys
 from assistant.journal._chain import KEYED, genesis_link, sha256_hex
-from assistant.journal._head import Head, HeadFile
+from assistant.journal._head import Head
 from assistant.journal._ledger import head_disagreement
 from assistant.journal._model import JournalReport, VerifyResult
 from assistant.journal._verify import (
@@ -187,13 +187,12 @@ class _Audit:
                     f"{self.info.problem}: this new journal replaced it (deleted or moved aside)"
                 )
 
-    def head(self, head_file: HeadFile) -> None:
+    def head(self, head: Head | str, name: str) -> None:
         row = self.db.execute("SELECT link FROM ledger WHERE gseq = ?", (self.records,)).fetchone()
         last_link = str(row[0]) if row else genesis_link(self.journal_id)
-        head = head_file.read()
         problem = head_disagreement(self.db, self.journal_id, head, self.records, last_link)
         if problem:
-            self.problems.append(f"{problem} ({head_file.path.name})")
+            self.problems.append(f"{problem} ({name})")
             return
         if not isinstance(head, Head) or head.gseq == 0:
             return
@@ -265,11 +264,14 @@ def audit(
     path: Path,
     journal_id: str,
     info: _keys.KeyInfo,
-    head_file: HeadFile,
+    head: Head | str,
+    head_name: str,
     *,
     sessions: bool = True,
 ) -> JournalReport:
-    """Check the whole journal inside the caller's read transaction."""
+    """Check the whole journal inside the caller's read transaction. ``head`` is the head
+    record as read *before* that transaction began: a head read later could name a record
+    another process committed after the snapshot, which would look like a cut tail."""
     a = _Audit(db, path, journal_id, info)
     a.stage("running PRAGMA integrity_check", a.integrity)
     a.stage("checking blobs", a.blob_hashes)
@@ -280,7 +282,7 @@ def audit(
         nonlocal view
         view = KeyView.load(db, info)
         a.ledger(view)
-        a.head(head_file)
+        a.head(head, head_name)
 
     a.stage("walking the journal-wide chain", chain)
     a.stage("checking the indexes", a.orphans)
@@ -293,9 +295,7 @@ def audit(
     )
 
 
-def continuity(
-    db: sqlite3.Connection, journal_id: str, head_file: HeadFile, since: int
-) -> str | None:
+def continuity(db: sqlite3.Connection, journal_id: str, head: Head | str, since: int) -> str | None:
     """Why records a session at ``since`` (its header's gseq) or later may have lost are gone,
     or None: a gap or a cut tail after it, or a head note written after it (cheap: no walk)."""
     last_row = db.execute("SELECT gseq, link FROM ledger ORDER BY gseq DESC LIMIT 1").fetchone()
@@ -303,7 +303,7 @@ def continuity(
     (count,) = db.execute("SELECT count(*) FROM ledger WHERE gseq >= ?", (since,)).fetchone()
     if count != last - since + 1:
         return "records of the journal-wide chain after it began are missing (deleted)"
-    problem = head_disagreement(db, journal_id, head_file.read(), last, link)
+    problem = head_disagreement(db, journal_id, head, last, link)
     if problem:
         return problem
     for gseq, text in db.execute(

@@ -40,12 +40,10 @@ def undo_args(
         paths = restore_entries(blobs, record.result.get("data") or {})
     except ToolError as exc:
         raise UndoError(f"action {action_id} cannot be undone: {exc}") from None
-    session = journal.get_session(record.session_id)
-    if (session.meta or {}).get("read_only"):
-        raise UndoError(
-            f"action {action_id} belongs to an imported, read-only session: its files are "
-            "another machine's; undo it where it ran"
-        )
+    try:  # the shared rule: an altered session or an imported copy is not undone
+        session = journal.check_resumable(record.session_id)
+    except JournalError as exc:
+        raise UndoError(f"action {action_id}: {exc}") from None
     workspace = session.workspace
     args: dict[str, Any] = {
         "source": record.proposed.get("action_id", action_id),

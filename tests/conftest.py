@@ -8,7 +8,7 @@ from pathlib import Path
 import keyring
 import pytest
 
-from tests.support.test_keyring import MemoryKeyring
+from tests.support.test_keyring import FileKeyring, MemoryKeyring
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,6 +33,20 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def shared_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """One keyring (a file) for this test's process and the commands it starts, as one person's
+    keyring serves them all: a journal keyed here verifies there. Returns the subprocess env."""
+    path = tmp_path / "keyring.json"
+    monkeypatch.setenv("TEST_KEYRING_FILE", str(path))
+    keyring.set_keyring(FileKeyring())  # memory_keyring (autouse) puts the old one back
+    return {
+        "TEST_KEYRING_FILE": str(path),
+        "PYTHON_KEYRING_BACKEND": "tests.support.test_keyring.FileKeyring",
+        "PYTHONPATH": str(ROOT),
+    }
 
 
 @pytest.fixture

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -26,8 +28,14 @@ def wide(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def sessions() -> dict[str, str]:
-    """The journal `assistant` opens (under the test's ASSISTANT_HOME), with three sessions."""
-    with Journal(paths.journal_file()) as j:
+    """The journal `assistant` opens (under the test's ASSISTANT_HOME), with three sessions.
+
+    Its clock steps 5 ms per reading, so sessions never share a millisecond (the list orders by
+    the last event's time, and a tie would order by the random ids)."""
+    start = datetime.now(UTC)
+    ticks = itertools.count()
+    clock = lambda: start + timedelta(milliseconds=5 * next(ticks))  # noqa: E731
+    with Journal(paths.journal_file(), clock=clock) as j:
         ids = {"full": full_session(j)}
         ids["hostile"] = j.create_session(model="evil\x1b]0;pwned\x07", workspace="/w")
         j.append(ids["hostile"], "user.message", {"text": "hi \x1b[2J\x1b[31mred\u202eevil"})
@@ -228,14 +236,14 @@ def test_verify_all_then_tampered(
     assert f"{sessions['full']}  ALTERED at event 12: event 12: hash does not match" in out
     assert out.splitlines()[-1] == "3 sessions checked, 1 altered"
     code, out, _ = run(capsys, "verify", "--json")
-    rows = {r["session_id"]: r for r in jsonl(out)}
+    *sessions_json, journal_json = jsonl(out)  # one line per session, then the journal's
+    rows = {r["session_id"]: r for r in sessions_json}
     assert code == 1 and len(rows) == 3
+    assert journal_json["problems"] == [] and journal_json["sessions_altered"] == 1
     assert (rows[sessions["full"]]["ok"], rows[sessions["full"]]["first_bad_seq"]) == (False, 12)
     assert rows[sessions["unpriced"]]["ok"] is True
-    assert run(capsys, "verify", sessions["unpriced"][:5])[:2] == (
-        0,
-        f"{sessions['unpriced']}  ok: chain intact (1 event)\n",
-    )
+    code, out, _ = run(capsys, "verify", sessions["unpriced"][:5])
+    assert (code, out.splitlines()[0]) == (0, f"{sessions['unpriced']}  ok: chain intact (1 event)")
     code, out, _ = run(capsys, "show", sessions["full"])
     assert code == 0 and "journal:   ALTERED: event 12: hash does not match" in out
 

@@ -22,8 +22,15 @@ CANARY = "canary-d41d8cd98f-never-show-me"
 
 
 @pytest.fixture
-def env(assistant_home: Path, tmp_path: Path) -> dict[str, str]:
-    """The environment of a subprocess: temp home, a keyring file shared by processes."""
+def env(assistant_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The environment of a subprocess: temp home, a keyring file shared by processes (this
+    test's process too: the journal's key is in it, as one person's keyring serves all)."""
+    import keyring
+
+    from tests.support.test_keyring import FileKeyring
+
+    monkeypatch.setenv("TEST_KEYRING_FILE", str(tmp_path / "keyring.json"))
+    keyring.set_keyring(FileKeyring())  # the autouse memory_keyring fixture restores the old one
     base = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
     return {
         **base,
@@ -239,7 +246,8 @@ def test_flipping_one_byte_makes_verify_fail_at_that_event(
     db.close()
     proc = assistant(env, "history", "verify", "--json")
     assert proc.returncode == 1
-    (result,) = [json.loads(line) for line in proc.stdout.splitlines()]
+    (result, journal_line) = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert journal_line["sessions_altered"] == 1 and journal_line["keyed"] is True
     assert result["ok"] is False and result["first_bad_seq"] == seq
 
 

@@ -129,8 +129,15 @@ def cli_env(home: Path, tmp_path: Path) -> dict[str, str]:
     file (shared between processes) that holds the same secret."""
     import os
 
+    import keyring
+
     keyring_file = tmp_path / "keyring.json"
-    keyring_file.write_text(json.dumps({"live-assistant\x00SHOP": CANARY}))
+    entries = {"live-assistant\x00SHOP": CANARY}
+    # One person's keyring serves all their processes: the journal keys this test's process
+    # made (in its in-memory keyring) are in the subprocess's keyring too.
+    for (service, user), value in getattr(keyring.get_keyring(), "store", {}).items():
+        entries.setdefault(f"{service}\x00{user}", value)
+    keyring_file.write_text(json.dumps(entries))
     base = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
     base.pop("ASSISTANT_MODEL", None)
     return {

@@ -80,8 +80,17 @@ async def test_importing_twice_is_refused_so_undo_ids_stay_unique(
 ) -> None:
     text = jsonl(source)
     with other_journal(tmp_path) as j:
-        import_jsonl(j, text)
-        with pytest.raises(ImportRefused, match="already holds action"):
+        first = import_jsonl(j, text)
+        with pytest.raises(ImportRefused, match=f"already imported .*{first.session_id}"):
+            import_jsonl(j, text)
+        assert j.count_sessions() == 1
+    # A session here that holds one of its action ids (recorded apart from any import).
+    with source.journal() as orig:
+        action_id = next(iter(orig.action_states(source.session_id)))
+    with Journal(tmp_path / "third" / "journal.sqlite3") as j:
+        sid = j.create_session(model=None, workspace="/w")
+        j.append(sid, "action.proposed", {"action_id": action_id, "tool": "shell"})
+        with pytest.raises(ImportRefused, match=f"already holds action {action_id}"):
             import_jsonl(j, text)
         assert j.count_sessions() == 1
 

@@ -128,15 +128,11 @@ def test_undoing_twice_says_there_is_nothing_left_to_undo(
 
 
 def test_a_person_at_the_console_may_undo_over_later_changes(
-    assistant_home: Path, workspace_dir: Path
+    assistant_home: Path, workspace_dir: Path, shared_keyring: dict[str, str]
 ) -> None:
     action = tool(workspace_dir, "shell", {"command": "echo hi > notes.txt"})
     (workspace_dir / "notes.txt").write_bytes(b"hi\nmine\n")
-    env = {
-        **os.environ,
-        "ASSISTANT_HOME": str(assistant_home),
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
-    }
+    env = {**os.environ, "ASSISTANT_HOME": str(assistant_home), **shared_keyring}
     rc, screen = run_in_pty(["undo", action], ["y"], env)
     assert "WOULD BE LOST" in screen and "+mine" in screen and "[y] approve" in screen
     assert rc == 0, screen

@@ -21,7 +21,7 @@ from assistant.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CommandError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from assistant.journal import Journal, SessionInfo, StoredEvent
+    from assistant.journal import Journal, JournalReport, SessionInfo, StoredEvent
 
 PREVIEW_LINES = 40
 """Lines of a preview or an output `show` prints before cutting (``--full`` prints all)."""
@@ -58,8 +58,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     search.add_argument("--limit", type=_count, default=50, help="hits to show (default 50)")
     search.set_defaults(func=search_events)
 
-    verify = hs.add_parser("verify", help="recompute hash chains; exit 1 if any was altered")
-    verify.add_argument("session", metavar="ID", nargs="?", help="one session (default: all)")
+    verify = hs.add_parser(
+        "verify",
+        help="check the journal and its sessions; exit 1 if anything was altered",
+        description="Checks the database file (SQLite integrity_check), every stored file copy "
+        "(blob) against its hash, the journal-wide chain (an HMAC whose key is in the OS keyring) "
+        "against its head record kept beside the file, and each session: its events' hash chain, "
+        "its header (title, model, workspace, read-only flag) and every count history shows. "
+        "Exit 1 when anything fails. Where no keyring was available the chain is unkeyed, which "
+        "anyone with the file can recompute: verify then says so.",
+    )
+    verify.add_argument(
+        "session", metavar="ID", nargs="?", help="one session (default: all); the journal-wide "
+        "checks run either way",
+    )  # fmt: skip
     verify.set_defaults(func=verify_sessions)
 
     for cmd in (ls, show, search, verify):
@@ -343,26 +355,51 @@ def search_events(args: argparse.Namespace) -> int:
 
 def verify_sessions(args: argparse.Namespace) -> int:
     with _journal() as journal:
-        results = [journal.verify(args.session)] if args.session else journal.verify_all()
+        if args.session:  # that session, and the journal-wide checks that bear on every one
+            results = [journal.verify(args.session)]
+            report = journal.verify_journal(sessions=False)
+        else:
+            report = journal.verify_journal()
+            results = list(report.sessions)
     broken = [r for r in results if not r.ok]
     if args.json:
         for result in results:
             _jsonl(result.to_json())
+        _jsonl(report.to_json())
     else:
-        _print_verify(common.out(), results, broken)
-    return EXIT_FAILED if broken else EXIT_OK
+        _print_verify(common.out(), report, results, broken)
+    return EXIT_FAILED if broken or report.problems else EXIT_OK
 
 
-def _print_verify(console: Console, results: list[Any], broken: list[Any]) -> None:
+def _print_verify(
+    console: Console, report: JournalReport, results: list[Any], broken: list[Any]
+) -> None:
     from rich.text import Text
 
-    if not results:
-        console.print("no sessions to verify")
-        return
+    def line(text: str) -> None:
+        console.print(Text(_text(text, one_line=True)))
+
     for r in results:
         if r.ok and len(results) > 1:
             continue  # with many sessions, list only the broken ones
-        mark = "ok" if r.ok else f"ALTERED at event {r.first_bad_seq}"
-        console.print(Text(f"{r.session_id}  {mark}: {_text(r.reason, one_line=True)}"))
+        if r.ok:
+            mark = "ok"
+        elif r.first_bad_seq:
+            mark = f"ALTERED at event {r.first_bad_seq}"
+        else:
+            mark = "ALTERED"
+        line(f"{r.session_id}  {mark}: {r.reason}")
+    for problem in report.problems:
+        line(f"journal ALTERED: {problem}")
+    warnings = list(dict.fromkeys(report.warnings))
+    if not report.keyed and not warnings and report.records:
+        warnings.append("the chain is unkeyed: anyone with the file could recompute it")
+    for warning in warnings:
+        line(f"warning: {warning}")
+    keyed = "keyed (HMAC, key in the keyring)" if report.keyed else "UNKEYED"
+    state = "ok" if not report.problems and not broken else "ALTERED"
+    console.print(f"journal {state}: {report.records} records, {report.blobs} blobs, {keyed}")
     if len(results) > 1:
         console.print(f"{len(results)} sessions checked, {len(broken)} altered")
+    elif not results:
+        console.print("no sessions to verify")

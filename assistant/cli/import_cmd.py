@@ -14,9 +14,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p = sub.add_parser(
         "import",
         help="load a session exported with --format jsonl (read-only, chain verified)",
-        description="Verify the file's hash chain and store it as a new read-only session "
-        "(it can be shown, searched, exported and made into a recipe, not resumed). "
-        "Exit codes: 0 imported, 1 refused (the chain or the format does not hold), 2 usage.",
+        description="Verify the file's hash chain and store it as a new read-only session, in "
+        "one transaction, its read-only flag chained with it (it can be shown, searched, "
+        "exported and made into a recipe; never resumed or undone). A session this journal "
+        "already holds, or imported before, is refused. Exit codes: 0 imported, 1 refused (the "
+        "chain or the format does not hold, or a duplicate), 2 usage.",
     )
     p.add_argument("file", metavar="FILE", help="a .jsonl export ('-' reads stdin)")
     p.add_argument("--json", action="store_true", help="print the result as one JSON line")

@@ -74,12 +74,13 @@ async def _run(args: argparse.Namespace, settings, prompt: str) -> int:  # type:
     )
     history = []
     if args.resume:
-        from assistant.export import read_only_reason
+        from assistant.journal import NotResumable
 
-        refusal = read_only_reason(rt.journal.get_session(rt.session_id))
-        if refusal:  # an imported copy: a record, not a conversation to continue
+        try:  # the shared rule: an altered session or an imported copy is not continued
+            rt.journal.check_resumable(rt.session_id)
+        except NotResumable as exc:
             rt.journal.close()
-            raise SetupError(refusal)
+            raise SetupError(str(exc)) from None
         history = messages_from_events(
             (e.kind, e.payload) for e in rt.journal.events(rt.session_id)
         )

@@ -10,9 +10,12 @@ that id with their original times and payloads; the original id and head hash st
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -100,7 +103,8 @@ def render(t: Transcript) -> str:
 @dataclass
 class _Parsed:
     header: dict[str, Any]
-    events: list[dict[str, Any]]
+    events: list[tuple[str, str, dict[str, Any], str]]
+    """(ts, kind, payload, the payload's canonical text as hashed) of each event."""
     head: str
 
 
@@ -127,14 +131,16 @@ def parse(data: bytes | str) -> _Parsed:
     """Check a file line by line and recompute its hash chain; ImportRefused names what fails."""
     from assistant.journal import GENESIS, canonical, event_hash
 
-    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     if len(raw) > MAX_IMPORT_BYTES:
         raise ImportRefused(f"the file is larger than {MAX_IMPORT_BYTES // 1_000_000} MB")
     try:
-        text = raw.decode("utf-8")
+        text = bytes(raw).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ImportRefused(f"the file is not UTF-8 text (byte {exc.start})") from None
+    del raw
     lines = text.split("\n")
+    del text  # each line is dropped once checked: a large file is not held three times
     if lines and lines[-1] == "":
         lines.pop()
     if not lines:
@@ -161,9 +167,10 @@ def parse(data: bytes | str) -> _Parsed:
     if not isinstance(count, int) or isinstance(count, bool) or count < 0:
         raise _fail(1, "events must be the number of events")
     prev = GENESIS
-    events: list[dict[str, Any]] = []
-    for n, raw_line in enumerate(lines[1:], 2):
-        e = _json(n, raw_line)
+    events: list[tuple[str, str, dict[str, Any], str]] = []
+    for n in range(2, len(lines) + 1):
+        e = _json(n, lines[n - 1])
+        lines[n - 1] = ""
         seq = len(events) + 1
         where = f"event {seq}"
         if e.get("type") != "event":
@@ -179,20 +186,23 @@ def parse(data: bytes | str) -> _Parsed:
             raise _fail(n, f"{where}: kind must be an event kind such as user.message")
         if not isinstance(payload, dict):
             raise _fail(n, f"{where}: payload must be a JSON object")
-        for key in ("prev_hash", "hash"):
-            if not isinstance(e.get(key), str) or not _HASH.fullmatch(e[key]):
-                raise _fail(n, f"{where}: {key} must be 64 hex characters")
-        if e["prev_hash"] != prev:
+        if e.get("prev_hash") != prev:  # prev is 64 hex, so this also checks the spelling
+            if not isinstance(e.get("prev_hash"), str) or not _HASH.fullmatch(e["prev_hash"]):
+                raise _fail(n, f"{where}: prev_hash must be 64 hex characters")
             raise _fail(n, f"{where}: prev_hash does not match the hash of the event before it")
         try:
             body = canonical(payload)
-            body.encode("utf-8")
+            if not body.isascii():
+                body.encode("utf-8")
         except (ValueError, UnicodeEncodeError):
             raise _fail(n, f"{where}: the payload holds a value the journal cannot store") from None
-        if event_hash(prev, sid, seq, ts, kind, body) != e["hash"]:
+        digest = event_hash(prev, sid, seq, ts, kind, body)
+        if e.get("hash") != digest:
+            if not isinstance(e.get("hash"), str) or not _HASH.fullmatch(e["hash"]):
+                raise _fail(n, f"{where}: hash must be 64 hex characters")
             raise _fail(n, f"{where}: hash does not match its contents (the line was edited)")
-        prev = e["hash"]
-        events.append(e)
+        prev = digest
+        events.append((ts, kind, payload, body))
     if len(events) != count:
         raise ImportRefused(
             f"the header says {count} events but the file holds {len(events)} (cut short?)"
@@ -200,19 +210,37 @@ def parse(data: bytes | str) -> _Parsed:
     return _Parsed(header, events, prev)
 
 
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector: its passes over a large import's objects cost more
+    than they free. Restored afterwards, whatever happened."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def import_jsonl(
     journal: Journal, data: bytes | str, *, redact: Redact | None = None
 ) -> ImportResult:
     """Verify an export and store it as a new read-only session; nothing is written if the file
-    does not verify. Refused when this journal already holds the session or an import of it."""
-    from assistant.journal import Journal as _Journal
-    from assistant.journal import JournalError
+    does not verify. Refused when this journal already holds the session or an import of it.
+
+    The whole session is stored in one transaction (one fsync), its read-only flag and origin
+    chained in the new session's header."""
+    with _no_gc():  # a large file makes millions of objects, none of them cyclic garbage
+        return _import(journal, data, redact)
+
+
+def _import(journal: Journal, data: bytes | str, redact: Redact | None) -> ImportResult:
+    from assistant.journal import DuplicateSession
 
     parsed = parse(data)
     header = parsed.header
-    _refuse_duplicates(journal, header["id"], parsed.events)
-    moment = [_when(header["created_at"])]
-    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     meta = {
         "read_only": True,
         "imported": {
@@ -229,50 +257,17 @@ def import_jsonl(
         from assistant.secrets import redactor
 
         redact = redactor().redact
-    # The journal stamps events with its clock: give it each event's own time.
-    with _Journal(journal.path, redact=redact, clock=lambda: moment[0]) as target:
-        new_id = target.create_session(
+    try:
+        stored = journal.import_session(
+            source=header["id"],
+            created_at=header["created_at"],
             model=header.get("model"),
             workspace=header["workspace"],
             title=header.get("title"),
             meta=meta,
+            events=parsed.events,
+            redact=redact,
         )
-        changed = 0
-        for e in parsed.events:
-            moment[0] = _when(e["ts"])
-            stored = target.append(new_id, e["kind"], e["payload"])
-            changed += stored.payload != e["payload"]
-        check = target.verify(new_id)
-    if not check.ok:
-        raise JournalError(f"the imported session {new_id} does not verify: {check.reason}")
-    return ImportResult(new_id, header["id"], len(parsed.events), changed)
-
-
-def _when(ts: str) -> datetime:
-    return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-
-
-def _refuse_duplicates(journal: Journal, source: str, events: list[dict[str, Any]]) -> None:
-    """Two sessions with the same action ids would make `assistant undo ID` ambiguous."""
-    from assistant.journal import JournalError, SessionLookupError
-
-    try:
-        journal.get_session(source)
-    except SessionLookupError:
-        pass
-    else:
-        raise ImportRefused(f"session {source} is already in this journal; nothing was imported")
-    for e in events:
-        action_id = e["payload"].get("action_id")
-        if e["kind"] != "action.proposed" or not isinstance(action_id, str) or len(action_id) < 4:
-            continue
-        try:
-            found = journal.find_action(action_id)
-        except JournalError:
-            continue
-        if found.action_id != action_id:
-            continue  # a longer id that merely starts the same
-        raise ImportRefused(
-            f"this journal already holds action {action_id} (session {found.session_id}): the "
-            "session was imported before; nothing was imported"
-        )
+    except DuplicateSession as exc:
+        raise ImportRefused(str(exc)) from None
+    return ImportResult(stored.session_id, header["id"], stored.events, stored.changed)

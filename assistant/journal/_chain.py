@@ -1,10 +1,20 @@
-"""The hash chain: canonical payload text, each event's hash, and the walk that verifies a session."""
+"""The chains: each session's sha256 event chain, and the journal-wide ledger chain over them.
+
+A session's events are chained by sha256 (``event_hash``), which an export carries and an
+import re-checks on another machine. That chain alone proves nothing against someone who can
+edit the file: they recompute it. So every session header, every event hash and every journal
+note is also a record of one journal-wide sequence (the ``ledger``), each record's ``link`` an
+HMAC-SHA256 of the link before it, under a key kept in the OS keyring ("k:" links); where no
+keyring works the link is a plain sha256 ("u:"), which anyone can recompute.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable
+from json.encoder import encode_basestring
 from typing import Any
 
 from assistant.journal._model import JournalError, VerifyResult
@@ -13,11 +23,23 @@ GENESIS = "0" * 64
 """The prev_hash of a session's first event."""
 
 
+_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+
+
 def canonical(obj: Any) -> str:
-    """The one JSON spelling that is hashed and stored (sorted keys, no spaces, no NaN)."""
-    return json.dumps(
-        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
+    """The one JSON spelling that is hashed and stored (sorted keys, no spaces, no NaN).
+
+    Exactly ``json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+    allow_nan=False)``, with the encoder made once (an import hashes every event twice).
+    """
+    return _ENCODER.encode(obj)
+
+
+def _quote(text: str) -> str:
+    """``canonical`` of a string, without the encoder's overhead (the C escaper it uses)."""
+    return encode_basestring(text) if type(text) is str else canonical(text)
 
 
 def normalize_payload(payload: Any, kind: str) -> tuple[dict[str, Any], str]:
@@ -50,10 +72,60 @@ def event_hash(
     are in sorted order, so this equals ``canonical({...})`` exactly (a test checks that).
     """
     doc = (
-        f'{{"kind":{canonical(kind)},"payload":{payload_text},"seq":{int(seq)},'
-        f'"session":{canonical(session)},"ts":{canonical(ts)}}}'
+        f'{{"kind":{_quote(kind)},"payload":{payload_text},"seq":{int(seq)},'
+        f'"session":{_quote(session)},"ts":{_quote(ts)}}}'
     )
     return hashlib.sha256((prev_hash + doc).encode("utf-8")).hexdigest()
+
+
+KEYED = "k:"
+UNKEYED = "u:"
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def genesis_link(journal_id: str) -> str:
+    """The link before a journal's first record: it binds the chain to this journal's id."""
+    return "g:" + journal_id
+
+
+def ledger_link(
+    prev: str, gseq: int, session_id: str, seq: int, digest: str, key: bytes | None
+) -> str:
+    """One record's link: HMAC-SHA256 under ``key`` ("k:..."), or sha256 without one ("u:...").
+
+    ``digest`` is the record's content: an event's hash, or the sha256 of a session header or
+    of a journal note. ``seq`` is 0 for a header, the event's seq, or the gseq for a note.
+    """
+    msg = f"{prev}\n{gseq}\n{session_id}\n{seq}\n{digest}".encode()
+    if key is None:
+        return UNKEYED + hashlib.sha256(b"live-assistant ledger\n" + msg).hexdigest()
+    return KEYED + hmac.digest(key, msg, "sha256").hex()
+
+
+def session_header(
+    session_id: str,
+    created_at: str,
+    title: str | None,
+    model: str | None,
+    workspace: str,
+    parent: str | None,
+    meta: dict[str, Any],
+) -> str:
+    """The canonical text of what a session was created with; its sha256 goes on the ledger."""
+    return canonical(
+        {
+            "id": session_id,
+            "created_at": created_at,
+            "title": title,
+            "model": model,
+            "workspace": workspace,
+            "parent": parent,
+            "meta": meta,
+        }
+    )
 
 
 def _text(raw: Any) -> str | None:
@@ -71,7 +143,8 @@ def _text(raw: Any) -> str | None:
 def verify_rows(session_id: str, rows: Iterable[tuple[Any, ...]], recorded: int) -> VerifyResult:
     """Walk (seq, ts, kind, payload, prev_hash, hash) rows in seq order and recompute the chain.
 
-    ``recorded`` is the event count the session row keeps, which catches events cut off the end.
+    ``recorded`` is how many events the journal-wide chain holds for the session, which
+    catches events cut off the end.
     """
     prev = GENESIS
     expected = 1
@@ -109,7 +182,8 @@ def verify_rows(session_id: str, rows: Iterable[tuple[Any, ...]], recorded: int)
     if checked != recorded:
         return bad(
             min(checked, recorded) + 1,
-            f"the session recorded {recorded} events but the chain holds {checked}",
+            f"the journal-wide chain recorded {recorded} events for this session but"
+            f" {checked} are stored: events were deleted",
         )
     return VerifyResult(
         session_id,

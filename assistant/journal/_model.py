@@ -12,13 +12,25 @@ class JournalError(Exception):
 
     Exceptions::
 
-        JournalError            unreadable or locked database, bad payload, missing blob, closed
-        └── SessionLookupError  no session, or more than one, matches an id or prefix
+        JournalError            unreadable or locked database, bad payload, missing blob, closed,
+        │                       or a journal file emptied, deleted or replaced behind its head record
+        ├── SessionLookupError  no session, or more than one, matches an id or prefix
+        ├── NotResumable        the session fails verification or is an imported read-only copy
+        └── DuplicateSession    an import of a session this journal already holds
     """
 
 
 class SessionLookupError(JournalError):
     """An id or prefix that names no session, or several (the CLI maps this to exit code 2)."""
+
+
+class NotResumable(JournalError):
+    """A session that must not get new events or undos: it fails verification, or it is an
+    imported read-only copy. The message says which, in words a person can act on."""
+
+
+class DuplicateSession(JournalError):
+    """An import of a session that is already here, or was imported before (same source id)."""
 
 
 #: Action states reported by ``Journal.action_states``.
@@ -99,16 +111,57 @@ class SearchHit:
 
 @dataclass(frozen=True)
 class VerifyResult:
-    """The outcome of recomputing a session's hash chain; ``first_bad_seq`` names where it broke."""
+    """The outcome of checking one session; ``first_bad_seq`` names where it broke.
+
+    Checked: its events' hash chain, their links in the journal-wide chain (an HMAC when
+    ``keyed``), its chained header (title, model, workspace, parent, read-only flag) against the
+    stored columns, and every count, target and search row history shows against its events.
+    ``first_bad_seq`` is 0 when the header or a stored summary is what does not hold.
+    """
 
     session_id: str
     ok: bool
     checked: int
     first_bad_seq: int | None
     reason: str
+    keyed: bool = False
+    """Every record of the session carries an HMAC that was checked with the keyring's key."""
+    warnings: tuple[str, ...] = ()
+    """What the check could not rule out (an unkeyed chain), though nothing failed."""
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        data["warnings"] = list(self.warnings)
+        return data
+
+
+@dataclass(frozen=True)
+class JournalReport:
+    """The whole journal checked: the database file, the journal-wide chain and its head record
+    outside the file, every blob, and every session (``sessions``)."""
+
+    path: str
+    ok: bool
+    keyed: bool
+    """Every record is under the keyring's HMAC key (false: some or all are unkeyed)."""
+    records: int
+    blobs: int
+    problems: tuple[str, ...]
+    warnings: tuple[str, ...]
+    sessions: tuple[VerifyResult, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "journal": self.path,
+            "ok": self.ok,
+            "keyed": self.keyed,
+            "records": self.records,
+            "blobs": self.blobs,
+            "problems": list(self.problems),
+            "warnings": list(self.warnings),
+            "sessions_checked": len(self.sessions),
+            "sessions_altered": sum(not s.ok for s in self.sessions),
+        }
 
 
 @dataclass(frozen=True)

@@ -5,20 +5,22 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import sqlite3
-import threading
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
-from datetime import UTC, datetime
-from pathlib import Path
-from types import TracebackType
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from assistant.journal import _query
+from assistant.journal import _bulk, _query
 from assistant.journal._actions import action_record, fold_actions
-from assistant.journal._chain import GENESIS, canonical, event_hash, normalize_payload
-from assistant.journal._migrations import migrate
+from assistant.journal._chain import (
+    GENESIS,
+    canonical,
+    event_hash,
+    normalize_payload,
+    session_header,
+    sha256_hex,
+)
+from assistant.journal._checks import Checks
+from assistant.journal._connection import _is_utf8, format_ts
 from assistant.journal._model import (
     ActionRecord,
     ActionState,
@@ -27,9 +29,10 @@ from assistant.journal._model import (
     SessionInfo,
     SessionLookupError,
     StoredEvent,
-    VerifyResult,
 )
 from assistant.journal._summary import search_text, summarize
+
+__all__ = ["Journal", "format_ts"]
 
 _KIND = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*")
 _DIGEST = re.compile(r"[0-9a-f]{64}")
@@ -39,125 +42,14 @@ def _new_id() -> str:
     return uuid.uuid4().hex
 
 
-def format_ts(moment: datetime) -> str:
-    """UTC ISO 8601 with milliseconds: "2025-01-31T09:15:02.123Z" (sorts as text)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def _decode(raw: bytes) -> str:
-    # A byte edited into invalid UTF-8 must not make the whole journal unreadable.
-    return raw.decode("utf-8", "replace")
-
-
-class Journal:
+class Journal(Checks):
     """The replay log. Appends are durable on return (WAL, synchronous=FULL, one transaction each).
 
     Safe to share between threads (one lock around the connection) and to read from another
     process while this one writes. Every payload passes ``redact`` before it is written.
+    Every session header and event is also a record of the journal-wide chain, keyed with the
+    HMAC key the OS keyring keeps for this journal (see ``_keys`` and ``_head``).
     """
-
-    def __init__(
-        self,
-        path: Path,
-        redact: Callable[[Any], Any] | None = None,
-        *,
-        busy_timeout: float = 5.0,
-        clock: Callable[[], datetime] | None = None,
-    ) -> None:
-        self.path = Path(path)
-        self._redact_fn = redact
-        self._clock = clock or (lambda: datetime.now(UTC))
-        self._lock = threading.RLock()
-        self._db: sqlite3.Connection | None = self._open(busy_timeout)
-
-    # -- connection ------------------------------------------------------------------------
-
-    def _open(self, busy_timeout: float) -> sqlite3.Connection:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            if not self.path.exists():  # conversations are private: owner-only from the start
-                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
-        except OSError as exc:
-            raise JournalError(f"cannot create the journal {self.path}: {exc.strerror}") from None
-        try:
-            db = sqlite3.connect(
-                str(self.path),
-                timeout=busy_timeout,
-                isolation_level=None,
-                check_same_thread=False,
-            )
-        except sqlite3.Error as exc:
-            raise self._error(exc, "open it") from None
-        try:
-            db.text_factory = _decode
-            mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise JournalError(f"the journal {self.path} cannot use WAL mode (got {mode})")
-            db.execute("PRAGMA synchronous=FULL")
-            db.execute("PRAGMA foreign_keys=ON")
-            migrate(db)
-        except sqlite3.Error as exc:
-            db.close()
-            raise self._error(exc, "open it") from None
-        except BaseException:
-            db.close()
-            raise
-        return db
-
-    def _error(self, exc: sqlite3.Error, doing: str) -> JournalError:
-        msg = str(exc)
-        if "locked" in msg or "busy" in msg:
-            return JournalError(
-                f"the journal {self.path} is locked by another process; try again ({msg})"
-            )
-        return JournalError(f"the journal {self.path} is unreadable (could not {doing}): {msg}")
-
-    def _conn(self) -> sqlite3.Connection:
-        if self._db is None:
-            raise JournalError(f"the journal {self.path} is closed")
-        return self._db
-
-    @contextmanager
-    def _tx(self, doing: str, *, write: bool) -> Iterator[sqlite3.Connection]:
-        """One transaction under the lock: IMMEDIATE for writes (takes the write lock up front),
-        deferred for reads (one consistent snapshot across several statements)."""
-        with self._lock:
-            db = self._conn()
-            try:
-                db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            except sqlite3.Error as exc:
-                raise self._error(exc, doing) from None
-            try:
-                yield db
-                db.execute("COMMIT")
-            except BaseException as exc:
-                if db.in_transaction:
-                    with suppress(sqlite3.Error):  # keep the original error, not the rollback's
-                        db.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.Error):
-                    raise self._error(exc, doing) from None
-                raise
-
-    def close(self) -> None:
-        """Close the connection (idempotent); later calls raise JournalError."""
-        with self._lock:
-            if self._db is not None:
-                self._db.close()
-                self._db = None
-
-    def __enter__(self) -> Journal:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -188,6 +80,9 @@ class Journal:
                 raise JournalError(f"create_session: {name} must be text or None")
         if not isinstance(workspace, str):
             raise JournalError("create_session: workspace must be a path")
+        for name, value in (("model", model), ("workspace", workspace), ("parent", parent)):
+            if value is not None and not _is_utf8(value):
+                raise JournalError(f"create_session: {name} is not valid text")
         if meta is not None and not isinstance(meta, dict):
             raise JournalError("create_session: meta must be a dict or None")
         clean = self._redact({"title": title, "meta": meta or {}})
@@ -195,21 +90,23 @@ class Journal:
             raise JournalError("the redactor must return the dict it was given")
         header, _ = normalize_payload(clean, "session header")
         title = header.get("title") or None
-        meta_text = canonical(header.get("meta") or {})
+        meta_obj = header.get("meta") or {}
         session_id = _new_id()
         now = format_ts(self._clock())
         with self._tx("create a session", write=True) as db:
             if parent is not None:
                 parent = _query.resolve(db, parent)
+            text = session_header(session_id, now, title, model, workspace, parent, meta_obj)
             db.execute(
                 "INSERT INTO sessions (id, created_at, updated_at, title, model, workspace,"
-                " parent, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (session_id, now, now, title, model, workspace, parent, meta_text),
+                " parent, meta, header) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (session_id, now, now, title, model, workspace, parent, canonical(meta_obj), text),
             )
             if title:
                 db.execute(
                     "INSERT INTO titles_fts (title, session_id) VALUES (?, ?)", (title, session_id)
                 )
+            self._ledger.chain(db, [(session_id, 0, sha256_hex(text))])
         return session_id
 
     def append(self, session_id: str, kind: str, payload: dict[str, Any]) -> StoredEvent:
@@ -247,7 +144,45 @@ class Journal:
                     "INSERT INTO events_fts (rowid, text) VALUES (?, ?)", (cur.lastrowid, words)
                 )
             _query.apply_summary(db, session_id, ts, summary)
+            self._ledger.chain(db, [(session_id, seq, digest)])
         return StoredEvent(session_id, seq, ts, kind, data, prev, digest)
+
+    def import_session(
+        self,
+        *,
+        source: str,
+        created_at: str,
+        model: str | None,
+        workspace: str,
+        title: str | None,
+        meta: dict[str, Any],
+        events: Sequence[_bulk.Event],
+        redact: Callable[[Any], Any] | None = None,
+    ) -> _bulk.StoredSession:
+        """Store a verified export as a new session in one transaction (one fsync), its events
+        (ts, kind, payload, canonical text or None) keeping their times. ``meta`` is chained in its header, so its
+        read-only flag cannot be edited unseen. Raises DuplicateSession when ``source`` is
+        here already, was imported before, or shares an action id with a session here."""
+        redact = redact or self._redact
+        for name, value in (("model", model), ("workspace", workspace), ("created_at", created_at)):
+            if value is not None and (not isinstance(value, str) or not _is_utf8(value)):
+                raise JournalError(f"import: {name} is not valid text")
+        clean = redact({"title": title, "meta": meta})
+        header, _ = normalize_payload(clean, "session header")
+        with self._tx("import a session", write=True) as db, _bulk.big_cache(db):
+            return _bulk.store_session(
+                db,
+                self._ledger,
+                redact,
+                session_id=_new_id(),
+                source=source,
+                created_at=created_at,
+                model=model,
+                workspace=workspace,
+                title=header.get("title") or None,
+                meta=header.get("meta") or {},
+                events=events,
+            )
 
     def put_blob(self, data: bytes) -> str:
         """Store bytes once under their sha256 hex digest (before-images for undo, big outputs).
@@ -366,17 +301,6 @@ class Journal:
                 (match, limit),
             ).fetchall()
         return [SearchHit(sid, seq, kind, " ".join(snip.split())) for sid, seq, kind, snip in rows]
-
-    def verify(self, session_id: str) -> VerifyResult:
-        """Recompute a session's hash chain; the result names the first event that fails."""
-        with self._tx("verify", write=False) as db:
-            return _query.verify_session(db, _query.resolve(db, session_id))
-
-    def verify_all(self) -> list[VerifyResult]:
-        """``verify`` for every session, oldest first, in one consistent snapshot."""
-        with self._tx("verify", write=False) as db:
-            ids = [sid for (sid,) in db.execute("SELECT id FROM sessions ORDER BY created_at, id")]
-            return [_query.verify_session(db, sid) for sid in ids]
 
     def action_states(self, session_id: str) -> dict[str, ActionState]:
         """action_id -> where that action ended up ("outcome unknown": approved, no result)."""

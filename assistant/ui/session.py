@@ -68,6 +68,15 @@ class ChatSession:
             resume=self.resume_id,
             meta={"app": "tui"},
         )
+        if self.resume_id:
+            from assistant.journal import NotResumable
+            from assistant.runtime import SetupError
+
+            try:  # the shared rule: an altered session or an imported copy is not continued
+                rt.journal.check_resumable(rt.session_id)
+            except NotResumable as exc:
+                rt.journal.close()
+                raise SetupError(str(exc)) from None
         self.runtime = rt
         self._agent = None
         self.history = []

@@ -22,6 +22,7 @@ from assistant.cli.common import (
 
 if TYPE_CHECKING:
     from assistant.agent.approval import Approver
+    from assistant.agent.model import Model
     from assistant.config import Settings
     from assistant.recipes import Recipe
 
@@ -259,7 +260,7 @@ async def _run(
         shared = approver if isinstance(approver, ConsoleApprover) else None
         person = ConsolePerson(renderer.write, shared)
 
-    def model():  # type: ignore[no-untyped-def]
+    def model() -> Model:
         from assistant.runtime import build_model
 
         return build_model(settings)

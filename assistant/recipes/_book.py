@@ -60,8 +60,10 @@ def _path_uses(src: Source) -> list[tuple[str, str]]:
         uses += [(p, "read") for t in targets if (p := clean_path(t)) and p != own]
     elif src.tool == "shell":
         data = src.preview or {}
-        reads = data.get("reads") if isinstance(data.get("reads"), list) else []
-        changes = data.get("changes") if isinstance(data.get("changes"), list) else []
+        reads = data.get("reads")
+        reads = reads if isinstance(reads, list) else []
+        changes = data.get("changes")
+        changes = changes if isinstance(changes, list) else []
         uses += [(p, "read") for r in reads if (p := clean_path(r))]
         for change in changes:
             if isinstance(change, dict) and (p := clean_path(change.get("path"))):
@@ -90,19 +92,18 @@ class Book:
     def note(self, src: Source) -> None:
         if src.tool == "http_request":
             split = url_origin(src.args.get("url"))
+            collection: str | None = None
             if split:
                 self._use("url", split[0], "base_url", src.number)
-                for start, end, name in url_ids(split[1]):
-                    self._use("id", split[1][start:end], name, src.number)
+                for start, end, base in url_ids(split[1]):
+                    self._use("id", split[1][start:end], base, src.number)
                 collection = last_collection(split[1].split("?", 1)[0])
-            else:
-                collection = None
             query = src.args.get("query")
             if isinstance(query, dict):
                 for key, value in query.items():
-                    name = id_key(str(key), collection)
-                    if name and is_id(value):
-                        self._use("id", str(value), name, src.number)
+                    found = id_key(str(key), collection)
+                    if found and is_id(value):
+                        self._use("id", str(value), found, src.number)
             if src.has_json:
                 for key, name in json_ids(src.json_body, collection).items():
                     self._use("id", str(src.json_body[key]), name, src.number)

@@ -69,7 +69,7 @@ def call_args(
     """One call's concrete arguments: templates filled for where each lands, JSON text parsed
     with its key order kept (so the tool sends exactly the recorded bytes)."""
     contexts = ARG_CONTEXTS.get(tool, {})
-    out = fill_args(dict(args), values, contexts)
+    out: dict[str, Any] = fill_args(dict(args), values, contexts)
     for key, text in args_json.items():
         try:
             out[key] = json.loads(fill_json(text, values))

@@ -119,7 +119,10 @@ def check_output(expect: Mapping[str, Any], ctx: ToolContext) -> list[str]:
     out = []
     columns = data.get("columns")
     if "columns" in expect and columns != list(expect["columns"]):
-        out.append(f"{shown} has the columns {columns}, expected {list(expect['columns'])}")
+        have = ", ".join(map(str, columns)) if isinstance(columns, list) else "none"
+        out.append(
+            f"{shown} has the columns {have}, expected {', '.join(map(str, expect['columns']))}"
+        )
     total = data.get("total")
     if "min_rows" in expect and (not isinstance(total, int) or total < expect["min_rows"]):
         out.append(f"{shown} has {total} data rows, expected at least {expect['min_rows']}")

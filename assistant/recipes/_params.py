@@ -58,13 +58,13 @@ class Param:
         if self.kind == "id":
             return f"{self.base.removesuffix('_id').replace('_', ' ')} id in the requests of {used}"
         what = _file_word(self.value)
-        parts = []
+        uses: list[tuple[int, str]] = []
         if self.reads:
-            parts.append((self.reads[0], f"read by {_steps_text(self.reads)}"))
+            uses.append((self.reads[0], f"read by {_steps_text(self.reads)}"))
         if self.writes:
-            parts.append((self.writes[0], f"written by {_steps_text(self.writes)}"))
-        parts = [text for _, text in sorted(parts)]
-        return f"{what} {' and '.join(parts) or 'used by ' + used}"
+            uses.append((self.writes[0], f"written by {_steps_text(self.writes)}"))
+        told = " and ".join(text for _, text in sorted(uses))
+        return f"{what} {told or 'used by ' + used}"
 
 
 def _steps_text(numbers: list[int]) -> str:

@@ -266,7 +266,8 @@ class Runner:
             if self.o.person is None:
                 report.status = "escalated"
                 report.notes.append(
-                    f"{problem}; no person to decide (a terminal) , so the run stops"
+                    f"stopped at step {step.number}: the live step needs a person to choose retry, "
+                    "skip or stop, and none is at a terminal"
                 )
                 return report
             choice = await self.o.person.choose(

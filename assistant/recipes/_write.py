@@ -15,8 +15,9 @@ ARG_ORDER = (
     "method", "url", "headers", "query", "body", "timeout", "save_to",
     "path", "mode", "sql", "rows", "limit", "offset", "command",
 )  # fmt: skip
-STEP_ORDER = ("kind", "tool", "title", "confirm", "source_action", "flag", "prompt", "tools")
-STEP_ORDER += ("max_calls",)
+STEP_ORDER = (
+    "kind", "tool", "title", "confirm", "source_action", "flag", "prompt", "tools", "max_calls",
+)  # fmt: skip
 
 INTRO = """\
 This file is data: `assistant recipe run` reads it and never executes anything in it.

@@ -55,7 +55,11 @@ def test_a_session_becomes_toml_data_with_its_origin_roles_and_one_block_per_ste
     assert [s["tool"] for s in steps] == ["http_request", "csv_query", "http_request", "csv_write"]
     assert text.count("\n[[steps]]\n") == 4  # one block per step
     get, query, post, write = steps
-    assert get["args"] == {"url": "${base_url}/customers/${customer_id}"}
+    assert get["args"] == {
+        "url": "${base_url}/customers/${customer_id}",
+        "headers": {"X-Trace": "t-1", "Authorization": "Bearer {{secret:SHOP}}"},
+    }
+    assert list(get["args"]["headers"]) == ["X-Trace", "Authorization"]  # as sent
     # The volatile fields are named; the shape is keys and types, not values.
     assert get["expect"]["volatile"] == ["id", "updated_at", "request_id"]
     assert get["expect"]["shape"]["name"] == "string" and get["expect"]["status"] == "2xx"

@@ -18,12 +18,15 @@ import pytest
 from tests.support import fake_llm as llm
 from tests.support.http_servers import Reply
 from tests.support.recipe_world import (
+    CANARY,
     CHANGED_ORDERS,
     POST_BODY,
     ROOT,
     SUMMARY,
     Api,
     World,
+    assistant,
+    cli_env,
     record,
     run_in_pty,
 )
@@ -66,6 +69,11 @@ def test_a_replay_sends_every_request_byte_for_byte_and_volatile_answers_do_not_
     # The POST body on the wire is the recorded one: same bytes, same key order.
     assert [s.body for s in sent if s.method == "POST"] == [POST_BODY.encode()]
     assert sent[0].path == "/customers/42"
+    # Headers go in their recorded order; the secret's value goes only to its bound host.
+    names = [k for k in sent[0].headers if k in ("x-trace", "authorization")]
+    assert names == ["x-trace", "authorization"]
+    assert sent[0].headers["authorization"] == f"Bearer {CANARY}"
+    assert CANARY not in proc.stdout + proc.stderr
     # The GET's answer had a new timestamp and request id: expected, not a difference.
     assert proc.stdout.count("as expected") == 4 and "differs" not in proc.stdout
     assert (ws / "summary.csv").read_bytes() == SUMMARY
@@ -140,6 +148,19 @@ def test_recipe_test_replays_from_the_fixtures_with_no_network_and_writes_junit(
         "001-step-1.json",
         "002-step-3.json",
     ]
+
+
+def test_recipe_test_needs_no_secret_and_no_file_holds_one(
+    world: World, recipe: Path, tmp_path: Path
+) -> None:
+    """A CI machine: a fresh home with no config and no keyring; the test still runs."""
+    home = tmp_path / "ci-home"
+    home.mkdir()
+    proc = assistant(cli_env(home, tmp_path), "recipe", "test", str(recipe))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert 'Authorization = "Bearer {{secret:SHOP}}"' in recipe.read_text()
+    files = [recipe, *(world.root / "pull.fixtures").rglob("*")]
+    assert [p for p in files if p.is_file() and CANARY.encode() in p.read_bytes()] == []
 
 
 def test_recipe_test_fails_when_the_recipe_or_its_output_no_longer_matches(
@@ -237,6 +258,15 @@ def test_param_errors_list_the_valid_names(world: World, recipe: Path) -> None:
         assert wrong.returncode == 2 and message in wrong.stderr, wrong.stderr
     quote = world.run(*run_args(world, ws, "--param", "input_csv=x'.csv"))
     assert quote.returncode == 2 and "inside SQL" in quote.stderr
+
+
+def test_without_approval_the_reads_run_and_the_first_write_is_denied(world: World) -> None:
+    ws = world.fresh_workspace("never")
+    posts = len(world.posts())
+    proc = world.run(*run_args(world, ws, "--approve", "never"))
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "step 3 was denied" in proc.stderr and proc.stdout.count("as expected") == 2
+    assert len(world.posts()) == posts and not (ws / "summary.csv").exists()
 
 
 def test_dry_run_says_what_it_can_of_any_recipe_and_never_crashes(tmp_path: Path) -> None:

@@ -31,6 +31,8 @@ QUERY = "SELECT customer_id, sum(amount) AS total FROM 'orders.csv' GROUP BY cus
 POST_BODY = '{"id":6,"customer_id":42,"total":15,"note":"ünïcode & <tags>"}'
 """The JSON body as the model wrote it: keys deliberately not in sorted order."""
 SUMMARY = b"customer_id,total\n7,20\n42,15\n"
+CANARY = "canary-7d1e5a90-recipe-never-writes-me"
+"""The value of secret SHOP: sent to the API as a header, never written anywhere."""
 
 _counter = itertools.count(1)
 
@@ -78,7 +80,10 @@ class Api(LoopbackServer):
 def script(server: llm.FakeLLM, api: Api) -> None:
     """Queue the model's side of the source session."""
     api.route_customers()
-    get = '{"url": "' + api.url("/customers/42") + '"}'
+    get = (
+        '{"url": "' + api.url("/customers/42") + '", '
+        '"headers": {"X-Trace": "t-1", "Authorization": "Bearer {{secret:SHOP}}"}}'
+    )
     post = '{"method": "POST", "url": "' + api.url("/orders") + '", "json": ' + POST_BODY + "}"
     write = json.dumps({"path": "summary.csv", "mode": "create", "sql": QUERY})
     server.queue(
@@ -167,6 +172,8 @@ def record(home: Path, root: Path, api: Api, model: llm.FakeLLM) -> World:
     ws.mkdir(exist_ok=True)
     (ws / "orders.csv").write_text(ORDERS)
     env = cli_env(home, root)
+    keys = assistant(env, "keys", "set", "SHOP", "--host", f"http://{api.key}", stdin=CANARY)
+    assert keys.returncode == 0, keys.stderr
     script(model, api)
     proc = assistant(
         env, "run", "Summarise orders for customer 42, record the order, write a summary",

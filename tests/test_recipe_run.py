@@ -314,3 +314,57 @@ def test_recipe_commands_do_not_load_litellm(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert json.dumps("dry run done: 0 of 0 step(s) planned")[1:-1] in proc.stdout
+
+
+def test_fixtures_hold_what_a_shell_command_read_and_a_file_as_it_was_before_an_append(
+    fake_llm: llm.FakeLLM, tmp_path: Path, assistant_home: Path
+) -> None:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "names.txt").write_text("b\na\nb\n")
+    (ws / "log.csv").write_text("day,n\nmon,1\n")
+    env = cli_env(assistant_home, tmp_path)
+    with Api() as api:
+        fake_llm.queue(
+            llm.tool_call("shell", json.dumps({"command": "sort -u names.txt > sorted.txt"})),
+            llm.tool_call(
+                "csv_write",
+                json.dumps(
+                    {"path": "log.csv", "mode": "append", "rows": [["day", "n"], ["tue", 2]]}
+                ),
+            ),
+            llm.tool_call(
+                "http_request", json.dumps({"url": api.url("/dump"), "save_to": "d.json"})
+            ),
+            llm.text("ok"),
+        )
+        proc = assistant(
+            env, "run", "tidy up", "--model", fake_llm.model(), "--api-base", fake_llm.base_url,
+            "--approve", "all", "--allow-host", api.key, "--workspace", str(ws),
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        from assistant.journal import Journal
+
+        with Journal(assistant_home / "data" / "journal.sqlite3") as j:
+            sid = j.sessions()[0].id
+        recipe, fixtures = tmp_path / "tidy.recipe.toml", tmp_path / "tidy.fixtures"
+        args = ["export", sid, "--format", "recipe", "--with-fixtures"]
+        made = assistant(env, *args, str(fixtures), "-o", str(recipe))
+        assert made.returncode == 0, made.stdout + made.stderr
+        assert "2 input file(s), 1 HTTP response(s), 3 output file(s)" in made.stderr
+        # The input is the file as the session found it, not as it left it.
+        assert (fixtures / "inputs" / "log.csv").read_text() == "day,n\nmon,1\n"
+        assert (fixtures / "inputs" / "names.txt").read_text() == "b\na\nb\n"
+        assert (fixtures / "expected" / "log.csv").read_text() == "day,n\nmon,1\ntue,2\n"
+        seen = len(api.seen)
+        tested = assistant(env, "recipe", "test", str(recipe))
+        assert tested.returncode == 0, tested.stdout + tested.stderr
+        assert len(api.seen) == seen
+        # An input that changed since the session is caught when fixtures are made.
+        (ws / "names.txt").write_text("c\n")
+        again = assistant(env, *args, str(tmp_path / "again"), "-o", str(tmp_path / "a.toml"))
+        assert again.returncode == 1 and "do not reproduce the session" in again.stderr
+        assert "step 1" in again.stderr and not (tmp_path / "again").exists()
+        assert not (tmp_path / "a.toml").exists()
+        exists = assistant(env, *args, str(fixtures))
+        assert exists.returncode == 2 and "exists; pass --force" in exists.stderr

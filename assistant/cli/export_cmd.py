@@ -79,8 +79,9 @@ def run(args: argparse.Namespace) -> int:
     if args.format != "recipe" and (args.with_fixtures or args.live):
         raise CommandError("--with-fixtures and --live go with --format recipe")
     live = _live_steps(args.live)
-    if args.output and Path(args.output).exists() and not args.force:
-        raise CommandError(f"{args.output} exists; pass --force to replace it")
+    for given in (args.output, args.with_fixtures):
+        if given and Path(given).exists() and not args.force:
+            raise CommandError(f"{given} exists; pass --force to replace it")
     try:
         journal = open_journal()
     except JournalError as exc:

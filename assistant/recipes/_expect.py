@@ -18,7 +18,7 @@ MAX_SHAPE = 60
 _VOLATILE_NAME = re.compile(
     r"(^|[._])(id|ids|uuid|guid|etag|nonce|token|trace|trace_id|request_id|requestid|"
     r"timestamp|time|date|datetime|created|updated|modified|expires|expiry|version|rev)$"
-    r"|_(id|at|on|time|date|ts)$|(Id|At|Time|Date)$",
+    r"|_(id|at|on|time|date|ts|uuid)$",
 )
 _VOLATILE_VALUE = re.compile(
     r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?"
@@ -125,7 +125,7 @@ def volatile(value: Any, paths: Mapping[str, str]) -> list[str]:
     """The paths whose values change from call to call: ids, timestamps, dates, versions."""
     found = []
     for path in paths:
-        leaf = path.rsplit(".", 1)[-1]
+        leaf = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", path.rsplit(".", 1)[-1]).lower()
         item = lookup(value, path)[1]
         if _VOLATILE_NAME.search(leaf) or (
             isinstance(item, str) and _VOLATILE_VALUE.fullmatch(item)

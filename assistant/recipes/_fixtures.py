@@ -120,9 +120,35 @@ class Gathered:
 
 
 def _uses(life: Life) -> list[tuple[str, str]]:
+    """(path, role) a step touches; role "maybe" for a shell word that may name a file it reads
+    (a writing shell command lists only what it changes): kept if such a file exists."""
     p = life.proposed
     data = p.preview.get("data") if isinstance(p.preview.get("data"), dict) else None
-    return _path_uses(Source(0, p.tool, dict(p.args), targets=tuple(p.targets), preview=data))
+    uses = _path_uses(Source(0, p.tool, dict(p.args), targets=tuple(p.targets), preview=data))
+    if p.tool == "shell" and isinstance(p.args.get("command"), str):
+        known = {path for path, _ in uses}
+        uses += [(w, "maybe") for w in _shell_words(p.args["command"]) if w not in known]
+    return uses
+
+
+def _shell_words(command: str) -> list[str]:
+    import shlex
+
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        words = command.split()
+    out, skip = [], False
+    for word in words:
+        if skip or word in ("|", "<") or word.startswith("-"):
+            skip = False
+            continue
+        if word in (">", ">>"):
+            skip = True
+            continue
+        if (path := clean_path(word)) is not None:
+            out.append(path)
+    return list(dict.fromkeys(out))
 
 
 def gather(made: Made, journal: Journal) -> Gathered:
@@ -152,7 +178,9 @@ def gather(made: Made, journal: Journal) -> Gathered:
             digest = first_write.get(path, "")
             if digest:
                 out.inputs[path] = journal.get_blob(digest)
-            elif role == "read" and path not in first_write:
+            elif path not in first_write and (
+                role == "read" or (role == "maybe" and (ws / path).is_file())
+            ):
                 out.inputs[path] = _read_input(ws, path, number)
         p = life.proposed
         if p.tool == "http_request":

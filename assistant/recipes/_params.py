@@ -23,8 +23,9 @@ from tools.base import escape_text
 _SHELL_WORD = re.compile(r"[A-Za-z0-9._/@%+=:,-]+")
 _ID_VALUE = re.compile(
     r"[0-9]{1,19}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-    r"|[A-Za-z]{1,8}_[A-Za-z0-9]{3,40}"
+    r"|(?=[^/]*[0-9])[A-Za-z]{1,10}[_-][A-Za-z0-9_-]{2,60}"
 )
+"""What an id looks like: a number, a UUID, or a prefixed key with a digit (cus_9x2, ORD-2024-7)."""
 _COLLECTION = re.compile(r"[A-Za-z][A-Za-z_-]{1,40}")
 _VERSION = re.compile(r"v[0-9]+")
 

@@ -10,10 +10,10 @@ import shutil
 import tempfile
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assistant.recipes import _fixtures
 from assistant.recipes._fixtures import Fixtures
@@ -23,6 +23,7 @@ from assistant.recipes._spec import Recipe, RecipeError
 from tools.base import escape_text
 
 if TYPE_CHECKING:
+    from assistant.agent.session import Listener
     from assistant.config import Settings
     from assistant.journal import Journal
     from assistant.recipes._make import Made
@@ -67,6 +68,7 @@ async def replay(
     journal: bool,
     recipe_path: str | None,
     say: Say,
+    listeners: Sequence[Listener] = (),
 ) -> RunReport:
     """Run ``recipe`` in ``ws`` (a copy of the inputs), answering HTTP from the recordings."""
     from assistant.agent.approval import ModeApprover
@@ -87,6 +89,7 @@ async def replay(
         tools=tools,
         secrets=StandIns(tuple(sorted({origin for origin, _ in found}))),
         journal=journal,
+        listeners=listeners,
     )
     return await run(recipe, settings, options)
 
@@ -182,6 +185,35 @@ def junit(result: RecipeTestResult, suite: str) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
+WRITE_PREVIEWS = ("csv_write", "shell", "restore")
+"""Tools whose preview shows what a write would leave in a file: in the check of new fixtures,
+each must preview exactly as in the session, or an input changed since."""
+
+
+def _keep_preview(event: Any, previews: dict[str, str]) -> None:
+    from assistant.agent import events as ev
+
+    match event:
+        case ev.ActionProposed(call_id=str(call), tool=tool, preview=preview) if (
+            tool in WRITE_PREVIEWS
+        ):
+            previews.setdefault(call, str(preview.get("text", "")))
+
+
+def _changed_previews(made: Made, previews: Mapping[str, str]) -> list[str]:
+    out = []
+    for number, life in made.lives.items():
+        if life.proposed.tool not in WRITE_PREVIEWS:
+            continue
+        now = previews.get(f"recipe-step-{number}")
+        if now is not None and now != life.proposed.preview.get("text"):
+            out.append(
+                f"step {number} ({life.proposed.tool}) would now write something else than in "
+                "the session (its preview differs)"
+            )
+    return out
+
+
 async def save_fixtures(
     made: Made, journal: Journal, settings: Settings, dest: Path, *, force: bool = False
 ) -> list[str]:
@@ -209,13 +241,16 @@ async def save_fixtures(
         with tempfile.TemporaryDirectory(prefix="recipe-check-") as work:
             ws = Path(work) / "workspace"
             ws.mkdir()
+            previews: dict[str, str] = {}
             report = await replay(
                 made.recipe, fixtures, settings, ws, strict=True, journal=False,
                 recipe_path=None, say=lambda line: None,
+                listeners=[lambda e: _keep_preview(e, previews)],
             )  # fmt: skip
             bad = [s for s in report.steps if s.status not in ("ok", "skipped")]
-            if bad or report.status != "done":
-                why = "; ".join(f"step {s.number}: {'; '.join(s.notes) or s.status}" for s in bad)
+            why = "; ".join(f"step {s.number}: {'; '.join(s.notes) or s.status}" for s in bad)
+            why += "; ".join(_changed_previews(made, previews))
+            if why or report.status != "done":
                 raise RecipeError(
                     "the saved inputs do not reproduce the session (did a file change since?): "
                     + (why or report.message)

@@ -41,7 +41,7 @@ def written_paths(action: Action) -> list[str]:
     return [t[5:] for t in action.targets if t.startswith("path:")]
 
 
-def _blob_reader() -> Callable[[str], bytes]:
+def blob_reader() -> Callable[[str], bytes]:
     """Stored before-images (for restore steps), read only if a step asks."""
 
     def read(digest: str) -> bytes:
@@ -83,7 +83,7 @@ async def dry_run(
         secrets=ConfiguredSecrets(SecretStore(settings.keyring_timeout), settings.secrets, red),
         private_allow=parse_allow_hosts([*settings.allow_hosts, *allow_hosts]),
         settings=settings.http,
-        read_blob=_blob_reader(),
+        read_blob=blob_reader(),
     )
     say(
         f"dry run of {len(filled)} step(s) in {escape_text(str(ws.root))}: nothing is run or changed"

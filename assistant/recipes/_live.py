@@ -59,7 +59,8 @@ class _NobodyHere:
         return Decision(
             "deny",
             by="headless",
-            reason='this step says confirm = "always": only a person at a terminal may approve it',
+            reason='this step says confirm = "always", and no person is asked in this run '
+            "(no terminal, or --approve never)",
         )
 
 

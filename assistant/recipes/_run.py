@@ -373,6 +373,7 @@ def _unrecorded(
     from assistant.agent.gate import Gate
     from assistant.agent.policy import Policy
     from assistant.agent.session import SessionLog
+    from assistant.recipes._dry import blob_reader
     from assistant.runtime import parse_allow_hosts
     from assistant.secrets import redactor
     from tools.base import ToolContext
@@ -383,6 +384,7 @@ def _unrecorded(
         secrets=options.secrets,
         private_allow=parse_allow_hosts([*settings.allow_hosts, *options.allow_hosts]),
         settings=settings.http,
+        read_blob=blob_reader(),
     )
     log = SessionLog(None, "", redact=red.redact, listeners=list(options.listeners))
     gate = Gate(tools, ctx, Policy(settings.deny), options.approver, log)

@@ -252,7 +252,7 @@ def test_param_errors_list_the_valid_names(world: World, recipe: Path) -> None:
     assert (
         "unknown parameter orders_csv; valid names: base_url, customer_id, input_csv" in bad.stderr
     )
-    assert "input_csv  CSV file read by steps 2, 4" in bad.stderr
+    assert "  input_csv    CSV file read by steps 2, 4" in bad.stderr
     for value, message in (("abc", "stands for a JSON number"), ("4 3", "one plain segment")):
         wrong = world.run(*run_args(world, ws, "--param", f"customer_id={value}"))
         assert wrong.returncode == 2 and message in wrong.stderr, wrong.stderr

@@ -43,7 +43,11 @@ def parse_overrides(pairs: Iterable[str]) -> dict[str, str]:
 def valid_names(recipe: Recipe) -> str:
     if not recipe.params:
         return "this recipe has no parameters"
-    lines = [f"  {p.name}  {escape_text(p.description)}".rstrip() for p in recipe.params.values()]
+    width = max(len(name) for name in recipe.params)
+    lines = [
+        f"  {p.name:<{width}}  {escape_text(p.description)}".rstrip()
+        for p in recipe.params.values()
+    ]
     return "the parameters are:\n" + "\n".join(lines)
 
 

@@ -107,8 +107,7 @@ def _checks(recipe: Recipe, report: RunReport) -> list[Check]:
         elif got.status == "skipped":
             out.append(Check(name, "skip", "; ".join(got.notes)))
         else:
-            reason = "; ".join(got.notes) or got.status
-            out.append(Check(name, "FAIL", f"{got.status}: {reason}"))
+            out.append(Check(name, "FAIL", "; ".join(got.notes) or got.status))
     return out
 
 

@@ -1,205 +1,192 @@
-"""Making recipes from sessions, and reading them back as data: parameters, placeholders,
-left-out and flagged actions, and files that try to be code."""
+"""Recipes as data: the TOML file a session becomes (a header saying where it came from,
+parameters named for their role, one block per step, requests as they were sent), and anything
+that is not a valid recipe refused with the line that is wrong, never run."""
 
 from __future__ import annotations
 
-import ast
+import json
+import subprocess
+import sys
+import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from assistant.agent import events as ev
 from assistant.journal import Journal
-from assistant.recipes import RecipeError, load, make_recipe
-from assistant.recipes._template import TemplateError, escape, fill, names_in
-from tests.test_export_session import (
-    Source,
-    source_fixture,  # noqa: F401 (the "source" fixture)
-)
+from assistant.recipes import RecipeError, load, make
+from assistant.recipes._fill import call_args, fill_steps
+from assistant.recipes._template import TemplateError, escape, fill, fill_json, names_in
+from tests.support import fake_llm as llm
+from tests.support.recipe_world import POST_BODY, Api, World, record
 
 
-def recipe_of(src: Source) -> str:
-    with src.journal() as j:
-        return make_recipe(j, src.session_id)
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    root = tmp_path_factory.mktemp("recipe-world")
+    (root / "home").mkdir()
+    with llm.FakeLLM() as model, Api() as api:
+        yield record(root / "home", root, api, model)
 
 
-async def test_a_recipe_holds_the_approved_actions_in_order_with_named_parameters(
-    source: Source,
+def test_a_session_becomes_toml_data_with_its_origin_roles_and_one_block_per_step(
+    world: World,
 ) -> None:
-    text = recipe_of(source)
-    compile(text, "recipe.py", "exec")  # a valid Python script
-    recipe = load(text)
-    port = source.server.port
-    assert recipe.params == {
-        "base_url": f"http://127.0.0.1:{port}",
-        "orders_csv": "orders.csv",
-        "summary_csv": "summary.csv",
+    path = world.export("pull")
+    text = path.read_text()
+    doc = tomllib.loads(text)
+    assert doc["recipe"]["format"] == 2 and doc["recipe"]["source_session"] == world.session_id
+    assert doc["recipe"]["journal_check"] == "intact"
+    assert text.startswith(f"# Recipe made from session {world.session_id[:8]} · Summarise")
+    assert "never executes anything in it" in text
+    params = {name: p["value"] for name, p in doc["params"].items()}
+    assert params == {
+        "base_url": f"http://{world.api.key}",
+        "customer_id": "42",
+        "input_csv": "orders.csv",
+        "order_id": "6",
+        "output_csv": "summary.csv",
     }
-    assert [s.tool for s in recipe.steps] == ["http_request", "csv_query", "csv_write"]
-    get, query, write = recipe.steps
-    assert get.args["url"] == "${base_url}/rates.json"
-    assert get.args["headers"] == {"Authorization": "Bearer {{secret:SHOP}}"}  # a handle stays one
-    assert get.expect is not None and get.expect["status"] == 200
-    assert "FROM '${orders_csv}'" in query.args["sql"] and query.expect["rows"] == 2  # type: ignore[index]
-    assert write.args["path"] == "${summary_csv}" and write.args["mode"] == "create"
-    assert write.expect == {"ok": True, "rows_after": 2, "bytes": 31}
-    assert recipe.info["source_session"] == source.session_id
-    # The denied write is left out, and says so.
-    assert "# left out: csv_write overwrite orders.csv" in text
-    assert "denied by the person: leave the input alone" in text
-    assert f"Made from session {source.session_id}" in ast.get_docstring(ast.parse(text))  # type: ignore[operator]
-
-
-async def test_making_a_recipe_is_deterministic(source: Source) -> None:
-    assert recipe_of(source) == recipe_of(source)
-
-
-def _session(
-    tmp_path: Path, actions: list[tuple[str, dict, list[tuple[str, dict]]]]
-) -> tuple[Journal, str]:
-    j = Journal(tmp_path / "j.sqlite3")
-    sid = j.create_session(model=None, workspace=str(tmp_path), title="hand made")
-    for action_id, proposed, later in actions:
-        base = {
-            "action_id": action_id,
-            "call_id": None,
-            "effect": "write",
-            "preview": {},
-            "fingerprint": "",
-        }
-        j.append(sid, "action.proposed", {**base, **proposed})
-        for kind, payload in later:
-            j.append(sid, kind, {"action_id": action_id, **payload})
-    return j, sid
-
-
-def test_unknown_outcomes_are_flagged_and_failures_left_out(tmp_path: Path) -> None:
-    write = {"tool": "csv_write", "args": {"path": "a.csv", "mode": "create", "rows": [["x"]]}}
-    write["targets"] = ["path:a.csv"]  # type: ignore[assignment]
-    approved = [
-        ("action.decided", {"verdict": "approve", "by": "human"}),
-        ("action.approved", {"by": "human"}),
-    ]
-    failed = [
-        *approved,
-        ("action.result", {"ok": False, "output": "error: disk full", "display": "disk full"}),
-    ]
-    sneaky = {**write, "summary": "ok\nimport os; os.system('x')  # \x1b[2J"}
-    j, sid = _session(tmp_path, [("a1", sneaky, approved), ("a2", write, failed)])
-    with j:
-        text = make_recipe(j, sid, redact=lambda x: x)
-    recipe = load(text)
-    (step,) = recipe.steps
-    assert step.flag == "outcome unknown" and step.expect is None
-    assert "# FLAGGED: outcome unknown in the source session" in text
-    assert "# left out: csv_write" in text and "failed in the source session: disk full" in text
-    # Untrusted text in a comment stays on its comment line, escaped.
-    assert "\n    # step 1: ok\\nimport os; os.system('x')  # \\x1b[2J" in text
-    assert "\x1b" not in text
-
-
-def test_several_servers_and_same_named_files_get_distinct_names(tmp_path: Path) -> None:
-    done = [
-        ("action.decided", {"verdict": "approve", "by": "policy:read"}),
-        ("action.approved", {"by": "policy:read"}),
-        ("action.result", {"ok": True, "output": "", "data": {"status": 200}}),
-    ]
-
-    def get(url: str) -> dict:
-        return {"tool": "http_request", "args": {"url": url}, "targets": []}
-
-    def shell(command: str) -> dict:
-        written = command.rsplit(">", 1)[1].strip(" '")
-        return {"tool": "shell", "args": {"command": command}, "targets": [f"path:{written}"]}
-
-    def read(path: str) -> dict:
-        return {"tool": "csv_read", "args": {"path": path}, "targets": [f"path:{path}"]}
-
-    j, sid = _session(
-        tmp_path,
-        [
-            ("b1", get("https://api.example.com/v1/orders?day=$today"), done),
-            ("b2", get("https://shop.example.org:8443/items"), done),
-            ("b3", read("orders.csv"), done),
-            ("b4", read("./data/orders.csv"), done),
-            ("b5", shell("sort -u orders.csv > 'sorted.csv'"), done),
-            ("b6", shell("sort orders.csv >out.txt"), done),
-            (
-                "b7",
-                {
-                    **get("https://api.example.com/dump"),
-                    "args": {"url": "https://api.example.com/dump", "save_to": "dump.json"},
-                },
-                done,
-            ),
-        ],
-    )
-    with j:
-        recipe = load(make_recipe(j, sid, redact=lambda x: x))
-    assert recipe.params == {
-        "api_url": "https://api.example.com",
-        "shop_url": "https://shop.example.org:8443",
-        "orders_csv": "orders.csv",
-        "data_orders_csv": "data/orders.csv",
-        "out_txt": "out.txt",
-        "dump_json": "dump.json",
+    assert doc["params"]["input_csv"]["description"] == "CSV file read by steps 2, 4"
+    assert doc["params"]["output_csv"]["description"] == "CSV file written by step 4"
+    assert doc["params"]["base_url"]["description"] == "server the requests go to (steps 1, 3)"
+    steps = doc["steps"]
+    assert [s["tool"] for s in steps] == ["http_request", "csv_query", "http_request", "csv_write"]
+    assert text.count("\n[[steps]]\n") == 4  # one block per step
+    get, query, post, write = steps
+    assert get["args"] == {
+        "url": "${base_url}/customers/${customer_id}",
+        "headers": {"X-Trace": "t-1", "Authorization": "Bearer {{secret:SHOP}}"},
     }
-    # A quoted word stays as written (and makes no parameter); a bare one follows its parameter.
-    assert recipe.steps[4].args["command"] == "sort -u orders.csv > 'sorted.csv'"
-    assert recipe.steps[5].args["command"] == "sort orders.csv >${out_txt}"
-    assert recipe.steps[6].args == {"url": "${api_url}/dump", "save_to": "${dump_json}"}
-    assert recipe.steps[0].args["url"] == "${api_url}/v1/orders?day=$today"
-    assert fill(recipe.steps[0].args["url"], recipe.params, "url") == (
-        "https://api.example.com/v1/orders?day=$today"
-    )
+    assert list(get["args"]["headers"]) == ["X-Trace", "Authorization"]  # as sent
+    # The volatile fields are named; the shape is keys and types, not values.
+    assert get["expect"]["volatile"] == ["id", "updated_at", "request_id"]
+    assert get["expect"]["shape"]["name"] == "string" and get["expect"]["status"] == "2xx"
+    assert '# name = "Zed"' in text  # a value a person may choose to require
+    assert "FROM '${input_csv}'" in query["args"]["sql"]
+    # The JSON body is kept as the text that was sent, in its order; ids are parameters.
+    want = POST_BODY.replace(":6,", ":${order_id},").replace(":42,", ":${customer_id},")
+    assert post["args_json"]["json"] == want
+    assert f"json = '{want}'" in text  # written as a literal string: readable, exact
+    assert write["args"]["path"] == "${output_csv}" and write["expect"] == {"ok": True}
+    assert write["recorded"] == {"ok": True, "rows_after": 2, "bytes": 29}
+    # Nothing in it is code.
+    for word in ("import ", "__main__", "def ", "python "):
+        assert word not in text
+
+
+def test_the_recipe_is_the_same_when_made_twice_in_two_processes(world: World) -> None:
+    first = world.export("twice-a").read_bytes()
+    second = world.export("twice-b").read_bytes()
+    assert first == second
+
+
+def test_show_prints_parameters_with_their_descriptions_and_every_step(world: World) -> None:
+    path = world.export("shown")
+    proc = world.run("recipe", "show", str(path))
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "parameters (change with --param NAME=VALUE):" in out
+    assert "customer_id  42  · customer id in the requests of steps 1, 3" in out
+    assert '3. POST ${base_url}/orders  body {"id":${order_id}' in out
+    assert "4. csv_write create ${output_csv} from SELECT" in out
+    assert "expects status 2xx, application/json, JSON with 5 keys (3 volatile)" in out
+
+
+CODE_LIKE = [
+    (
+        "python-recipe",
+        'RECIPE = {"format": 1}\nPARAMS = {}\nSTEPS = []\nimport os; os.system("touch pwned")\n',
+        1,
+        "looks like Python",
+    ),
+    ("shebang", "#!/usr/bin/env python3\n[recipe]\nformat = 2\n", 1, "not a script"),
+    (
+        "utf7-polyglot",
+        '# -*- coding: utf-7 -*-\n# +AAo-__import__("os").system("touch pwned")\n'
+        "[recipe]\nformat = 2\n",
+        1,
+        "source-encoding declaration",
+    ),
+    (
+        "step-key",
+        '[recipe]\nformat = 2\n\n[[steps]]\ntool = "shell"\nrun = "touch pwned"\n',
+        6,
+        "unknown key 'run'",
+    ),
+    (
+        "top-level-key",
+        "[recipe]\nformat = 2\n[exec]\ncode = \"__import__('os')\"\n",
+        3,
+        "unknown key 'exec'",
+    ),
+    (
+        "tool-expression",
+        "[recipe]\nformat = 2\n[[steps]]\ntool = \"__import__('os').system\"\n",
+        4,
+        "tool must name a tool",
+    ),
+    (
+        "date-value",
+        '[recipe]\nformat = 2\n[[steps]]\ntool = "shell"\n[steps.args]\n'
+        "command = 1979-05-27T07:32:00Z\n",
+        6,
+        "not a JSON value",
+    ),
+    (
+        "inf",
+        '[recipe]\nformat = 2\n[[steps]]\ntool = "csv_query"\n\n[steps.args]\nlimit = inf\n',
+        7,
+        "not a JSON number",
+    ),
+    (
+        "bad-json",
+        '[recipe]\nformat = 2\n[[steps]]\ntool = "http_request"\n[steps.args]\nurl = "http://x"\n'
+        "[steps.args_json]\njson = '{\"a\": '\n",
+        8,
+        "not valid JSON",
+    ),
+    (
+        "unknown-placeholder",
+        '[recipe]\nformat = 2\n[params.a]\nvalue = "x"\n[[steps]]\ntool = "shell"\n'
+        '[steps.args]\ncommand = "ls ${b}"\n',
+        8,
+        r"\$\{b\} is not a parameter \(the parameters: a\)",
+    ),
+    ("no-format", "[recipe]\nformat = 1\n", 2, "format = 2"),
+]
 
 
 @pytest.mark.parametrize(
-    "body",
-    [
-        'PARAMS = __import__("os").system("touch pwned")',
-        "import os",
-        "print('hi')",
-        'if __name__ == "__main__":\n    import os\n    os.system("touch pwned")',
-        "PARAMS = {}\nPARAMS = {}",
-        "def f():\n    pass",
-    ],
-    ids=["call", "import", "expression", "other-footer", "twice", "function"],
+    ("text", "line", "message"), [c[1:] for c in CODE_LIKE], ids=[c[0] for c in CODE_LIKE]
 )
-def test_a_recipe_that_holds_code_is_refused_and_never_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str
+def test_anything_that_is_not_a_valid_recipe_is_refused_with_its_line_and_never_run(
+    tmp_path: Path, assistant_home: Path, text: str, line: int, message: str
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    text = 'RECIPE = {"format": 1}\nSTEPS = []\n' + body + "\nPARAMS = {}\n"
-    with pytest.raises(RecipeError, match=r"line \d+"):
-        load(text)
+    path = tmp_path / "evil.recipe.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RecipeError, match=rf"line {line}: .*{message}"):
+        load(path.read_bytes(), str(path))
+    env = {"ASSISTANT_HOME": str(assistant_home), "PYTHONPATH": str(Path(__file__).parents[1])}
+    for args in (["run", "--dry-run", "--workspace", str(tmp_path)], ["show"], ["test"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "assistant", "recipe", args[0], str(path), *args[1:]],
+            capture_output=True, text=True, env={**env, "PATH": "/usr/bin:/bin"}, cwd=tmp_path,
+            timeout=60,
+        )  # fmt: skip
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        assert f"evil.recipe.toml, line {line}:" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "pwned").exists()
 
 
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("RECIPE = {'format': 1}\nPARAMS = {}\n", "no STEPS"),
-        ("RECIPE = {'format': 2}\nPARAMS = {}\nSTEPS = []\n", "format"),
-        ("RECIPE = {'format': 1}\nPARAMS = {'Bad-Name': 'x'}\nSTEPS = []\n", "parameter name"),
-        ("RECIPE = {'format': 1}\nPARAMS = {'a': 'x\\x1b'}\nSTEPS = []\n", "control"),
-        (
-            "RECIPE = {'format': 1}\nPARAMS = {}\nSTEPS = [{'tool': 'shell', 'args': {'command': 'ls ${nope}'}}]\n",
-            r"\$\{nope\} is not in PARAMS",
-        ),
-        (
-            "RECIPE = {'format': 1}\nPARAMS = {}\nSTEPS = [{'tool': 'shell', 'args': {}, 'run': 'x'}]\n",
-            "unknown key",
-        ),
-        (
-            "RECIPE = {'format': 1}\nPARAMS = {}\nSTEPS = [{'tool': 'shell', 'args': {}, 'expect': {'x': 1}}]\n",
-            "expect may only",
-        ),
-        ("RECIPE = {'format': 1\n", "not valid Python"),
-    ],
-)
-def test_malformed_recipes_say_what_is_wrong(text: str, message: str) -> None:
-    with pytest.raises(RecipeError, match=message):
-        load(text)
+def test_the_utf7_polyglot_would_run_as_python_which_is_why_it_is_refused(tmp_path: Path) -> None:
+    """The class is real: the same bytes run code when handed to Python."""
+    polyglot = [c for c in CODE_LIKE if c[0] == "utf7-polyglot"][0][1]
+    path = tmp_path / "p.recipe.toml"
+    path.write_text(polyglot)
+    subprocess.run([sys.executable, str(path)], cwd=tmp_path, capture_output=True, timeout=30)
+    assert (tmp_path / "pwned").exists()
 
 
 @pytest.mark.parametrize(
@@ -212,15 +199,224 @@ def test_escaped_literals_read_back_exactly(literal: str) -> None:
 
 
 def test_a_value_must_fit_where_it_is_used() -> None:
-    params = {"f": "it's.csv", "w": "a b", "u": "http://x.test:8080", "bad": "http://u@x.test"}
+    params = {"f": "it's.csv", "w": "a b", "u": "http://x.test:8080", "id": "4/../x", "n": "43"}
     with pytest.raises(TemplateError, match="inside SQL"):
         fill("SELECT * FROM '${f}'", params, "sql")
     with pytest.raises(TemplateError, match="one plain word"):
         fill("cat ${w}", params, "shell")
     assert fill("${u}/a", params, "url") == "http://x.test:8080/a"
-    with pytest.raises(TemplateError, match="origin"):
-        fill("${bad}/a", params, "url")
+    with pytest.raises(TemplateError, match="one plain segment"):
+        fill("${u}/customers/${id}", params, "url")
+    # In JSON text a value is escaped inside a string, and must be a number outside one.
+    assert fill_json('{"a":"${w}","b":${n}}', params) == '{"a":"a b","b":43}'
+    assert fill_json('{"a":"${f}\\"${n}"}', params) == '{"a":"it\'s.csv\\"43"}'
+    with pytest.raises(TemplateError, match="JSON number"):
+        fill_json('{"b":${w}}', params)
+    with pytest.raises(TemplateError, match="JSON number"):
+        fill_json('{"b":${id}}', params)
     with pytest.raises(TemplateError, match="not in PARAMS"):
         fill("${zzz}", params)
-    with pytest.raises(TemplateError, match="not a parameter name"):
-        names_in("${Bad Name}")
+
+
+# -- hand-made sessions --------------------------------------------------------------------------
+
+
+def _session(tmp_path: Path, actions: list[list[ev.Event]]) -> tuple[Journal, str]:
+    j = Journal(tmp_path / "j.sqlite3")
+    sid = j.create_session(model=None, workspace=str(tmp_path), title="hand made")
+    for events in actions:
+        for event in events:
+            j.append(sid, event.kind, event.to_json())
+    return j, sid
+
+
+def _proposed(
+    aid: str, tool: str, args: dict, targets: list[str], **more: object
+) -> ev.ActionProposed:
+    fields: dict = {"effect": "read", "summary": f"{tool} call", "preview": {}, "fingerprint": ""}
+    fields.update(more)
+    return ev.ActionProposed(aid, None, tool, args, targets=targets, **fields)
+
+
+def _ran(aid: str, data: dict | None = None, ok: bool = True) -> list[ev.Event]:
+    return [
+        ev.ActionDecided(aid, "approve", "policy:read"),
+        ev.ActionApproved(aid, "policy:read"),
+        ev.ActionResult(
+            aid, ok, "error: disk full" if not ok else "", "disk full", data=data or {}
+        ),
+    ]
+
+
+def test_parameters_are_named_for_their_role_servers_files_and_ids(tmp_path: Path) -> None:
+    def get(aid: str, url: str, **args: object) -> list[ev.Event]:
+        return [
+            _proposed(aid, "http_request", {"url": url, **args}, []),
+            *_ran(aid, {"status": 200}),
+        ]
+
+    def csv(aid: str, tool: str, path: str, **args: object) -> list[ev.Event]:
+        return [_proposed(aid, tool, {"path": path, **args}, [f"path:{path}"]), *_ran(aid)]
+
+    j, sid = _session(
+        tmp_path,
+        [
+            get("a1", "https://api.example.com/v1/customers/42/orders?status=open"),
+            get("a2", "https://shop.example.org:8443/items", query={"item_id": 7, "page": 2}),
+            csv("a3", "csv_read", "in/orders.csv"),
+            csv("a4", "csv_read", "prices.csv"),
+            csv("a5", "csv_write", "out/summary.csv", mode="create", rows=[["a"], ["1"]]),
+            csv("a6", "csv_read", "out/summary.csv"),
+            [
+                _proposed(
+                    "a7", "http_request",
+                    {"method": "POST", "url": "https://api.example.com/v1/invoices",
+                     "json": {"customerId": 42, "id": "inv_9001", "n": 3}},
+                    [],
+                ),
+                *_ran("a7", {"status": 201}),
+            ],
+        ],
+    )  # fmt: skip
+    with j:
+        recipe = make(j, sid, redact=lambda x: x).recipe
+    assert {n: (p.value, p.description) for n, p in recipe.params.items()} == {
+        "api_url": ("https://api.example.com", "server the requests go to (steps 1, 7)"),
+        "customer_id": ("42", "customer id in the requests of steps 1, 7"),
+        "shop_url": ("https://shop.example.org:8443", "server the requests go to (step 2)"),
+        "item_id": ("7", "item id in the requests of step 2"),
+        "input_csv": ("in/orders.csv", "CSV file read by step 3"),
+        "input_csv_2": ("prices.csv", "CSV file read by step 4"),
+        "output_csv": ("out/summary.csv", "CSV file written by step 5 and read by step 6"),
+        "invoice_id": ("inv_9001", "invoice id in the requests of step 7"),
+    }
+    steps = recipe.steps
+    assert steps[0].args["url"] == "${api_url}/v1/customers/${customer_id}/orders?status=open"
+    assert steps[1].args["query"] == {"item_id": "${item_id}", "page": 2}
+    assert steps[6].args_json["json"] == '{"customerId":${customer_id},"id":"${invoice_id}","n":3}'
+    # Filled with the recorded values, every call is what the session made.
+    values = recipe.defaults
+    assert call_args("http_request", steps[6].args, steps[6].args_json, values)["json"] == {
+        "customerId": 42, "id": "inv_9001", "n": 3,
+    }  # fmt: skip
+    assert call_args("http_request", steps[1].args, {}, values)["query"] == {
+        "item_id": "7",
+        "page": 2,
+    }
+
+
+def test_left_out_and_unknown_outcomes_are_said_and_code_in_text_stays_in_comments(
+    tmp_path: Path,
+) -> None:
+    write = {"path": "a.csv", "mode": "create", "rows": [["x", None], ["1", 2]]}
+    sneaky = "ok\nimport os; os.system('x')  # \x1b[2J"
+    j, sid = _session(
+        tmp_path,
+        [
+            [
+                _proposed("a1", "csv_write", write, ["path:a.csv"], summary=sneaky, effect="write"),
+                ev.ActionDecided("a1", "approve", "human"),
+                ev.ActionApproved("a1", "human"),
+            ],
+            [_proposed("a2", "csv_write", write, ["path:a.csv"]), *_ran("a2", ok=False)],
+            [
+                _proposed("a3", "csv_write", write, ["path:a.csv"]),
+                ev.ActionDecided("a3", "deny", "human", "leave it"),
+            ],
+        ],
+    )
+    with j:
+        made = make(j, sid, redact=lambda x: x)
+    text = made.text
+    (step,) = made.recipe.steps
+    assert step.flag == "outcome unknown" and step.expect == {}
+    assert "# FLAGGED: outcome unknown in the source session" in text
+    assert "# left out: csv_write csv_write call (failed in the source session: disk full)" in text
+    assert "# left out: csv_write csv_write call (denied by the person: leave it)" in text
+    assert "# step 1 · WRITE · ok\\nimport os; os.system('x')  # \\x1b[2J · approved by" in text
+    assert "\x1b" not in text and "\nimport os" not in text
+    # A null cell cannot be TOML: the argument is kept as JSON text and reads back exactly.
+    assert step.args_json == {"rows": '[["x",null],["1",2]]'}
+    (filled,) = fill_steps(made.recipe, made.recipe.defaults)
+    assert filled.args == write
+
+
+def test_the_json_body_keeps_its_order_when_the_call_came_from_a_person(
+    world: World, tmp_path: Path
+) -> None:
+    """`assistant tool` has no model text to go by: the order comes from the request preview."""
+    ws = world.fresh_workspace("tool-ws")
+    body = '{"zeta":1,"alpha":{"b":2,"a":[3,{"y":1,"x":2}]},"mid":"ü"}'
+    args = '{"method": "POST", "url": "' + world.api.url("/orders") + '", "json": ' + body + "}"
+    before = len(world.posts())
+    proc = world.run(
+        "tool", "http_request", args, "--approve", "all", "--allow-host", world.api.key,
+        "--workspace", str(ws),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert world.posts()[before] == body.encode()
+    with world.journal() as j:
+        sid = j.sessions()[0].id
+        made = make(j, sid)
+    (step,) = made.recipe.steps
+    assert step.args_json["json"] == body
+    proc = world.run(
+        "recipe", "run", str(_write(tmp_path, made.text)), "--approve", "all",
+        "--allow-host", world.api.key, "--workspace", str(ws),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert world.posts()[-1] == body.encode()
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "one.recipe.toml"
+    path.write_text(text)
+    return path
+
+
+def test_headers_and_query_go_out_in_their_recorded_order(tmp_path: Path) -> None:
+    preview = {
+        "data": {
+            "headers": [["X-Zed", "1"], ["Accept", "text/csv"], ["B", "{{secret:K}}"]],
+            "query": [["z", "1"], ["a", "2"]],
+        }
+    }
+    args = {
+        "url": "http://127.0.0.1:9/x",
+        "headers": {"Accept": "text/csv", "B": "{{secret:K}}", "X-Zed": "1"},
+    }
+    args["query"] = {"a": 2, "z": 1}  # type: ignore[assignment]
+    j, sid = _session(
+        tmp_path, [[_proposed("h1", "http_request", args, [], preview=preview), *_ran("h1")]]
+    )
+    with j:
+        (step,) = make(j, sid, redact=lambda x: x).recipe.steps
+    assert list(step.args["headers"]) == ["X-Zed", "Accept", "B"]
+    assert step.args["headers"]["B"] == "{{secret:K}}"  # a secret stays a handle
+    assert list(step.args["query"]) == ["z", "a"]
+
+
+def test_live_steps_and_expectations_are_checked_on_reading(tmp_path: Path) -> None:
+    text = (
+        '[recipe]\nformat = 2\n[params.input_csv]\nvalue = "a.csv"\n\n[[steps]]\nkind = "live"\n'
+        'prompt = "Map the columns of ${input_csv}"\ntools = ["csv_read", "csv_write"]\n'
+        'max_calls = 3\nconfirm = "always"\n[steps.expect]\nfile = "out.csv"\ncolumns = ["a"]\n'
+    )
+    (step,) = load(text).steps
+    assert (step.kind, step.tools, step.max_calls, step.confirm) == (
+        "live", ("csv_read", "csv_write"), 3, "always",
+    )  # fmt: skip
+    bad = [
+        (text.replace("max_calls = 3", "max_calls = 500"), "line 10: max_calls must be"),
+        (text.replace('confirm = "always"', 'confirm = "sometimes"'), "line 11: step 1: confirm"),
+        (text.replace('tools = ["csv_read", "csv_write"]', "tools = []"), "line 9: step 1: tools"),
+        (text.replace("columns", "rows_after"), "line 14: expect has an unknown key 'rows_after'"),
+        (
+            text.replace('kind = "live"\n', 'kind = "live"\ntool = "x"\n'),
+            "line 8: step 1 .live. has",
+        ),
+    ]
+    for wrong, message in bad:
+        with pytest.raises(RecipeError, match=message):
+            load(wrong)
+    assert json.loads(json.dumps(step.expect)) == {"file": "out.csv", "columns": ["a"]}

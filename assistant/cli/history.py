@@ -260,6 +260,10 @@ def _header(info: SessionInfo, ok: bool, reason: str) -> list[str]:
     ]
     if info.parent:
         lines.insert(2, f"  parent:    {info.parent}")
+    recipe = info.meta.get("recipe") if isinstance(info.meta, dict) else None
+    if isinstance(recipe, dict):
+        shown = f"{recipe.get('name') or recipe.get('path') or '?'} ({recipe.get('mode', 'run')})"
+        lines.insert(2, f"  recipe:    {_text(shown, one_line=True)}")
     lines.append("  journal:   " + ("chain intact" if ok else f"ALTERED: {reason}"))
     return lines
 

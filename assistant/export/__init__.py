@@ -33,9 +33,9 @@ def export_session(
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
     if fmt == "recipe":
-        from assistant.recipes import make_recipe
+        from assistant.recipes import make
 
-        return make_recipe(journal, session_id, redact=redact)
+        return make(journal, session_id, redact=redact).text
     from assistant.export import _html, _jsonl, _markdown, _transcript
 
     transcript = _transcript.load(journal, session_id, redact)

@@ -1,21 +1,30 @@
-"""Recipes: a session's approved actions as a reviewable, re-runnable script, and its runner.
+"""Recipes: a session's approved actions as a reviewable, re-runnable, testable data file.
 
-A recipe is a Python file whose RECIPE, PARAMS and STEPS are plain literals; it is read with
-``ast`` (never executed) by ``assistant recipe run``, and ``python recipe.py`` hands over to that.
+A recipe is ``NAME.recipe.toml``: TOML, read as data and never executed. ``make`` writes one
+from a session; ``load``/``load_recipe`` read and check one; ``run`` replays its steps through
+the same gate, journal and approvals as a live session (live steps hand one bounded task to the
+model); ``dry_run`` previews them; ``run_recipe_test`` replays them against saved fixtures.
+This package never imports the command line (``assistant.cli``); the CLI imports it.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-from assistant.recipes._make import make_recipe
-from assistant.recipes._run import RunReport, dry_run, parse_overrides, run
-from assistant.recipes._source import Recipe, RecipeError, Step, load
+from assistant.recipes._dry import dry_run
+from assistant.recipes._fill import parse_overrides, resolve_params, valid_names
+from assistant.recipes._fixtures import default_dir as default_fixtures_dir
+from assistant.recipes._live import Person
+from assistant.recipes._make import Made, make
+from assistant.recipes._reader import load
+from assistant.recipes._run import Options, RunReport, StepReport, run
+from assistant.recipes._show import show
+from assistant.recipes._spec import FORMAT, SUFFIX, NeedsModel, Param, Recipe, RecipeError, Step
+from assistant.recipes._testing import RecipeTestResult, junit, run_recipe_test, save_fixtures
 
 
 def load_recipe(path: str | Path) -> Recipe:
-    """Read and check a recipe file (RecipeError says what is wrong and where)."""
+    """Read and check a recipe file (RecipeError says what is wrong and on which line)."""
     p = Path(path)
     try:
         data = p.read_bytes()
@@ -24,23 +33,31 @@ def load_recipe(path: str | Path) -> Recipe:
     return load(data, str(p))
 
 
-def script_main(path: str) -> int:
-    """What a recipe's footer calls: `python recipe.py ARGS` = `assistant recipe run recipe.py ARGS`."""
-    from assistant.cli import main
-
-    return main(["recipe", "run", path, *sys.argv[1:]])
-
-
 __all__ = [
+    "FORMAT",
+    "SUFFIX",
+    "Made",
+    "NeedsModel",
+    "Options",
+    "Param",
+    "Person",
     "Recipe",
     "RecipeError",
+    "RecipeTestResult",
     "RunReport",
     "Step",
+    "StepReport",
+    "default_fixtures_dir",
     "dry_run",
+    "junit",
     "load",
     "load_recipe",
-    "make_recipe",
+    "make",
     "parse_overrides",
+    "resolve_params",
     "run",
-    "script_main",
+    "run_recipe_test",
+    "save_fixtures",
+    "show",
+    "valid_names",
 ]

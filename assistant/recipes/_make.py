@@ -1,237 +1,252 @@
-"""Making a recipe from a session: its approved actions in order, values the person gave as named
-parameters, what each step produced as its expectation, and what was left out said in comments."""
+"""Making a recipe from a session: its approved actions in order, requests as they were sent,
+values a person would change as named parameters, what each step must produce as editable
+expectations, and what was left out said in comments.
+
+Events are read through the typed classes of ``assistant.agent.events``; the life of each action
+(proposed, decided, approved, result) is folded from them once.
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from assistant.recipes._expect import observe
-from assistant.recipes._params import ParamBook
-from assistant.recipes._source import (
-    FOOTER,
-    FORMAT,
-    RecipeError,
-    comment,
-    literal,
-    load,
-    str_literal,
-)
+from assistant.agent import events as ev
+from assistant.recipes import _expect
+from assistant.recipes._book import Book, Source
+from assistant.recipes._request import faithful
+from assistant.recipes._spec import FORMAT, Recipe, RecipeError
+from assistant.recipes._template import TemplateError, names_in
+from assistant.recipes._toml import comment
+from assistant.recipes._write import render
 
 if TYPE_CHECKING:
     from assistant.journal import Journal
 
-UNKNOWN_FLAG = (
+UNKNOWN_FLAG = "outcome unknown"
+UNKNOWN_NOTE = (
     "outcome unknown in the source session: it was approved but no result was recorded; "
     "check its effect before running it again"
 )
+LIVE_TOOLS = {
+    "csv_write": ["csv_read", "csv_query", "csv_write"],
+    "csv_query": ["csv_read", "csv_query"],
+    "csv_read": ["csv_read"],
+}
 
 
 @dataclass
-class _Action:
-    action_id: str
-    proposed: dict[str, Any]
-    decided: dict[str, Any] | None = None
-    approved: dict[str, Any] | None = None
-    result: dict[str, Any] | None = None
-    error: dict[str, Any] | None = None
+class Life:
+    """One action from proposal to result, as the session recorded it."""
+
+    proposed: ev.ActionProposed
+    decided: ev.ActionDecided | None = None
+    approved: ev.ActionApproved | None = None
+    result: ev.ActionResult | None = None
+    error: ev.ActionError | None = None
+    call_arguments: str | None = None
+
+    @property
+    def runs(self) -> bool:
+        """It ran and succeeded, or was approved and its outcome is unknown: a recipe step."""
+        if self.approved is None:
+            return False
+        return self.result is None or self.result.ok
 
 
-def _actions(events: list[tuple[str, dict[str, Any]]]) -> list[_Action]:
-    found: dict[str, _Action] = {}
-    for kind, p in events:
-        action_id = p.get("action_id")
-        if not kind.startswith("action.") or not isinstance(action_id, str):
+@dataclass
+class Made:
+    """A made recipe: its text, the recipe it reads back as, and each step's source action."""
+
+    text: str
+    recipe: Recipe
+    lives: dict[int, Life] = field(default_factory=dict)
+    workspace: str = ""
+
+
+def fold(events: list[ev.Event]) -> list[Life]:
+    """The life of every proposed action, in the order they were proposed."""
+    lives: dict[str, Life] = {}
+    calls: dict[str, str] = {}
+    for event in events:
+        match event:
+            case ev.AssistantMessage(tool_calls=tool_calls):
+                for call in tool_calls:
+                    if isinstance(call.get("id"), str) and isinstance(call.get("arguments"), str):
+                        calls[call["id"]] = call["arguments"]
+            case ev.ActionProposed(action_id=aid, call_id=call_id):
+                lives.setdefault(aid, Life(event, call_arguments=calls.get(call_id or "")))
+            case ev.ActionDecided(action_id=aid) if aid in lives:
+                lives[aid].decided = event
+            case ev.ActionApproved(action_id=aid) if aid in lives:
+                lives[aid].approved = event
+            case ev.ActionResult(action_id=aid) if aid in lives:
+                lives[aid].result = event
+            case ev.ActionError(action_id=aid) if aid is not None and aid in lives:
+                lives[aid].error = event
+    return list(lives.values())
+
+
+def session_events(
+    journal: Journal, session_id: str, redact: Callable[[Any], Any]
+) -> list[ev.Event]:
+    """A session's events as typed objects, redacted again (kinds this version does not know,
+    or payloads it cannot read, are skipped: a recipe holds only what it understands)."""
+    out = []
+    for stored in journal.events(session_id):
+        try:
+            out.append(ev.event_from_json(stored.kind, redact(stored.payload)))
+        except (KeyError, TypeError, ValueError):
             continue
-        if kind == "action.proposed":
-            found.setdefault(action_id, _Action(action_id, p))
-        elif action_id in found:
-            setattr(found[action_id], kind.removeprefix("action."), p)
-    return list(found.values())
+    return out
 
 
-def _who(by: Any) -> str:
+def who(by: str | None) -> str:
     return {"human": "the person", "policy:read": "policy (reads run)"}.get(str(by), str(by))
 
 
-def make_recipe(
-    journal: Journal, session_id: str, *, redact: Callable[[Any], Any] | None = None
-) -> str:
-    """A recipe script re-running the session's approved actions, with no model."""
+def left_out(life: Life) -> str:
+    p = life.proposed
+    what = f"{p.tool} {p.summary}".strip()
+    d = life.decided
+    if d is not None and d.verdict == "deny":
+        reason = f": {d.reason}" if d.reason else ""
+        return f"{what} (denied by {who(d.by)}{reason})"
+    if d is not None and d.verdict == "edit":
+        return f"{what} (edited before it ran; the edited call follows)"
+    if life.result is not None:
+        why = life.result.display or life.result.output[:120]
+        return f"{what} (failed in the source session: {why})"
+    if life.error is not None:
+        return f"{what} (refused: {life.error.message})"
+    return f"{what} (never decided: the session stopped first)"
+
+
+def make(
+    journal: Journal,
+    session_id: str,
+    *,
+    redact: Callable[[Any], Any] | None = None,
+    live: Mapping[int, str] | None = None,
+    columns: Callable[[str, str], list[str] | None] | None = None,
+) -> Made:
+    """A recipe re-running the session's approved actions. ``live`` maps step numbers to the
+    prompt of a live step that takes the recorded step's place; ``columns(workspace, path)``
+    reads a CSV file's header for a live step's expectation (None: not known)."""
     if redact is None:
         from assistant.secrets import redactor
 
         redact = redactor().redact
+    if columns is None and live:
+        from assistant.recipes._live import header_of
+
+        columns = header_of
     info = journal.get_session(session_id)
-    check = journal.verify(info.id)
-    events = [(e.kind, redact(e.payload)) for e in journal.events(info.id)]
-    book = ParamBook()
-    included: list[tuple[_Action, int]] = []
-    entries: list[tuple[str, _Action]] = []  # ("step" | "left out", action)
-    for action in _actions(events):
-        p = action.proposed
-        tool, args = p.get("tool"), p.get("args")
-        if not isinstance(tool, str) or not isinstance(args, dict):
-            continue
-        runs = (
-            action.approved is not None
-            and action.result is not None
-            and action.result.get("ok") is True
-        )
-        unknown = action.approved is not None and action.result is None
-        if runs or unknown:
-            number = len(included) + 1
-            included.append((action, number))
-            book.note(number, tool, args, _targets(p))
-            entries.append(("step", action))
-        else:
-            entries.append(("left out", action))
+    chain = journal.verify(info.id)
+    lives = fold(session_events(journal, info.id, redact))
+    steps = [life for life in lives if life.runs]
+    live = dict(live or {})
+    for number in live:
+        if not 1 <= number <= len(steps):
+            raise RecipeError(
+                f"--live {number}: the recipe has steps 1 to {len(steps)} "
+                "(`assistant recipe show` lists them)"
+            )
+    book = Book()
+    sources: dict[int, Source] = {}
+    notes: dict[int, list[str]] = {}
+    for number, life in enumerate(steps, 1):
+        p = life.proposed
+        got = faithful(p.tool, p.args, p.preview, life.call_arguments)
+        notes[number] = got.notes
+        sources[number] = Source(
+            number, p.tool, got.args, got.json_body, got.has_json, tuple(p.targets),
+            p.preview.get("data") if isinstance(p.preview.get("data"), dict) else None,
+        )  # fmt: skip
+        book.note(sources[number])
     book.assign_names()
-    numbers = {a.action_id: n for a, n in included}
-    made = {a.action_id: _step(a, book) for a, _ in included}
-    book.keep_used({numbers[aid]: step["args"] for aid, step in made.items()})
-    steps: list[dict[str, Any]] = []
-    lines = _header(info, check.ok, check.reason)
-    lines += _params_block(book)
-    lines.append("STEPS = [")
-    for what, action in entries:
-        p = action.proposed
-        if what == "left out":
-            lines.append(f"    # left out: {_left_out(action)}")
+    names = {p.name for p in book.params.values()}
+    for number, prompt in live.items():
+        try:
+            unknown = [n for n in names_in(prompt) if n not in names]
+        except TemplateError as exc:
+            raise RecipeError(f"--live {number}: {exc}") from None
+        if unknown:
+            raise RecipeError(
+                f"--live {number}: ${{{unknown[0]}}} is not a parameter of this recipe "
+                f"(the parameters: {', '.join(sorted(names)) or 'none'})"
+            )
+    templates = {n: book.template(src) for n, src in sources.items()}
+    book.keep_used({n: [t[0], t[1], live.get(n, "")] for n, t in templates.items()})
+    numbers = {id(life): n for n, life in enumerate(steps, 1)}
+    entries: list[tuple[str, Any]] = []
+    for life in lives:
+        if id(life) not in numbers:
+            entries.append(("left out", left_out(life)))
             continue
-        number = numbers[action.action_id]
-        step = made[action.action_id]
-        steps.append(step)
-        effect = comment(str(p.get("effect", "?")), 20)
-        decided = comment(
-            _who((action.decided or {}).get("by") or (action.approved or {}).get("by")), 40
+        number = numbers[id(life)]
+        args, args_json = templates[number]
+        step = _step(life, number, args, args_json, live.get(number), notes[number])
+        if number in live:
+            path = args.get("path") if life.proposed.tool == "csv_write" else None
+            found = (
+                columns(info.workspace, life.proposed.args.get("path", ""))
+                if path and columns
+                else None
+            )
+            step["expect"] = {"file": path, **({"columns": found} if found else {})} if path else {}
+        entries.append(("step", step))
+    header = {
+        "format": FORMAT,
+        "source_session": info.id,
+        "source_title": comment(info.title or "", 200),
+        "source_started": comment(info.created_at, 60),
+        "source_workspace": comment(info.workspace, 1000),
+        "journal_check": "intact" if chain.ok else comment(f"ALTERED: {chain.reason}", 300),
+    }
+    params = [(p.name, p.value, p.describe()) for p in book.ordered()]
+    text, recipe = render(header, params, entries)
+    return Made(text, recipe, dict(enumerate(steps, 1)), info.workspace)
+
+
+def _step(
+    life: Life,
+    number: int,
+    args: dict[str, Any],
+    args_json: dict[str, str],
+    live_prompt: str | None,
+    notes: list[str],
+) -> dict[str, Any]:
+    p = life.proposed
+    by = (life.decided.by if life.decided else None) or (
+        life.approved.by if life.approved else None
+    )
+    comments = [f"step {number} · {p.effect.upper()} · {p.summary} · approved by {who(by)}"]
+    comments += notes
+    step: dict[str, Any] = {"_comments": comments}
+    result = life.result
+    data = result.data if result is not None else {}
+    if live_prompt is not None:
+        step.update(
+            kind="live",
+            title=comment(p.summary, 200),
+            source_action=p.action_id,
+            prompt=live_prompt,
+            tools=LIVE_TOOLS.get(p.tool, [p.tool]),
+            max_calls=5,
+            calls=[{"tool": p.tool, "args": args, "args_json": args_json}],
         )
-        lines.append(f"    # step {number}: {comment(str(p.get('summary', '')))}")
-        lines.append(f"    #   ({effect}; approved by {decided})")
-        if "flag" in step:
-            lines.append("    # FLAGGED: " + comment(UNKNOWN_FLAG, 200))
-        lines.append("    " + literal(step, 4) + ",")
-    lines.append("]")
-    lines += ["", "", FOOTER.rstrip("\n")]
-    text = "\n".join(lines) + "\n"
-    _check_round_trip(text, book, steps)
-    return text
-
-
-def _targets(p: dict[str, Any]) -> list[str]:
-    raw = p.get("targets")
-    return [t for t in raw if isinstance(t, str)] if isinstance(raw, list) else []
-
-
-def _step(action: _Action, book: ParamBook) -> dict[str, Any]:
-    p = action.proposed
-    tool = p["tool"]
-    step: dict[str, Any] = {"tool": tool, "args": book.template(tool, p["args"], _targets(p))}
-    if action.result is not None:
-        data = action.result.get("data")
-        output = action.result.get("output")
-        step["expect"] = observe(
-            tool,
-            action.result.get("ok") is True,
-            output if isinstance(output, str) else "",
-            data if isinstance(data, dict) else {},
-        )
-    step["source_action"] = action.action_id
-    if action.result is None:
-        step["flag"] = "outcome unknown"
+        return step
+    step.update(tool=p.tool, title=comment(p.summary, 200), source_action=p.action_id)
+    if result is None:
+        step["flag"] = UNKNOWN_FLAG
+        step["_comments"].append("FLAGGED: " + UNKNOWN_NOTE)
+    step["args"] = args
+    step["args_json"] = args_json
+    if result is not None:
+        expect, suggested = _expect.make(p.tool, result.ok, data)
+        step["expect"] = expect
+        step["_suggested"] = suggested
+        step["recorded"] = _expect.facts(p.tool, result.ok, result.output, data)
     return step
-
-
-def _left_out(action: _Action) -> str:
-    p = action.proposed
-    what = f"{p.get('tool', '?')} {p.get('summary', '')}".strip()
-    d = action.decided or {}
-    if d.get("verdict") == "deny":
-        reason = f": {d['reason']}" if d.get("reason") else ""
-        return comment(f"{what} (denied by {_who(d.get('by'))}{reason})", 200)
-    if d.get("verdict") == "edit":
-        return comment(f"{what} (edited before it ran; the edited call follows)", 200)
-    if action.result is not None:
-        why = action.result.get("display") or str(action.result.get("output", ""))[:120]
-        return comment(f"{what} (failed in the source session: {why})", 200)
-    if action.error is not None:
-        return comment(f"{what} (refused: {action.error.get('message', '')})", 200)
-    return comment(f"{what} (never decided: the session stopped first)", 200)
-
-
-def _safe(text: Any, pattern: str = r"[^0-9A-Za-z:.TZ_-]") -> str:
-    """Text for the docstring, reduced to characters that cannot end or escape it."""
-    return re.sub(pattern, "", str(text))[:64]
-
-
-def _header(info: Any, ok: bool, reason: str) -> list[str]:
-    sid, when = _safe(info.id), _safe(info.created_at).replace("T", " ")
-    chain = "chain intact" if ok else "CHAIN ALTERED: " + reason
-    return [
-        f'"""Recipe: re-runs the approved actions of session {sid[:8]}, with no model.',
-        "",
-        f"Made from session {sid} (started {when}).",
-        "Steps run in order through the same tools, policy and approvals as a live session:",
-        "reads run, writes show their preview and are asked for. `assistant recipe run` reads",
-        "RECIPE, PARAMS and STEPS as data and never executes this file. A step whose result",
-        "differs from the recording is reported; after a write that differs, the run stops",
-        "before the next write (--keep-going runs on).",
-        "",
-        "    assistant recipe run THIS_FILE --dry-run     # each step's preview against today's files",
-        "    assistant recipe run THIS_FILE --param NAME=VALUE",
-        "    python THIS_FILE --dry-run                   # the same, through the footer below",
-        '"""',
-        "",
-        f"# Source session title: {comment(info.title or '(untitled)')}",
-        f"# Journal check when this recipe was made: {comment(chain)}",
-        "",
-        "RECIPE = "
-        + literal(
-            {
-                "format": FORMAT,
-                "source_session": info.id,
-                "source_started": info.created_at,
-                "source_workspace": info.workspace,
-            }
-        ),
-        "",
-    ]
-
-
-def _params_block(book: ParamBook) -> list[str]:
-    params = book.ordered()
-    lines = ["# Named parameters: the source session's values are the defaults."]
-    lines.append("# Override with --param NAME=VALUE; every step that uses one follows it.")
-    if not params:
-        return [*lines, "PARAMS = {}", ""]
-    lines.append("PARAMS = {")
-    for p in params:
-        used = ", ".join(str(n) for n in p.steps)
-        what = "server" if p.kind == "url" else "file"
-        plural = "s" if len(p.steps) > 1 else ""
-        lines.append(
-            f"    {str_literal(p.name)}: {str_literal(p.value)},  # {what}, step{plural} {used}"
-        )
-    return [*lines, "}", ""]
-
-
-def _check_round_trip(text: str, book: ParamBook, steps: list[dict[str, Any]]) -> None:
-    """The file must read back as exactly what was meant (a bug here must not ship a recipe)."""
-    try:
-        recipe = load(text, "the generated recipe")
-    except RecipeError as exc:
-        raise RecipeError(f"internal error: the recipe does not read back ({exc})") from None
-    want = {p.name: p.value for p in book.ordered()}
-    got = [
-        {
-            k: v
-            for k, v in (("tool", s.tool), ("args", s.args), ("expect", s.expect))
-            if v is not None
-        }
-        for s in recipe.steps
-    ]
-    meant = [{k: s[k] for k in ("tool", "args", "expect") if k in s} for s in steps]
-    if recipe.params != want or got != meant:
-        raise RecipeError("internal error: the recipe does not read back as written")

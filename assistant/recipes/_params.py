@@ -1,12 +1,15 @@
-"""Which recorded values become recipe parameters (URL origins, file paths) and what they are called.
+"""Which recorded values become parameters, and names that say what each is for.
 
-A value is named once however many steps use it, so ``--param orders_csv=new.csv`` moves every
-step that read or wrote that file. Arguments are rewritten as templates: the parameter as a
-placeholder, everything else escaped so it reads back exactly.
+Three kinds: the server a request goes to (``base_url``), the files a step reads or writes
+(``input_csv``, ``output_csv``: named by role, the first use deciding), and record ids in
+requests (``/customers/42`` and ``{"customer_id": 42}`` both give ``customer_id``). A value is
+named once however many steps use it, so one ``--param`` moves every step that uses it.
+Arguments are rewritten as templates: the parameter as a placeholder, the rest escaped.
 """
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 from collections.abc import Iterable, Mapping
@@ -14,14 +17,21 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from assistant.recipes._template import NAME, escape, names_in, placeholder
+from assistant.recipes._template import NAME, escape, names_in
 from tools.base import escape_text
 
 _SHELL_WORD = re.compile(r"[A-Za-z0-9._/@%+=:,-]+")
+_ID_VALUE = re.compile(
+    r"[0-9]{1,19}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|(?=[^/]*[0-9])[A-Za-z]{1,10}[_-][A-Za-z0-9_-]{2,60}"
+)
+"""What an id looks like: a number, a UUID, or a prefixed key with a digit (cus_9x2, ORD-2024-7)."""
+_COLLECTION = re.compile(r"[A-Za-z][A-Za-z_-]{1,40}")
+_VERSION = re.compile(r"v[0-9]+")
 
 #: Argument name -> the context its placeholders are checked against, per tool.
 ARG_CONTEXTS: dict[str, dict[str, str]] = {
-    "http_request": {"url": "url", "save_to": "path"},
+    "http_request": {"url": "url", "save_to": "path", "json": "json"},
     "csv_write": {"path": "path", "sql": "sql"},
     "csv_read": {"path": "path"},
     "csv_query": {"sql": "sql"},
@@ -31,13 +41,44 @@ ARG_CONTEXTS: dict[str, dict[str, str]] = {
 
 @dataclass
 class Param:
-    """One named value and the steps that use it."""
+    """One named value, the steps that use it and what for."""
 
-    name: str
-    value: str
     kind: str
-    """"url" (an origin) or "path" (workspace-relative)."""
+    """"url" (an origin), "path" (workspace-relative) or "id"."""
+    value: str
+    base: str
+    name: str = ""
     steps: list[int] = field(default_factory=list)
+    reads: list[int] = field(default_factory=list)
+    writes: list[int] = field(default_factory=list)
+
+    def describe(self) -> str:
+        used = _steps_text(self.steps)
+        if self.kind == "url":
+            return f"server the requests go to ({used})"
+        if self.kind == "id":
+            return f"{self.base.removesuffix('_id').replace('_', ' ')} id in the requests of {used}"
+        what = _file_word(self.value)
+        uses: list[tuple[int, str]] = []
+        if self.reads:
+            uses.append((self.reads[0], f"read by {_steps_text(self.reads)}"))
+        if self.writes:
+            uses.append((self.writes[0], f"written by {_steps_text(self.writes)}"))
+        told = " and ".join(text for _, text in sorted(uses))
+        return f"{what} {told or 'used by ' + used}"
+
+
+def _steps_text(numbers: list[int]) -> str:
+    if not numbers:
+        return "no step"
+    return ("step " if len(numbers) == 1 else "steps ") + ", ".join(map(str, numbers))
+
+
+def _file_word(path: str) -> str:
+    ext = posixpath.splitext(path)[1].lower().lstrip(".")
+    return {"csv": "CSV file", "tsv": "TSV file", "json": "JSON file", "txt": "text file"}.get(
+        ext, "file"
+    )
 
 
 def clean_path(value: Any) -> str | None:
@@ -68,107 +109,90 @@ def url_origin(url: Any) -> tuple[str, str] | None:
     return origin, url[len(origin) :]
 
 
-def step_paths(tool: str, args: Mapping[str, Any], targets: Iterable[str]) -> list[str]:
-    """Workspace paths a step names that can become parameters."""
-    found = []
-    for key in ("path", "save_to"):
-        if ARG_CONTEXTS.get(tool, {}).get(key) == "path":
-            path = clean_path(args.get(key))
-            if path:
-                found.append(path)
-    if tool in ("csv_query", "csv_write", "shell"):
-        for target in targets:
-            if isinstance(target, str) and target.startswith("path:"):
-                path = clean_path(target[5:])
-                if path:
-                    found.append(path)
-    return list(dict.fromkeys(found))
+def singular(word: str) -> str:
+    w = _slug(word)
+    for tail, repl in (("ies", "y"), ("sses", "ss"), ("xes", "x"), ("ches", "ch"), ("shes", "sh")):
+        if w.endswith(tail) and len(w) > len(tail) + 1:
+            return w[: -len(tail)] + repl
+    return w[:-1] if w.endswith("s") and not w.endswith("ss") and len(w) > 2 else w
 
 
-class ParamBook:
-    """Collects values step by step, then names them and rewrites arguments as templates."""
+def id_key(key: str, collection: str | None) -> str | None:
+    """The parameter name for a JSON or query key that holds an id: "customer_id" stays,
+    "customerId" becomes customer_id, a bare "id" takes the collection's name."""
+    snake = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", key).lower()
+    snake = _slug(snake)
+    if snake == "id":
+        return f"{collection}_id" if collection else "id"
+    if snake.endswith("_id") and NAME.fullmatch(snake):
+        return snake
+    return None
 
-    def __init__(self) -> None:
-        self.params: dict[tuple[str, str], Param] = {}
 
-    def note(self, step: int, tool: str, args: Mapping[str, Any], targets: Iterable[str]) -> None:
-        uses: list[tuple[str, str]] = []
-        if tool == "http_request":
-            split = url_origin(args.get("url"))
-            if split:
-                uses.append(("url", split[0]))
-        uses += [("path", p) for p in step_paths(tool, args, targets)]
-        for kind, value in uses:
-            param = self.params.setdefault((kind, value), Param("", value, kind))
-            if step not in param.steps:
-                param.steps.append(step)
+def is_id(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return 0 <= value < 10**19
+    return isinstance(value, str) and bool(_ID_VALUE.fullmatch(value))
 
-    def assign_names(self) -> None:
-        taken: set[str] = set()
-        urls = [p for p in self.params.values() if p.kind == "url"]
-        for param in self.params.values():
-            if param.kind == "url":
-                host = urlsplit(param.value).hostname or ""
-                label = _slug(host.split(".")[0])
-                base = "base_url"
-                if len(urls) > 1 and label and not _ip(host) and NAME.fullmatch(label + "_url"):
-                    base = label + "_url"  # "api_url", "shop_url": which server, at a glance
-            else:
-                base = _slug(posixpath.basename(param.value)) or "file"
-                if base[0].isdigit():
-                    base = "file_" + base
-                parent = _slug(posixpath.basename(posixpath.dirname(param.value)))
-                if base in taken and parent:
-                    base = f"{parent}_{base}"
-            name, n = base, 2
-            while name in taken:
-                name, n = f"{base}_{n}", n + 1
-            param.name = name[:63]
-            taken.add(param.name)
 
-    def keep_used(self, args_by_step: Mapping[int, Any]) -> None:
-        """Keep only parameters some step's template refers to, and note which steps do (a
-        value seen in a step may stay literal there, e.g. a quoted word in a shell command)."""
-        users: dict[str, list[int]] = {}
-        for step, args in sorted(args_by_step.items()):
-            for name in _referenced(args):
-                users.setdefault(name, [])
-                if step not in users[name]:
-                    users[name].append(step)
-        for key, param in list(self.params.items()):
-            if param.name in users:
-                param.steps = users[param.name]
-            else:
-                del self.params[key]
+def url_ids(rest: str) -> list[tuple[int, int, str]]:
+    """(start, end, name) of each id in a URL's path and query (the text after its origin)."""
+    found: list[tuple[int, int, str]] = []
+    path_end = min([i for i in (rest.find("?"), rest.find("#")) if i >= 0] or [len(rest)])
+    pos, previous = 0, None
+    for segment in rest[:path_end].split("/"):
+        if is_id(segment) and previous and not _VERSION.fullmatch(previous):
+            found.append((pos, pos + len(segment), f"{singular(previous)}_id"))
+        previous = segment if _COLLECTION.fullmatch(segment) else None
+        pos += len(segment) + 1
+    if path_end < len(rest) and rest[path_end] == "?":
+        query_end = rest.find("#", path_end)
+        query_end = len(rest) if query_end < 0 else query_end
+        pos = path_end + 1
+        for pair in rest[path_end + 1 : query_end].split("&"):
+            name, eq, value = pair.partition("=")
+            key = id_key(name, last_collection(rest[:path_end])) if eq else None
+            if key and is_id(value):
+                start = pos + len(name) + 1
+                found.append((start, start + len(value), key))
+            pos += len(pair) + 1
+    return found
 
-    def ordered(self) -> list[Param]:
-        return sorted(self.params.values(), key=lambda p: (p.steps[0], p.kind != "url", p.name))
 
-    def template(
-        self, tool: str, args: Mapping[str, Any], targets: Iterable[str]
-    ) -> dict[str, Any]:
-        """The step's arguments with its parameters as placeholders, the rest escaped."""
-        out: dict[str, Any] = {}
-        paths = {p.value: p.name for p in self.params.values() if p.kind == "path"}
-        mine = {v: n for v, n in paths.items() if v in step_paths(tool, args, targets)}
-        contexts = ARG_CONTEXTS.get(tool, {})
-        for key, value in args.items():
-            context = contexts.get(key)
-            if context == "url" and isinstance(value, str) and (split := url_origin(value)):
-                name = self.params[("url", split[0])].name
-                out[key] = placeholder(name) + escape(split[1])
-            elif context == "path" and (path := clean_path(value)) in paths:
-                out[key] = placeholder(paths[str(path)])
-            elif context == "sql" and isinstance(value, str):
-                out[key] = _replace(
-                    value, {f"'{v}'": f"'{placeholder(n)}'" for v, n in mine.items()}
-                )
-            elif context == "shell" and isinstance(value, str):
-                words = {v: placeholder(n) for v, n in mine.items() if _SHELL_WORD.fullmatch(v)}
-                out[key] = _replace(value, words, boundary=True)
-            else:
-                out[key] = _escape_all(value)
-        return out
+def last_collection(path: str) -> str | None:
+    words = [s for s in path.split("/") if _COLLECTION.fullmatch(s)]
+    return singular(words[-1]) if words else None
+
+
+def json_ids(value: Any, collection: str | None) -> dict[str, str]:
+    """Top-level keys of a JSON object that hold an id -> the parameter name for each."""
+    if not isinstance(value, dict):
+        return {}
+    out = {}
+    for key, item in value.items():
+        name = id_key(str(key), collection)
+        if name and is_id(item):
+            out[str(key)] = name
+    return out
+
+
+def id_text(value: Any) -> str:
+    return str(value)
+
+
+def json_text(value: Any) -> str:
+    """JSON exactly as the http tool sends it (compact, UTF-8, key order kept)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:50]
+
+
+def _ip(host: str) -> bool:
+    return bool(re.fullmatch(r"[0-9.]+|.*:.*", host))
 
 
 def _replace(text: str, swaps: Mapping[str, str], *, boundary: bool = False) -> str:
@@ -188,29 +212,61 @@ def _replace(text: str, swaps: Mapping[str, str], *, boundary: bool = False) -> 
     return "".join(out)
 
 
-def _escape_all(value: Any) -> Any:
+def _splice(text: str, spans: list[tuple[int, int, str]]) -> str:
+    """``text`` with each (start, end) span replaced by its placeholder, the rest escaped."""
+    out, pos = [], 0
+    for start, end, swap in sorted(spans):
+        out.append(escape(text[pos:start] + "$")[:-1])
+        out.append(swap)
+        pos = end
+    out.append(escape(text[pos:]))
+    return "".join(out)
+
+
+def escape_all(value: Any) -> Any:
     if isinstance(value, str):
         return escape(value)
     if isinstance(value, dict):
-        return {k: _escape_all(v) for k, v in value.items()}
+        return {k: escape_all(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_escape_all(v) for v in value]
+        return [escape_all(v) for v in value]
     return value
 
 
-def _referenced(value: Any) -> list[str]:
+def referenced(value: Any) -> list[str]:
     if isinstance(value, str):
         return names_in(value)
     if isinstance(value, dict):
-        return [n for v in value.values() for n in _referenced(v)]
+        return [n for v in value.values() for n in referenced(v)]
     if isinstance(value, list):
-        return [n for v in value for n in _referenced(v)]
+        return [n for v in value for n in referenced(v)]
     return []
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:50]
+def name_for(param: Param, taken: set[str], several_urls: bool) -> str:
+    if param.kind == "url":
+        host = urlsplit(param.value).hostname or ""
+        label = _slug(host.split(".")[0])
+        base = "base_url"
+        if several_urls and label and not _ip(host) and NAME.fullmatch(label + "_url"):
+            base = label + "_url"  # "api_url", "shop_url": which server, at a glance
+    elif param.kind == "path":
+        role = (
+            "input"
+            if param.reads and (not param.writes or param.reads[0] < param.writes[0])
+            else "output"
+        )
+        ext = _slug(posixpath.splitext(param.value)[1]) or "file"
+        base = f"{role}_{ext}"
+    else:
+        base = param.base
+    if not NAME.fullmatch(base):
+        base = "value"
+    name, n = base, 2
+    while name in taken:
+        name, n = f"{base}_{n}", n + 1
+    return name[:63]
 
 
-def _ip(host: str) -> bool:
-    return bool(re.fullmatch(r"[0-9.]+|.*:.*", host))
+def iter_paths(values: Iterable[Any]) -> list[str]:
+    return [p for p in (clean_path(v) for v in values) if p]

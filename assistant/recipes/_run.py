@@ -1,233 +1,94 @@
-"""Running a recipe: every step through the real gate in a journaled session linked to its source,
-or (dry run) each step planned against today's files and its preview shown, nothing run."""
+"""Running a recipe: every step through the real gate in a journaled session linked to its
+recipe and source session; each result checked against the step's expectations, a difference
+shown, and the person (or the flags) deciding whether the run goes on.
+
+Exit statuses: done, stopped (a difference or failure stopped it), denied (a step was denied),
+escalated (a live step needed a person and none was there).
+"""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.recipes._expect import differences, observe
-from assistant.recipes._params import ARG_CONTEXTS
-from assistant.recipes._source import Recipe, RecipeError, Step
-from assistant.recipes._template import NAME, TemplateError, check_value, fill_args
-from tools.base import Action, Effect, Tool, ToolContext, ToolError, escape_text, validate_args
+from assistant.recipes import _expect
+from assistant.recipes._fill import Filled, check_tools, fill_steps, resolve_params
+from assistant.recipes._live import Person, attempt, step_gate
+from assistant.recipes._spec import NeedsModel, Recipe
+from tools.base import SecretSource, Tool, escape_text
 
 if TYPE_CHECKING:
     from assistant.agent.approval import Approver
+    from assistant.agent.gate import Gate
+    from assistant.agent.loop import ModelLike
     from assistant.agent.session import Listener
     from assistant.config import Settings
 
 Say = Callable[[str], None]
-TAGS = {"read": "READ", "write": "WRITE", "egress": "EGRESS"}
+
+
+@dataclass
+class Options:
+    """How to run: who approves, who answers questions, and what a difference does."""
+
+    approver: Approver
+    person: Person | None = None
+    """Asked when a step differs or a live step needs help; None: nobody (headless)."""
+    keep_going: bool = False
+    strict: bool = False
+    model: Callable[[], ModelLike] | None = None
+    overrides: Mapping[str, str] = field(default_factory=dict)
+    workspace: str | Path | None = None
+    allow_hosts: Sequence[str] = ()
+    listeners: Sequence[Listener] = ()
+    recipe_path: str | None = None
+    say: Say = print
+    mode: str = "run"
+    """"run", or "test": HTTP from recordings, live steps replay their recorded calls."""
+    tools: Mapping[str, Tool] | None = None
+    secrets: SecretSource | None = None
+    """Replaces the configured secrets (a test answers HTTP from recordings: no value is sent)."""
+    journal: bool = True
+    """False only for the check an export makes of its own fixtures: nothing is recorded."""
+
+
+@dataclass
+class StepReport:
+    number: int
+    label: str
+    status: str
+    """ok, differs, failed, denied, skipped, escalated, stopped."""
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
 class RunReport:
-    """How a real run went: ``status`` is done, stopped, denied or failed."""
-
     session_id: str | None
     status: str = "done"
-    ran: int = 0
-    differed: list[int] = field(default_factory=list)
-    failed: list[int] = field(default_factory=list)
+    steps: list[StepReport] = field(default_factory=list)
     message: str = ""
 
+    @property
+    def ran(self) -> int:
+        return sum(s.status not in ("skipped", "denied") for s in self.steps)
 
-def parse_overrides(pairs: Iterable[str]) -> dict[str, str]:
-    """--param NAME=VALUE strings -> a dict; RecipeError names a malformed one."""
-    out: dict[str, str] = {}
-    for raw in pairs:
-        name, sep, value = raw.partition("=")
-        name = name.strip()
-        if not sep or not NAME.fullmatch(name):
-            raise RecipeError(
-                f"--param {escape_text(raw)!r}: expected NAME=VALUE, e.g. output_csv=out.csv"
-            )
-        out[name] = value
-    return out
+    @property
+    def differed(self) -> list[int]:
+        return [s.number for s in self.steps if s.status == "differs"]
+
+    @property
+    def failed(self) -> list[int]:
+        return [s.number for s in self.steps if s.status in ("failed", "escalated")]
 
 
-def resolve_params(recipe: Recipe, overrides: Mapping[str, str]) -> dict[str, str]:
-    """The recipe's defaults with the person's overrides; unknown names are an error, not ignored."""
-    unknown = sorted(set(overrides) - set(recipe.params))
-    if unknown:
-        known = ", ".join(sorted(recipe.params)) or "none"
-        raise RecipeError(f"unknown parameter(s) {', '.join(unknown)}; this recipe has: {known}")
-    values = {**recipe.params, **overrides}
-    for name, value in overrides.items():
-        try:
-            check_value(name, value)
-        except TemplateError as exc:
-            raise RecipeError(str(exc)) from None
-    return values
-
-
-def fill_steps(recipe: Recipe, values: Mapping[str, str]) -> list[tuple[Step, dict[str, Any]]]:
-    """Every step's concrete arguments, all checked before the first step runs."""
-    out = []
-    for step in recipe.steps:
-        try:
-            args = fill_args(step.args, values, ARG_CONTEXTS.get(step.tool, {}))
-        except TemplateError as exc:
-            raise RecipeError(f"step {step.number} ({step.tool}): {exc}") from None
-        out.append((step, args))
-    return out
-
-
-def _check_tools(recipe: Recipe, tools: Mapping[str, Tool]) -> None:
-    for step in recipe.steps:
-        if step.tool not in tools:
-            raise RecipeError(
-                f"step {step.number}: unknown tool {step.tool!r}; the tools are: {', '.join(sorted(tools))}"
-            )
-
-
-def written_paths(action: Action) -> list[str]:
-    """Workspace paths a planned write would change (csv_write also lists the files it reads)."""
-    if action.effect is not Effect.WRITE:
-        return []
-    data = action.preview.data
-    if action.tool == "csv_write" and isinstance(data.get("files"), list):
-        return [
-            f["path"]
-            for f in data["files"]
-            if isinstance(f, dict) and isinstance(f.get("path"), str)
-        ]
-    if action.tool == "http_request":
-        save = data.get("save_to")
-        return (
-            [save["path"]] if isinstance(save, dict) and isinstance(save.get("path"), str) else []
-        )
-    return [t[5:] for t in action.targets if t.startswith("path:")]
-
-
-def _hosts(action: Action) -> set[str]:
-    return {t[5:] for t in action.targets if t.startswith("host:")}
-
-
-def _params_lines(recipe: Recipe, values: Mapping[str, str]) -> list[str]:
-    lines = []
-    for name, value in values.items():
-        mark = "  (given)" if value != recipe.params.get(name) else ""
-        lines.append(f"  {name} = {escape_text(value)}{mark}")
-    return lines
-
-
-# -- dry run -------------------------------------------------------------------------------------
-
-
-async def dry_run(
-    recipe: Recipe,
-    settings: Settings,
-    *,
-    overrides: Mapping[str, str] | None = None,
-    workspace: str | Path | None = None,
-    allow_hosts: Iterable[str] = (),
-    say: Say = print,
-) -> int:
-    """Plan every step now and show its preview; returns how many steps could not be planned
-    for a reason other than an earlier step's pending write. Nothing is run or journaled."""
-    from assistant.runtime import open_workspace, parse_allow_hosts
-    from assistant.secrets import ConfiguredSecrets, SecretStore, redactor
-    from tools import all_tools
-
-    tools = all_tools()
-    _check_tools(recipe, tools)
-    values = resolve_params(recipe, overrides or {})
-    filled = fill_steps(recipe, values)
-    ws = open_workspace(workspace)
-    red = redactor()
-    ctx = ToolContext(
-        workspace=ws,
-        secrets=ConfiguredSecrets(SecretStore(settings.keyring_timeout), settings.secrets, red),
-        private_allow=parse_allow_hosts([*settings.allow_hosts, *allow_hosts]),
-        settings=settings.http,
-        read_blob=_lazy_blob_reader(),
-    )
-    say(
-        f"dry run of {len(filled)} step(s) in {escape_text(str(ws.root))}: nothing is run or changed"
-    )
-    if values:
-        say("parameters:")
-        for line in _params_lines(recipe, values):
-            say(line)
-    pending: dict[str, int] = {}  # path -> the step that would write it first
-    problems = 0
-    for step, args in filled:
-        tool = tools[step.tool]
-        say("")
-        if step.flag:
-            say(f"! step {step.number} is flagged: {escape_text(step.flag)}")
-        try:
-            action = await asyncio.to_thread(tool.plan, validate_args(tool.parameters, args), ctx)
-        except ToolError as exc:
-            say(
-                f"step {step.number} · {step.tool}: cannot be planned now: {escape_text(red.redact_text(str(exc)))}"
-            )
-            text = json.dumps(args, ensure_ascii=False)
-            waits = [p for p in pending if p in text]
-            for path in waits:
-                say(
-                    f"  note: it uses {escape_text(path)}, which step {pending[path]} would write first;"
-                )
-                say("        a real run plans it after that write")
-            problems += 0 if waits else 1
-            continue
-        tag = TAGS.get(action.effect.value, action.effect.value.upper())
-        say(f"step {step.number} · {tag} {action.tool}: {escape_text(action.summary)}")
-        preview = escape_text(red.redact_text(action.preview.text))
-        say("\n".join("  │ " + line for line in preview.splitlines()) or "  │ (no preview)")
-        for target in action.targets:
-            path = target[5:] if target.startswith("path:") else ""
-            if path in pending:
-                say(
-                    f"  note: this uses {escape_text(path)}, which step {pending[path]} would write "
-                    "first; the preview shows it as it is now"
-                )
-        if action.needs_person:
-            say(f"  ! {escape_text(action.needs_person)}")
-        for path in written_paths(action):
-            pending.setdefault(path, step.number)
-        ctx.allowed_hosts |= _hosts(action)  # as approving it would, so later GETs plan as reads
-    say("")
-    say(
-        f"dry run done: {len(filled) - problems} of {len(filled)} step(s) planned"
-        + (f"; {problems} cannot be planned as things are now" if problems else "")
-    )
-    return problems
-
-
-def _lazy_blob_reader() -> Callable[[str], bytes]:
-    """Stored before-images (for restore steps), read only if a step asks."""
-
-    def read(digest: str) -> bytes:
-        from assistant import paths
-        from assistant.journal import Journal, JournalError
-
-        try:
-            with Journal(paths.journal_file()) as journal:
-                return journal.get_blob(digest)
-        except JournalError as exc:
-            raise ToolError(str(exc)) from None
-
-    return read
-
-
-# -- real run ------------------------------------------------------------------------------------
-
-
-def _linked_session(
-    settings: Settings,
-    recipe: Recipe,
-    values: Mapping[str, str],
-    ws_root: str,
-    recipe_path: str | None,
+def linked_session(
+    recipe: Recipe, values: Mapping[str, str], ws_root: str, options: Options, model: str | None
 ) -> str:
-    """Create the run's session with ``parent`` = the source session when this journal has it."""
+    """Create the run's session: ``parent`` = the source session when this journal has it, and
+    the recipe (path, hash, parameters) in its meta, so history shows where it came from."""
     from assistant import paths
     from assistant.journal import Journal, SessionLookupError
     from assistant.secrets import redactor
@@ -235,132 +96,296 @@ def _linked_session(
     source = recipe.info.get("source_session")
     meta = {
         "recipe": {
-            "path": recipe_path,
+            "path": options.recipe_path,
+            "name": Path(options.recipe_path).name if options.recipe_path else None,
             "sha256": recipe.sha256,
+            "mode": options.mode,
             "source_session": source if isinstance(source, str) else None,
             "params": dict(values),
-            "given": sorted(k for k, v in values.items() if v != recipe.params.get(k)),
+            "given": sorted(k for k, v in values.items() if v != recipe.defaults.get(k)),
         }
     }
-    name = Path(recipe_path).name if recipe_path else "recipe"
+    name = Path(options.recipe_path).name if options.recipe_path else "recipe"
+    title = f"recipe {'test ' if options.mode == 'test' else ''}{name}"[:80]
     with Journal(paths.journal_file(), redact=redactor().redact) as journal:
         parent = None
         if isinstance(source, str) and source:
             try:
                 parent = journal.get_session(source).id
             except SessionLookupError:
-                parent = None  # a recipe shared from another machine: the link is kept in meta
+                parent = None  # a recipe shared from another machine: the link stays in meta
         return journal.create_session(
-            model=None, workspace=ws_root, title=f"recipe {name}"[:80], parent=parent, meta=meta
+            model=model, workspace=ws_root, title=title, parent=parent, meta=meta
         )
 
 
-async def run(
-    recipe: Recipe,
-    settings: Settings,
-    *,
-    approver: Approver,
-    overrides: Mapping[str, str] | None = None,
-    workspace: str | Path | None = None,
-    allow_hosts: Iterable[str] = (),
-    listeners: Iterable[Listener] = (),
-    keep_going: bool = False,
-    recipe_path: str | None = None,
-    say: Say = print,
-) -> RunReport:
-    """Run the steps in order through plan → policy → approver → journal → run.
+def params_lines(recipe: Recipe, values: Mapping[str, str]) -> list[str]:
+    lines = []
+    for name, value in values.items():
+        mark = "  (given)" if value != recipe.defaults.get(name) else ""
+        lines.append(f"  {name} = {escape_text(value)}{mark}")
+    return lines
 
-    A denied step ends the run (later steps were recorded after it ran). A step that fails, or
-    a write whose result differs from the recording, stops the run before the next write unless
-    ``keep_going``; a read that differs is reported and the run goes on.
-    """
-    from assistant.agent import events as ev
+
+class Runner:
+    """One run of one recipe."""
+
+    def __init__(
+        self,
+        recipe: Recipe,
+        rt: Any,
+        filled: list[Filled],
+        options: Options,
+        model: ModelLike | None,
+    ) -> None:
+        self.recipe = recipe
+        self.rt = rt
+        self.filled = filled
+        self.o = options
+        self.report = RunReport(rt.session_id)
+        self._model = model
+
+    def say(self, line: str) -> None:
+        self.o.say(line)
+
+    async def run(self) -> RunReport:
+        from assistant.agent import events as ev
+
+        for f in self.filled:
+            step = f.step
+            flag = f" · FLAGGED: {escape_text(step.flag)}" if step.flag else ""
+            what = step.tool if step.kind == "tool" else "live step"
+            self.say(f"\nstep {step.number}/{len(self.filled)} · {what}{flag}")
+            done = await (self._live(f) if step.kind == "live" else self._tool(f))
+            self.report.steps.append(done)
+            if done.status in ("ok", "skipped"):
+                continue
+            if done.status == "denied":
+                self._end("denied", f"step {step.number} was denied; the run stops here")
+                break
+            if done.status in ("escalated", "stopped"):
+                self._end(done.status, done.notes[-1] if done.notes else "stopped")
+                break
+            if not await self._go_on(step.number):
+                break
+        else:
+            if self.report.failed or self.report.differed and self.o.mode == "test":
+                bad = sorted({*self.report.failed, *self.report.differed})
+                self._end(
+                    "failed", f"step(s) {', '.join(map(str, bad))} did not come out as expected"
+                )
+        if self.report.status != "done":
+            self.rt.log.emit(ev.TurnError(self.report.message, "recipe"))
+        self.rt.log.emit(ev.TurnEnd("done" if self.report.status == "done" else self.report.status))
+        return self.report
+
+    def _end(self, status: str, message: str) -> None:
+        self.report.status = status
+        self.report.message = message
+
+    async def _go_on(self, number: int) -> bool:
+        """After a step that differs or failed: --keep-going goes on, a person chooses, and
+        with nobody to ask the run stops."""
+        if self.o.keep_going or self.o.mode == "test":
+            return True
+        if self.o.person is not None:
+            choice = await self.o.person.choose(
+                f"step {number} did not come out as expected: continue or stop?",
+                {"c": "continue", "s": "stop"},
+            )
+            if choice == "c":
+                return True
+        self._end(
+            "stopped",
+            f"stopped after step {number}: it did not come out as expected (--keep-going runs on)",
+        )
+        return False
+
+    async def _tool(self, f: Filled, gate: Gate | None = None) -> StepReport:
+        step = f.step
+        confirm = "policy" if self.o.mode == "test" else step.confirm
+        gate = gate or step_gate(self.rt.gate, tools=None, confirm=confirm, person=self.o.person)
+        outcome = await gate.execute(step.tool, f.args, f"recipe-step-{step.number}")
+        report = StepReport(step.number, step.label, "ok")
+        if outcome.status == "denied":
+            report.status = "denied"
+            return report
+        if outcome.status == "error":
+            self.say(f"! step {step.number} could not run: {escape_text(outcome.text)}")
+            report.status = "failed"
+            report.notes.append(outcome.text)
+            return report
+        data: dict[str, Any] = {}
+        if outcome.result is not None:
+            raw = json.loads(json.dumps(dict(outcome.result.data), default=str))
+            data = self.rt.redactor.redact(raw)
+        ok = outcome.status == "done"
+        seen = _expect.facts(step.tool, ok, outcome.text, data)
+        if ok or step.expect.get("ok") is False:
+            diffs = _expect.check(step.tool, step.expect, ok, data, seen)
+        else:  # what it says about itself, not every expectation a failure misses
+            why = outcome.result.display if outcome.result and outcome.result.display else ""
+            why = why or outcome.text.removeprefix("error: ").splitlines()[0]
+            diffs = [f"it failed: {why}"]
+        if self.o.strict:
+            diffs += [d for d in _expect.strict(step.recorded, seen) if ok or "succeeded" not in d]
+        if diffs:
+            self.say(f"! step {step.number} differs from what the recipe expects:")
+            for line in diffs:
+                self.say(f"    {escape_text(line)}")
+            report.status = "differs" if ok else "failed"
+            report.notes += diffs
+        elif step.expect or self.o.strict:
+            self.say(f"  = step {step.number} as expected")
+        return report
+
+    def model(self) -> ModelLike:
+        if self._model is None:
+            raise NeedsModel("a live step needs a model; none was given")
+        return self._model
+
+    async def _live(self, f: Filled) -> StepReport:
+        step = f.step
+        report = StepReport(step.number, step.label, "ok")
+        tools = {name: self.rt.gate.tools[name] for name in step.tools}
+        if self.o.mode == "test":
+            return await self._replay_live(f, report)
+        gate = step_gate(self.rt.gate, tools=tools, confirm=step.confirm, person=self.o.person)
+        self.say(f"  live: {escape_text(f.prompt)}")
+        self.say(f"  tools {', '.join(step.tools)} · at most {step.max_calls} calls")
+        feedback = ""
+        while True:
+            got = await attempt(
+                gate, self.model(), f.prompt, f.expect or {}, step.max_calls, feedback
+            )
+            if got.ok:
+                self.say(f"  = step {step.number} done as expected")
+                return report
+            problem = f"step {step.number} (live): {got.problem}"
+            self.say(f"! {escape_text(problem)}")
+            if self.o.person is None:
+                report.status = "escalated"
+                report.notes.append(
+                    f"stopped at step {step.number}: the live step needs a person to choose retry, "
+                    "skip or stop, and none is at a terminal"
+                )
+                return report
+            choice = await self.o.person.choose(
+                f"step {step.number} needs you: retry, skip or stop?",
+                {"r": "retry", "s": "skip", "q": "stop"},
+            )
+            if choice == "r":
+                feedback = got.problem
+                continue
+            if choice == "s":
+                report.status = "skipped"
+                report.notes.append(f"{problem}; skipped by the person")
+                return report
+            report.status = "stopped"
+            report.notes.append(f"{problem}; stopped by the person")
+            return report
+
+    async def _replay_live(self, f: Filled, report: StepReport) -> StepReport:
+        """In a test, a live step replays the calls it recorded, then its expectation is checked."""
+        from assistant.recipes._live import check_output
+
+        step = f.step
+        if not f.calls:
+            report.status = "skipped"
+            report.notes.append("a live step with no recorded calls: nothing to test it with")
+            self.say(f"  - step {step.number} skipped: {report.notes[-1]}")
+            return report
+        for tool, args in f.calls:
+            outcome = await self.rt.gate.execute(tool, args, f"recipe-step-{step.number}")
+            if outcome.status != "done":
+                report.status = "failed"
+                report.notes.append(f"recorded call {tool} did not succeed: {outcome.text[:200]}")
+                return report
+        missed = check_output(f.expect or {}, self.rt.gate.ctx)
+        if missed:
+            report.status = "differs"
+            report.notes += missed
+        return report
+
+
+async def run(recipe: Recipe, settings: Settings, options: Options) -> RunReport:
+    """Run the recipe's steps in order as a new journaled session; see ``Runner``."""
     from assistant.runtime import open_workspace, parse_allow_hosts, start_session
     from tools import all_tools
 
-    tools = all_tools()
-    _check_tools(recipe, tools)
-    values = resolve_params(recipe, overrides or {})
+    tools = dict(options.tools or all_tools())
+    check_tools(recipe, tools)
+    values = resolve_params(recipe, options.overrides)
     filled = fill_steps(recipe, values)
-    ws = open_workspace(workspace)
-    parse_allow_hosts(allow_hosts)  # a bad --allow-host fails before a session is created
-    session_id = _linked_session(settings, recipe, values, str(ws.root), recipe_path)
-    rt = start_session(
-        settings,
-        approver=approver,
-        tools=tools,
-        workspace=ws.root,
-        allow_hosts=allow_hosts,
-        listeners=listeners,
-        resume=session_id,
-    )
-    report = RunReport(rt.session_id)
-    say(
-        f"recipe run: session {rt.session_id[:8]} · {len(filled)} step(s) · {escape_text(str(ws.root))}"
-    )
-    for line in _params_lines(recipe, values):
-        say(line)
-    blocked: str | None = None
-    try:
-        for step, args in filled:
-            tool = tools[step.tool]
-            effect = await _planned_effect(tool, args, rt.gate.ctx)
-            if blocked and not keep_going and effect in (None, Effect.WRITE):
-                report.status = "stopped"
-                report.message = (
-                    f"stopped before step {step.number}: {blocked}; --keep-going runs on"
-                )
-                break
-            say(f"\nstep {step.number}/{len(filled)}")
-            if step.flag:
-                say(f"! flagged: {escape_text(step.flag)}")
-            outcome = await rt.gate.execute(step.tool, args, f"recipe-step-{step.number}")
-            if outcome.status == "denied":
-                report.status = "denied"
-                report.message = f"step {step.number} was denied; the run stops here"
-                break
-            if outcome.status == "error":
-                say(f"! step {step.number} could not run: {escape_text(outcome.text)}")
-                report.failed.append(step.number)
-                blocked = blocked or f"step {step.number} could not run"
-                continue
-            report.ran += 1
-            result = outcome.result
-            data = (
-                rt.redactor.redact(json.loads(json.dumps(dict(result.data), default=str)))
-                if result
-                else {}
+    ws = open_workspace(options.workspace)
+    parse_allow_hosts(options.allow_hosts)  # a bad --allow-host fails before a session exists
+    model_name, model = None, None
+    if recipe.has_live_steps and options.mode == "run":
+        live = ", ".join(str(s.number) for s in recipe.steps if s.kind == "live")
+        if not settings.model or options.model is None:
+            raise NeedsModel(
+                f"step(s) {live} are live steps and need a model: pass --model (and --api-base), "
+                "set ASSISTANT_MODEL, or put model = ... in the config"
             )
-            seen = observe(step.tool, outcome.status == "done", outcome.text, data)
-            diffs = differences(step.expect, seen)
-            if outcome.status == "failed":
-                report.failed.append(step.number)
-                blocked = blocked or f"step {step.number} failed"
-            if diffs:
-                report.differed.append(step.number)
-                say(
-                    f"! step {step.number} differs from the recording: {escape_text('; '.join(diffs))}"
-                )
-                if effect is Effect.WRITE:
-                    blocked = blocked or f"step {step.number}, a write, came out differently"
-            elif step.expect:
-                say(f"  = step {step.number} as recorded")
-        else:
-            if report.failed:
-                report.status = "failed"
-                report.message = f"step(s) {', '.join(map(str, report.failed))} failed"
-        if report.status != "done":
-            rt.log.emit(ev.TurnError(report.message, "recipe"))
-        rt.log.emit(ev.TurnEnd("done" if report.status == "done" else report.status))
-    finally:
-        rt.journal.close()
-    return report
-
-
-async def _planned_effect(tool: Tool, args: dict[str, Any], ctx: ToolContext) -> Effect | None:
-    """What the step would do now (the gate plans it again before it runs); None if unplannable."""
+        model_name, model = settings.model, options.model()  # a bad key fails before anything runs
+    rt: Any
+    if options.journal:
+        session_id = linked_session(recipe, values, str(ws.root), options, model_name)
+        rt = start_session(
+            settings,
+            approver=options.approver,
+            tools=tools,
+            workspace=ws.root,
+            allow_hosts=options.allow_hosts,
+            listeners=options.listeners,
+            resume=session_id,
+        )
+    else:
+        rt = _unrecorded(settings, tools, options, ws)
+    if options.secrets is not None:
+        rt.gate.ctx.secrets = options.secrets
+    options.say(
+        f"recipe {options.mode}: session {(rt.session_id or 'none')[:8]} · {len(filled)} step(s) · "
+        f"{escape_text(str(ws.root))}"
+    )
+    for line in params_lines(recipe, values):
+        options.say(line)
     try:
-        action = await asyncio.to_thread(tool.plan, validate_args(tool.parameters, args), ctx)
-    except ToolError:
-        return None
-    return action.effect
+        return await Runner(recipe, rt, filled, options, model).run()
+    finally:
+        if rt.journal is not None:
+            rt.journal.close()
+
+
+@dataclass
+class _Unrecorded:
+    gate: Gate
+    log: Any
+    redactor: Any
+    session_id: str | None = None
+    journal: Any = None
+
+
+def _unrecorded(
+    settings: Settings, tools: Mapping[str, Tool], options: Options, ws: Any
+) -> _Unrecorded:
+    """The same gate and policy with no journal behind them (an export checking its fixtures)."""
+    from assistant.agent.gate import Gate
+    from assistant.agent.policy import Policy
+    from assistant.agent.session import SessionLog
+    from assistant.recipes._dry import blob_reader
+    from assistant.runtime import parse_allow_hosts
+    from assistant.secrets import redactor
+    from tools.base import ToolContext
+
+    red = redactor()
+    ctx = ToolContext(
+        workspace=ws,
+        secrets=options.secrets,
+        private_allow=parse_allow_hosts([*settings.allow_hosts, *options.allow_hosts]),
+        settings=settings.http,
+        read_blob=blob_reader(),
+    )
+    log = SessionLog(None, "", redact=red.redact, listeners=list(options.listeners))
+    gate = Gate(tools, ctx, Policy(settings.deny), options.approver, log)
+    return _Unrecorded(gate, log, red)

@@ -8,6 +8,7 @@ the start of a URL), so a ``--param`` can change a target but not the shape of a
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -17,6 +18,8 @@ _TOKEN = re.compile(r"\$(\$|\{([^{}]*)\})")
 _NEEDS_ESCAPE = re.compile(r"\$(?=[${])")
 _SHELL_WORD = re.compile(r"[A-Za-z0-9._/@%+=:,-]+")
 _URL_PREFIX = re.compile(r"https?://[^\s/?#@\\]+(/[^\s?#\\]*)?", re.IGNORECASE)
+_URL_PART = re.compile(r"[A-Za-z0-9._~-]+")
+_JSON_SCALAR = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null")
 
 
 class TemplateError(ValueError):
@@ -47,8 +50,11 @@ def names_in(template: str) -> list[str]:
 
 def fill(template: str, params: Mapping[str, str], context: str = "text") -> str:
     """Replace placeholders with parameter values, checking each value against ``context``:
-    "text" (anything printable), "path", "url" (an origin may start the string), "sql" (inside a
-    quoted literal) or "shell" (one plain word)."""
+    "text" (anything printable), "path", "url" (an origin may start the string; elsewhere a
+    value is one path segment or query value), "sql" (inside a quoted literal), "shell" (one
+    plain word) or "json" (see ``fill_json``)."""
+    if context == "json":
+        return fill_json(template, params)
     out: list[str] = []
     pos = 0
     for match in _TOKEN.finditer(template):
@@ -64,6 +70,45 @@ def fill(template: str, params: Mapping[str, str], context: str = "text") -> str
         _check(name, value, context, at_start=match.start() == 0)
         out.append(value)
     out.append(template[pos:])
+    return "".join(out)
+
+
+def fill_json(template: str, params: Mapping[str, str]) -> str:
+    """Fill a JSON text: inside a JSON string a value is escaped as JSON; outside one it must be
+    a JSON number, true, false or null, so a parameter changes a value, never the structure."""
+    out: list[str] = []
+    in_string = False
+    i = 0
+    while i < len(template):
+        ch = template[i]
+        if ch == '"':
+            in_string = not in_string
+        elif ch == "\\" and in_string:
+            out.append(template[i : i + 2])
+            i += 2
+            continue
+        elif ch == "$" and (match := _TOKEN.match(template, i)):
+            i = match.end()
+            if match.group(1) == "$":
+                out.append("$")
+                continue
+            name = match.group(2)
+            if name not in params:
+                raise TemplateError(f"${{{name}}} is not in PARAMS")
+            value = params[name]
+            check_value(name, value)
+            if in_string:
+                out.append(json.dumps(value, ensure_ascii=False)[1:-1])
+            elif _JSON_SCALAR.fullmatch(value):
+                out.append(value)
+            else:
+                raise TemplateError(
+                    f"parameter {name}: it stands for a JSON number here (or true, false, null); "
+                    f"{value!r} is not one"
+                )
+            continue
+        out.append(ch)
+        i += 1
     return "".join(out)
 
 
@@ -110,4 +155,9 @@ def _check(name: str, value: str, context: str, *, at_start: bool) -> None:
         raise TemplateError(
             f"parameter {name}: expected an http(s) origin such as http://127.0.0.1:8000, "
             "with no user name, query or fragment"
+        )
+    if context == "url" and not at_start and not _URL_PART.fullmatch(value):
+        raise TemplateError(
+            f"parameter {name}: a value inside a URL must be one plain segment "
+            "(letters, digits and . _ ~ -)"
         )

@@ -22,7 +22,9 @@ from assistant import paths
 from assistant.journal import Journal, JournalError
 from assistant.ui.widgets.preview import safe
 
-EXPORT_FORMATS = {"md": "Markdown", "html": "HTML", "jsonl": "JSONL"}
+EXPORT_FORMATS = {"md": "Markdown", "html": "HTML", "jsonl": "JSONL", "recipe": "recipe"}
+EXPORT_SUFFIXES = {"recipe": ".recipe.toml"}
+"""File name endings that are not just the format's name."""
 
 
 def now_local() -> datetime:
@@ -70,7 +72,7 @@ def export_to_file(journal: Journal, session_id: str, fmt: str, folder: Path | N
     format (the exporter's ExportError is one).
     """
     if fmt not in EXPORT_FORMATS:
-        raise ValueError(f"unknown export format {fmt!r}: use md, html or jsonl")
+        raise ValueError(f"unknown export format {fmt!r}: use {', '.join(EXPORT_FORMATS)}")
     try:
         from assistant.export import export_session  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
@@ -82,7 +84,7 @@ def export_to_file(journal: Journal, session_id: str, fmt: str, folder: Path | N
         raise ValueError(f"the exporter returned {type(text).__name__}, not text")
     folder = folder or paths.data_dir() / "exports"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    target = folder / f"session-{session_id[:12]}.{fmt}"
+    target = folder / f"session-{session_id[:12]}{EXPORT_SUFFIXES.get(fmt, '.' + fmt)}"
     tmp = target.with_name(target.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
     try:
@@ -98,7 +100,7 @@ def export_to_file(journal: Journal, session_id: str, fmt: str, folder: Path | N
 
 
 class ExportDialog(ModalScreen[str | None]):
-    """Pick an export format: m Markdown, h HTML, j JSONL; esc cancels."""
+    """Pick an export format: m Markdown, h HTML, j JSONL, r recipe; esc cancels."""
 
     DEFAULT_CSS = """
     ExportDialog { align: center middle; }
@@ -110,6 +112,7 @@ class ExportDialog(ModalScreen[str | None]):
         Binding("m", "pick('md')", "Markdown"),
         Binding("h", "pick('html')", "HTML"),
         Binding("j", "pick('jsonl')", "JSONL"),
+        Binding("r", "pick('recipe')", "recipe"),
         Binding("escape", "pick('')", "cancel"),
     ]
 
@@ -117,7 +120,7 @@ class ExportDialog(ModalScreen[str | None]):
         yield Static(
             Text.assemble(
                 ("Export this session\n\n", "bold"),
-                "  m  Markdown\n  h  HTML\n  j  JSONL\n\n",
+                "  m  Markdown\n  h  HTML\n  j  JSONL\n  r  recipe (.recipe.toml)\n\n",
                 ("esc cancel", "dim"),
             )
         )

@@ -154,3 +154,19 @@ async def test_the_handle_still_goes_to_its_bound_origin_and_the_echo_comes_back
     assert "[raw value of secret SHOP]" in outcome.text and CANARY not in outcome.text
     proposed = dict(store.events)["action.proposed"]
     assert "X-K: {{secret:SHOP}}" in proposed["preview"]["text"]
+
+
+async def test_a_value_too_short_to_be_a_secret_never_blocks_ordinary_calls(
+    workspace_dir: Path, memory_keyring: MemoryKeyring
+) -> None:
+    # a local server's dummy key, as people set OPENAI_API_KEY=ollama: not a secret to find
+    red = Redactor(lambda: [("OPENAI_API_KEY", "ollama")])
+    secrets = ConfiguredSecrets(SecretStore(), {}, red)
+    ctx = ToolContext(workspace=Workspace(workspace_dir), secrets=secrets)
+    store = Store()
+    log = SessionLog(store, "s1", redact=red.redact)
+    gate = Gate(builtin_tools(), ctx, Policy(), ModeApprover("all"), log)  # type: ignore[arg-type]
+    outcome = await gate.execute("shell", json.dumps({"command": "echo Ollama runs > o.txt"}))
+    assert outcome.status == "done", outcome
+    assert (workspace_dir / "o.txt").read_text() == "Ollama runs\n"
+    assert red.redact_text("ollama and Ollama") == "ollama and Ollama"

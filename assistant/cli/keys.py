@@ -65,7 +65,13 @@ def _bindings(raw: list[str]) -> list[str]:
 
 def set_key(args: argparse.Namespace) -> int:
     from assistant import config
-    from assistant.secrets import KeyringUnavailable, SecretError, SecretStore, validate_name
+    from assistant.secrets import (
+        MIN_REDACT_LEN,
+        KeyringUnavailable,
+        SecretError,
+        SecretStore,
+        validate_name,
+    )
 
     settings = load_settings()
     try:
@@ -94,6 +100,11 @@ def set_key(args: argparse.Namespace) -> int:
     if where.kind == "file":
         err().print(
             "note: anyone who can read that file can read the value (allow_plaintext_keyring is on)"
+        )
+    if len(value) < MIN_REDACT_LEN:
+        err().print(
+            f"note: values shorter than {MIN_REDACT_LEN} characters cannot be told apart from "
+            "ordinary text, so this one is not scrubbed from output nor refused in tool calls"
         )
     return EXIT_OK
 

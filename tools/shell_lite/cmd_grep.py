@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import regex  # type: ignore[import-untyped]
 
-from tools.base import ToolError
+from tools.shell_lite.lookup import EISDIR
 from tools.shell_lite.posix_re import RegexError, translate
 from tools.shell_lite.runtime import (
     IO,
@@ -76,9 +76,23 @@ def _parse(argv: list[str]) -> Spec:
     max_count = None
     if opts.last("m") is not None:
         max_count = parse_count("grep", "max count (-m)", opts.last("m") or "")
+    matcher = compile_patterns(patterns, opts.flags)
+    if (
+        opts.has("o")
+        and opts.has("w")
+        and opts.has("x")
+        and matcher.longest.search(b"") is not None
+    ):
+        # GNU prints the line's end as a match here (a bug): refused rather than imitated
+        raise UsageError("grep: -o with both -w and -x and a pattern matching '' is not supported")
     spec = Spec(opts, paths=[p for p in operands if p != "-"])
     spec.extra.update(
-        operands=operands, matcher=compile_patterns(patterns, opts.flags), max_count=max_count
+        operands=operands,
+        matcher=matcher,
+        max_count=max_count,
+        # GNU grep exits at once, reading nothing, when nothing could ever be selected
+        nothing=max_count == 0
+        or (not any(patterns) and opts.has("v") and not opts.has("x") and not opts.has("w")),
     )
     return spec
 
@@ -114,7 +128,10 @@ class _Search:
         if self.max_count == 0:
             return 0
         for chunk in self.io.chunks(reader):
-            binary = binary or b"\x00" in chunk
+            if b"\x00" in chunk:
+                binary = True
+            if binary:
+                chunk = chunk.replace(b"\x00", b"\n")  # GNU splits a binary file's lines at NUL
             if self.mode == "count" and self.max_count is None:
                 found = self._count(chunk)
                 if self.invert:
@@ -165,14 +182,16 @@ class _Search:
         """One match object per matching line; the search runs in C under the time limit."""
         n = len(chunk)
         phantom = chunk.endswith(b"\n")
+        end = -1
         try:
             for count, m in enumerate(
                 self.matcher.lines.finditer(chunk, timeout=self.io.remaining())
             ):
-                if phantom and m.start() == n:
-                    return  # an empty match after the final newline is not a line
+                if m.start() == n and (phantom or end == n):
+                    return  # an empty match past the last line (or at its end, once it matched)
                 if count % 8192 == 8191:
                     self.io.check()
+                end = m.end()
                 yield m
         except TimeoutError:
             raise TimeLimitError("grep: stopped at the time limit; nothing was changed") from None
@@ -237,12 +256,18 @@ class _Search:
 
 
 def _run(spec: Spec, io: IO) -> int:
+    if spec.extra["nothing"]:
+        return 1
     search = _Search(spec, io)
     f = spec.opts.flags
     operands = spec.extra["operands"]
     recursive = "r" in f
     selected_any = False
     error = False
+    # GNU refuses to read its own output file, except when it prints at most one line per file
+    guard_output = search.mode in ("lines", "only") and (
+        search.max_count is None or search.max_count > 1
+    )
 
     def report(message: str) -> None:
         nonlocal error
@@ -259,6 +284,17 @@ def _run(spec: Spec, io: IO) -> int:
             io.out.write(name + b"\n")
         return count > 0
 
+    def path(file: Path, label: str, show: bool) -> bool:
+        if guard_output and io.is_output(file):
+            report(f"{label}: input file is also the output")
+            return False
+        inp = io.input_path(file, label)
+        if inp.reader is None:
+            report(f"{label}: {inp.error}")
+            return False
+        with inp.reader as reader:
+            return one(reader, label, show)
+
     show_named = "H" in f or (len(operands) > 1 and "h" not in f)
     if operands:
         targets = [(name, name) for name in operands]
@@ -271,44 +307,37 @@ def _run(spec: Spec, io: IO) -> int:
             with io.stdin_reader() as reader:
                 selected_any |= one(reader, "(standard input)", show_named)
             continue
-        path = io.fs.resolve(operand)
-        if io.fs.kind(path) != DIR:
-            selected_any |= _search_path(io, path, label, show_named, one, report)
+        found = io.lookup(operand)
+        if found.error is not None:
+            report(f"{operand}: {found.error}")
             continue
+        if found.kind != DIR:
+            if found.kind != FILE:
+                report(f"{operand}: not a regular file")
+                continue
+            selected_any |= path(found.path, label, show_named)
+            continue
+        io.fs.refuse_denied(found.path)
         if not recursive:
-            report(f"{operand}: Is a directory")
+            report(f"{operand}: {EISDIR}")
+            if search.mode == "count":
+                io.out.write((os.fsencode(label) + b":" if show_named else b"") + b"0\n")
             continue
+        hidden = len(io.fs.hidden_by_rule)
         base = label.rstrip("/") or label
-        for child in io.fs.walk(path):
+        for child in io.fs.walk(found.path):
             if io.fs.kind(child) != FILE:
                 continue  # links found while recursing are not followed (grep -r)
-            rel = child.relative_to(path).as_posix()
+            rel = child.relative_to(found.path).as_posix()
             shown = f"{base}/{rel}" if base else rel
-            selected_any |= _search_path(io, child, shown, "h" not in f, one, report)
+            selected_any |= path(child, shown, "h" not in f)
             if selected_any and search.mode == "quiet":
                 break
+        if len(io.fs.hidden_by_rule) > hidden:
+            error = True  # as GNU does for a file it may not read; the note says why
     if error and not (selected_any and "q" in f):
         return 2
     return 0 if selected_any else 1
-
-
-def _search_path(
-    io: IO,
-    path: Path,
-    label: str,
-    show: bool,
-    one: Callable[[BinaryIO, str, bool], bool],
-    report: Callable[[str], None],
-) -> bool:
-    try:
-        reader = io.fs.open(path)
-    except ToolError as exc:  # unreadable: report it and go on to the next file, as grep does
-        message = str(exc)
-        rel = io.fs.rel(path)
-        report(label + message[len(rel) :] if message.startswith(rel) else message)
-        return False
-    with reader:
-        return one(reader, label, show)
 
 
 COMMANDS = [Command("grep", False, _parse, _run)]

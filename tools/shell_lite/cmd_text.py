@@ -7,7 +7,9 @@ import re
 import stat
 from typing import BinaryIO
 
+from tools.shell_lite.lookup import EISDIR
 from tools.shell_lite.runtime import IO, Command, Spec, UsageError, getopt, parse_count
+from tools.shell_lite.vfs import FILE
 
 # -- cat ------------------------------------------------------------------------------------
 
@@ -21,11 +23,18 @@ def _run_cat(spec: Spec, io: IO) -> int:
     status = 0
     state = {"line": 0, "at_start": True}
     for name in spec.opts.operands or ["-"]:
-        got = io.open_input(name)
-        if got is None:
+        if name != "-" and io.output is not None:
+            found = io.lookup(name)
+            if found.error is None and io.is_output(found.path) and io.output_size():
+                io.err(f"{name}: input file is output file")  # GNU refuses to grow it forever
+                status = 1
+                continue
+        inp = io.input(name)
+        if inp.reader is None:
+            io.err(f"{name}: {inp.error or EISDIR}")
             status = 1
             continue
-        with got[0] as reader:
+        with inp.reader as reader:
             for chunk in io.chunks(reader):
                 io.out.write(_number(chunk, state) if spec.opts.has("n") else chunk)
     return status
@@ -49,24 +58,53 @@ def _number(chunk: bytes, state: dict[str, int | bool]) -> bytes:
 
 # -- head and tail --------------------------------------------------------------------------
 
-_LEGACY = re.compile(r"-([0-9]+)")
+_HEAD_LEGACY = re.compile(r"-([0-9]+)")
+_TAIL_OBSOLETE = re.compile(r"([+-])([0-9]*)([bcl]?)(f?)")
+
+
+def _tail_obsolete(argv: list[str]) -> Spec | None:
+    """GNU tail's obsolete form: one option like +N, -N, +Nc, -Nl (b: 512-byte blocks) and at
+    most one file; anything else is parsed as options and files (so 'tail +2 a b' reads a file
+    named '+2', as GNU does)."""
+    if not argv or len(argv) > 2 or (len(argv) == 2 and argv[1][:1] == "-" and argv[1] != "-"):
+        return None
+    m = _TAIL_OBSOLETE.fullmatch(argv[0])
+    if m is None:
+        return None
+    sign, digits, unit, follow = m.groups()
+    rest = argv[0][1:]
+    if sign == "-" and (rest == "" or rest == "c"):
+        return None
+    if follow:
+        raise UsageError("tail: following a file (f) is not supported")
+    count = parse_count("tail", "number", digits) if digits else 10
+    if unit == "b":
+        count *= 512
+    spec = Spec(getopt("tail", argv[1:], ""), paths=[p for p in argv[1:] if p != "-"])
+    spec.extra.update(mode="n" if unit in ("", "l") else "c", count=count, sign=sign)
+    if sign == "-":
+        spec.extra["sign"] = ""
+    return spec
 
 
 def _parse_head_tail(cmd: str, argv: list[str]) -> Spec:
-    if argv and _LEGACY.fullmatch(argv[0]):
-        if cmd == "tail" and len(argv) > 2:
-            raise UsageError("tail: -NUM works with one file only; use -n NUM")
+    if cmd == "tail":
+        obsolete = _tail_obsolete(argv)
+        if obsolete is not None:
+            return obsolete
+    elif argv and _HEAD_LEGACY.fullmatch(argv[0]):
         argv = ["-n", argv[0][1:], *argv[1:]]
     opts = getopt(cmd, argv, "", "nc")
-    mode, raw = ("c", opts.last("c")) if opts.last("c") is not None else ("n", opts.last("n"))
-    raw = "10" if raw is None else raw
+    valued = [(flag, value) for flag, value in opts.order if value is not None]
+    mode, raw = valued[-1] if valued else ("n", "10")  # the last of -n and -c wins
+    assert raw is not None
     sign = ""
-    if raw[:1] in "-+" and raw[:1]:
+    if raw[:1] in ("-", "+") and raw:
         sign, raw = raw[0], raw[1:]
-    if cmd == "head" and sign == "+":
-        raise UsageError(f"head: invalid number {sign + raw!r}: head takes N or -N")
-    if cmd == "tail" and sign == "-":
-        sign = ""
+    if cmd == "head" and sign == "+" or cmd == "tail" and sign == "-":
+        sign = ""  # head +N is N; tail -N is N
+    if cmd == "tail" and any((v or "")[:1] == "+" for _, v in valued):
+        sign = "+"  # GNU tail never forgets an earlier +N: 'tail -n +2 -n 5' is 'tail -n +5'
     count = parse_count(cmd, "number of lines" if mode == "n" else "number of bytes", raw)
     spec = Spec(opts, paths=[p for p in opts.operands if p != "-"])
     spec.extra.update(mode=mode, count=count, sign=sign)
@@ -75,27 +113,38 @@ def _parse_head_tail(cmd: str, argv: list[str]) -> Spec:
 
 def _run_head_tail(cmd: str, spec: Spec, io: IO) -> int:
     names = spec.opts.operands or ["-"]
+    mode, count, sign = spec.extra["mode"], spec.extra["count"], spec.extra["sign"]
+    if cmd == "tail" and count == 0 and sign != "+":
+        return 0  # GNU tail opens nothing when it would print nothing
+    reads = cmd == "tail" or count > 0 or sign == "-"
     status = 0
     printed = 0
     for name in names:
-        got = io.open_input(name)
-        if got is None:
+        inp = io.input(name)
+        if inp.error is not None:
+            io.err(f"cannot open '{name}' for reading: {inp.error}")
             status = 1
             continue
         if len(names) > 1:
-            label = "standard input" if name == "-" else name
-            io.out.write(b"%s==> %s <==\n" % (b"\n" if printed else b"", os.fsencode(label)))
+            label = b"standard input" if name == "-" else inp.label
+            io.out.write(b"%s==> %s <==\n" % (b"\n" if printed else b"", label))
         printed += 1
-        with got[0] as reader:
+        if inp.reader is None:
+            if reads:
+                io.err(f"error reading '{name}': {EISDIR}")
+                status = 1
+                if cmd == "tail" and mode == "c" and sign == "+":
+                    return 1  # GNU tail -c +N gives up on every later file after this error
+            continue
+        with inp.reader as reader:
             if cmd == "head":
-                _head(spec, reader, io)
+                _head(mode, count, sign, reader, io)
             else:
-                _tail(spec, reader, io)
+                _tail(mode, count, sign, reader, io)
     return status
 
 
-def _head(spec: Spec, reader: BinaryIO, io: IO) -> None:
-    mode, count, sign = spec.extra["mode"], spec.extra["count"], spec.extra["sign"]
+def _head(mode: str, count: int, sign: str, reader: BinaryIO, io: IO) -> None:
     if sign == "-":  # all but the last N: find where they start, copy up to there
         size = reader.seek(0, os.SEEK_END)
         stop = max(0, size - count) if mode == "c" else _last_lines_offset(reader, count, io)
@@ -118,11 +167,10 @@ def _head(spec: Spec, reader: BinaryIO, io: IO) -> None:
         left = 0
 
 
-def _tail(spec: Spec, reader: BinaryIO, io: IO) -> None:
-    mode, count, sign = spec.extra["mode"], spec.extra["count"], spec.extra["sign"]
+def _tail(mode: str, count: int, sign: str, reader: BinaryIO, io: IO) -> None:
     size = reader.seek(0, os.SEEK_END)
     if mode == "c":
-        start = max(0, count - 1) if sign == "+" else max(0, size - count)
+        start = min(size, max(0, count - 1)) if sign == "+" else max(0, size - count)
         _copy(reader, start, size, io)
         return
     if sign != "+":
@@ -215,38 +263,61 @@ def _count(reader: BinaryIO, io: IO, need_words: bool) -> tuple[int, int, int]:
 
 
 def _run_wc(spec: Spec, io: IO) -> int:
+    """GNU wc: the column width comes from the sizes of all operands first, then each file's
+    row is printed as soon as it is counted."""
     opts = spec.opts
     show = [f for f in "lwc" if opts.has(f)] or ["l", "w", "c"]
     names = opts.operands or ["-"]
-    rows: list[tuple[list[int], str | None]] = []
+    width = 1 if len(names) == 1 and len(show) == 1 else _width(io, names)
     status = 0
-    regular_total, minimum = 0, 1
-    one_number = len(names) == 1 and len(show) == 1
+    totals = [0] * len(show)
+
+    def row(numbers: list[int], label: str | None) -> None:
+        text = b" ".join(b"%*d" % (width, v) for v in numbers)
+        io.out.write(text + (b" " + os.fsencode(label) if label is not None else b"") + b"\n")
+
     for name in names:
-        got = io.open_input(name)
-        if got is None:
+        inp = io.input(name)
+        if inp.error is not None:
+            io.err(f"{name}: {inp.error}")
             status = 1
             continue
-        reader, path = got
-        if path is None or not _is_regular(io, path):
-            minimum = 7
-        else:
-            regular_total += io.fs.size(path)
-        with reader:
-            if show == ["c"] and path is not None:
-                counts = (0, 0, io.fs.size(path))
+        label = None if not opts.operands else name
+        if inp.reader is None:  # a folder: GNU reports it and still prints a row of zeros
+            io.err(f"{name}: {EISDIR}")
+            status = 1
+            row([0] * len(show), label)
+            continue
+        with inp.reader as reader:
+            if show == ["c"] and inp.path is not None:
+                counts = (0, 0, io.fs.size(inp.path))
             else:
                 counts = _count(reader, io, "w" in show)
         by_flag = dict(zip("lwc", counts, strict=True))
-        rows.append(([by_flag[f] for f in show], None if not opts.operands else name))
-    width = 1 if one_number else max(minimum, len(str(regular_total)))
+        numbers = [by_flag[f] for f in show]
+        totals = [a + b for a, b in zip(totals, numbers, strict=True)]
+        row(numbers, label)
     if len(names) > 1:
-        totals = [sum(r[0][i] for r in rows) for i in range(len(show))]
-        rows.append((totals, "total"))
-    for numbers, label in rows:
-        text = b" ".join(b"%*d" % (width, v) for v in numbers)
-        io.out.write(text + (b" " + os.fsencode(label) if label is not None else b"") + b"\n")
+        row(totals, "total")
     return status
+
+
+def _width(io: IO, names: list[str]) -> int:
+    """GNU's number width: digits of the regular files' total size, at least 7 when an input is
+    not a regular file (standard input, a folder); operands that fail are left out."""
+    minimum, total = 1, 0
+    for name in names:
+        if name == "-":
+            minimum = 7
+            continue
+        found = io.lookup(name)
+        if found.error is not None:
+            continue
+        if found.kind == FILE and _is_regular(io, found.path):
+            total += io.fs.size(found.path)
+        else:
+            minimum = 7
+    return max(minimum, len(str(total)))
 
 
 def _is_regular(io: IO, path: object) -> bool:

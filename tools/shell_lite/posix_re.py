@@ -13,6 +13,9 @@ import re
 from tools.base import ToolError
 
 DUP_MAX = 32767
+MAX_DEPTH = 100
+"""Groups nested deeper than this are refused (a recursive translator, and a regex engine, must
+not run out of stack on a hostile pattern)."""
 _INTERVAL = re.compile(rb"([0-9]*)(,([0-9]*))?")
 
 _CLASSES = {
@@ -61,6 +64,7 @@ class _Translator:
         self.i = 0
         self.offset = group_offset
         self.groups = 0
+        self.depth = 0
         self.closed: set[int] = set()
 
     def error(self, message: str) -> RegexError:
@@ -73,10 +77,18 @@ class _Translator:
 
     # ``alternation := branch ('|' branch)*``; ``depth`` counts open groups
     def alternation(self, depth: int) -> bytes:
+        # A back-reference may name only a group closed earlier in its own alternative (glibc
+        # says "Invalid back reference" to '(a)|\\1'), so each branch starts from the groups
+        # closed before the alternation.
+        initial = set(self.closed)
         branches = [self.branch(depth)]
+        closed = set(self.closed)
         while self.at_bar():
             self.i += 1 if self.ere else 2
+            self.closed = set(initial)
             branches.append(self.branch(depth))
+            closed |= self.closed
+        self.closed = closed
         return b"|".join(branches)
 
     def at_bar(self) -> bool:
@@ -88,6 +100,7 @@ class _Translator:
     def branch(self, depth: int) -> bytes:
         out: list[bytes] = []
         start = True  # at the start of the RE, a group or an alternative
+        star_literal = False
         while self.i < len(self.p):
             if self.at_bar():
                 break
@@ -97,10 +110,12 @@ class _Translator:
                 if not self.ere:
                     raise self.error("unmatched ) or \\)")
                 raise self.error("an unmatched ')' is not supported: write \\) for a literal one")
-            atom, quantifiable = self.atom(start)
+            atom, quantifiable = self.atom(start, star_literal)
             out.append(atom)
-            start = atom == b"^" and not self.ere  # BRE: '*' right after a leading '^' is literal
-            if start:
+            # BRE: right after a leading '^', '*' is literal and another '^' is too ('^^x')
+            star_literal = start and atom == b"^" and not self.ere
+            start = False
+            if star_literal:
                 continue
             quantified = False
             while True:
@@ -160,7 +175,7 @@ class _Translator:
         self.i = m.end() + len(close)
         return b"{%d,%s}" % (lo, b"" if hi is None else b"%d" % hi)
 
-    def atom(self, start: bool) -> tuple[bytes, bool]:
+    def atom(self, start: bool, star_literal: bool = False) -> tuple[bytes, bool]:
         c = self.p[self.i]
         ch = bytes([c])
         if ch == b"\\":
@@ -182,7 +197,7 @@ class _Translator:
                 return b"$", False
             return _lit(c), True
         if ch == b"*":
-            if start and not self.ere:
+            if (start or star_literal) and not self.ere:
                 self.i += 1
                 return _lit(c), True
             raise self.error("'*' at the start of an expression is not supported: use \\*")
@@ -202,8 +217,12 @@ class _Translator:
 
     def group(self) -> bytes:
         self.groups += 1
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"groups nested more than {MAX_DEPTH} deep")
         number = self.groups
         inner = self.alternation(1)
+        self.depth -= 1
         if not self.at_close():
             raise self.error("unmatched ( or \\(")
         self.i += 1 if self.ere else 2

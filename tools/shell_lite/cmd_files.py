@@ -103,8 +103,6 @@ def _matches(spec: _FindSpec, shown: str, kind: str) -> bool:
             text = _key(shown)
             if test.endswith("name"):
                 text = _key(shown.rstrip("/").rsplit("/", 1)[-1] or shown)
-            if test.startswith("i"):
-                text = text.lower()
             ok = arg.fullmatch(text) is not None  # type: ignore[attr-defined]
         if ok == negate:
             return False

@@ -133,8 +133,8 @@ def _run_head_tail(cmd: str, spec: Spec, io: IO) -> int:
             if reads:
                 io.err(f"error reading '{name}': {EISDIR}")
                 status = 1
-                if cmd == "tail" and mode == "c" and sign == "+":
-                    return 1  # GNU tail -c +N gives up on every later file after this error
+                if cmd == "tail" and sign == "+" and (mode == "c" or count <= 1):
+                    return 1  # GNU tail copying from the start gives up on every later file
             continue
         with inp.reader as reader:
             if cmd == "head":

@@ -10,7 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from tools.base import ToolError
-from tools.shell_lite.lookup import ENOENT, ENOTDIR, Lookup, basename, strip
+from tools.shell_lite.lookup import (
+    ENAMETOOLONG,
+    ENOENT,
+    ENOTDIR,
+    NAME_MAX,
+    Lookup,
+    basename,
+    strip,
+)
 from tools.shell_lite.runtime import IO, Command, Spec, UsageError, getopt
 from tools.shell_lite.vfs import ABSENT, DIR, FILE, LINK
 
@@ -34,13 +42,23 @@ def _run_mkdir(spec: Spec, io: IO) -> int:
     for operand in spec.opts.operands:
         if spec.opts.has("p"):
             parts = [p for p in strip(operand).split("/") if p not in ("", ".")]
+            made: Path | None = None  # once one folder is new, the rest are new below it
             for i in range(1, len(parts) + 1):
                 prefix = "/".join(parts[:i])
+                if made is not None and parts[i - 1] != "..":
+                    if len(parts[i - 1].encode("utf-8", "surrogateescape")) > NAME_MAX:
+                        io.err(f"cannot create directory '{prefix}': {ENAMETOOLONG}")
+                        status = 1
+                        break
+                    made = made / parts[i - 1]
+                    io.fs.mkdir(made)
+                    continue
                 found = io.lookup(prefix)
                 if found.kind == DIR:
                     continue
                 if found.lkind == ABSENT and found.parent_error is None:
                     io.fs.mkdir(found.path)
+                    made = found.path
                     continue
                 last = i == len(parts) or found.lkind == LINK
                 io.err(
@@ -140,8 +158,15 @@ def _run_copy_move(cmd: str, spec: Spec, io: IO) -> int:
         return 1
     status = 0
     created: set[Path] = set()  # files this command made: GNU will not overwrite one of them
+    seen: set[Path] = set()  # cp copies a source named twice once, with a warning
     for operand in sources:
         source = io.lookup(operand)
+        entry = source.path if source.slash else source.entry
+        if cmd == "cp" and source.error is None and entry in seen:
+            what = "directory" if source.kind == DIR else "file"
+            io.err(f"warning: source {what} '{operand}' specified more than once")
+            continue
+        seen.add(entry)
         if (cmd == "mv" or spec.opts.has("r")) and _is_link(io, operand):
             # mv and cp -r would move or copy the link itself, which undo could not restore
             raise ToolError(f"{cmd}: {operand} is a symbolic link; shell-lite does not {cmd} links")

@@ -17,20 +17,26 @@ from tools.workspace import PathEscapeError
 
 MAX_MATCHES = 10_000
 
-_CLASSES = {
-    b"alpha": b"a-zA-Z",
-    b"digit": b"0-9",
-    b"alnum": b"a-zA-Z0-9",
-    b"upper": b"A-Z",
-    b"lower": b"a-z",
-    b"space": b" \\t\\n\\r\\f\\v",
-    b"blank": b" \\t",
-    b"punct": b"!-/:-@\\[-`{-~",
-    b"xdigit": b"0-9A-Fa-f",
-    b"print": b"\\x20-\\x7e",
-    b"graph": b"\\x21-\\x7e",
-    b"cntrl": b"\\x00-\\x1f\\x7f",
+
+def _span(lo: int, hi: int) -> frozenset[int]:
+    return frozenset(range(lo, hi + 1))
+
+
+_CLASSES: dict[bytes, frozenset[int]] = {
+    b"alpha": _span(65, 90) | _span(97, 122),
+    b"digit": _span(48, 57),
+    b"alnum": _span(48, 57) | _span(65, 90) | _span(97, 122),
+    b"upper": _span(65, 90),
+    b"lower": _span(97, 122),
+    b"space": frozenset(b" \t\n\r\f\v"),
+    b"blank": frozenset(b" \t"),
+    b"punct": _span(33, 47) | _span(58, 64) | _span(91, 96) | _span(123, 126),
+    b"xdigit": _span(48, 57) | _span(65, 70) | _span(97, 102),
+    b"print": _span(32, 126),
+    b"graph": _span(33, 126),
+    b"cntrl": _span(0, 31) | {127},
 }
+_ALL = _span(0, 255)
 
 
 class GlobError(ToolError):
@@ -63,21 +69,43 @@ def _byte(b: int) -> bytes:
     return b"\\x%02x" % b
 
 
+def _lower(c: int) -> int:
+    return c + 32 if 65 <= c <= 90 else c
+
+
+def _folded(chars: frozenset[int] | set[int], fold: bool) -> set[int]:
+    """The bytes whose (case-folded, under ``fold``) value is among ``chars``."""
+    if not fold:
+        return set(chars)
+    return {b for b in _ALL if _lower(b) in chars}
+
+
+def _class(chars: set[int], negate: bool = False) -> bytes:
+    """A regex matching one byte of the set (or of its complement)."""
+    if negate:
+        chars = set(_ALL) - chars
+    if not chars:
+        return b"(?!)"
+    return b"[" + b"".join(_byte(b) for b in sorted(chars)) + b"]"
+
+
 def _bracket(part: bytes, i: int, fold: bool = False) -> tuple[bytes, int] | None:
-    """Translate ``[...]`` starting at ``part[i] == '['``; None when it is not closed (a literal '[')."""
+    """Translate ``[...]`` starting at ``part[i] == '['``; None when it is not closed (a literal
+    '['). Under ``fold`` (glibc's FNM_CASEFOLD) letters and ranges compare case-folded while a
+    class like [:upper:] tests the byte as it is."""
+    if part.find(b"]", i + 2) < 0:
+        return None  # never closed: the '[' is literal (checked first, so '[[[[...' is linear)
     j = i + 1
     negate = False
     if j < len(part) and part[j : j + 1] in (b"!", b"^"):
         negate = True
         j += 1
-    items: list[bytes] = []
+    chars: set[int] = set()
     first = True
     while j < len(part):
         c = part[j]
         if c == ord("]") and not first:
-            if not items:  # only reversed ranges: nothing matches (everything, negated)
-                return (b"[\\x00-\\xff]" if negate else b"(?!)"), j + 1
-            return (b"[^" if negate else b"[") + b"".join(items) + b"]", j + 1
+            return _class(chars, negate), j + 1
         first = False
         if c == ord("[") and part[j + 1 : j + 2] in (b":", b"=", b"."):
             kind = part[j + 1 : j + 2]
@@ -90,12 +118,12 @@ def _bracket(part: bytes, i: int, fold: bool = False) -> tuple[bytes, int] | Non
                             f"unknown character class [:{name.decode('utf-8', 'replace')}:] in a "
                             "glob pattern"
                         )
-                    items.append(_CLASSES[name])
+                    chars |= _CLASSES[name]
                     j = end + 2
                     continue
                 if len(name) != 1:
                     raise GlobError("only single characters are supported in [= =] and [. .]")
-                items.append(_byte(name[0]))
+                chars |= _folded({_lower(name[0]) if fold else name[0]}, fold)
                 j = end + 2
                 continue
         if c == ord("\\") and j + 1 < len(part):
@@ -108,31 +136,24 @@ def _bracket(part: bytes, i: int, fold: bool = False) -> tuple[bytes, int] | Non
                 hi, end = part[end], end + 1
             if fold:
                 c, hi = _lower(c), _lower(hi)
-            if hi >= c:  # a reversed range like [z-a] matches nothing, as in bash
-                items.append(_byte(c) + b"-" + _byte(hi))
+            chars |= _folded(_span(c, hi), fold)  # a reversed range like [z-a] is empty
             j = end
             continue
-        items.append(_byte(_lower(c) if fold else c))
+        chars |= _folded({_lower(c) if fold else c}, fold)
         j += 1
     return None
 
 
-def _lower(c: int) -> int:
-    return c + 32 if 65 <= c <= 90 else c
-
-
 def translate(part: str, fold: bool = False) -> re.Pattern[bytes]:
-    """A compiled bytes regex for one path component of a glob pattern (C locale). ``fold``
-    matches as glibc's fnmatch with FNM_CASEFOLD (find -iname): the name is lowered before
-    matching and so are the pattern's letters and ranges, while a class like [[:upper:]] is not
-    (so it matches nothing). Match a folded pattern against ``name.lower()``."""
+    """A compiled bytes regex for one path component of a glob pattern (C locale); ``fold``
+    matches as glibc's fnmatch with FNM_CASEFOLD does (find -iname)."""
     raw = encode(part)
     out: list[bytes] = []
     i = 0
     while i < len(raw):
         c = raw[i]
         if c == ord("\\") and i + 1 < len(raw):
-            out.append(_byte(_lower(raw[i + 1]) if fold else raw[i + 1]))
+            out.append(_class(_folded({_lower(raw[i + 1]) if fold else raw[i + 1]}, fold)))
             i += 2
         elif c == ord("*"):
             out.append(b".*")
@@ -149,7 +170,7 @@ def translate(part: str, fold: bool = False) -> re.Pattern[bytes]:
                 out.append(got[0])
                 i = got[1]
         else:
-            out.append(_byte(_lower(c) if fold else c))
+            out.append(_class(_folded({_lower(c) if fold else c}, fold)))
             i += 1
     return re.compile(b"".join(out), re.S)
 

@@ -11,12 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools.base import ToolError
 from tools.shell_lite.vfs import ABSENT, DIR, LINK, VirtualFS
 
 ENOENT = "No such file or directory"
 ENOTDIR = "Not a directory"
 ELOOP = "Too many levels of symbolic links"
 EISDIR = "Is a directory"
+ENAMETOOLONG = "File name too long"
+NAME_MAX = 255
+"""Bytes in one file name (Linux): a longer one fails as in GNU, before the OS is asked."""
+MAX_COMPONENTS = 256
+"""Components in one operand: looking each prefix up is quadratic, so deeper paths are refused."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,12 @@ def lookup(fs: VirtualFS, operand: str) -> Lookup:
         return Lookup(operand, root, ABSENT, root, ABSENT, ENOENT, ENOENT)
     stripped = operand.rstrip("/") or operand
     parts = stripped.split("/")
+    if len(parts) > MAX_COMPONENTS:
+        raise ToolError(
+            f"{operand[:60]!r}...: paths of more than {MAX_COMPONENTS} components are refused"
+        )
+    if any(len(p.encode("utf-8", "surrogateescape")) > NAME_MAX for p in parts):
+        return Lookup(operand, fs.ws.root, ABSENT, fs.ws.root, ABSENT, ENAMETOOLONG, ENAMETOOLONG)
     for i in range(1, len(parts)):
         if parts[i - 1] in ("", "."):
             continue

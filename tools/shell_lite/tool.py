@@ -98,7 +98,10 @@ class ShellTool:
         prepared = prepare(pipeline, fs)
         stages = [[p.command.name, *p.argv] for p in prepared]
         if not writes(pipeline, prepared):
-            read_paths = sorted({fs.rel(fs.resolve(p)) for p in _operands(prepared)})
+            reads = {fs.resolve(p) for p in _operands(prepared)}
+            for path in reads:  # a link may lead to a denied file whose name the command hides
+                fs.refuse_denied(path)
+            read_paths = sorted(fs.rel(p) for p in reads)
             text = f"$ {command}\nreads: {', '.join(read_paths) if read_paths else '(no files)'}"
             return Action(
                 tool=self.name,

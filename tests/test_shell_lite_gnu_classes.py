@@ -228,3 +228,27 @@ def test_a_failing_command_shows_its_error_lines_to_the_person(
     assert "exit 1" in proc.stdout
     assert "cat: missing.txt: No such file or directory" in proc.stdout
     assert "cat: nope/: No such file or directory" in proc.stdout
+
+
+@pytest.mark.parametrize("offset", [1_000, 60_000, 200_000])
+def test_a_binary_file_prints_as_gnu_or_is_refused(tmp_path: Path, offset: int) -> None:
+    """Lines before a late NUL byte print in GNU depending on its read buffer: refused; a NUL
+    early in the file makes all of it binary in both. Counting never depends on buffers."""
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    data = b"match\n" + b"x" * offset + b"\n\x00 match\nmatch\n"
+    (ws / "f.bin").write_bytes(data)
+    for line in (
+        "grep match f.bin",
+        "grep -c match f.bin",
+        "grep -vc x f.bin",
+        "cat f.bin | grep -n x",
+    ):
+        gnu = subprocess.run(
+            ["bash", "-c", line], cwd=ws, env=shell_diff.ORACLE_ENV, capture_output=True
+        )
+        got = _ours(ws, line)
+        if got.startswith("refused: "):
+            assert "-c" not in line and offset > 4096, (line, got)
+            continue
+        assert got.split("grep: ")[0] == gnu.stdout.decode(), line

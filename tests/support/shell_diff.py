@@ -390,15 +390,27 @@ def may_write(line: str) -> bool:
 
 
 class Oracle:
-    """Runs many command lines in one bash process, each in its own subshell."""
+    """Runs many command lines in one bash process, each in its own subshell, in batches (so
+    that the private copies for writing lines never pile up on tmpfs, which is memory). Every
+    line runs under limits: bash happily runs the racy lines shell-lite refuses, and one like
+    'cat f | cat >> f' would otherwise fill the disk."""
+
+    BATCH = 500
+    LIMITS = "ulimit -f 20480; ulimit -t 20"  # 20 MB per file, 20 CPU seconds per process
 
     def __init__(self, base: Path) -> None:
         self.base = base
 
     def run(self, lines: list[str], shared: Path) -> list[Outcome]:
+        out: list[Outcome] = []
+        for start in range(0, len(lines), self.BATCH):
+            out.extend(self._batch(lines[start : start + self.BATCH], shared))
+        return out
+
+    def _batch(self, lines: list[str], shared: Path) -> list[Outcome]:
         work = self.base / "gnu"
         work.mkdir()
-        script = ["exec </dev/null"]
+        script = ["exec </dev/null", self.LIMITS]
         dirs: list[Path | None] = []
         for i, line in enumerate(lines):
             (work / f"{i}.cmd").write_bytes(os.fsencode(line))
@@ -413,26 +425,22 @@ class Oracle:
                 f"echo $? >{i}.rc"
             )
         (work / "all.sh").write_text("\n".join(script) + "\n")
-        subprocess.run(
-            ["bash", "all.sh"], cwd=work, env=ORACLE_ENV, timeout=600, check=True,
-            capture_output=True,
-        )  # fmt: skip
-        out = []
-        for i in range(len(lines)):
-            stdout = (work / f"{i}.out").read_bytes()
-            status = int((work / f"{i}.rc").read_text())
-            ws = dirs[i]
-            out.append(
-                Outcome(
-                    stdout,
-                    hashlib.sha256(stdout).hexdigest(),
-                    status,
-                    snapshot(ws) if ws is not None else None,
-                )  # fmt: skip
-            )
-            if ws is not None:
-                shutil.rmtree(ws.parent)
-        shutil.rmtree(work)
+        try:
+            subprocess.run(
+                ["bash", "all.sh"], cwd=work, env=ORACLE_ENV, timeout=600, check=True,
+                capture_output=True,
+            )  # fmt: skip
+            out = []
+            for i in range(len(lines)):
+                stdout = (work / f"{i}.out").read_bytes()
+                status = int((work / f"{i}.rc").read_text())
+                ws = dirs[i]
+                tree = snapshot(ws) if ws is not None else None
+                out.append(Outcome(stdout, hashlib.sha256(stdout).hexdigest(), status, tree))
+                if ws is not None:
+                    shutil.rmtree(ws.parent)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
         return out
 
 

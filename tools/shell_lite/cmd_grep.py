@@ -10,6 +10,7 @@ from typing import Any, BinaryIO
 
 import regex  # type: ignore[import-untyped]
 
+from tools.base import ToolError
 from tools.shell_lite.lookup import EISDIR
 from tools.shell_lite.posix_re import MAX_WEIGHT, RegexError, translate
 from tools.shell_lite.runtime import (
@@ -24,6 +25,11 @@ from tools.shell_lite.runtime import (
 from tools.shell_lite.vfs import DIR, FILE
 
 FLAGS = "ivnclEFGwxorhHqs"
+READ_SURE = 64 << 10
+"""GNU grep's first read of a file holds at least this much: a NUL byte within it makes the
+whole file binary before any line prints."""
+PIPE_SURE = 4 << 10
+"""The same for a pipe (PIPE_BUF: one write of at most this size arrives whole)."""
 
 
 @dataclass
@@ -115,7 +121,7 @@ class _Search:
             else "lines"
         )
 
-    def search(self, reader: BinaryIO, label: bytes, show_name: bool) -> int:
+    def search(self, reader: BinaryIO, label: bytes, show_name: bool, piped: bool = False) -> int:
         """Search one input; returns the number of selected lines."""
         selected = 0
         line_no = 0
@@ -123,9 +129,16 @@ class _Search:
         prefix_name = label + b":" if show_name else b""
         if self.max_count == 0:
             return 0
+        offset_in_file = 0
         for chunk in self.io.chunks(reader):
-            if b"\x00" in chunk:
+            if not binary and b"\x00" in chunk:
                 binary = True
+                first = chunk.index(b"\x00")
+                if self.mode in ("lines", "only") and offset_in_file + first >= (
+                    PIPE_SURE if piped else READ_SURE
+                ):
+                    self._refuse_late_nul(chunk[: chunk.rfind(b"\n", 0, first) + 1], selected)
+            offset_in_file += len(chunk)
             if binary:
                 chunk = chunk.replace(b"\x00", b"\n")  # GNU splits a binary file's lines at NUL
             if self.mode == "count" and self.max_count is None:
@@ -173,6 +186,19 @@ class _Search:
             self.io.out.write(b"".join(out))
             line_no += chunk.count(b"\n")
         return selected
+
+    def _refuse_late_nul(self, before: bytes, selected: int) -> None:
+        """GNU prints the lines it read before its buffer held the first NUL, then only "binary
+        file matches": where that buffer ends is GNU's business (96 KiB reads from a file, any
+        size from a pipe), so a line that would print before a late NUL is refused."""
+        if selected or (
+            self._gaps(before, self._matched(before)) if self.invert else self._matched(before)
+        ):
+            raise ToolError(
+                "grep: the input turns binary (a NUL byte) after lines that would be printed; "
+                "how many GNU grep prints first depends on its read buffers: use grep -c, or "
+                "head -c to cut the input before the NUL"
+            )
 
     def _line_matches(self, chunk: bytes) -> Iterator[Any]:
         """One match object per matching line; the search runs in C under the time limit."""
@@ -271,8 +297,8 @@ def _run(spec: Spec, io: IO) -> int:
         if "s" not in f:
             io.err(message)
 
-    def one(reader: BinaryIO, label: str, show: bool) -> bool:
-        count = search.search(reader, os.fsencode(label), show)
+    def one(reader: BinaryIO, label: str, show: bool, piped: bool = False) -> bool:
+        count = search.search(reader, os.fsencode(label), show, piped)
         name = os.fsencode(label)
         if search.mode == "count":
             io.out.write((name + b":" if show else b"") + b"%d\n" % count)
@@ -301,7 +327,7 @@ def _run(spec: Spec, io: IO) -> int:
             break
         if operand == "-":
             with io.stdin_reader() as reader:
-                selected_any |= one(reader, "(standard input)", show_named)
+                selected_any |= one(reader, "(standard input)", show_named, True)
             continue
         found = io.lookup(operand)
         if found.error is not None:

@@ -41,9 +41,10 @@ Run a small shell-like command line over the files of the workspace. There is no
 the commands below are built in, and nothing else runs. Reads run at once; anything that \
 creates, changes, moves or removes a file (mkdir, touch, cp, mv, rm, or a '>'/'>>' redirect) \
 is shown to the person as a diff and runs only if they approve.
-Commands and their only flags (output matches GNU coreutils and grep in the C locale):
-  ls [-a -A -1 -R -p -d] [PATH...]          cat [-n] FILE...
-  head [-n N | -n -N | -c N | -N] FILE...   tail [-n N | -n +N | -c N | -c +N | -N] FILE...
+Commands and their only flags (stdout, exit status and files match bash + GNU coreutils in the \
+C locale, or the command is refused with a reason):
+  ls [-a -A -1 -R -p -d -l] [PATH...]       cat [-n] FILE...
+  head [-n N | -n -N | -c N | -c -N | -N] FILE...   tail [-n N | -n +N | -c N | -c +N | -N | +N] FILE...
   wc [-l -w -c] FILE...                     echo [-n] TEXT...   pwd
   grep [-i -v -n -c -l -q -s -o -w -x -r -h -H] [-E | -F | -G] [-m N] [-e PATTERN]... \
 PATTERN [PATH...]  (basic regex by default, -E extended, -F fixed strings; -r searches folders)
@@ -55,12 +56,14 @@ PATTERN [PATH...]  (basic regex by default, -E extended, -F fixed strings; -r se
 Syntax: 'single' and "double" quotes, backslash escapes, pipes '|', and one '>' or '>>' at the \
 end. Globs * ? [...] expand inside the workspace only; a glob that matches nothing is an error. \
 Refused with an error: ; && || & $VAR $(...) backticks < 2> {braces} ~ comments, unknown \
-commands and unknown flags.
+commands and unknown flags, and a write command inside a pipeline.
 Paths are relative to the workspace: absolute paths, '..' leading out, symbolic links leading \
-out and the assistant's own data are refused. Symbolic links are never moved or removed. A \
-redirect is written after the pipeline finishes (so 'sort f > f' sorts f in place). Output is \
-cut at 64 KB, a command is stopped after 10 s, and one write may touch at most 1000 paths. \
-ls, find and grep -r list folders in name order.\
+out and the assistant's own data are refused. Symbolic links are never moved, copied by cp -r \
+or removed; a file with several hard links is never changed. As in bash, a redirect opens its \
+file before the last command runs ('sort f > f' leaves f empty; 'ls > f' lists f). Output is \
+cut at 64 KB, a command is stopped after 10 s, one write may touch at most 1000 paths, and sort \
+holds at most 16 MB of input in memory (more is sorted in runs spilled to temporary files). \
+ls, find and grep -r list folders in name order; paths covered by a deny rule are left out.\
 """
 
 

@@ -132,6 +132,18 @@ CLASSES = {
         "cp -r dir copied/",
         "cp a.txt copied/",
     ],
+    "the later of two flags, repeated lists and separators, quoted names": [
+        "grep -h -H the a.txt",
+        "grep -H -h the a.txt b.txt",
+        "grep -rhH the dir",
+        "sort -t: -t, fields.txt",
+        "sort -t: -t: -k2 fields.txt",
+        "cut -f1 -f2 fields.txt",
+        "cut -d: -d, -f1 fields.txt",
+        "wc -l new*",
+        "wc new* a.txt",
+        "wc -c t* *[[:space:]]*",
+    ],
 }
 ALL = [(name, line) for name, lines in CLASSES.items() for line in lines]
 

@@ -118,7 +118,7 @@ def test_shell_features_are_refused_with_a_reason(line: str, message: str | None
         ("sort -t ab f", "single byte"),
         ("cut -f 0 f", "numbered from 1"),
         ("cut -f 3-1 f", "decreasing range"),
-        ("cut f", "exactly one of -b, -c or -f"),
+        ("cut f", "only one list may be specified: one -b, -c or -f"),
         ("cut -c 1 -d : f", "-d only makes sense with -f"),
         ("find . -exec rm {} ;", "braces"),
         ("find . -exec rm '{}' ';'", "-exec is not supported"),

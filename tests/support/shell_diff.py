@@ -90,6 +90,11 @@ def tree_spec() -> dict[bytes, tuple[str, bytes, float]]:
         b"dangling": ("link", b"missing.txt", RECENT),
         b"sp dir/outside": ("link", b"/nonexistent/outside", RECENT),
         b"loop": ("link", b"loop", RECENT),
+        b"new\nline.txt": (f, b"newline name\n", RECENT),
+        b"tab\tname": (f, b"x\ty\n", OLD),
+        b"#hash": (f, b"# not a comment\n", RECENT),
+        b"dir/sub/deep/empty": ("dir", b"", RECENT),
+        b"long.txt": (f, _text(rng, 3000)[:-1], RECENT),
     }
     return spec
 
@@ -172,6 +177,8 @@ GLOBS = [
     "[!a-z]*", "[[:upper:]]*", "?.txt", ".*", "dir/.*", "*[0-9]*", "[]ab]*", "[!]]*", "b*",
     "**", "*/b*", "[a-]*", "[-a]*", "\\**", "'*'.txt", '"d"*', "dir/*/*", "*.md", "s*",
     "[[:punct:]]*", "*e*", "dir/[a-z]*", "[b-b]*", "[^a]*.txt", "dir/sub/*/", "*[!t]",
+    "new*", "t*", "'#'*", "*[[:space:]]*", "[[:cntrl:]]*", "*[[:digit:]]*", "[A-Z]*",
+    "[[:alpha:][:digit:]]*", "[!.]*", "?", "??*", "*.*.*", "dir/sub/deep/*", "*/*/*",
 ]  # fmt: skip
 OUTPUTS = ["out.txt", "a.txt", "empty.txt", "noeol.txt", "dir/new.txt", "dir/a.txt", "new dir.txt"]
 PATTERNS_BRE = [
@@ -179,11 +186,15 @@ PATTERNS_BRE = [
     "^.*$", "\\bthe", "\\<a", "e\\>", "[^a-z]", "\\w\\+", "a\\{2\\}", "a**", ".*", "''", "\\.",
     "[.]", "x\\?", "^*", "\\(^a\\)", "a$b", "e$", "^t", "T", "[[:upper:]]", "\\(\\)", "c.t",
     "$x", "x$$", "\\$", "[a-c]", "[c-a]", "\\(a\\|b\\)*", "b*", "\\W", "[0-9]", "1\\|^",
+    "\\(.\\)\\1", "[[:alpha:]]\\{3\\}", "^[^ ]*$", "\\s", "\\S\\+", "x\\{1,\\}", "[]a]",
+    "[^]a]", "a\\{,2\\}", "\\<the\\>", "the\\b", "\\Bh", "[.*]", "\\*", "^-", "\\t", "line",
 ]  # fmt: skip
 PATTERNS_ERE = [
     "a", "the|cat", "(a|b)\\1", "(a|b)\\2", "a{2}", "{1", "a{1,}", "^(the|a)", "x+", "a?",
     "(x*)*", "()", "a|", "|a", "[[:digit:]]+", "\\.", "(^a)", "^^x", "a$|b", "e$", "^$",
     "(a)(b)\\2", "\\(", "a{,2}", "[^[:alpha:]]", "t.e", "(T|t)he", "$", "^", ".*",
+    "(.)\\1", "a|b|c", "[[:upper:]]+", "x{2,3}", "(^|[^a])the", "\\<(a|the)\\>", "a{0}",
+    "(a|)+", "[0-9]{2,}", "\\.$", "^.{3}$", "[-]", "a**", "(x)?y", "line|new",
 ]  # fmt: skip
 TEXTS = ["hello", "'a  b'", '"x y"', "a\\ b", "the", "-", "--", "a=~", "X=a:~", "'~'", "x~y"]
 

@@ -317,7 +317,9 @@ def _run(spec: Spec, io: IO) -> int:
         with inp.reader as reader:
             return one(reader, label, show)
 
-    show_named = "H" in f or (len(operands) > 1 and "h" not in f)
+    names = [flag for flag, _ in spec.opts.order if flag in "hH"]
+    named = names[-1] if names else ""  # the later of -h and -H wins
+    show_named = named == "H" or (len(operands) > 1 and named != "h")
     if operands:
         targets = [(name, name) for name in operands]
     else:
@@ -352,7 +354,7 @@ def _run(spec: Spec, io: IO) -> int:
                 continue  # links found while recursing are not followed (grep -r)
             rel = child.relative_to(found.path).as_posix()
             shown = f"{base}/{rel}" if base else rel
-            selected_any |= path(child, shown, "h" not in f)
+            selected_any |= path(child, shown, named != "h")
             if selected_any and search.mode == "quiet":
                 break
         if len(io.fs.hidden_by_rule) > hidden:

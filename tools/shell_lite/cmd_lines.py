@@ -78,8 +78,8 @@ def _parse_list(text: str) -> list[tuple[int, int | None]]:
 def _parse_cut(argv: list[str]) -> Spec:
     opts = getopt("cut", argv, "s", "bcfd")
     modes = [m for m in "bcf" if m in opts.values]
-    if len(modes) != 1:
-        raise UsageError("cut: give exactly one of -b, -c or -f with a list")
+    if len(modes) != 1 or len(opts.values[modes[0]]) != 1:
+        raise UsageError("cut: only one list may be specified: one -b, -c or -f")
     mode = modes[0]
     if "d" in opts.values and mode != "f":
         raise UsageError("cut: -d only makes sense with -f")

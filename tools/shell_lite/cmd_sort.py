@@ -77,6 +77,8 @@ def _parse_sort(argv: list[str]) -> Spec:
     tab = opts.last("t")
     if tab is not None and len(tab.encode("utf-8", "surrogateescape")) != 1:
         raise UsageError("sort: the -t separator must be a single byte")
+    if len(set(opts.values.get("t", []))) > 1:
+        raise UsageError("sort: incompatible tabs (two different -t separators)")
     keys = [_parse_key(k) for k in opts.values.get("k", [])]
     spec = Spec(opts, paths=[p for p in opts.operands if p != "-"])
     gkey = _Key(

@@ -274,7 +274,10 @@ def _run_wc(spec: Spec, io: IO) -> int:
 
     def row(numbers: list[int], label: str | None) -> None:
         text = b" ".join(b"%*d" % (width, v) for v in numbers)
-        io.out.write(text + (b" " + os.fsencode(label) if label is not None else b"") + b"\n")
+        if label is not None:
+            name = os.fsencode(label)
+            text += b" " + (shell_quote(name) if b"\n" in name else name)
+        io.out.write(text + b"\n")
 
     for name in names:
         inp = io.input(name)
@@ -325,6 +328,34 @@ def _is_regular(io: IO, path: object) -> bool:
         return stat.S_ISREG(os.stat(path).st_mode)  # type: ignore[arg-type]
     except OSError:
         return True  # a file only in the overlay: a planned regular file
+
+
+_LETTER_ESCAPES = {7: b"a", 8: b"b", 9: b"t", 10: b"n", 11: b"v", 12: b"f", 13: b"r"}
+
+
+def shell_quote(name: bytes) -> bytes:
+    """gnulib's shell-escape-always quoting, as GNU wc prints a name holding a newline:
+    'a'$'\\n''b'. Printable bytes stay inside single quotes, a quote becomes '\\'', other
+    bytes go into $'...' as \\n, \\t, ... or three octal digits."""
+    out = bytearray(b"'")
+    escaping = False  # inside a $'...' segment
+    for c in name:
+        if c == 0x27:
+            out += b"'\\''"
+            escaping = False
+            continue
+        if 0x20 <= c < 0x7F:
+            if escaping:
+                out += b"''"
+                escaping = False
+            out.append(c)
+            continue
+        if not escaping:
+            out += b"'$'"
+            escaping = True
+        out += b"\\" + _LETTER_ESCAPES.get(c, b"%03o" % c)
+    out += b"'"
+    return bytes(out)
 
 
 # -- echo and pwd ---------------------------------------------------------------------------

@@ -264,3 +264,40 @@ def test_a_binary_file_prints_as_gnu_or_is_refused(tmp_path: Path, offset: int) 
             assert "-c" not in line and offset > 4096, (line, got)
             continue
         assert got.split("grep: ")[0] == gnu.stdout.decode(), line
+
+
+OPERANDS = [
+    "a.txt/", "a.txt/.", "a.txt/..", "dir/", "dir/.", "dir/..", "dirlink/", "dirlink", "dangling",
+    "dangling/", "missing/", "missing", "link.txt/", "loop", "loop/", "emptydir/.", "a.txt//",
+    "./dir//sub/",
+]  # fmt: skip
+OPERAND_COMMANDS = [
+    "cat", "head -n 1", "tail -n 1", "tail -n +1", "tail -c +2", "wc", "wc -c", "grep -c a",
+    "grep a", "grep -r a", "grep -l a", "sort", "uniq", "cut -c1", "ls", "ls -d", "ls -l",
+    "ls -ld", "ls -R", "find", "touch", "touch -c", "mkdir", "mkdir -p", "rm", "rm -f", "rm -r",
+    "rm -rf",
+]  # fmt: skip
+DESTINATIONS = ["x", "x/", "dir", "dir/", "emptydir/", "b.txt", "b.txt/", "dangling", "missing/y"]
+
+
+def test_every_command_on_every_odd_operand_is_identical_to_gnu_or_refused() -> None:
+    """Trailing slashes, '.' and '..' after files, folders, links, dangling links and loops,
+    as sources, destinations and redirect targets."""
+    lines = [
+        f"{c} {o}{extra}" for c in OPERAND_COMMANDS for o in OPERANDS for extra in ("", " b.txt")
+    ]
+    for o in OPERANDS:
+        for t in DESTINATIONS:
+            lines += [
+                f"cp {o} {t}",
+                f"cp -r {o} {t}",
+                f"mv {o} {t}",
+                f"cp b.txt {o}",
+                f"mv b.txt {o}",
+            ]
+        lines += [f"echo x > {o}", f"echo x >> {o}"]
+    lines = list(dict.fromkeys(lines))
+    for scratch in shell_diff.scratch():
+        mismatches, refused = shell_diff.compare(lines, scratch)
+        assert not mismatches, [(m.what, m.line) for m in mismatches]
+        assert refused < len(lines) * 0.6

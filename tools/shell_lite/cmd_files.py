@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tools.shell_lite.globbing import translate
-from tools.shell_lite.lookup import ENOENT
 from tools.shell_lite.runtime import IO, Command, UsageError, parse_count
 from tools.shell_lite.vfs import DIR, FILE, LINK
 
@@ -128,7 +127,7 @@ def _run_find(spec: _FindSpec, io: IO) -> int:
 
     for start in spec.starts:
         found = io.lookup(start)  # find -P: a start that is a link is not followed
-        if found.error is not None and not (found.error == ENOENT and found.lkind == LINK):
+        if found.error is not None and found.lkind != LINK:
             io.err(f"'{start}': {found.error}")
             status = 1
             continue

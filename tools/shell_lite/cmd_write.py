@@ -98,6 +98,8 @@ def _run_touch(spec: Spec, io: IO) -> int:
             if not (spec.opts.has("c") and found.parent_error == ENOENT):
                 io.err(f"cannot touch '{operand}': {found.parent_error}")
                 status = 1
+        elif found.error == ENOENT and spec.opts.has("c"):
+            continue
         elif found.error is not None and (found.error != ENOENT or found.slash):
             io.err(f"setting times of '{operand}': {found.error}")
             status = 1
@@ -182,6 +184,10 @@ def _run_copy_move(cmd: str, spec: Spec, io: IO) -> int:
             continue
         if source.path == io.fs.ws.root:
             raise ToolError(f"{cmd}: {operand} is the workspace folder itself; name what is in it")
+        if cmd == "mv" and basename(operand) in (".", ".."):
+            io.err(f"cannot move '{operand}': a folder named '.' or '..' cannot be renamed")
+            status = 1
+            continue
         target = _destination(io, cmd, dest, source, into)
         if target is None or not _one(io, cmd, source, target, created):
             status = 1
@@ -281,16 +287,16 @@ def _run_rm(spec: Spec, io: IO) -> int:
     force = spec.opts.has("f")
     for operand in spec.opts.operands:
         found = io.lookup(operand)
-        if basename(operand) in (".", "..") or found.path == io.fs.ws.root:
-            io.err(f"refusing to remove '.' or '..' directory: skipping '{operand}'")
-            status = 1
-            continue
         if found.lkind == LINK or _is_link(io, operand):
             raise ToolError(f"rm: {operand} is a symbolic link; shell-lite leaves links alone")
         if found.error is not None:
             if not (force and found.error in (ENOENT, ENOTDIR)):
                 io.err(f"cannot remove '{operand}': {found.error}")
                 status = 1
+            continue
+        if basename(operand) in (".", "..") or found.path == io.fs.ws.root:
+            io.err(f"refusing to remove '.' or '..' directory: skipping '{operand}'")
+            status = 1
             continue
         if found.kind == DIR and not spec.opts.has("r"):
             io.err(f"cannot remove '{operand}': Is a directory")

@@ -88,9 +88,9 @@ def lookup(fs: VirtualFS, operand: str) -> Lookup:
     else:
         entry = fs.resolve("/".join(parts[:-1]) or ".") / last
         lkind = fs.kind(entry)
-    if kind == LINK:  # realpath stopped at a link: a loop
-        return Lookup(operand, path, ABSENT, entry, lkind, ELOOP)
     wants_dir = operand.endswith("/") or last in (".", "..")
+    if kind == LINK:  # realpath stopped at a link: a loop ('loop/' must follow it: no entry)
+        return Lookup(operand, path, ABSENT, entry, ABSENT if wants_dir else lkind, ELOOP)
     if wants_dir:
         entry, lkind = path, kind
         if kind == ABSENT:

@@ -14,6 +14,7 @@ from tools.shell_lite import (
     cmd_ls,
     cmd_sort,
     cmd_text,
+    cmd_wc,
     cmd_write,
 )
 from tools.shell_lite.globbing import expand
@@ -24,7 +25,7 @@ from tools.shell_lite.vfs import ABSENT, DIR, FILE, VirtualFS
 
 REGISTRY: dict[str, Command] = {
     c.name: c
-    for module in (cmd_text, cmd_grep, cmd_sort, cmd_lines, cmd_ls, cmd_files, cmd_write)
+    for module in (cmd_text, cmd_wc, cmd_grep, cmd_sort, cmd_lines, cmd_ls, cmd_files, cmd_write)
     for c in module.COMMANDS
 }
 

@@ -205,6 +205,7 @@ async def test_edit_replans_and_previews_again_before_it_runs(
 async def test_allow_for_session_then_the_same_write_runs_by_rule(
     fake_llm: llm.FakeLLM, workspace_dir: Path
 ) -> None:
+    (workspace_dir / "a.txt").write_text("")  # both calls append: the grant covers appends
     fake_llm.queue(
         shell("echo hi >> a.txt"),
         shell("echo hi >> a.txt", call_id="call_2"),

@@ -45,6 +45,7 @@ async def test_reads_run_at_once_and_errors_are_shown(workspace_dir: Path) -> No
 
 
 async def test_grants_list_and_revoke(workspace_dir: Path) -> None:
+    (workspace_dir / "log.txt").write_text("")  # every write appends: the grant covers appends
     app = make_app(None, workspace_dir, setup=False)
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "/sh echo a >> log.txt")
@@ -59,7 +60,7 @@ async def test_grants_list_and_revoke(workspace_dir: Path) -> None:
         )
         await send(pilot, "/grants")
         await pilot.pause()
-        assert "g1  shell >> in the workspace top folder" in screen_text(app)
+        assert "g1  shell redirect in the workspace top folder: append" in screen_text(app)
         await send(pilot, "/grants revoke g1")
         await wait_for(pilot, lambda: "rule g1 revoked" in screen_text(app), "the revocation")
         assert ("grant.revoked", {"grant_id": "g1"}) in events(app)

@@ -41,7 +41,7 @@ without trailing zeros. Other DECIMAL columns print with their scale."""
 
 
 def classify(value: str | None) -> int:
-    """The class of one cell, as the SQL in ``class_sql`` computes it."""
+    """The class of one cell, as ``code_sql`` computes it in SQL."""
     if value is None or value == "":
         return EMPTY
     if _NUMBER.fullmatch(value):
@@ -163,58 +163,111 @@ def _lit(pattern: str) -> str:
     return "'" + pattern.replace("'", "''") + "'"
 
 
-def class_sql(col: str, hint: int) -> str:
-    """SQL for the class of one VARCHAR cell, mirroring ``classify``. ``hint`` (the classes seen in
-    the first rows) leaves out branches that could only end as text anyway."""
-    numeric = hint == EMPTY or hint & NUMERIC
-    dates = hint == EMPTY or hint & (DATE_C | TS_C)
-    parts = [f"WHEN {col} IS NULL OR {col} = '' THEN {EMPTY}"]
-    if numeric:
-        parts.append(
-            f"WHEN regexp_full_match({col}, {_lit(NUMBER)}) THEN CASE "
-            f"WHEN starts_with({col}, '-0') AND NOT regexp_matches({col}, '[1-9]') THEN {TEXT} "
-            f"WHEN NOT contains({col}, '.') THEN {INT} "
-            f"WHEN NOT suffix({col}, '0') THEN {FRAC} "
-            f"WHEN suffix({col}, '.0') THEN {FRAC_ZERO1} ELSE {FRAC_ZEROS} END"
-        )
-    if dates:
-        parts.append(
-            f"WHEN regexp_full_match({col}, {_lit(DATE)}) AND NOT starts_with({col}, '0000') "
-            f"AND try_cast({col} AS DATE) IS NOT NULL THEN {DATE_C}"
-        )
-        parts.append(
-            f"WHEN regexp_full_match({col}, {_lit(TIMESTAMP)}) AND NOT starts_with({col}, '0000') "
-            f"AND CAST(try_cast({col} AS TIMESTAMP) AS VARCHAR) = {col} THEN {TS_C}"
-        )
-    return "CASE " + " ".join(parts) + f" ELSE {TEXT} END"
+# The SQL side. A column the first rows type as T is checked over every row with one cheap test
+# that every value has T's exact form (``verify_sql``); only where that fails, or for columns the
+# first rows leave open, are the full per-value classes computed (``code_sql``), which cost more.
+
+LONG, TINY, BIG_SCALE = 64, 128, 256
+_SCALE_SHIFT = 16
+_MAX_SCALE_BIT = 40
+_CLASS_BITS = INT | FRAC | FRAC_ZERO1 | FRAC_ZEROS | DATE_C | TS_C | TEXT
 
 
-def stats_sql(col: str, hint: int) -> list[str]:
-    """Aggregates over one column, in the order ``stats_from_row`` reads them."""
-    has_dot = f"contains({col}, '.')"
-    sign = f"CAST(starts_with({col}, '-') AS INTEGER)"
-    whole = f"CASE WHEN {has_dot} THEN strpos({col}, '.') - 1 ELSE length({col}) END - {sign}"
-    scale = f"length({col}) - strpos({col}, '.')"
+def code_sql(col: str) -> str:
+    """SQL for the bits of one VARCHAR cell: its class (as ``classify``), LONG/TINY flags and
+    one bit for its scale; ``bit_or`` over a column gives ``stats_from_bits``' input."""
+    scale = f"(length({col}) - strpos({col}, '.'))"
     sig = f"length(ltrim(replace(replace({col}, '-', ''), '.', ''), '0'))"
-    numeric = hint == EMPTY or hint & NUMERIC
-    if not numeric:
-        return [f"bit_or({class_sql(col, hint)})", "0", "NULL", "NULL", "0", "0"]
-    return [
-        f"bit_or({class_sql(col, hint)})",
-        f"coalesce(max({whole}) FILTER (WHERE {col} <> ''), 0)",
-        f"min({scale}) FILTER (WHERE {has_dot})",
-        f"max({scale}) FILTER (WHERE {has_dot})",
-        f"count(*) FILTER (WHERE length({col}) > 16 AND {has_dot} AND {sig} > 15)",
-        f"count(*) FILTER (WHERE {col} LIKE '0.0000%' OR {col} LIKE '-0.0000%')",
-    ]
+    numeric = (
+        f"CASE WHEN starts_with({col}, '-0') AND NOT regexp_matches({col}, '[1-9]') THEN {TEXT} "
+        f"WHEN NOT contains({col}, '.') THEN {INT} ELSE "
+        f"(CASE WHEN NOT suffix({col}, '0') THEN {FRAC} WHEN suffix({col}, '.0') THEN {FRAC_ZERO1} "
+        f"ELSE {FRAC_ZEROS} END) "
+        f"| (CASE WHEN length({col}) <= 16 THEN 0 WHEN {sig} > 15 THEN {LONG} ELSE 0 END) "
+        f"| (CASE WHEN {col} LIKE '0.0000%' OR {col} LIKE '-0.0000%' THEN {TINY} ELSE 0 END) "
+        f"| (CASE WHEN {scale} > {_MAX_SCALE_BIT} THEN {BIG_SCALE} "
+        f"ELSE CAST(1 AS BIGINT) << ({_SCALE_SHIFT} + {scale}) END) END"
+    )
+    return (
+        f"CASE WHEN {col} IS NULL OR {col} = '' THEN {EMPTY} "
+        f"WHEN regexp_full_match({col}, {_lit(NUMBER)}) THEN {numeric} "
+        f"WHEN regexp_full_match({col}, {_lit(DATE)}) AND NOT starts_with({col}, '0000') "
+        f"AND try_cast({col} AS DATE) IS NOT NULL THEN {DATE_C} "
+        f"WHEN regexp_full_match({col}, {_lit(TIMESTAMP)}) AND NOT starts_with({col}, '0000') "
+        f"AND CAST(try_cast({col} AS TIMESTAMP) AS VARCHAR) = {col} THEN {TS_C} "
+        f"ELSE {TEXT} END"
+    )
 
 
-STATS_PER_COLUMN = 6
+def int_digits_sql(col: str) -> str:
+    """Digits before the point (meaningful when the column turns out numeric)."""
+    return (
+        f"CASE WHEN contains({col}, '.') THEN strpos({col}, '.') - 1 ELSE length({col}) END "
+        f"- CAST(starts_with({col}, '-') AS INTEGER)"
+    )
 
 
-def stats_from_row(values: Sequence[Any]) -> ColumnStats:
-    classes, digits, lo, hi, long_values, tiny = values
-    return ColumnStats(int(classes or 0), int(digits or 0), lo, hi, int(long_values), int(tiny))
+def stats_from_bits(bits: int | None, int_digits: int | None) -> ColumnStats:
+    bits = int(bits or 0)
+    scales = [s for s in range(1, _MAX_SCALE_BIT + 1) if bits >> (_SCALE_SHIFT + s) & 1]
+    classes = bits & _CLASS_BITS
+    if bits & BIG_SCALE:
+        classes |= TEXT  # more than 40 decimals: no exact number type holds it
+    return ColumnStats(
+        classes,
+        int(int_digits or 0),
+        min(scales) if scales else None,
+        max(scales) if scales else None,
+        1 if bits & LONG else 0,
+        1 if bits & TINY else 0,
+    )
+
+
+def verify_sql(col: str, sql_type: str) -> str | None:
+    """A test that every value of a column is written exactly as ``sql_type`` prints it, or None
+    when the type needs the full classes. True over all rows means the column has that type."""
+    empty = f"{col} IS NULL OR {col} = ''"
+    if sql_type in ("BIGINT", "HUGEINT"):
+        digits = 17 if sql_type == "BIGINT" else 37
+        return f"{empty} OR regexp_full_match({col}, '-?[1-9][0-9]{{0,{digits}}}|0')"
+    if sql_type == "DATE":
+        return (
+            f"{empty} OR (regexp_full_match({col}, {_lit(DATE)}) AND NOT starts_with({col}, '0000') "
+            f"AND try_cast({col} AS DATE) IS NOT NULL)"
+        )
+    if sql_type == "TIMESTAMP":
+        return (
+            f"{empty} OR (regexp_full_match({col}, {_lit(TIMESTAMP)}) AND NOT starts_with({col}, "
+            f"'0000') AND CAST(try_cast({col} AS TIMESTAMP) AS VARCHAR) = {col})"
+        )
+    match = re.fullmatch(r"DECIMAL\((\d+),(\d+)\)", sql_type)
+    if match and int(match.group(1)) != HUMAN_DECIMAL_PRECISION:
+        whole = int(match.group(1)) - int(match.group(2)) - 1
+        pattern = rf"-?(0|[1-9][0-9]{{0,{whole}}})\.[0-9]{{{match.group(2)}}}"
+        return f"{empty} OR (regexp_full_match({col}, {_lit(pattern)}) AND NOT starts_with({col}, '-0'))"
+    if sql_type == "DOUBLE":
+        pattern = r"-?(0|[1-9][0-9]{0,15})\.([0-9]*[1-9]|0)"
+        return (
+            f"{empty} OR (regexp_full_match({col}, {_lit(pattern)}) "
+            f"AND length({col}) - CAST(starts_with({col}, '-') AS INTEGER) <= 16 "
+            f"AND NOT starts_with({col}, '-0') AND NOT starts_with({col}, '0.0000'))"
+        )
+    return None
+
+
+def plan_column(sample: ColumnStats) -> tuple[str, str | None]:
+    """What the first rows settle: ("VARCHAR", None) when more rows cannot give a type (more
+    values only ever narrow the choice); (T, None) when one test over every row confirms T;
+    ("", None) when the full classes of every row are needed (no values yet, or a type whose
+    scale comes from every row)."""
+    kind = decide(sample)
+    if sample.classes == EMPTY:
+        return "", None
+    if kind == "VARCHAR":
+        return "VARCHAR", None
+    if verify_sql("c", kind) is None:
+        return "", None
+    return kind, kind
 
 
 def cast_sql(col: str, sql_type: str) -> str:

@@ -1,7 +1,7 @@
 """The locked DuckDB engine csv_query and csv_write share.
 
 Each query runs in its own short-lived worker process (forked from a small server that has
-DuckDB loaded), so that its limits hold: the process may not grow past the memory limit (a
+DuckDB loaded, see zygote), so that its limits hold: the process may not grow past the memory limit (a
 string of two gigabytes fails there with a clear error instead of swelling the app), and it is
 killed when the deadline passes, whatever it is doing. Inside it, a fresh in-memory database may
 open only the files the SQL was checked to name, with external access off and its settings locked.
@@ -9,19 +9,21 @@ open only the files the SQL was checked to name, with external access off and it
 
 from __future__ import annotations
 
-import multiprocessing
+import atexit
+import contextlib
 import os
 import re
 import shutil
+import signal
 import tempfile
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tools.base import ToolError
 from tools.csv_files.sqlpaths import Prepared, Source
+from tools.csv_files.zygote import Zygote, recv_msg, send_msg
 
 _BASE_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "autoinstall_known_extensions": False,
@@ -139,70 +141,51 @@ class Answer:
     notes: list[str] = field(default_factory=list)
 
 
-_context: Any = None
-_context_lock = threading.Lock()
-
-
-def _workers() -> Any:
-    global _context
-    with _context_lock:
-        if _context is None:
-            method = (
-                "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-            )
-            _context = multiprocessing.get_context(method)
-            if method == "forkserver":
-                _context.set_forkserver_preload(["tools.csv_files.worker"])
-        return _context
+_zygote = Zygote()
 
 
 def stop_workers() -> None:
-    """Stop the process workers are forked from (it is started again when needed)."""
-    from multiprocessing import forkserver
+    """Stop the server workers are forked from (it starts again when needed), waiting for it:
+    the app calls this at exit, and a test to count the workers' memory in its own."""
+    _zygote.stop()
 
-    with _context_lock:
-        server: Any = getattr(forkserver, "_forkserver", None)
-        stop = getattr(server, "_stop", None)
-        if callable(stop):
-            stop()
+
+atexit.register(stop_workers)
 
 
 def run_job(prepared: Prepared, ws_root: Path, limits: Limits, **options: Any) -> Answer:
     """Run ``prepared`` in a worker within ``limits``; a ToolError says what went wrong."""
-    from tools.csv_files import worker
-
     temp_dir = tempfile.mkdtemp(prefix="csv-query-")
     job = Job(prepared.sql, prepared.sources, limits, temp_dir, str(ws_root), **options)
-    ctx = _workers()
-    receiver, sender = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=worker.main, args=(sender, job), daemon=True)
     try:
-        process.start()
-        sender.close()
-        ends = time.monotonic() + limits.timeout + GRACE_SECONDS
-        if not receiver.poll(max(ends - time.monotonic(), 0)):
-            if process.is_alive():
-                process.kill()
-                raise ToolError(_timeout(limits))
-            raise ToolError(_died(process, limits))
-        try:
-            status, payload = receiver.recv()
-        except EOFError:
-            process.join(GRACE_SECONDS)
-            raise ToolError(_died(process, limits)) from None
-        if status != "ok":
-            raise ToolError(str(payload))
-        answer: Answer = payload
-        answer.notes = [*prepared.notes, *answer.notes]
-        return answer
-    finally:
-        if process.is_alive():
-            process.join(GRACE_SECONDS)
-        if process.is_alive():
-            process.kill()
-            process.join()
-        receiver.close()
+        sock = _zygote.open()
+    except OSError as exc:
         shutil.rmtree(temp_dir, ignore_errors=True)
+        raise ToolError(f"the query engine could not be started: {exc.strerror or exc}") from None
+    pid = 0
+    try:
+        sock.settimeout(60)
+        _kind, pid = recv_msg(sock)
+        send_msg(sock, job)
+        sock.settimeout(max(limits.timeout + GRACE_SECONDS, 0.001))
+        kind, payload = recv_msg(sock)
+    except TimeoutError:
+        if pid:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        raise ToolError(_timeout(limits)) from None
+    except (EOFError, OSError):
+        raise ToolError(_died(None, limits)) from None
+    finally:
+        sock.close()
+        shutil.rmtree(temp_dir, ignore_errors=True)
+    if kind == "exit":
+        raise ToolError(_died(payload, limits))
+    if kind != "ok":
+        raise ToolError(str(payload))
+    answer: Answer = payload
+    answer.notes = [*prepared.notes, *answer.notes]
+    return answer
 
 
 def _timeout(limits: Limits) -> str:
@@ -212,14 +195,15 @@ def _timeout(limits: Limits) -> str:
     )
 
 
-def _died(process: Any, limits: Limits) -> str:
-    code = process.exitcode
+def _died(code: int | None, limits: Limits) -> str:
     if code == 3:  # worker.MEMORY_EXIT
         return (
             f"the query needed more memory than csv_query may use ({limits.describe_memory()}) "
             "and was stopped; aggregate or filter more, or select fewer or smaller values"
         )
     how = f"signal {-code}" if isinstance(code, int) and code < 0 else f"exit status {code}"
+    if code is None:
+        how = "no answer"
     return f"the query engine stopped unexpectedly ({how}); nothing was returned"
 
 

@@ -68,13 +68,15 @@ class Loader:
                     raise CsvDataError("the file is empty: there is no header row")
                 fmt = sniff_bytes(head, at_eof=at_eof)
                 rows = _head_rows(head, fmt, at_eof)
-                if not self.skip_ragged and rows and _plain(fh, fmt):
-                    header = rows[0][1]
-                    check_header(header, 1)
-                    return Loaded(file, header, _plain_sql(file, fmt, header), _sample(rows), True)
-                return self.copy(file, fh, _sample(rows))
+                plain = not self.skip_ragged and bool(rows) and _plain(fh, fmt, len(rows[0][1]))
+                if plain:
+                    check_header(rows[0][1], 1)
             except CsvDataError as exc:
                 raise CsvDataError(f"{file.rel}: {exc}") from None
+            if plain:
+                header = rows[0][1]
+                return Loaded(file, header, _plain_sql(file, fmt, header), _sample(rows), True)
+            return self.copy(file, fh, _sample(rows))
 
     def copy(
         self, file: SourceFile, fh: BinaryIO | None = None, sample: Sample | None = None
@@ -114,43 +116,82 @@ class Loader:
         )
         return Loaded(file, found.header, read, sample, False, notes)
 
-    def stats(self, con: Any, loaded: Loaded) -> tuple[Loaded, list[ColumnStats]]:
-        """Per-column stats over every row (and the check that the whole file reads as CSV)."""
+    def types(self, con: Any, loaded: Loaded) -> tuple[Loaded, list[str]]:
+        """Each column's type over every row. Reading every row also checks that the whole file
+        is CSV as csv_read sees it: where DuckDB refuses a plain file, it is copied instead."""
         import duckdb
 
-        hints = [s.classes for s in loaded.sample.stats]
-        aggregates: list[str] = []
-        for i, hint in enumerate(hints):
-            col = f"c{i}"
-            if hint & coltypes.TEXT:
-                aggregates.append(f"count({col})")  # still read: checks the whole file
-            else:
-                aggregates.extend(coltypes.stats_sql(col, hint))
-        sql = f"SELECT {', '.join(aggregates) or 'count(*)'} FROM {loaded.read_sql}"
         try:
-            row = con.execute(sql).fetchone()
+            return loaded, _types(con, loaded)
         except (duckdb.InterruptException, duckdb.OutOfMemoryException):
             raise
         except duckdb.Error:
             if not loaded.plain:
                 raise
-            loaded = self.copy(loaded.file, sample=loaded.sample)
-            return self.stats(con, loaded)
-        out: list[ColumnStats] = []
-        pos = 0
-        for hint in hints:
-            if hint & coltypes.TEXT:
-                out.append(ColumnStats(classes=coltypes.TEXT))
-                pos += 1
-            else:
-                values = row[pos : pos + coltypes.STATS_PER_COLUMN]
-                out.append(coltypes.stats_from_row(values))
-                pos += coltypes.STATS_PER_COLUMN
-        return loaded, out
+        copied = self.copy(loaded.file, sample=loaded.sample)
+        return copied, _types(con, copied)
+
+
+WIDE = 48
+"""Past this many columns to check, one grouped pass (UNPIVOT) replaces an expression per column,
+whose regular expressions DuckDB would compile one by one."""
+
+
+def _types(con: Any, loaded: Loaded) -> list[str]:
+    """A type per column: VARCHAR where the first rows settle it, one test over every row where
+    they suggest a type, the full classes of every row otherwise."""
+    plans = [coltypes.plan_column(s) for s in loaded.sample.stats]
+    types = [kind for kind, _ in plans]
+    verify = [i for i, (_, check) in enumerate(plans) if check]
+    full = [i for i, (kind, _) in enumerate(plans) if not kind]
+    aggregates = [f"bool_and({coltypes.verify_sql(f'c{i}', types[i])})" for i in verify]
+    if len(verify) > WIDE:
+        aggregates, full = [], sorted(verify + full)
+    if aggregates or not full:
+        row = con.execute(f"SELECT {', '.join(aggregates) or 'count(*)'} FROM {loaded.read_sql}")
+        answers = row.fetchone() if aggregates else ()
+        for i, ok in zip(verify, answers, strict=False):
+            if not ok:
+                full.append(i)
+    for i, stats in full_stats(con, loaded, sorted(full)).items():
+        types[i] = coltypes.decide(stats)
+        if types[i] == "VARCHAR" and stats.classes & coltypes.NUMERIC == stats.classes:
+            types[i] = NUMBERS_AS_TEXT
+    for i, column in enumerate(loaded.sample.stats):
+        numeric = column.classes and column.classes & coltypes.NUMERIC == column.classes
+        if types[i] == "VARCHAR" and numeric:
+            types[i] = NUMBERS_AS_TEXT
+    return types
+
+
+NUMBERS_AS_TEXT = "VARCHAR "
+"""VARCHAR for a column of numbers written in forms no one type prints back (noted)."""
+
+
+def full_stats(con: Any, loaded: Loaded, columns: list[int]) -> dict[int, ColumnStats]:
+    if not columns:
+        return {}
+    code, digits = coltypes.code_sql("v"), coltypes.int_digits_sql("v")
+    if len(columns) <= WIDE:
+        parts = [
+            f"bit_or({coltypes.code_sql(f'c{i}')}), max({coltypes.int_digits_sql(f'c{i}')})"
+            for i in columns
+        ]
+        row = con.execute(f"SELECT {', '.join(parts)} FROM {loaded.read_sql}").fetchone()
+        return {
+            i: coltypes.stats_from_bits(row[2 * n], row[2 * n + 1]) for n, i in enumerate(columns)
+        }
+    names = ", ".join(f"c{i}" for i in columns)
+    rows = con.execute(
+        f"SELECT k, bit_or({code}), max({digits}) FROM (UNPIVOT (SELECT {names} FROM "
+        f"{loaded.read_sql}) ON COLUMNS(*) INTO NAME k VALUE v) GROUP BY k"
+    ).fetchall()
+    found = {int(k[1:]): coltypes.stats_from_bits(bits, d) for k, bits, d in rows}
+    return {i: found.get(i, ColumnStats()) for i in columns}
 
 
 def view_sql(
-    source: Source, parts: list[tuple[Loaded, list[ColumnStats]]]
+    con: Any, source: Source, parts: list[tuple[Loaded, list[str]]]
 ) -> tuple[str, list[str]]:
     """The SELECT a source's view is made of, and notes about its columns."""
     first = parts[0][0]
@@ -161,17 +202,13 @@ def view_sql(
                     f"{first.file.rel} and {loaded.file.rel} have different columns; add "
                     "union_by_name = true to read_csv([...]) to match them by name"
                 )
-    merged: dict[str, ColumnStats] = {}
-    for loaded, stats in parts:
-        for name, column in zip(loaded.header, stats, strict=True):
-            merged.setdefault(name.lower(), ColumnStats()).merge(column)
-    types = {name: coltypes.decide(column) for name, column in merged.items()}
-    if source.filename and "filename" in merged:
+    types = _merged_types(con, parts)
+    if source.filename and "filename" in types:
         raise ToolError("a column is already named filename; leave out filename = true")
     selects = []
     for loaded, _ in parts:
         cols = [
-            f"{coltypes.cast_sql(f'c{i}', types[name.lower()])} AS {quote_ident(name)}"
+            f"{coltypes.cast_sql(f'c{i}', types[name.lower()].strip())} AS {quote_ident(name)}"
             for i, name in enumerate(loaded.header)
         ]
         if source.filename:
@@ -179,16 +216,38 @@ def view_sql(
         selects.append(f"SELECT {', '.join(cols)} FROM {loaded.read_sql}")
     glue = " UNION ALL BY NAME " if source.union_by_name else " UNION ALL "
     notes = [n for loaded, _ in parts for n in loaded.notes]
-    for name, column in merged.items():
-        numeric = column.classes and column.classes & coltypes.NUMERIC == column.classes
-        if numeric and types[name] == "VARCHAR":
-            shown = next(h for ld, _ in parts for h in ld.header if h.lower() == name)
-            notes.append(
-                f"column {shown} is kept as text: its numbers are written in forms no one "
-                f"type prints back exactly; cast it to compute, e.g. CAST({quote_ident(shown)} "
-                "AS DOUBLE)"
-            )
-    return glue.join(selects), notes
+    for loaded, _ in parts:
+        for name in loaded.header:
+            if types[name.lower()] == NUMBERS_AS_TEXT:
+                notes.append(
+                    f"column {name} is kept as text: its numbers are not all written the way one "
+                    "type prints them (say 1.50 and 2.5, or 007), and each cell keeps its text; "
+                    f"to compute, cast it: CAST({quote_ident(name)} AS DOUBLE)"
+                )
+    return glue.join(selects), list(dict.fromkeys(notes))
+
+
+def _merged_types(con: Any, parts: list[tuple[Loaded, list[str]]]) -> dict[str, str]:
+    """One type per column name across the files of a source; where files disagree, the full
+    classes of each file's column decide."""
+    seen: dict[str, set[str]] = {}
+    for loaded, types in parts:
+        for name, kind in zip(loaded.header, types, strict=True):
+            seen.setdefault(name.lower(), set()).add(kind)
+    merged = {name: next(iter(kinds)) for name, kinds in seen.items() if len(kinds) == 1}
+    disputed = [name for name, kinds in seen.items() if len(kinds) > 1]
+    if disputed:
+        stats = {name: ColumnStats() for name in disputed}
+        for loaded, _ in parts:
+            index = {n.lower(): i for i, n in enumerate(loaded.header)}
+            columns = [index[name] for name in disputed if name in index]
+            for i, column in full_stats(con, loaded, columns).items():
+                stats[loaded.header[i].lower()].merge(column)
+        for name, column in stats.items():
+            kind = coltypes.decide(column)
+            numeric = column.classes and column.classes & coltypes.NUMERIC == column.classes
+            merged[name] = NUMBERS_AS_TEXT if kind == "VARCHAR" and numeric else kind
+    return merged
 
 
 def _open(file: SourceFile) -> BinaryIO:
@@ -248,42 +307,62 @@ def _sample(rows: list[tuple[int, list[str]]]) -> Sample:
     return Sample.of(width, (r for _, r in rows[1:] if len(r) == width))
 
 
-def _plain(fh: BinaryIO, fmt: CsvFormat) -> bool:
-    """True when DuckDB reads the file exactly as Python's csv module does: UTF-8, no quote
-    character, no NUL, one kind of line ending, no blank line and no line over the limit."""
+def _plain(fh: BinaryIO, fmt: CsvFormat, width: int) -> bool:
+    """True when DuckDB reads the file exactly as Python's csv module does: valid UTF-8, no
+    quote character, no NUL, one kind of line ending, and no blank line where DuckDB would see a
+    row (before the header, or anywhere in a one-column file). Lines over the limit are DuckDB's
+    to refuse; the file is then copied instead."""
     if fmt.encoding != "utf-8" or fmt.guessed:
         return False
-    quote = fmt.quotechar.encode()
     end = fmt.lineterminator.encode()
-    blank = end + end
+    last = b"\r" if end == b"\r" else b"\n"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    buf = bytearray(CHUNK)
     fh.seek(len(fmt.bom))
-    carry = b""
     first = True
     while True:
-        chunk = fh.read(CHUNK)
-        data = carry + chunk
-        if chunk:
-            cut = data.rfind(b"\n" if end != b"\r" else b"\r") + 1
-            if cut == 0:
-                if len(data) > PLAIN_LINE_LIMIT:
-                    return False
-                carry = data
-                continue
-            data, carry = data[:cut], data[cut:]
-        if not data:
-            return True
-        if quote in data or b"\x00" in data or blank in data:
-            return False
-        if data.startswith(end) or (first and data.startswith((b"\r", b"\n"))):
+        n = fh.readinto(buf)  # type: ignore[attr-defined]
+        if not n:
+            break
+        data = memoryview(buf)[:n]
+        if first and bytes(data[:1]) in (b"\r", b"\n"):
             return False
         first = False
-        if end == b"\n" and b"\r" in data:
-            return False
-        if end == b"\r" and b"\n" in data:
-            return False
-        if end == b"\r\n":
-            rest = data.replace(b"\r\n", b"")
-            if b"\r" in rest or b"\n" in rest:
+        for bad in (b'"', b"\x00"):
+            if buf.find(bad, 0, n) >= 0:
                 return False
-        if not chunk:
-            return True
+        if end == b"\n" and buf.find(b"\r", 0, n) >= 0:
+            return False
+        if end == b"\r" and buf.find(b"\n", 0, n) >= 0:
+            return False
+        if width == 1 and buf.find(end + end, 0, n) >= 0:
+            return False
+        try:
+            decoder.decode(data)
+        except UnicodeDecodeError:
+            return False
+        if end == b"\r\n" and not _crlf_only(bytes(data)):
+            return False
+        if width == 1 and n and buf[n - 1 : n] == last:
+            # a blank line could straddle two chunks: look at the next bytes' start
+            peek = fh.read(len(end))
+            fh.seek(-len(peek), 1)
+            if peek == end:
+                return False
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _crlf_only(data: bytes) -> bool:
+    pairs = data.count(b"\r\n")
+    return (
+        data.count(b"\r") == pairs
+        and data.count(b"\n") == pairs
+        or (
+            # a chunk may end between \r and \n
+            data.endswith(b"\r") and data.count(b"\r") == pairs + 1 and data.count(b"\n") == pairs
+        )
+    )

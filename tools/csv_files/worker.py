@@ -1,11 +1,13 @@
-"""The worker process one csv_query (or csv_write's query) runs in: it caps its own memory and
-file sizes, builds the views, runs the SQL and sends back rows already rendered, or an error."""
+"""The worker process one csv_query (or csv_write's query) runs in, forked by the zygote: it caps
+its own memory and file sizes, builds the views, runs the SQL and sends back rows already
+rendered, or an error."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import signal
+import socket
 import threading
 import time
 from typing import Any
@@ -25,29 +27,35 @@ from tools.csv_files.engine import (
 )
 from tools.csv_files.loader import Loaded, Loader, view_sql
 from tools.csv_files.table import json_value, text_value
+from tools.csv_files.zygote import recv_msg, send_msg
 
 
-def main(conn: Any, job: Job) -> None:
-    """Entry point in the worker: send ("ok", Answer) or ("error", message), then exit."""
+def serve_one(sock: socket.socket) -> int:
+    """A forked worker's life: say its pid, read its job, send ("ok", Answer) or ("error",
+    message). Returns the exit status."""
+    send_msg(sock, ("pid", os.getpid()))
+    job: Job = recv_msg(sock)
+    send_msg(sock, _answer(job))
+    sock.close()
+    return 0
+
+
+def _answer(job: Job) -> tuple[str, Any]:
     names: dict[str, str] = {f.real: f.rel for s in job.sources for f in s.files}
     try:
         _limit(job.limits)
-        conn.send(("ok", _run(job, names)))
+        return ("ok", _run(job, names))
     except duckdb.InterruptException:
-        conn.send(("error", _timeout(job.limits)))
+        return ("error", _timeout(job.limits))
     except (duckdb.OutOfMemoryException, MemoryError) as exc:
-        conn.send(("error", _memory(job.limits, exc, job.root, names)))
-    except ToolError as exc:
-        conn.send(("error", clean_error(exc, job.root, names)))
-    except duckdb.Error as exc:
-        conn.send(("error", clean_error(exc, job.root, names)))
+        return ("error", _memory(job.limits, exc, job.root, names))
+    except (ToolError, duckdb.Error) as exc:
+        return ("error", clean_error(exc, job.root, names))
     except OSError as exc:
-        conn.send(("error", f"a file could not be read: {exc.strerror or exc}"))
-    except BaseException as exc:  # a bug: say what it was, without a traceback
+        return ("error", f"a file could not be read: {exc.strerror or exc}")
+    except Exception as exc:  # noqa: BLE001 - a bug: say what it was, without a traceback
         message = f"internal error in csv_query: {type(exc).__name__}: {exc}"
-        conn.send(("error", clean_error(message, job.root, names)))
-    finally:
-        conn.close()
+        return ("error", clean_error(message, job.root, names))
 
 
 MEMORY_EXIT = 3
@@ -101,15 +109,15 @@ def _run(job: Job, names: dict[str, str]) -> Answer:
     timer.start()
     try:
         notes: list[str] = []
-        stats = {}
+        types = {}
         for real, item in loaded.items():
-            item, file_stats = loader.stats(con, item)
+            item, file_types = loader.types(con, item)
             loaded[real] = item
-            stats[real] = file_stats
+            types[real] = file_types
         names.update(loader.copies)
         for source in job.sources:
-            parts = [(loaded[f.real], stats[f.real]) for f in source.files]
-            select, source_notes = view_sql(source, parts)
+            parts = [(loaded[f.real], types[f.real]) for f in source.files]
+            select, source_notes = view_sql(con, source, parts)
             notes.extend(source_notes)
             con.execute(f"CREATE TEMP VIEW {quote_ident(source.view)} AS {select}")
         cursor = con.execute(job.sql)

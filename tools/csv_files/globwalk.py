@@ -74,14 +74,14 @@ class _Walk:
 
 
 def expand(
-    pattern: str, ws: Workspace, deadline: float, max_entries: int = MAX_ENTRIES
+    pattern: str, ws: Workspace, deadline: float, max_entries: int | None = None
 ) -> list[str]:
     """Workspace-relative paths (as spelled by the walk, not resolved) that match ``pattern``,
     sorted; the caller still resolves and checks each one."""
     parts = [p for p in PurePosixPath(pattern).parts if p not in ("", ".")]
     if not parts:
         return []
-    walk = _Walk(ws, deadline, max_entries)
+    walk = _Walk(ws, deadline, MAX_ENTRIES if max_entries is None else max_entries)
     folders = [ws.root]
     matches: list[Path] = []
     for i, part in enumerate(parts):

@@ -4,6 +4,7 @@ a row/cell diff, written atomically, refused when the file changed since the pre
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import posixpath
 import stat
@@ -224,6 +225,8 @@ def _check_args(args: Mapping[str, Any]) -> dict[str, Any]:
                 raise ToolError(f"rows[{i}][{j}] must be a string, number, boolean or null")
             if isinstance(value, str):
                 check_text(f"rows[{i}][{j}]", value, MAX_FILE_BYTES)
+            elif isinstance(value, float) and not math.isfinite(value):
+                raise ToolError(f"rows[{i}][{j}] is not a finite number; write it as text")
     clean["rows"] = rows
     return clean
 

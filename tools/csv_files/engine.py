@@ -17,6 +17,7 @@ import shutil
 import signal
 import tempfile
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,6 +131,10 @@ class Job:
     text: bool
     """Rows as CSV cell text (csv_write) rather than JSON values (csv_query)."""
     skip_ragged: bool = False
+    columns: frozenset[str] | None = None
+    """The names the SQL may read columns by (None: any), so that only those are tested."""
+    facts: dict[str, Any] = field(default_factory=dict)
+    """What earlier queries learnt about these files (loader.FileFacts), by real path."""
 
 
 @dataclass
@@ -139,6 +144,32 @@ class Answer:
     rows: list[list[Any]]
     total: int | None
     notes: list[str] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+class _Facts:
+    """What queries learnt about files, kept in the app for the next query on the same version
+    of a file (a few dozen files; the oldest go first)."""
+
+    def __init__(self, size: int = 64) -> None:
+        self._items: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self._size = size
+
+    def get(self, reals: list[str]) -> dict[str, Any]:
+        with self._lock:
+            return {r: self._items[r] for r in reals if r in self._items}
+
+    def put(self, facts: dict[str, Any]) -> None:
+        with self._lock:
+            for real, fact in facts.items():
+                self._items[real] = fact
+                self._items.move_to_end(real)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+_facts = _Facts()
 
 
 _zygote = Zygote()
@@ -156,7 +187,17 @@ atexit.register(stop_workers)
 def run_job(prepared: Prepared, ws_root: Path, limits: Limits, **options: Any) -> Answer:
     """Run ``prepared`` in a worker within ``limits``; a ToolError says what went wrong."""
     temp_dir = tempfile.mkdtemp(prefix="csv-query-")
-    job = Job(prepared.sql, prepared.sources, limits, temp_dir, str(ws_root), **options)
+    reals = [f.real for s in prepared.sources for f in s.files]
+    job = Job(
+        prepared.sql,
+        prepared.sources,
+        limits,
+        temp_dir,
+        str(ws_root),
+        **options,
+        columns=prepared.columns,
+        facts=_facts.get(reals),
+    )
     try:
         sock = _zygote.open()
     except OSError as exc:
@@ -165,7 +206,10 @@ def run_job(prepared: Prepared, ws_root: Path, limits: Limits, **options: Any) -
     pid = 0
     try:
         sock.settimeout(60)
-        _kind, pid = recv_msg(sock)
+        kind, payload = recv_msg(sock)
+        if kind != "pid":
+            raise ToolError(_died(payload, limits))
+        pid = payload
         send_msg(sock, job)
         sock.settimeout(max(limits.timeout + GRACE_SECONDS, 0.001))
         kind, payload = recv_msg(sock)
@@ -184,6 +228,7 @@ def run_job(prepared: Prepared, ws_root: Path, limits: Limits, **options: Any) -
     if kind != "ok":
         raise ToolError(str(payload))
     answer: Answer = payload
+    _facts.put(answer.facts)
     answer.notes = [*prepared.notes, *answer.notes]
     return answer
 

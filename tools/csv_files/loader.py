@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from tools.base import ToolError
-from tools.csv_files import coltypes
-from tools.csv_files.coltypes import ColumnStats, Sample, quote_ident
+from tools.csv_files.coltypes import Sample
 from tools.csv_files.read import scan
 from tools.csv_files.records import CsvDataError, check_header
 from tools.csv_files.rows import HEAD_BYTES, copy_rows
 from tools.csv_files.sniff import CsvFormat, sniff_bytes
-from tools.csv_files.sqlpaths import Source, SourceFile
+from tools.csv_files.sqlpaths import SourceFile
+from tools.csv_files.typepass import Col, file_types
 
 PLAIN_LINE_LIMIT = csv.field_size_limit()
 """A line this long cannot hold a field longer than csv_read's limit, so both tools agree."""
@@ -47,6 +47,10 @@ class Loaded:
     sample: Sample
     plain: bool
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def rel(self) -> str:
+        return self.file.rel
 
 
 class Loader:
@@ -116,138 +120,58 @@ class Loader:
         )
         return Loaded(file, found.header, read, sample, False, notes)
 
-    def types(self, con: Any, loaded: Loaded) -> tuple[Loaded, list[str]]:
-        """Each column's type over every row. Reading every row also checks that the whole file
-        is CSV as csv_read sees it: where DuckDB refuses a plain file, it is copied instead."""
+    def types(
+        self, con: Any, loaded: Loaded, wanted: set[int] | None, known: list[Col] | None
+    ) -> tuple[Loaded, list[Col]]:
+        """Each column's type over every row (see typepass; ``known``: types an earlier query
+        found for this very file). Reading every row also checks that the whole file is CSV as
+        csv_read sees it: where DuckDB refuses a plain file, it is copied instead."""
         import duckdb
 
         try:
-            return loaded, _types(con, loaded)
+            return loaded, file_types(con, loaded.read_sql, loaded.sample, wanted, known)
         except (duckdb.InterruptException, duckdb.OutOfMemoryException):
             raise
         except duckdb.Error:
             if not loaded.plain:
                 raise
         copied = self.copy(loaded.file, sample=loaded.sample)
-        return copied, _types(con, copied)
+        return copied, file_types(con, copied.read_sql, copied.sample, wanted, None)
 
 
-WIDE = 48
-"""Past this many columns to check, one grouped pass (UNPIVOT) replaces an expression per column,
-whose regular expressions DuckDB would compile one by one."""
+def file_key(real: str, skip_ragged: bool) -> tuple[Any, ...]:
+    """What identifies one version of a file: any change to it changes its ctime."""
+    info = os.stat(real)
+    return (
+        real,
+        info.st_dev,
+        info.st_ino,
+        info.st_size,
+        info.st_mtime_ns,
+        info.st_ctime_ns,
+        skip_ragged,
+    )
 
 
-def _types(con: Any, loaded: Loaded) -> list[str]:
-    """A type per column: VARCHAR where the first rows settle it, one test over every row where
-    they suggest a type, the full classes of every row otherwise."""
-    plans = [coltypes.plan_column(s) for s in loaded.sample.stats]
-    types = [kind for kind, _ in plans]
-    verify = [i for i, (_, check) in enumerate(plans) if check]
-    full = [i for i, (kind, _) in enumerate(plans) if not kind]
-    aggregates = [f"bool_and({coltypes.verify_sql(f'c{i}', types[i])})" for i in verify]
-    if len(verify) > WIDE:
-        aggregates, full = [], sorted(verify + full)
-    if aggregates or not full:
-        row = con.execute(f"SELECT {', '.join(aggregates) or 'count(*)'} FROM {loaded.read_sql}")
-        answers = row.fetchone() if aggregates else ()
-        for i, ok in zip(verify, answers, strict=False):
-            if not ok:
-                full.append(i)
-    for i, stats in full_stats(con, loaded, sorted(full)).items():
-        types[i] = coltypes.decide(stats)
-        if types[i] == "VARCHAR" and stats.classes & coltypes.NUMERIC == stats.classes:
-            types[i] = NUMBERS_AS_TEXT
-    for i, column in enumerate(loaded.sample.stats):
-        numeric = column.classes and column.classes & coltypes.NUMERIC == column.classes
-        if types[i] == "VARCHAR" and numeric:
-            types[i] = NUMBERS_AS_TEXT
-    return types
+@dataclass(frozen=True)
+class FileFacts:
+    """What a query learnt about one version of a file, kept by the app for the next query on
+    it: whether DuckDB may read it itself, its header, first rows and column types."""
 
+    key: tuple[Any, ...]
+    plain: bool
+    header: list[str]
+    read_sql: str
+    sample: Sample
+    cols: list[Col]
 
-NUMBERS_AS_TEXT = "VARCHAR "
-"""VARCHAR for a column of numbers written in forms no one type prints back (noted)."""
+    @classmethod
+    def of(cls, key: tuple[Any, ...], loaded: Loaded, cols: list[Col]) -> FileFacts:
+        read = loaded.read_sql if loaded.plain else ""
+        return cls(key, loaded.plain, loaded.header, read, loaded.sample, cols)
 
-
-def full_stats(con: Any, loaded: Loaded, columns: list[int]) -> dict[int, ColumnStats]:
-    if not columns:
-        return {}
-    code, digits = coltypes.code_sql("v"), coltypes.int_digits_sql("v")
-    if len(columns) <= WIDE:
-        parts = [
-            f"bit_or({coltypes.code_sql(f'c{i}')}), max({coltypes.int_digits_sql(f'c{i}')})"
-            for i in columns
-        ]
-        row = con.execute(f"SELECT {', '.join(parts)} FROM {loaded.read_sql}").fetchone()
-        return {
-            i: coltypes.stats_from_bits(row[2 * n], row[2 * n + 1]) for n, i in enumerate(columns)
-        }
-    names = ", ".join(f"c{i}" for i in columns)
-    rows = con.execute(
-        f"SELECT k, bit_or({code}), max({digits}) FROM (UNPIVOT (SELECT {names} FROM "
-        f"{loaded.read_sql}) ON COLUMNS(*) INTO NAME k VALUE v) GROUP BY k"
-    ).fetchall()
-    found = {int(k[1:]): coltypes.stats_from_bits(bits, d) for k, bits, d in rows}
-    return {i: found.get(i, ColumnStats()) for i in columns}
-
-
-def view_sql(
-    con: Any, source: Source, parts: list[tuple[Loaded, list[str]]]
-) -> tuple[str, list[str]]:
-    """The SELECT a source's view is made of, and notes about its columns."""
-    first = parts[0][0]
-    if not source.union_by_name:
-        for loaded, _ in parts[1:]:
-            if loaded.header != first.header:
-                raise ToolError(
-                    f"{first.file.rel} and {loaded.file.rel} have different columns; add "
-                    "union_by_name = true to read_csv([...]) to match them by name"
-                )
-    types = _merged_types(con, parts)
-    if source.filename and "filename" in types:
-        raise ToolError("a column is already named filename; leave out filename = true")
-    selects = []
-    for loaded, _ in parts:
-        cols = [
-            f"{coltypes.cast_sql(f'c{i}', types[name.lower()].strip())} AS {quote_ident(name)}"
-            for i, name in enumerate(loaded.header)
-        ]
-        if source.filename:
-            cols.append(f"{_lit(loaded.file.rel)} AS filename")
-        selects.append(f"SELECT {', '.join(cols)} FROM {loaded.read_sql}")
-    glue = " UNION ALL BY NAME " if source.union_by_name else " UNION ALL "
-    notes = [n for loaded, _ in parts for n in loaded.notes]
-    for loaded, _ in parts:
-        for name in loaded.header:
-            if types[name.lower()] == NUMBERS_AS_TEXT:
-                notes.append(
-                    f"column {name} is kept as text: its numbers are not all written the way one "
-                    "type prints them (say 1.50 and 2.5, or 007), and each cell keeps its text; "
-                    f"to compute, cast it: CAST({quote_ident(name)} AS DOUBLE)"
-                )
-    return glue.join(selects), list(dict.fromkeys(notes))
-
-
-def _merged_types(con: Any, parts: list[tuple[Loaded, list[str]]]) -> dict[str, str]:
-    """One type per column name across the files of a source; where files disagree, the full
-    classes of each file's column decide."""
-    seen: dict[str, set[str]] = {}
-    for loaded, types in parts:
-        for name, kind in zip(loaded.header, types, strict=True):
-            seen.setdefault(name.lower(), set()).add(kind)
-    merged = {name: next(iter(kinds)) for name, kinds in seen.items() if len(kinds) == 1}
-    disputed = [name for name, kinds in seen.items() if len(kinds) > 1]
-    if disputed:
-        stats = {name: ColumnStats() for name in disputed}
-        for loaded, _ in parts:
-            index = {n.lower(): i for i, n in enumerate(loaded.header)}
-            columns = [index[name] for name in disputed if name in index]
-            for i, column in full_stats(con, loaded, columns).items():
-                stats[loaded.header[i].lower()].merge(column)
-        for name, column in stats.items():
-            kind = coltypes.decide(column)
-            numeric = column.classes and column.classes & coltypes.NUMERIC == column.classes
-            merged[name] = NUMBERS_AS_TEXT if kind == "VARCHAR" and numeric else kind
-    return merged
+    def loaded(self, file: SourceFile) -> Loaded:
+        return Loaded(file, self.header, self.read_sql, self.sample, True)
 
 
 def _open(file: SourceFile) -> BinaryIO:

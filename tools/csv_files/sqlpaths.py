@@ -24,6 +24,7 @@ from tools.csv_files.sqlrefs import (
     call_span,
     find_refs,
     parse,
+    referenced_names,
     unquote,
 )
 from tools.workspace import PathEscapeError, Workspace
@@ -63,6 +64,8 @@ class Prepared:
     sources: list[Source] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    columns: frozenset[str] | None = None
+    """The lower-cased names the SQL may read columns by; None: it may read any column."""
 
     @property
     def rels(self) -> list[str]:
@@ -79,7 +82,8 @@ def prepare(
 ) -> Prepared:
     """Find, check and rewrite the file references in ``sql`` (see the module docstring)."""
     deadline = time.monotonic() + PLAN_SECONDS if deadline is None else deadline
-    refs = find_refs(parse(con, sql))
+    tree = parse(con, sql)
+    refs = find_refs(tree)
     prepared = Prepared(sql)
     data = sql.encode()
     edits: list[tuple[int, int, str]] = []
@@ -108,6 +112,8 @@ def prepare(
     for start, end, text in sorted(edits, reverse=True):
         data = data[:start] + text.encode() + data[end:]
     prepared.sql = data.decode()
+    tables = {r.alias or r.function or _default_alias(r.texts[0]) for r in refs}
+    prepared.columns = referenced_names(tree, tables)
     _note_links(prepared, ws)
     if edits:
         _verify(con, prepared)
@@ -230,9 +236,13 @@ def _replacement(ref: Ref, view: str) -> str:
         return _ident(view)  # the alias follows in the text
     if ref.kind == "call":
         return f"{_ident(view)} AS {_ident(ref.function)}"
-    # FROM 'data/x.csv' keeps DuckDB's default alias: the file name up to its first dot.
-    name = PurePosixPath(ref.texts[0]).name
-    return f"{_ident(view)} AS {_ident(name.split('.', 1)[0] or name)}"
+    return f"{_ident(view)} AS {_ident(_default_alias(ref.texts[0]))}"
+
+
+def _default_alias(text: str) -> str:
+    """DuckDB's alias for FROM 'dir/name.ext': the file name up to its first dot."""
+    name = PurePosixPath(text).name
+    return name.split(".", 1)[0] or name
 
 
 def _verify(con: Any, prepared: Prepared) -> None:

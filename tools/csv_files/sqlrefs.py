@@ -213,6 +213,41 @@ def location(node: dict[str, Any]) -> int | None:
     return loc if isinstance(loc, int) and 0 <= loc < _NO_LOCATION else None
 
 
+def referenced_names(tree: dict[str, Any], tables: set[str]) -> frozenset[str] | None:
+    """The lower-cased names a statement may read columns by, or None when it may read any
+    column (a star, COLUMNS(...), a positional reference, a NATURAL join, or a table alias used
+    as a value, which packs the whole row). ``tables`` holds the file references' aliases."""
+    names: set[str] = set()
+    aliases = {t.lower() for t in tables}
+    stack: list[Any] = [tree]
+    while stack:  # no recursion: the tree may be deep
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        cls = node.get("class")
+        if cls in ("STAR", "POSITIONAL_REFERENCE") or node.get("ref_type") == "NATURAL":
+            return None
+        if node.get("type") in ("BASE_TABLE", "TABLE_FUNCTION", "SUBQUERY") and node.get("alias"):
+            aliases.add(str(node["alias"]).lower())
+        cte_map = node.get("cte_map")
+        if isinstance(cte_map, dict):
+            aliases.update(str(e.get("key", "")).lower() for e in cte_map.get("map") or [])
+        if cls == "COLUMN_REF":
+            parts = [str(p).lower() for p in node.get("column_names") or []]
+            names.update(parts)
+            if len(parts) == 1 and parts[0] in aliases:
+                return None
+        for column in node.get("using_columns") or []:
+            names.add(str(column).lower())
+        stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
+    if names & aliases:
+        return None  # a name that is also a table: it may pack that table's row
+    return frozenset(names)
+
+
 # Where a reference sits in the text (byte offsets: DuckDB's locations count bytes).
 
 LITERAL = re.compile(rb"""[eE]?'(?:[^']|'')*'|"(?:[^"]|"")*\"""")

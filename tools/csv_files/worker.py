@@ -25,8 +25,9 @@ from tools.csv_files.engine import (
     parse_size,
     wrap_count,
 )
-from tools.csv_files.loader import Loaded, Loader, view_sql
+from tools.csv_files.loader import FileFacts, Loaded, Loader, file_key
 from tools.csv_files.table import json_value, text_value
+from tools.csv_files.typepass import RECHECK, Col, view_sql
 from tools.csv_files.zygote import recv_msg, send_msg
 
 
@@ -44,7 +45,13 @@ def _answer(job: Job) -> tuple[str, Any]:
     names: dict[str, str] = {f.real: f.rel for s in job.sources for f in s.files}
     try:
         _limit(job.limits)
-        return ("ok", _run(job, names))
+        try:
+            return ("ok", _run(job, names))
+        except duckdb.Error as exc:
+            if RECHECK not in str(exc) or job.columns is None:
+                raise
+            job.columns = None  # a column the query reads after all: test every one
+            return ("ok", _run(job, names))
     except duckdb.InterruptException:
         return ("error", _timeout(job.limits))
     except (duckdb.OutOfMemoryException, MemoryError) as exc:
@@ -98,9 +105,16 @@ def _run(job: Job, names: dict[str, str]) -> Answer:
     deadline = started + job.limits.timeout
     loader = Loader(job.temp_dir, deadline, job.skip_ragged)
     loaded: dict[str, Loaded] = {}
+    known: dict[str, FileFacts] = {}
     for source in job.sources:
         for file in source.files:
-            if file.real not in loaded:
+            if file.real in loaded:
+                continue
+            fact = job.facts.get(file.real)
+            if fact is not None and fact.key == file_key(file.real, job.skip_ragged):
+                known[file.real] = fact
+                loaded[file.real] = fact.loaded(file) if fact.plain else loader.copy(file)
+            else:
                 loaded[file.real] = loader.inspect(file)
     files = [f.real for s in job.sources for f in s.files]
     con = connect_locked(files, job.limits, job.temp_dir)
@@ -109,14 +123,19 @@ def _run(job: Job, names: dict[str, str]) -> Answer:
     timer.start()
     try:
         notes: list[str] = []
-        types = {}
+        cols: dict[str, list[Col]] = {}
+        facts: dict[str, FileFacts] = {}
         for real, item in loaded.items():
-            item, file_types = loader.types(con, item)
+            wanted = None
+            if job.columns is not None:
+                wanted = {i for i, n in enumerate(item.header) if n.lower() in job.columns}
+            before = known[real].cols if real in known else None
+            item, cols[real] = loader.types(con, item, wanted, before)
             loaded[real] = item
-            types[real] = file_types
+            facts[real] = FileFacts.of(file_key(real, job.skip_ragged), item, cols[real])
         names.update(loader.copies)
         for source in job.sources:
-            parts = [(loaded[f.real], types[f.real]) for f in source.files]
+            parts = [(loaded[f.real], cols[f.real]) for f in source.files]
             select, source_notes = view_sql(con, source, parts)
             notes.extend(source_notes)
             con.execute(f"CREATE TEMP VIEW {quote_ident(source.view)} AS {select}")
@@ -130,7 +149,7 @@ def _run(job: Job, names: dict[str, str]) -> Answer:
             total = _count(con, job.sql)
         render = text_value if job.text else json_value
         out = [[render(v, t) for v, t in zip(row, types, strict=True)] for row in rows]
-        return Answer(columns, types, out, total, list(dict.fromkeys(notes)))
+        return Answer(columns, types, out, total, list(dict.fromkeys(notes)), facts)
     finally:
         timer.cancel()
         con.close()

@@ -271,9 +271,9 @@ def plan_column(sample: ColumnStats) -> tuple[str, str | None]:
 
 
 def cast_sql(col: str, sql_type: str) -> str:
-    """The view's expression for a column of the given type (its values were checked)."""
+    """A text column's value as ``sql_type`` (the value was checked to have its exact form)."""
     if sql_type == "VARCHAR":
-        return f"coalesce({col}, '')"
+        return col
     return f"CAST(NULLIF({col}, '') AS {sql_type})"
 
 

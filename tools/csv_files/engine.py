@@ -175,6 +175,11 @@ _facts = _Facts()
 _zygote = Zygote()
 
 
+def warm_workers() -> None:
+    """Start the worker server in the background (a query is coming)."""
+    _zygote.warm()
+
+
 def stop_workers() -> None:
     """Stop the server workers are forked from (it starts again when needed), waiting for it:
     the app calls this at exit, and a test to count the workers' memory in its own."""

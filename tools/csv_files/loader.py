@@ -43,7 +43,8 @@ class Loaded:
 
     file: SourceFile
     header: list[str]
-    read_sql: str
+    read_args: str
+    """read_csv('path', <the dialect> without its columns and closing parenthesis."""
     sample: Sample
     plain: bool
     notes: list[str] = field(default_factory=list)
@@ -51,6 +52,20 @@ class Loaded:
     @property
     def rel(self) -> str:
         return self.file.rel
+
+    @property
+    def read_sql(self) -> str:
+        """The file read with every column as VARCHAR, named c0..cN."""
+        return self.read_typed(["VARCHAR"] * len(self.header))
+
+    def read_typed(self, kinds: list[str]) -> str:
+        """The file read with column i as kinds[i]: DuckDB's reader converts tested columns
+        itself (faster than a cast after it; an empty field is NULL)."""
+        spec = ", ".join(f"'c{i}': '{kind}'" for i, kind in enumerate(kinds))
+        texts = ", ".join(f"'c{i}'" for i, kind in enumerate(kinds) if kind == "VARCHAR")
+        # An empty text field is '' as csv_read has it; an empty typed field is NULL.
+        keep = f", force_not_null=[{texts}]" if texts else ""
+        return f"{self.read_args}, columns={{{spec}}}{keep})"
 
 
 class Loader:
@@ -79,7 +94,7 @@ class Loader:
                 raise CsvDataError(f"{file.rel}: {exc}") from None
             if plain:
                 header = rows[0][1]
-                return Loaded(file, header, _plain_sql(file, fmt, header), _sample(rows), True)
+                return Loaded(file, header, _plain_sql(file, fmt), _sample(rows), True)
             return self.copy(file, fh, _sample(rows))
 
     def copy(
@@ -111,12 +126,10 @@ class Loader:
             )
         if sample is None or len(sample.stats) != len(found.header):
             sample = Sample.of(len(found.header), [])
-        columns = _columns(len(found.header))
         read = (
             f"read_csv({_lit(out)}, delim=',', quote='\"', escape='\"', header=false, "
             "auto_detect=false, strict_mode=true, null_padding=false, comment='', "
-            f"allow_quoted_nulls=false, encoding='utf-8', max_line_size={COPY_LINE_LIMIT}, "
-            f"columns={columns})"
+            f"allow_quoted_nulls=true, encoding='utf-8', max_line_size={COPY_LINE_LIMIT}"
         )
         return Loaded(file, found.header, read, sample, False, notes)
 
@@ -161,17 +174,17 @@ class FileFacts:
     key: tuple[Any, ...]
     plain: bool
     header: list[str]
-    read_sql: str
+    read_args: str
     sample: Sample
     cols: list[Col]
 
     @classmethod
     def of(cls, key: tuple[Any, ...], loaded: Loaded, cols: list[Col]) -> FileFacts:
-        read = loaded.read_sql if loaded.plain else ""
+        read = loaded.read_args if loaded.plain else ""
         return cls(key, loaded.plain, loaded.header, read, loaded.sample, cols)
 
     def loaded(self, file: SourceFile) -> Loaded:
-        return Loaded(file, self.header, self.read_sql, self.sample, True)
+        return Loaded(file, self.header, self.read_args, self.sample, True)
 
 
 def _open(file: SourceFile) -> BinaryIO:
@@ -182,16 +195,12 @@ def _open(file: SourceFile) -> BinaryIO:
     return os.fdopen(fd, "rb")
 
 
-def _columns(width: int) -> str:
-    return "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
-
-
-def _plain_sql(file: SourceFile, fmt: CsvFormat, header: list[str]) -> str:
+def _plain_sql(file: SourceFile, fmt: CsvFormat) -> str:
     return (
         f"read_csv({_lit(file.real)}, delim={_lit(fmt.delimiter)}, quote={_lit(fmt.quotechar)}, "
         f"escape={_lit(fmt.quotechar)}, header=true, auto_detect=false, strict_mode=true, "
-        "null_padding=false, comment='', allow_quoted_nulls=false, encoding='utf-8', "
-        f"max_line_size={PLAIN_LINE_LIMIT}, columns={_columns(len(header))})"
+        "null_padding=false, comment='', allow_quoted_nulls=true, encoding='utf-8', "
+        f"max_line_size={PLAIN_LINE_LIMIT}"
     )
 
 

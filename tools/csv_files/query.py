@@ -20,7 +20,7 @@ from tools.base import (
     escape_text,
     fingerprint,
 )
-from tools.csv_files.engine import Limits, clean_error, parser_connection, run_job
+from tools.csv_files.engine import Limits, clean_error, parser_connection, run_job, warm_workers
 from tools.csv_files.guard import check_known, check_text, deny_check, guarded
 from tools.csv_files.sqlpaths import MAX_SQL_CHARS, Prepared, prepare
 from tools.csv_files.table import MAX_ROWS, page_heading, render_rows
@@ -144,6 +144,7 @@ def prepare_sql(sql: str, ctx: ToolContext, tool: str, limits: Limits) -> Prepar
     deadline."""
     import duckdb
 
+    warm_workers()  # the worker server loads DuckDB while the SQL is checked
     parser = parser_connection()
     try:
         return prepare(

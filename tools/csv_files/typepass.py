@@ -43,6 +43,8 @@ class FileLike(Protocol):
     @property
     def rel(self) -> str: ...
 
+    def read_typed(self, kinds: list[str]) -> str: ...
+
 
 def file_types(
     con: Any, read_sql: str, sample: Sample, wanted: set[int] | None, known: list[Col] | None
@@ -125,13 +127,15 @@ def view_sql(
         raise ToolError("a column is already named filename; leave out filename = true")
     selects = []
     for loaded, _ in parts:
+        kinds = [types[name.lower()] for name in loaded.header]
         cols = [
-            f"{_expr(f'c{i}', types[name.lower()])} AS {quote_ident(name)}"
-            for i, name in enumerate(loaded.header)
+            f"{_expr(f'c{i}', kind)} AS {quote_ident(name)}"
+            for i, (name, kind) in enumerate(zip(loaded.header, kinds, strict=True))
         ]
         if source.filename:
             cols.append("'" + loaded.rel.replace("'", "''") + "' AS filename")
-        selects.append(f"SELECT {', '.join(cols)} FROM {loaded.read_sql}")
+        read = loaded.read_typed([_read_kind(kind) for kind in kinds])
+        selects.append(f"SELECT {', '.join(cols)} FROM {read}")
     glue = " UNION ALL BY NAME " if source.union_by_name else " UNION ALL "
     notes = [n for loaded, _ in parts for n in loaded.notes]
     for loaded, _ in parts:
@@ -145,12 +149,16 @@ def view_sql(
     return glue.join(selects), list(dict.fromkeys(notes))
 
 
+def _read_kind(kind: Col) -> str:
+    """How DuckDB's reader delivers a column: tested ones in their type, the rest as text."""
+    return kind.kind.strip() if kind.checked else "VARCHAR"
+
+
 def _expr(col: str, kind: Col) -> str:
-    cast = coltypes.cast_sql(col, kind.kind)
     if kind.checked:
-        return cast
+        return col  # read as its type, or as text with empty fields as '' (see read_typed)
     check = coltypes.verify_sql(col, kind.kind)
-    return f"CASE WHEN {check} THEN {cast} ELSE error('{RECHECK}') END"
+    return f"CASE WHEN {check} THEN {coltypes.cast_sql(col, kind.kind)} ELSE error('{RECHECK}') END"
 
 
 def _merged(con: Any, parts: list[tuple[FileLike, list[Col]]]) -> dict[str, Col]:

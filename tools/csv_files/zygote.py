@@ -122,6 +122,16 @@ class Zygote:
         theirs.close()
         self._control = mine
 
+    def warm(self) -> None:
+        """Start the server now, without waiting for it: it loads DuckDB while the SQL is
+        checked, so the first query does not wait for it."""
+        with self._lock:
+            if self._proc is None or self._proc.poll() is not None:
+                try:
+                    self._start()
+                except OSError:
+                    self._proc = None  # open() tries again and says what failed
+
     def open(self) -> socket.socket:
         """A socket to a newly forked worker."""
         with self._lock:

@@ -26,8 +26,9 @@ def guarded(method: F) -> F:
         except RecursionError:
             raise ToolError("the arguments are nested too deeply to be read") from None
         except UnicodeError as exc:
+            reason = getattr(exc, "reason", "cannot be encoded")
             raise ToolError(
-                f"text that is not valid Unicode (a lone surrogate?): {exc.reason}"
+                f"text that is not valid Unicode (a lone surrogate?): {reason}"
             ) from None
         except OSError as exc:
             what = exc.strerror or type(exc).__name__

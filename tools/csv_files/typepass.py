@@ -9,6 +9,7 @@ asked for instead, and a failed check reruns the query with every column tested.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -37,11 +38,13 @@ class FileLike(Protocol):
     """What the view needs of a prepared file (loader.Loaded)."""
 
     header: list[str]
-    read_sql: str
     notes: list[str]
 
     @property
     def rel(self) -> str: ...
+
+    @property
+    def read_sql(self) -> str: ...
 
     def read_typed(self, kinds: list[str]) -> str: ...
 
@@ -111,7 +114,7 @@ def full_stats(con: Any, read_sql: str, columns: list[int]) -> dict[int, ColumnS
 
 
 def view_sql(
-    con: Any, source: Source, parts: list[tuple[FileLike, list[Col]]]
+    con: Any, source: Source, parts: Sequence[tuple[FileLike, list[Col]]]
 ) -> tuple[str, list[str]]:
     """The SELECT a source's view is made of, and notes about its columns."""
     first = parts[0][0]
@@ -161,7 +164,7 @@ def _expr(col: str, kind: Col) -> str:
     return f"CASE WHEN {check} THEN {coltypes.cast_sql(col, kind.kind)} ELSE error('{RECHECK}') END"
 
 
-def _merged(con: Any, parts: list[tuple[FileLike, list[Col]]]) -> dict[str, Col]:
+def _merged(con: Any, parts: Sequence[tuple[FileLike, list[Col]]]) -> dict[str, Col]:
     """One type per column name across the files of a source; where the files disagree, the
     full classes of each file's column decide."""
     seen: dict[str, set[Col]] = {}

@@ -278,3 +278,24 @@ def test_very_wide_results_stay_bounded(ctx: ToolContext, workspace_dir: Path) -
     result = query(ctx, "SELECT * FROM 'wide.csv'")
     assert len(result.output) < 9_000 and "…" in result.output
     assert len(result.data["columns"]) == 1500 and result.data["total"] == 2
+
+
+def test_files_of_a_pattern_are_typed_together_and_named_relatively(
+    ctx: ToolContext, workspace_dir: Path
+) -> None:
+    logs = workspace_dir / "logs"
+    logs.mkdir()
+    (logs / "a.csv").write_text("day,n\n2024-01-01,1\n")
+    (logs / "b.csv").write_text("n,day,extra\n2.5,2024-01-02,x\n")
+    sql = (
+        "SELECT filename, day, n, extra FROM read_csv('logs/*.csv', union_by_name = true, "
+        "filename = true) ORDER BY filename"
+    )
+    result = query(ctx, sql)
+    assert result.data["types"] == ["VARCHAR", "DATE", "DECIMAL(38,1)", "VARCHAR"]
+    assert result.data["rows"] == [
+        ["logs/a.csv", "2024-01-01", "1", None],
+        ["logs/b.csv", "2024-01-02", "2.5", "x"],
+    ]
+    with pytest.raises(ToolError, match="have different columns; add union_by_name"):
+        query(ctx, "SELECT * FROM 'logs/*.csv'")

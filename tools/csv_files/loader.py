@@ -242,60 +242,78 @@ def _sample(rows: list[tuple[int, list[str]]]) -> Sample:
 
 def _plain(fh: BinaryIO, fmt: CsvFormat, width: int) -> bool:
     """True when DuckDB reads the file exactly as Python's csv module does: valid UTF-8, no
-    quote character, no NUL, one kind of line ending, and no blank line where DuckDB would see a
-    row (before the header, or anywhere in a one-column file). Lines over the limit are DuckDB's
-    to refuse; the file is then copied instead."""
+    quote character, no NUL, one kind of line ending, no blank line where DuckDB would see a row
+    (before the header, or anywhere in a one-column file), and no line ending in a delimiter
+    unless it holds exactly the header's count of fields (DuckDB drops one empty field too
+    many without a word). Lines over the limit are DuckDB's to refuse; the file is then copied."""
     if fmt.encoding != "utf-8" or fmt.guessed:
         return False
     end = fmt.lineterminator.encode()
-    last = b"\r" if end == b"\r" else b"\n"
+    last = end[-1:]
+    delim = fmt.delimiter.encode()
     decoder = codecs.getincrementaldecoder("utf-8")()
-    buf = bytearray(CHUNK)
     fh.seek(len(fmt.bom))
-    first = True
+    carry, first, trailing = b"", True, 0
     while True:
-        n = fh.readinto(buf)  # type: ignore[attr-defined]
-        if not n:
-            break
-        data = memoryview(buf)[:n]
-        if first and bytes(data[:1]) in (b"\r", b"\n"):
+        chunk = fh.read(CHUNK)
+        data = carry + chunk
+        if chunk:  # whole lines only: a pattern never straddles two reads
+            cut = data.rfind(last) + 1
+            if cut == 0:
+                if len(data) > PLAIN_LINE_LIMIT:
+                    return False
+                carry = data
+                continue
+            data, carry = data[:cut], data[cut:]
+        if first and data[:1] in (b"\r", b"\n"):
             return False
         first = False
-        for bad in (b'"', b"\x00"):
-            if buf.find(bad, 0, n) >= 0:
-                return False
-        if end == b"\n" and buf.find(b"\r", 0, n) >= 0:
+        if b'"' in data or b"\x00" in data:
             return False
-        if end == b"\r" and buf.find(b"\n", 0, n) >= 0:
+        if (end == b"\n" and b"\r" in data) or (end == b"\r" and b"\n" in data):
             return False
-        if width == 1 and buf.find(end + end, 0, n) >= 0:
+        if end == b"\r\n" and not _crlf_only(data):
+            return False
+        if width == 1 and (end + end in data or (carry == b"" and data.startswith(end))):
             return False
         try:
-            decoder.decode(data)
+            decoder.decode(data, final=not chunk)
         except UnicodeDecodeError:
             return False
-        if end == b"\r\n" and not _crlf_only(bytes(data)):
+        trailing = _trailing_delimiters(data, delim, end, width, trailing, at_eof=not chunk)
+        if trailing < 0:
             return False
-        if width == 1 and n and buf[n - 1 : n] == last:
-            # a blank line could straddle two chunks: look at the next bytes' start
-            peek = fh.read(len(end))
-            fh.seek(-len(peek), 1)
-            if peek == end:
-                return False
-    try:
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
+        if not chunk:
+            return True
+
+
+MAX_TRAILING_LINES = 1_000_000
+
+
+def _trailing_delimiters(
+    data: bytes, delim: bytes, end: bytes, width: int, seen: int, *, at_eof: bool
+) -> int:
+    """Check the lines in ``data`` that end with the delimiter: each must hold ``width`` fields.
+    Returns the count so far, or -1 when one does not (or there are too many to check: the file
+    is copied instead)."""
+
+    def holds(pos: int) -> bool:  # the line whose last delimiter is at ``pos``
+        start = data.rfind(end[-1:], 0, pos) + 1
+        return data.count(delim, start, pos + len(delim)) == width - 1
+
+    pattern = delim + end
+    pos = data.find(pattern)
+    while pos >= 0:
+        seen += 1
+        if seen > MAX_TRAILING_LINES or not holds(pos):
+            return -1
+        pos = data.find(pattern, pos + 1)
+    if at_eof and data.endswith(delim) and not holds(len(data) - len(delim)):
+        return -1  # the last line, without a line ending
+    return seen
 
 
 def _crlf_only(data: bytes) -> bool:
+    """Every CR and every LF in ``data`` is part of a CRLF pair (``data`` holds whole lines)."""
     pairs = data.count(b"\r\n")
-    return (
-        data.count(b"\r") == pairs
-        and data.count(b"\n") == pairs
-        or (
-            # a chunk may end between \r and \n
-            data.endswith(b"\r") and data.count(b"\r") == pairs + 1 and data.count(b"\n") == pairs
-        )
-    )
+    return data.count(b"\r") == pairs and data.count(b"\n") == pairs

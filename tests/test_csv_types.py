@@ -106,3 +106,22 @@ def test_python_and_sql_classify_a_value_alike(value: str, expected: str) -> Non
     sql = f"SELECT {coltypes.code_sql('v')} FROM (SELECT ?::VARCHAR AS v)"
     bits = duckdb.connect().execute(sql, [value]).fetchone()
     assert bits is not None and names[coltypes.stats_from_bits(bits[0], 0).classes] == expected
+
+
+def test_a_copy_is_kept_for_the_next_query_and_not_used_once_the_file_changes(
+    ctx: ToolContext, workspace_dir: Path
+) -> None:
+    from tools.csv_files import engine
+
+    path = workspace_dir / "q.csv"
+    path.write_text('id,name\n1,"Ann"\n2,"Bob"\n')  # quoted: copied for DuckDB
+    first = query(ctx, "SELECT name FROM 'q.csv' ORDER BY id").data["rows"]
+    folder = Path(engine._copies.folder())
+    kept = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    assert first == [["Ann"], ["Bob"]] and len(kept) >= 1
+    assert query(ctx, "SELECT count(*) FROM 'q.csv'").data["rows"] == [[2]]
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == kept  # reused, not redone
+    info = path.stat()
+    path.write_text('id,name\n1,"Cy"\n2,"Bob"\n')  # one byte shorter; times put back
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert query(ctx, "SELECT name FROM 'q.csv' ORDER BY id").data["rows"] == [["Cy"], ["Bob"]]

@@ -74,7 +74,12 @@ def parse_size(text: str) -> int:
     return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
 
 
-def connect_locked(files: list[Path] | list[str], limits: Limits, temp_dir: str | None) -> Any:
+def connect_locked(
+    files: list[Path] | list[str],
+    limits: Limits,
+    temp_dir: str | None,
+    copy_dir: str | None = None,
+) -> Any:
     """An in-memory DuckDB that may open only ``files`` and what is in ``temp_dir`` (its spill
     folder and csv_query's own copies), with external access off, extensions neither installed
     nor loaded, and its settings locked."""
@@ -87,7 +92,8 @@ def connect_locked(files: list[Path] | list[str], limits: Limits, temp_dir: str 
             # protected subfolder in, and allowed_directories cannot name exceptions.
             con.execute("SET allowed_paths = ?", [[str(p) for p in files]])
         if temp_dir is not None:
-            con.execute("SET allowed_directories = ?", [[temp_dir]])
+            folders = [temp_dir] if copy_dir is None else [temp_dir, copy_dir]
+            con.execute("SET allowed_directories = ?", [folders])
             con.execute("SET temp_directory = ?", [temp_dir])
             con.execute("SET max_temp_directory_size = ?", [limits.max_temp_size])
         # DuckDB draws a progress bar on stdout for long queries: it would scribble over the TUI.
@@ -135,6 +141,8 @@ class Job:
     """The names the SQL may read columns by (None: any), so that only those are tested."""
     facts: dict[str, Any] = field(default_factory=dict)
     """What earlier queries learnt about these files (loader.FileFacts), by real path."""
+    copy_dir: str | None = None
+    """Where copies of files DuckDB may not read itself are kept for later queries."""
 
 
 @dataclass
@@ -172,6 +180,48 @@ class _Facts:
 _facts = _Facts()
 
 
+class _Copies:
+    """A private folder of the copies made for files DuckDB may not read itself, kept so that a
+    later query on the same version of a file need not copy it again; the oldest go first past
+    the size limit, and the folder goes when the app ends."""
+
+    def __init__(self) -> None:
+        self._dir: str | None = None
+        self._lock = threading.Lock()
+
+    def folder(self) -> str:
+        with self._lock:
+            if self._dir is None or not os.path.isdir(self._dir):
+                self._dir = tempfile.mkdtemp(prefix="csv-copies-")
+            return self._dir
+
+    def trim(self, max_bytes: int) -> None:
+        with self._lock:
+            if self._dir is None:
+                return
+            entries = []
+            for entry in os.scandir(self._dir):
+                with contextlib.suppress(OSError):
+                    info = entry.stat()
+                    entries.append((info.st_mtime_ns, info.st_size, entry.path))
+            total = sum(size for _, size, _ in entries)
+            for _, size, path in sorted(entries):
+                if total <= max_bytes:
+                    break
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+                total -= size
+
+    def remove(self) -> None:
+        with self._lock:
+            if self._dir is not None:
+                shutil.rmtree(self._dir, ignore_errors=True)
+                self._dir = None
+
+
+_copies = _Copies()
+
+
 _zygote = Zygote()
 
 
@@ -187,6 +237,7 @@ def stop_workers() -> None:
 
 
 atexit.register(stop_workers)
+atexit.register(_copies.remove)
 
 
 def run_job(prepared: Prepared, ws_root: Path, limits: Limits, **options: Any) -> Answer:
@@ -202,6 +253,7 @@ def run_job(prepared: Prepared, ws_root: Path, limits: Limits, **options: Any) -
         **options,
         columns=prepared.columns,
         facts=_facts.get(reals),
+        copy_dir=_copies.folder(),
     )
     try:
         sock = _zygote.open()
@@ -234,6 +286,7 @@ def run_job(prepared: Prepared, ws_root: Path, limits: Limits, **options: Any) -
         raise ToolError(str(payload))
     answer: Answer = payload
     _facts.put(answer.facts)
+    _copies.trim(parse_size(limits.max_temp_size) // 2)
     answer.notes = [*prepared.notes, *answer.notes]
     return answer
 

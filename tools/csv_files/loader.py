@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
 import os
 import stat
@@ -48,6 +49,8 @@ class Loaded:
     sample: Sample
     plain: bool
     notes: list[str] = field(default_factory=list)
+    copy: str = ""
+    """The copy DuckDB reads instead of the file ("" for a plain file)."""
 
     @property
     def rel(self) -> str:
@@ -71,10 +74,14 @@ class Loaded:
 class Loader:
     """Prepares files for the views (in the worker process, within its limits)."""
 
-    def __init__(self, temp_dir: str, deadline: float, skip_ragged: bool) -> None:
+    def __init__(
+        self, temp_dir: str, deadline: float, skip_ragged: bool, copy_dir: str | None = None
+    ) -> None:
         self.temp_dir = temp_dir
         self.deadline = deadline
         self.skip_ragged = skip_ragged
+        self.copy_dir = copy_dir
+        """Where copies are kept for later queries on the same version of a file (None: not)."""
         self.copies: dict[str, str] = {}
         """Copy path -> the workspace-relative name of its file (for error messages)."""
 
@@ -104,8 +111,13 @@ class Loader:
         if fh is None:
             with _open(file) as own:
                 return self.copy(file, own, sample)
-        out = os.path.join(self.temp_dir, f"copy-{len(self.copies) + 1}.csv")
-        self.copies[out] = file.rel
+        if self.copy_dir is not None:  # named after this version of the file, kept
+            digest = hashlib.sha256(repr(file_key(file.real, self.skip_ragged)).encode())
+            out = os.path.join(self.copy_dir, digest.hexdigest()[:32] + ".csv")
+        else:
+            out = os.path.join(self.temp_dir, f"copy-{len(self.copies) + 1}.csv")
+        partial = os.path.join(self.temp_dir, f"partial-{len(self.copies) + 1}.csv")
+        self.copies[out] = self.copies[partial] = file.rel
 
         def explain() -> None:
             try:
@@ -113,7 +125,8 @@ class Loader:
             except CsvDataError as exc:
                 raise CsvDataError(f"{file.rel}: {exc}") from None
 
-        found = copy_rows(fh, out, self.deadline, skip_ragged=self.skip_ragged, explain=explain)
+        found = copy_rows(fh, partial, self.deadline, skip_ragged=self.skip_ragged, explain=explain)
+        os.replace(partial, out)
         notes = []
         if found.blank_lines:
             notes.append(f"{file.rel}: {found.blank_lines} blank line(s) skipped")
@@ -131,7 +144,8 @@ class Loader:
             "auto_detect=false, strict_mode=true, null_padding=false, comment='', "
             f"allow_quoted_nulls=true, encoding='utf-8', max_line_size={COPY_LINE_LIMIT}"
         )
-        return Loaded(file, found.header, read, sample, False, notes)
+        copy = out if self.copy_dir is not None else ""
+        return Loaded(file, found.header, read, sample, False, notes, copy)
 
     def types(
         self, con: Any, loaded: Loaded, wanted: set[int] | None, known: list[Col] | None
@@ -177,14 +191,33 @@ class FileFacts:
     read_args: str
     sample: Sample
     cols: list[Col]
+    copy: str = ""
+    """The kept copy DuckDB reads instead of the file ("" for a plain file)."""
+    notes: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, key: tuple[Any, ...], loaded: Loaded, cols: list[Col]) -> FileFacts:
-        read = loaded.read_args if loaded.plain else ""
-        return cls(key, loaded.plain, loaded.header, read, loaded.sample, cols)
+        notes = tuple(loaded.notes)
+        return cls(
+            key,
+            loaded.plain,
+            loaded.header,
+            loaded.read_args,
+            loaded.sample,
+            cols,
+            loaded.copy,
+            notes,
+        )
+
+    def usable(self, file: SourceFile, skip_ragged: bool) -> bool:
+        """Still true of the file as it is now (and its copy still there)."""
+        if self.key != file_key(file.real, skip_ragged):
+            return False
+        return self.plain or os.path.exists(self.copy)
 
     def loaded(self, file: SourceFile) -> Loaded:
-        return Loaded(file, self.header, self.read_args, self.sample, True)
+        notes = list(self.notes)
+        return Loaded(file, self.header, self.read_args, self.sample, self.plain, notes, self.copy)
 
 
 def _open(file: SourceFile) -> BinaryIO:

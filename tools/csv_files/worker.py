@@ -103,7 +103,7 @@ def _watch(cap: int) -> None:
 def _run(job: Job, names: dict[str, str]) -> Answer:
     started = time.monotonic()
     deadline = started + job.limits.timeout
-    loader = Loader(job.temp_dir, deadline, job.skip_ragged)
+    loader = Loader(job.temp_dir, deadline, job.skip_ragged, job.copy_dir)
     loaded: dict[str, Loaded] = {}
     known: dict[str, FileFacts] = {}
     for source in job.sources:
@@ -111,13 +111,15 @@ def _run(job: Job, names: dict[str, str]) -> Answer:
             if file.real in loaded:
                 continue
             fact = job.facts.get(file.real)
-            if fact is not None and fact.key == file_key(file.real, job.skip_ragged):
+            if fact is not None and fact.usable(file, job.skip_ragged):
                 known[file.real] = fact
-                loaded[file.real] = fact.loaded(file) if fact.plain else loader.copy(file)
+                loaded[file.real] = fact.loaded(file)
+                if fact.copy:
+                    loader.copies[fact.copy] = file.rel
             else:
                 loaded[file.real] = loader.inspect(file)
     files = [f.real for s in job.sources for f in s.files]
-    con = connect_locked(files, job.limits, job.temp_dir)
+    con = connect_locked(files, job.limits, job.temp_dir, job.copy_dir)
     timer = threading.Timer(max(deadline - time.monotonic(), 0), con.interrupt)
     timer.daemon = True
     timer.start()

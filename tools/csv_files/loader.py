@@ -1,10 +1,12 @@
 """One DuckDB view per file reference, reading each file exactly as csv_read reads it.
 
-A file DuckDB cannot misread (UTF-8, no quote character at all, one kind of line ending, no blank
-or overlong lines) is read by DuckDB itself with that dialect spelled out; any other file, or one
-DuckDB then refuses, is copied row by row by Python's csv module (the code csv_read runs, so its
-errors name the same line) into a fully quoted file that DuckDB reads back. Every column stays
-text until every one of its values shows that a type keeps it exactly (see coltypes).
+A file DuckDB cannot misread (valid UTF-8, no quote character at all, one kind of line ending, no
+blank line where DuckDB would see a row, no line ending in a delimiter with a field too many) is
+read by DuckDB itself with that dialect spelled out; any other file, or one DuckDB then refuses,
+is copied row by row by Python's csv module (the code csv_read runs, so its errors name the same
+line) into a fully quoted file that DuckDB reads back; the copy is kept for later queries on the
+same version of the file. Every column stays text until every one of its values shows that a
+type keeps it exactly (see coltypes and typepass).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from tools.csv_files.records import CsvDataError, check_header
 from tools.csv_files.rows import HEAD_BYTES, copy_rows
 from tools.csv_files.sniff import CsvFormat, sniff_bytes
 from tools.csv_files.sqlpaths import SourceFile
-from tools.csv_files.typepass import Col, file_types
+from tools.csv_files.typepass import Col, Unreadable, file_types
 
 PLAIN_LINE_LIMIT = csv.field_size_limit()
 """A line this long cannot hold a field longer than csv_read's limit, so both tools agree."""
@@ -60,6 +62,21 @@ class Loaded:
     def read_sql(self) -> str:
         """The file read with every column as VARCHAR, named c0..cN."""
         return self.read_typed(["VARCHAR"] * len(self.header))
+
+    @property
+    def check_sql(self) -> tuple[str, list[str]]:
+        """How the typing pass reads the file, and aggregates that must all be 0.
+
+        DuckDB drops one empty field too many at the end of a line without a word (csv_read
+        refuses such a line), so a plain file is read once with one column more, padded: a row
+        with a field too many fills it, a row with one too few leaves its last column NULL (an
+        empty field is '' here: no field can be a NUL). Any of them: the file is copied."""
+        if not self.plain:
+            return self.read_sql, []
+        width = len(self.header)
+        spec = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width + 1))
+        read = f"{self.read_args.replace(', null_padding=false', _PADDED)}, columns={{{spec}}})"
+        return read, [f"count(c{width})", f"count(*) - count(c{width - 1})"]
 
     def read_typed(self, kinds: list[str]) -> str:
         """The file read with column i as kinds[i]: DuckDB's reader converts tested columns
@@ -156,14 +173,14 @@ class Loader:
         import duckdb
 
         try:
-            return loaded, file_types(con, loaded.read_sql, loaded.sample, wanted, known)
+            return loaded, file_types(con, loaded.check_sql, loaded.sample, wanted, known)
         except (duckdb.InterruptException, duckdb.OutOfMemoryException):
             raise
-        except duckdb.Error:
+        except (duckdb.Error, Unreadable):
             if not loaded.plain:
                 raise
         copied = self.copy(loaded.file, sample=loaded.sample)
-        return copied, file_types(con, copied.read_sql, copied.sample, wanted, None)
+        return copied, file_types(con, copied.check_sql, copied.sample, wanted, None)
 
 
 def file_key(real: str, skip_ragged: bool) -> tuple[Any, ...]:
@@ -237,6 +254,9 @@ def _plain_sql(file: SourceFile, fmt: CsvFormat) -> str:
     )
 
 
+_PADDED = ", null_padding=true, nullstr=chr(0)"
+
+
 def _head_rows(head: bytes, fmt: CsvFormat, at_eof: bool) -> list[tuple[int, list[str]]]:
     """(line, fields) of the non-blank records in the first bytes, the header first; a record cut
     by the end of the sample, and anything after a malformed one, is left out."""
@@ -274,19 +294,17 @@ def _sample(rows: list[tuple[int, list[str]]]) -> Sample:
 
 
 def _plain(fh: BinaryIO, fmt: CsvFormat, width: int) -> bool:
-    """True when DuckDB reads the file exactly as Python's csv module does: valid UTF-8, no
-    quote character, no NUL, one kind of line ending, no blank line where DuckDB would see a row
-    (before the header, or anywhere in a one-column file), and no line ending in a delimiter
-    unless it holds exactly the header's count of fields (DuckDB drops one empty field too
-    many without a word). Lines over the limit are DuckDB's to refuse; the file is then copied."""
+    """True when DuckDB may read the file itself: valid UTF-8, no quote character, no NUL, one
+    kind of line ending, no blank line where DuckDB would see a row (before the header, or
+    anywhere in a one-column file). Field counts are checked by DuckDB as it types the columns
+    (see ``check_sql``); lines over the limit are DuckDB's to refuse. Otherwise it is copied."""
     if fmt.encoding != "utf-8" or fmt.guessed:
         return False
     end = fmt.lineterminator.encode()
     last = end[-1:]
-    delim = fmt.delimiter.encode()
     decoder = codecs.getincrementaldecoder("utf-8")()
     fh.seek(len(fmt.bom))
-    carry, first, trailing = b"", True, 0
+    carry, first = b"", True
     while True:
         chunk = fh.read(CHUNK)
         data = carry + chunk
@@ -313,37 +331,8 @@ def _plain(fh: BinaryIO, fmt: CsvFormat, width: int) -> bool:
             decoder.decode(data, final=not chunk)
         except UnicodeDecodeError:
             return False
-        trailing = _trailing_delimiters(data, delim, end, width, trailing, at_eof=not chunk)
-        if trailing < 0:
-            return False
         if not chunk:
             return True
-
-
-MAX_TRAILING_LINES = 1_000_000
-
-
-def _trailing_delimiters(
-    data: bytes, delim: bytes, end: bytes, width: int, seen: int, *, at_eof: bool
-) -> int:
-    """Check the lines in ``data`` that end with the delimiter: each must hold ``width`` fields.
-    Returns the count so far, or -1 when one does not (or there are too many to check: the file
-    is copied instead)."""
-
-    def holds(pos: int) -> bool:  # the line whose last delimiter is at ``pos``
-        start = data.rfind(end[-1:], 0, pos) + 1
-        return data.count(delim, start, pos + len(delim)) == width - 1
-
-    pattern = delim + end
-    pos = data.find(pattern)
-    while pos >= 0:
-        seen += 1
-        if seen > MAX_TRAILING_LINES or not holds(pos):
-            return -1
-        pos = data.find(pattern, pos + 1)
-    if at_eof and data.endswith(delim) and not holds(len(data) - len(delim)):
-        return -1  # the last line, without a line ending
-    return seen
 
 
 def _crlf_only(data: bytes) -> bool:

@@ -49,11 +49,21 @@ class FileLike(Protocol):
     def read_typed(self, kinds: list[str]) -> str: ...
 
 
+class Unreadable(Exception):
+    """The typing pass found rows DuckDB would read otherwise than csv_read (see check_sql)."""
+
+
 def file_types(
-    con: Any, read_sql: str, sample: Sample, wanted: set[int] | None, known: list[Col] | None
+    con: Any,
+    check: tuple[str, list[str]],
+    sample: Sample,
+    wanted: set[int] | None,
+    known: list[Col] | None,
 ) -> list[Col]:
-    """A type per column of one file; ``wanted``: the columns the query may read (None: all);
-    ``known``: the types an earlier query found for this version of the file."""
+    """A type per column of one file; ``check``: how to read it for this pass and aggregates
+    that must be 0; ``wanted``: the columns the query may read (None: all); ``known``: the
+    types an earlier query found for this version of the file."""
+    read_sql, checks = check
     cols: list[Col] = []
     verify: list[int] = []
     full: list[int] = []
@@ -75,10 +85,12 @@ def file_types(
     aggregates = [f"bool_and({coltypes.verify_sql(f'c{i}', cols[i].kind)})" for i in verify]
     if known is not None and not aggregates and not full:
         return cols  # this version of the file was read whole before
-    if aggregates or not full:
+    if aggregates or checks or not full:
         # Also the pass that reads the whole file when every column is settled already.
-        row = con.execute(f"SELECT {', '.join(aggregates) or 'count(*)'} FROM {read_sql}")
-        answers = row.fetchone() if aggregates else ()
+        every = [*aggregates, *checks] or ["count(*)"]
+        answers = con.execute(f"SELECT {', '.join(every)} FROM {read_sql}").fetchone()
+        if checks and any(answers[len(aggregates) :]):
+            raise Unreadable
         full.extend(i for i, ok in zip(verify, answers, strict=False) if not ok)
     for i, stats in full_stats(con, read_sql, sorted(full)).items():
         cols[i] = _col(stats)

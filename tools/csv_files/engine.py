@@ -253,7 +253,7 @@ def run_job(prepared: Prepared, ws_root: Path, limits: Limits, **options: Any) -
         **options,
         columns=prepared.columns,
         facts=_facts.get(reals),
-        copy_dir=_copies.folder(),
+        copy_dir=_copies.folder() if reals else None,
     )
     try:
         sock = _zygote.open()

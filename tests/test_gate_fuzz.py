@@ -50,7 +50,7 @@ def build_workspace(ws: Path, outside: Path) -> None:
     (ws / "dir" / "inner.csv").write_text("x;y\r\n1;2,5\r\n")
     (ws / "sp ace.txt").write_text("spaces\n")
     if not (ws / "link_out").is_symlink():
-        (ws / "link_out").symlink_to(outside)
+        (ws / "link_out").symlink_to(os.path.relpath(outside, ws))  # ls -l shows it as written
 
 
 def approve_loopback(port: int):  # type: ignore[no-untyped-def]

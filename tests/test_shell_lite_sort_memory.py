@@ -3,11 +3,11 @@ temporary files outside the workspace and merged, with exactly GNU's order."""
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -40,10 +40,12 @@ def test_sorting_a_file_four_runs_long_stays_under_the_bound(workspace_dir: Path
     lines = [b" ".join(rng.choices(words, k=6)) for _ in range(1_300_000)]
     (tmp_path / "big.txt").write_bytes(b"\n".join(lines) + b"\n")
     assert (tmp_path / "big.txt").stat().st_size > 4 * spill.RUN_BYTES
-    before = set(Path(tempfile.gettempdir()).glob("shell-lite-sort-*"))
+    private_tmp = tmp_path.parent / "tmp"  # its own: other processes' sorts cannot show up here
+    private_tmp.mkdir()
     probe = subprocess.run(
         [sys.executable, "-c", PROBE, str(tmp_path)],
         cwd=ROOT,
+        env={**os.environ, "TMPDIR": str(private_tmp)},
         capture_output=True,
         text=True,
         timeout=300,
@@ -52,7 +54,7 @@ def test_sorting_a_file_four_runs_long_stays_under_the_bound(workspace_dir: Path
     grown_mb, first = probe.stdout.split(maxsplit=1)
     assert int(grown_mb) < 130, f"sort grew by {grown_mb} MB"
     assert first.strip() == min(lines, key=lambda line: (line.split()[1:], line)).decode()
-    assert set(Path(tempfile.gettempdir()).glob("shell-lite-sort-*")) == before, "temp files left"
+    assert list(private_tmp.iterdir()) == [], "temp files left"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.txt"], "nothing in the workspace"
 
 

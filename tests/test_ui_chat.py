@@ -183,11 +183,14 @@ async def test_edit_replans_and_previews_again_before_it_runs(
         )
         await pilot.pause()
         shown = screen_text(app)
-        assert "Your edit, re-planned" in shown and "b.txt" in shown and "+bye" in shown
+        assert "Your edit, re-planned" in shown and "b.txt" in shown
+        app.chat.pane.focus()
+        await pilot.press("end")  # the new diff's last line is below the fold
+        await pilot.pause()
+        assert "+bye" in screen_text(app)
         assert not (workspace_dir / "b.txt").exists()  # nothing ran yet
         first, second = app.chat.view.cards
         assert first.status == "edited" and second.status == "waiting"
-        app.chat.pane.focus()
         await pilot.press("y")
         await turn_done(pilot)
         assert second.status == "done"

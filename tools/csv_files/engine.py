@@ -31,7 +31,7 @@ MAX_ERROR_CHARS = 1_500
 
 
 @dataclass(frozen=True)
-class Limits:
+class QueryLimits:
     """What one query may use. ``threads`` None means one per CPU (at most 8)."""
 
     timeout: float = 120.0
@@ -40,7 +40,7 @@ class Limits:
     max_temp_size: str = "8GB"
 
 
-def connect_locked(files: list[Path], limits: Limits, temp_dir: str | None) -> Any:
+def connect_locked(files: list[Path], limits: QueryLimits, temp_dir: str | None) -> Any:
     """An in-memory DuckDB that may open only ``files`` (and spill to ``temp_dir``), with
     external access off, extensions neither installed nor loaded, and its settings locked."""
     import duckdb  # here, not at the top: it takes a third of a second to import
@@ -77,13 +77,13 @@ def parser_connection() -> Any:
     global _parser_db
     with _parser_lock:
         if _parser_db is None:
-            _parser_db = connect_locked([], Limits(memory_limit="64MB", threads=1), None)
+            _parser_db = connect_locked([], QueryLimits(memory_limit="64MB", threads=1), None)
         return _parser_db.cursor()
 
 
 @contextmanager
 def locked_query(
-    sql: str, ws: Workspace, limits: Limits
+    sql: str, ws: Workspace, limits: QueryLimits
 ) -> Iterator[tuple[Prepared, Any, _Deadline]]:
     """Check and rewrite ``sql``, then yield (prepared, connection, deadline) with a private
     spill folder outside the workspace; everything is closed and removed afterwards."""

@@ -16,7 +16,7 @@ from tools.base import (
     escape_text,
     fingerprint,
 )
-from tools.csv_files.engine import Limits, locked_query, parser_connection, wrap_count
+from tools.csv_files.engine import QueryLimits, locked_query, parser_connection, wrap_count
 from tools.csv_files.sqlpaths import MAX_SQL_CHARS, prepare
 from tools.csv_files.table import MAX_ROWS, json_value, page_heading, render_rows
 
@@ -54,8 +54,8 @@ class CsvQueryTool:
         "additionalProperties": False,
     }
 
-    def __init__(self, limits: Limits | None = None) -> None:
-        self.limits = limits or Limits()
+    def __init__(self, limits: QueryLimits | None = None) -> None:
+        self.limits = limits or QueryLimits()
 
     def plan(self, args: Mapping[str, Any], ctx: ToolContext) -> Action:
         import duckdb

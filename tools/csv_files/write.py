@@ -24,7 +24,7 @@ from tools.base import (
     fingerprint,
 )
 from tools.csv_files.diff import Change, WritePlan, plan_append, plan_create, plan_overwrite
-from tools.csv_files.engine import Limits, locked_query
+from tools.csv_files.engine import QueryLimits, locked_query
 from tools.csv_files.records import check_header
 from tools.csv_files.sniff import default_format
 from tools.csv_files.table import csv_line, cut, show_cell, text_value
@@ -71,8 +71,8 @@ class CsvWriteTool:
         "additionalProperties": False,
     }
 
-    def __init__(self, limits: Limits | None = None) -> None:
-        self.limits = limits or Limits()
+    def __init__(self, limits: QueryLimits | None = None) -> None:
+        self.limits = limits or QueryLimits()
 
     def plan(self, args: Mapping[str, Any], ctx: ToolContext) -> Action:
         clean = _check_args(args)

@@ -24,7 +24,7 @@ differences, each because matching would be unsafe or not reproducible:
   files ordinary permissions rather than the source's mode.
 """
 
-from tools.shell_lite.pipeline import Limits
+from tools.shell_lite.pipeline import ShellLimits
 from tools.shell_lite.tool import ShellTool
 
-__all__ = ["Limits", "ShellTool"]
+__all__ = ["ShellLimits", "ShellTool"]

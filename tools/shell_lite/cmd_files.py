@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tools.shell_lite.command import IO, Command, Spec, UsageError, getopt, parse_count
 from tools.shell_lite.globbing import translate
-from tools.shell_lite.runtime import IO, Command, Spec, UsageError, getopt, parse_count
 from tools.shell_lite.vfs import ABSENT, DIR, FILE, LINK
 
 

@@ -11,8 +11,7 @@ from typing import Any, BinaryIO
 import regex  # type: ignore[import-untyped]
 
 from tools.base import ToolError
-from tools.shell_lite.posix_re import RegexError, translate
-from tools.shell_lite.runtime import (
+from tools.shell_lite.command import (
     IO,
     Command,
     Spec,
@@ -21,6 +20,7 @@ from tools.shell_lite.runtime import (
     getopt,
     parse_count,
 )
+from tools.shell_lite.posix_re import RegexError, translate
 from tools.shell_lite.vfs import DIR, FILE
 
 FLAGS = "ivnclEFGwxorhHqs"

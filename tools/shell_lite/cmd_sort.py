@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from tools.base import ToolError
-from tools.shell_lite.runtime import IO, Command, Spec, UsageError, getopt
+from tools.shell_lite.command import IO, Command, Spec, UsageError, getopt
 
 MAX_SORT_BYTES = 256 << 20
 _BLANKS = b" \t"

@@ -7,7 +7,7 @@ import re
 import stat
 from typing import BinaryIO
 
-from tools.shell_lite.runtime import IO, Command, Spec, UsageError, getopt, parse_count
+from tools.shell_lite.command import IO, Command, Spec, UsageError, getopt, parse_count
 
 # -- cat ------------------------------------------------------------------------------------
 

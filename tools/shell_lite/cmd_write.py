@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tools.base import ToolError
-from tools.shell_lite.runtime import IO, Command, Spec, UsageError, getopt
+from tools.shell_lite.command import IO, Command, Spec, UsageError, getopt
 from tools.shell_lite.vfs import ABSENT, DIR, FILE, LINK
 
 

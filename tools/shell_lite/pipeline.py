@@ -7,9 +7,9 @@ from typing import Any
 
 from tools.base import ToolError
 from tools.shell_lite import cmd_files, cmd_grep, cmd_sort, cmd_text, cmd_write
+from tools.shell_lite.command import IO, Command, OutputFull, Sink
 from tools.shell_lite.globbing import expand
 from tools.shell_lite.lexer import Pipeline
-from tools.shell_lite.runtime import IO, Command, OutputFull, Sink
 from tools.shell_lite.vfs import ABSENT, DIR, VirtualFS
 
 REGISTRY: dict[str, Command] = {
@@ -20,7 +20,7 @@ REGISTRY: dict[str, Command] = {
 
 
 @dataclass(frozen=True)
-class Limits:
+class ShellLimits:
     """Caps on what one command line may do."""
 
     timeout: float = 10.0
@@ -44,7 +44,7 @@ class Prepared:
 
 
 @dataclass
-class Outcome:
+class PipelineOutcome:
     """What running a pipeline printed and how it ended."""
 
     stdout: bytes
@@ -80,8 +80,12 @@ def writes(pipeline: Pipeline, prepared: list[Prepared]) -> bool:
 
 
 def execute(
-    pipeline: Pipeline, prepared: list[Prepared], fs: VirtualFS, limits: Limits, deadline: float
-) -> Outcome:
+    pipeline: Pipeline,
+    prepared: list[Prepared],
+    fs: VirtualFS,
+    limits: ShellLimits,
+    deadline: float,
+) -> PipelineOutcome:
     """Run the stages in order, each reading the previous one's output; a redirect becomes a
     planned write in ``fs``."""
     data: bytes | None = None
@@ -122,4 +126,4 @@ def execute(
         before = fs.read(target) if redirect.append and kind == "file" else b""
         fs.write(target, before + stdout)
         stdout = b""
-    return Outcome(stdout, truncated, status, errors)
+    return PipelineOutcome(stdout, truncated, status, errors)

@@ -22,7 +22,14 @@ from tools.base import (
 )
 from tools.shell_lite import preview as previews
 from tools.shell_lite.lexer import Pipeline, parse
-from tools.shell_lite.pipeline import Limits, Outcome, Prepared, execute, prepare, writes
+from tools.shell_lite.pipeline import (
+    PipelineOutcome,
+    Prepared,
+    ShellLimits,
+    execute,
+    prepare,
+    writes,
+)
 from tools.shell_lite.vfs import Change, VirtualFS, apply, before_images
 
 DESCRIPTION = """\
@@ -72,8 +79,8 @@ class ShellTool:
         "additionalProperties": False,
     }
 
-    def __init__(self, limits: Limits | None = None) -> None:
-        self.limits = limits or Limits()
+    def __init__(self, limits: ShellLimits | None = None) -> None:
+        self.limits = limits or ShellLimits()
 
     # -- planning ---------------------------------------------------------------------------
     def plan(self, args: Mapping[str, Any], ctx: ToolContext) -> Action:
@@ -170,7 +177,7 @@ class ShellTool:
 
     def _dry_run(
         self, pipeline: Pipeline, prepared: list[Prepared], fs: VirtualFS, deadline: float
-    ) -> tuple[Outcome, list[Change]]:
+    ) -> tuple[PipelineOutcome, list[Change]]:
         outcome = execute(pipeline, prepared, fs, self.limits, deadline)
         changes = fs.changes()
         if len(changes) > self.limits.paths:
@@ -187,7 +194,10 @@ class ShellTool:
         return outcome, changes
 
     def _result(
-        self, outcome: Outcome, changes: list[Change], images: dict[str, bytes | None] | None = None
+        self,
+        outcome: PipelineOutcome,
+        changes: list[Change],
+        images: dict[str, bytes | None] | None = None,
     ) -> Result:
         output = outcome.stdout.decode("utf-8", "backslashreplace")
         extras = []

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from assistant.agent.approval import Decision, ScriptedApprover
-from assistant.agent.gate import Gate, Outcome
+from assistant.agent.gate import CallOutcome, Gate
 from assistant.agent.policy import Policy
 from assistant.agent.session import SessionLog
 from assistant.journal import Journal
@@ -72,7 +72,7 @@ def forbidden_spellings(tmp_path: Path, ws: Path) -> list[str]:
     return sorted(s for s in spots if s and s != "/")
 
 
-def check_outcome(outcome: Outcome, raw: str, ws: Path, forbidden: list[str]) -> None:
+def check_outcome(outcome: CallOutcome, raw: str, ws: Path, forbidden: list[str]) -> None:
     assert outcome.status in STATUSES, outcome
     text = outcome.text
     assert isinstance(text, str)

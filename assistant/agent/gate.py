@@ -21,15 +21,15 @@ from assistant.agent.session import SessionLog
 from assistant.secrets import plan_checked
 from tools.base import Action, Result, Tool, ToolContext, ToolError, escape_text, validate_args
 
-Status = Literal["done", "failed", "denied", "error"]
+CallStatus = Literal["done", "failed", "denied", "error"]
 MAX_EDITS = 5
 
 
 @dataclass(frozen=True)
-class Outcome:
+class CallOutcome:
     """What became of one call; ``text`` is what the model reads as the tool result."""
 
-    status: Status
+    status: CallStatus
     text: str
     action_id: str | None = None
     result: Result | None = None
@@ -53,8 +53,8 @@ class Gate:
 
     async def execute(
         self, name: str, raw_args: str | Mapping[str, Any], call_id: str | None = None
-    ) -> Outcome:
-        """Put one call through; whatever the arguments, this returns an Outcome (it never
+    ) -> CallOutcome:
+        """Put one call through; whatever the arguments, this returns an CallOutcome (it never
         raises but for cancellation), and the text holds no traceback or outside path."""
         try:
             return await self._execute(name, raw_args, call_id)
@@ -63,7 +63,7 @@ class Gate:
 
     async def _execute(
         self, name: str, raw_args: str | Mapping[str, Any], call_id: str | None
-    ) -> Outcome:
+    ) -> CallOutcome:
         tool = self.tools.get(name)
         if tool is None:
             known = ", ".join(sorted(self.tools)) or "none"
@@ -99,7 +99,7 @@ class Gate:
         if decision.verdict != "approve":
             reason = decision.reason or "no reason given"
             who = "the user" if decision.by == "human" else decision.by
-            return Outcome(
+            return CallOutcome(
                 "denied",
                 ev.escape_surrogates(f"Denied by {who}: {reason}. The action was not run."),
                 action_id,
@@ -107,8 +107,8 @@ class Gate:
         return await self._run(tool, action, action_id, decision.by)
 
     async def _decide(self, action: Action, action_id: str) -> Decision:
-        verdict = self.policy.decide(action)
-        if verdict.outcome == "ask":
+        ruling = self.policy.decide(action)
+        if ruling.kind == "ask":
             try:
                 decision = await self.approver.decide(action)
             except asyncio.CancelledError:  # Ctrl+C or a stopped turn while it waited: not run
@@ -119,8 +119,8 @@ class Gate:
                 )
                 raise
         else:
-            verb = "approve" if verdict.outcome == "allow" else "deny"
-            decision = Decision(verb, by=verdict.by, reason=verdict.reason)  # type: ignore[arg-type]
+            verb = "approve" if ruling.kind == "allow" else "deny"
+            decision = Decision(verb, by=ruling.by, reason=ruling.reason)  # type: ignore[arg-type]
         grant = None
         remember = decision.verdict == "approve" and decision.remember and decision.by == "human"
         if remember and action.scope is not None and not action.needs_person:
@@ -139,7 +139,7 @@ class Gate:
         )
         return decision
 
-    async def _run(self, tool: Tool, action: Action, action_id: str, by: str) -> Outcome:
+    async def _run(self, tool: Tool, action: Action, action_id: str, by: str) -> CallOutcome:
         # Durable before the tool starts: a crash from here on reads "outcome unknown".
         self.log.emit(ev.ActionApproved(action_id, by))
         self._unlock(action, by)
@@ -178,7 +178,7 @@ class Gate:
         )
         assert isinstance(emitted, ev.ActionResult)
         text = ev.escape_surrogates(emitted.output)
-        return Outcome("done" if result.ok else "failed", text, action_id, result)
+        return CallOutcome("done" if result.ok else "failed", text, action_id, result)
 
     def _unlock(self, action: Action, by: str) -> None:
         """An approved request unlocks its host for later reads (and, approved by a person
@@ -206,12 +206,12 @@ class Gate:
         self.log.emit(ev.GrantRevoked(rule.id))
         return rule
 
-    def _error(self, call_id: str | None, tool: str, message: str) -> Outcome:
+    def _error(self, call_id: str | None, tool: str, message: str) -> CallOutcome:
         emitted = self.log.emit(ev.ActionError(call_id, tool, message))
         assert isinstance(emitted, ev.ActionError)
-        return Outcome("error", ev.escape_surrogates(f"error: {emitted.message}"))
+        return CallOutcome("error", ev.escape_surrogates(f"error: {emitted.message}"))
 
-    def _fault(self, call_id: str | None, tool: str, phase: str, exc: Exception) -> Outcome:
+    def _fault(self, call_id: str | None, tool: str, phase: str, exc: Exception) -> CallOutcome:
         """An unexpected exception: the model reads one clean line, the journal keeps the rest."""
         message = faults.describe(exc, self._roots())
         what = {"plan": "could not plan this call", "decide": "could not complete this call"}
@@ -222,7 +222,7 @@ class Gate:
             self._record_fault(tool, phase, exc, call_id, None)
             return self._error(call_id, tool, text)
         except Exception:  # the journal itself failed: still an answer, never a crash
-            return Outcome("error", f"error: {ev.escape_surrogates(text)}")
+            return CallOutcome("error", f"error: {ev.escape_surrogates(text)}")
 
     def _record_fault(
         self, tool: str, phase: str, exc: Exception, call_id: str | None, action_id: str | None

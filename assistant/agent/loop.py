@@ -37,7 +37,7 @@ class ModelLike(Protocol):
 
 
 @dataclass(frozen=True)
-class Limits:
+class TurnLimits:
     max_tool_calls: int = 25
     max_identical_failures: int = 3
     budget_usd: float | None = None
@@ -73,14 +73,14 @@ class Agent:
         gate: Gate,
         log: SessionLog,
         *,
-        limits: Limits | None = None,
+        limits: TurnLimits | None = None,
         messages: list[dict[str, Any]] | None = None,
         system_prompt: str | None = None,
     ) -> None:
         self.model = model
         self.gate = gate
         self.log = log
-        self.limits = limits or Limits()
+        self.limits = limits or TurnLimits()
         prompt = system_prompt or SYSTEM_PROMPT.format(workspace=gate.ctx.workspace.root)
         self.messages: list[dict[str, Any]] = [{"role": "system", "content": prompt}]
         self.messages += messages or []

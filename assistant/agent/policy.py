@@ -16,12 +16,14 @@ from typing import Literal
 from assistant.config import DenyRule
 from tools.base import Action, Effect
 
-Outcome = Literal["allow", "ask", "deny"]
+RulingKind = Literal["allow", "ask", "deny"]
 
 
 @dataclass(frozen=True)
-class Verdict:
-    outcome: Outcome
+class Ruling:
+    """What the policy says of an action: allow it, ask a person, or deny it."""
+
+    kind: RulingKind
     by: str
     """Who decided: "policy:read", "policy:deny", "rule:<id>", or "" when a person must."""
     reason: str = ""
@@ -85,21 +87,21 @@ class Policy:
         self._resolve_name = resolve_name or rule_host_addresses
         self._unlock_ids = itertools.count(1)
 
-    def decide(self, action: Action) -> Verdict:
+    def decide(self, action: Action) -> Ruling:
         for target in action.targets or ("",):
             # while planning, names in rules are matched as written: nothing is looked up
             reason = self._denied(action.tool, target, action.effect, None)
             if reason is not None:
-                return Verdict("deny", "policy:deny", reason)
+                return Ruling("deny", "policy:deny", reason)
         if action.needs_person:
             # Only a person approving this exact action may unlock it; no rule, no read shortcut.
-            return Verdict("ask", "", action.needs_person)
+            return Ruling("ask", "", action.needs_person)
         if action.effect is Effect.READ:
-            return Verdict("allow", "policy:read")
+            return Ruling("allow", "policy:read")
         grant = self.matching_grant(action)
         if grant is not None:
-            return Verdict("allow", f"rule:{grant.id}", grant.label)
-        return Verdict("ask", "")
+            return Ruling("allow", f"rule:{grant.id}", grant.label)
+        return Ruling("ask", "")
 
     def target_denied(self, tool: str, target: str, effect: Effect) -> str | None:
         """The reason of the first deny rule covering ``target`` (see ``tools.base.DenyCheck``).

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
 
 async def _run(args: argparse.Namespace, settings, prompt: str) -> int:  # type: ignore[no-untyped-def]
     from assistant.agent.conversation import messages_from_events
-    from assistant.agent.loop import Agent, Limits
+    from assistant.agent.loop import Agent, TurnLimits
     from assistant.runtime import SetupError, build_model
     from tools import builtin_tools
 
@@ -91,7 +91,9 @@ async def _run(args: argparse.Namespace, settings, prompt: str) -> int:  # type:
         err().print(
             f"session {rt.session_id[:8]} · {settings.model} · {rt.gate.ctx.workspace.root}"
         )
-    limits = Limits(settings.max_tool_calls, settings.max_identical_failures, settings.budget_usd)
+    limits = TurnLimits(
+        settings.max_tool_calls, settings.max_identical_failures, settings.budget_usd
+    )
     agent = Agent(model, rt.gate, rt.log, limits=limits, messages=history)
     try:
         outcome = await agent.turn(prompt)

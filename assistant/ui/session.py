@@ -19,7 +19,7 @@ from assistant.config import Settings
 
 if TYPE_CHECKING:
     from assistant.agent.approval import Approver
-    from assistant.agent.gate import Gate, Outcome
+    from assistant.agent.gate import CallOutcome, Gate
     from assistant.agent.loop import Agent, TurnOutcome
     from assistant.agent.model import Model
     from assistant.agent.session import Listener
@@ -124,12 +124,12 @@ class ChatSession:
 
     def agent(self) -> Agent:
         """The agent for this session (one conversation across turns)."""
-        from assistant.agent.loop import Agent, Limits
+        from assistant.agent.loop import Agent, TurnLimits
 
         rt = self._require()
         if self._agent is None:
             s = self.settings
-            limits = Limits(s.max_tool_calls, s.max_identical_failures, s.budget_usd)
+            limits = TurnLimits(s.max_tool_calls, s.max_identical_failures, s.budget_usd)
             self._agent = Agent(
                 self.model(), rt.gate, rt.log, limits=limits, messages=list(self.history)
             )
@@ -141,7 +141,7 @@ class ChatSession:
 
     # -- tools by hand ----------------------------------------------------------------------------
 
-    async def run_tool(self, name: str, args: dict[str, Any]) -> Outcome:
+    async def run_tool(self, name: str, args: dict[str, Any]) -> CallOutcome:
         """A slash command's tool call: the same plan → policy → approval → journal path."""
         self._require()
         assert self.tool_gate is not None

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 from assistant import paths
 from assistant.agent.approval import Approver
+from assistant.agent.event_log import EventLog, Listener
 from assistant.agent.gate import Gate
 from assistant.agent.policy import Policy
-from assistant.agent.session import Listener, SessionLog
 from assistant.config import Settings
 from assistant.secrets import ConfiguredSecrets, Redactor, SecretStore, redactor
 from tools.base import Tool, ToolContext, ToolError
@@ -41,7 +41,7 @@ class Runtime:
     settings: Settings
     journal: Journal
     session_id: str
-    log: SessionLog
+    log: EventLog
     gate: Gate
     store: SecretStore
     redactor: Redactor
@@ -103,7 +103,7 @@ def start_session(
         settings=settings.http,
         read_blob=journal.get_blob,
     )
-    log = SessionLog(
+    log = EventLog(
         journal, session_id, redact=red.redact, listeners=list(listeners), delta_window=red.window
     )
     gate = Gate(tools, ctx, Policy(settings.deny), approver, log)

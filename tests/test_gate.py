@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from assistant.agent.approval import Decision, ModeApprover, ScriptedApprover
+from assistant.agent.event_log import EventLog
 from assistant.agent.gate import Gate
 from assistant.agent.policy import Policy
-from assistant.agent.session import SessionLog
 from assistant.config import DenyRule
 from tests.support.fake_tools import NoteTool, PeekTool
 from tools.base import Action, ToolContext
@@ -45,7 +45,7 @@ def make_gate(
     store = ListStore()
     ctx = ToolContext(workspace=Workspace(ws))
     gate = Gate(
-        {"note": note, "peek": PeekTool()}, ctx, Policy(deny), approver, SessionLog(store, "s1")
+        {"note": note, "peek": PeekTool()}, ctx, Policy(deny), approver, EventLog(store, "s1")
     )
     return gate, note, store
 

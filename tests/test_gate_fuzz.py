@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from assistant.agent.approval import Decision, ScriptedApprover
+from assistant.agent.event_log import EventLog
 from assistant.agent.gate import CallOutcome, Gate
 from assistant.agent.policy import Policy
-from assistant.agent.session import SessionLog
 from assistant.journal import Journal
 from tests.support.hostile import Hostile
 from tests.support.http_servers import LoopbackServer, NetworkGuard, make_tool
@@ -113,7 +113,7 @@ async def test_hostile_arguments_never_escape_the_gate(
         tools["http_request"] = http_tool
         ctx = ToolContext(workspace=Workspace(workspace_dir), read_blob=journal.get_blob)
         approver = ScriptedApprover(approve_loopback(server.port))
-        log = SessionLog(journal, session)
+        log = EventLog(journal, session)
         gate = Gate(tools, ctx, Policy(), approver, log)
         hostile = Hostile(SEED * 1000 + TOOLS.index(tool_name), http_base=server.url(""))
         forbidden = forbidden_spellings(tmp_path, workspace_dir)

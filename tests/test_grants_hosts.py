@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from assistant.agent.approval import Decision, ScriptedApprover
+from assistant.agent.event_log import EventLog
 from assistant.agent.gate import Gate
 from assistant.agent.policy import Policy, approval_unlocks
-from assistant.agent.session import SessionLog
 from assistant.ui.textdump import screen_text
 from tests.support.http_servers import LoopbackServer, NetworkGuard, make_tool
 from tests.test_console_pty import run_in_pty
@@ -37,7 +37,7 @@ def http_gate(ws: Path, approver: ScriptedApprover, dns: dict[str, Any] | None =
     tool, _ = make_tool(dns)
     store = ListStore()
     ctx = ToolContext(workspace=Workspace(ws))
-    return Gate({tool.name: tool}, ctx, Policy(), approver, SessionLog(store, "s1")), store
+    return Gate({tool.name: tool}, ctx, Policy(), approver, EventLog(store, "s1")), store
 
 
 def get(url: str) -> str:
@@ -105,7 +105,7 @@ async def test_an_approved_egress_unlocks_reads_and_says_so(workspace_dir: Path)
         ToolContext(workspace=Workspace(workspace_dir)),
         Policy(),
         approver,
-        SessionLog(store, "s1"),
+        EventLog(store, "s1"),
     )
     await gate.execute("fetch", "{}")
     await gate.execute("fetch", "{}")

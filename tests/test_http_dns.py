@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from assistant.agent.approval import Decision, ModeApprover, ScriptedApprover
+from assistant.agent.event_log import EventLog
 from assistant.agent.gate import Gate
 from assistant.agent.policy import Policy
-from assistant.agent.session import SessionLog
 from assistant.config import DenyRule
 from tests.support import http_servers
 from tests.support.http_servers import FakeDNS, LoopbackServer, NetworkGuard, Reply
@@ -64,7 +64,7 @@ def make_gate(
     store = Store()
     policy = Policy(deny, resolve_name=rule_dns or RuleDNS({}))
     tools = {"http_request": HttpRequestTool(resolver=dns)}
-    return Gate(tools, ctx, policy, approver, SessionLog(store, "s1")), store
+    return Gate(tools, ctx, policy, approver, EventLog(store, "s1")), store
 
 
 HOSTILE = [

@@ -13,9 +13,9 @@ from urllib.parse import quote
 import pytest
 
 from assistant.agent.approval import ModeApprover
+from assistant.agent.event_log import EventLog
 from assistant.agent.gate import Gate
 from assistant.agent.policy import Policy
-from assistant.agent.session import SessionLog
 from assistant.secrets import SERVICE, ConfiguredSecrets, Redactor, SecretStore
 from tests.support import http_servers
 from tests.support.http_servers import FakeDNS, LoopbackServer
@@ -58,7 +58,7 @@ def make_gate(
         private_allow=frozenset({srv.key, f"evil.test:{srv.port}"}),
     )
     store = Store()
-    log = SessionLog(store, "s1", redact=red.redact)
+    log = EventLog(store, "s1", redact=red.redact)
     approver = ModeApprover(mode)  # type: ignore[arg-type]
     return Gate(tools, ctx, Policy(), approver, log), store, dns
 

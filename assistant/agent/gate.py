@@ -16,8 +16,8 @@ from typing import Any, Literal
 from assistant.agent import events as ev
 from assistant.agent import faults
 from assistant.agent.approval import Approver, Decision
+from assistant.agent.event_log import EventLog
 from assistant.agent.policy import Grant, HostUnlock, Policy, approval_unlocks
-from assistant.agent.session import SessionLog
 from assistant.secrets import plan_checked
 from tools.base import Action, Result, Tool, ToolContext, ToolError, escape_text, validate_args
 
@@ -42,7 +42,7 @@ class Gate:
         ctx: ToolContext,
         policy: Policy,
         approver: Approver,
-        log: SessionLog,
+        log: EventLog,
     ) -> None:
         self.tools = tools
         self.ctx = ctx

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from assistant.agent import events as ev
+from assistant.agent.event_log import EventLog
 from assistant.agent.gate import Gate
 from assistant.agent.model import ModelError, ModelReply
-from assistant.agent.session import SessionLog
 from tools.base import Tool
 
 SYSTEM_PROMPT = """\
@@ -71,7 +71,7 @@ class Agent:
         self,
         model: ModelLike,
         gate: Gate,
-        log: SessionLog,
+        log: EventLog,
         *,
         limits: TurnLimits | None = None,
         messages: list[dict[str, Any]] | None = None,

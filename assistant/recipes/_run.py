@@ -22,9 +22,9 @@ from tools.base import SecretSource, Tool, escape_text
 
 if TYPE_CHECKING:
     from assistant.agent.approval import Approver
+    from assistant.agent.event_log import Listener
     from assistant.agent.gate import Gate
     from assistant.agent.loop import ModelLike
-    from assistant.agent.session import Listener
     from assistant.config import Settings
 
 Say = Callable[[str], None]
@@ -370,9 +370,9 @@ def _unrecorded(
     settings: Settings, tools: Mapping[str, Tool], options: Options, ws: Any
 ) -> _Unrecorded:
     """The same gate and policy with no journal behind them (an export checking its fixtures)."""
+    from assistant.agent.event_log import EventLog
     from assistant.agent.gate import Gate
     from assistant.agent.policy import Policy
-    from assistant.agent.session import SessionLog
     from assistant.recipes._dry import blob_reader
     from assistant.runtime import parse_allow_hosts
     from assistant.secrets import redactor
@@ -386,6 +386,6 @@ def _unrecorded(
         settings=settings.http,
         read_blob=blob_reader(),
     )
-    log = SessionLog(None, "", redact=red.redact, listeners=list(options.listeners))
+    log = EventLog(None, "", redact=red.redact, listeners=list(options.listeners))
     gate = Gate(tools, ctx, Policy(settings.deny), options.approver, log)
     return _Unrecorded(gate, log, red)

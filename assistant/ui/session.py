@@ -19,10 +19,10 @@ from assistant.config import Settings
 
 if TYPE_CHECKING:
     from assistant.agent.approval import Approver
+    from assistant.agent.event_log import Listener
     from assistant.agent.gate import CallOutcome, Gate
     from assistant.agent.loop import Agent, TurnOutcome
     from assistant.agent.model import Model
-    from assistant.agent.session import Listener
     from assistant.runtime import Runtime
     from tools.base import Tool
 

@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 
 from assistant import config
-from assistant.agent.approval import Decision, ModeApprover, ScriptedApprover
+from assistant.agent.approval import Decision, ModeApprover
 from assistant.agent.loop import Agent, TurnLimits
 from assistant.agent.model import Model
 from assistant.runtime import Runtime, start_session
 from tests.support import fake_llm as llm
+from tests.support.approvers import ScriptedApprover
 from tests.support.fake_tools import NoteTool, PeekTool
 
 WRITE = json.dumps({"path": "out.txt", "text": "hello"})

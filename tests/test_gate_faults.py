@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from assistant.agent import events as ev
-from assistant.agent.approval import Decision, ScriptedApprover
+from assistant.agent.approval import ApprovalRequest, Decision
 from assistant.agent.event_log import EventLog
 from assistant.agent.gate import Gate
 from assistant.agent.policy import Policy
@@ -21,6 +21,7 @@ from assistant.cli.render import JsonRenderer
 from assistant.journal import Journal
 from tests import test_cli_run
 from tests.support import fake_llm as llm
+from tests.support.approvers import ScriptedApprover
 from tests.support.fake_tools import NoteTool
 from tests.test_cli_run import assistant, journal, model_args
 from tests.test_gate import ListStore
@@ -256,7 +257,8 @@ async def test_the_console_approver_shows_hostile_arguments_escaped() -> None:
         Preview("text", "x"),
         scope=Scope("k", "note in f\udcff/"),
     )
-    decision = await ConsoleApprover(write, lambda prompt: next(answers)).decide(action)
+    request = ApprovalRequest("a1", action)
+    decision = await ConsoleApprover(write, lambda prompt: next(answers)).decide(request)
     assert decision.verdict == "deny"
     edited = [line for line in shown if "current arguments" in line]
     assert edited and "\\udcff" in edited[0]

@@ -16,11 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.agent.approval import Decision, ScriptedApprover
+from assistant.agent.approval import Decision
 from assistant.agent.event_log import EventLog
 from assistant.agent.gate import CallOutcome, Gate
 from assistant.agent.policy import Policy
 from assistant.journal import Journal
+from tests.support.approvers import ScriptedApprover
 from tests.support.hostile import Hostile
 from tests.support.http_servers import LoopbackServer, NetworkGuard, make_tool
 from tools import all_tools

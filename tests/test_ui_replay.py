@@ -15,7 +15,7 @@ import pytest
 from textual.app import App, ComposeResult
 
 from assistant import config
-from assistant.agent.approval import Decision, ScriptedApprover
+from assistant.agent.approval import Decision
 from assistant.agent.loop import Agent
 from assistant.agent.model_reply import ModelReply, ToolCall, Usage
 from assistant.journal import Journal
@@ -26,6 +26,7 @@ from assistant.ui.screens.replay import ReplayScreen
 from assistant.ui.screens.replay_painter import ReplayPainter
 from assistant.ui.widgets.action_card import ActionCard
 from assistant.ui.widgets.conversation import ConversationView
+from tests.support.approvers import ScriptedApprover
 from tests.test_ui_history_helpers import HostApp, demo_journal, frozen_now, settle, shown
 from tools import all_tools
 

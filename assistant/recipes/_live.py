@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from assistant.agent.approval import Approver, Decision
+from assistant.agent.approval import ApprovalRequest, Approver, Decision
 from assistant.agent.gate import Gate
 from assistant.agent.policy import Policy, Ruling
 from tools.base import Action, Effect, ToolContext, ToolError, escape_text
@@ -55,7 +55,7 @@ class _AlwaysAsk:
 class _NobodyHere:
     """What a ``confirm = "always"`` step meets when no person is at a terminal."""
 
-    async def decide(self, action: Action, position: tuple[int, int] = (1, 1)) -> Decision:
+    async def decide(self, request: ApprovalRequest) -> Decision:
         return Decision(
             "deny",
             by="headless",

@@ -372,20 +372,13 @@ def _unrecorded(
     """The same gate and policy with no journal behind them (an export checking its fixtures)."""
     from assistant.agent.event_log import EventLog
     from assistant.agent.gate import Gate
-    from assistant.agent.policy import Policy
     from assistant.recipes._dry import blob_reader
-    from assistant.runtime import parse_allow_hosts
+    from assistant.runtime import session_policy, tool_context
     from assistant.secrets import redactor
-    from tools.base import ToolContext
 
     red = redactor()
-    ctx = ToolContext(
-        workspace=ws,
-        secrets=options.secrets,
-        private_allow=parse_allow_hosts([*settings.allow_hosts, *options.allow_hosts]),
-        settings=settings.http,
-        read_blob=blob_reader(),
-    )
+    ctx = tool_context(settings, ws, options.secrets, blob_reader())
     log = EventLog(None, "", redact=red.redact, listeners=list(options.listeners))
-    gate = Gate(tools, ctx, Policy(settings.deny), options.approver, log)
+    policy = session_policy(settings, options.allow_hosts)
+    gate = Gate(tools, ctx, policy, options.approver, log)
     return _Unrecorded(gate, log, red)

@@ -228,10 +228,9 @@ class ChatScreen(SlashCommands, Screen[None]):
         request = message.request
         if request.done:
             return
-        if request.action_id:
-            card = self.view.action_card(request.action_id)
-            if card is not None:
-                card.waiting()
+        card = self.view.action_card(request.action_id)
+        if card is not None:
+            card.waiting()
         was_idle = self.pane.current is None
         self.pane.enqueue(request)
         self.status.update_status(state="waiting for you")
@@ -270,12 +269,7 @@ class ChatScreen(SlashCommands, Screen[None]):
     async def stop(self, reason: str = STOPPED) -> None:
         """Deny every waiting action first and let the gate journal it, then cancel the turn
         (the agent journals turn.error/turn.end "cancelled")."""
-        answered = self.approver.deny_all(reason)
-        waiting = {r.action_id for r in answered if r.action_id}
-        for _ in range(200):  # a few loop turns: each denial is journaled as its gate resumes
-            if waiting <= self.approver.decided:
-                break
-            await asyncio.sleep(0)
+        await self.approver.stop(reason)
         self.pane.refresh_pane()
         worker = self.turn_worker
         if worker is not None and worker.state in (WorkerState.PENDING, WorkerState.RUNNING):

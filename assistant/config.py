@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar, get_type_hints
 
 from assistant import paths
+from assistant.errors import AssistantError
 from tools import settings_types
 from tools.settings import bounds_of
 
@@ -18,7 +19,7 @@ T = TypeVar("T")
 ENV_PREFIX = "ASSISTANT_"
 
 
-class ConfigError(Exception):
+class ConfigError(AssistantError):
     """The config file or an ASSISTANT_* variable holds something unusable; the message says which."""
 
 

@@ -16,6 +16,7 @@ from assistant.agent.event_log import EventLog, Listener
 from assistant.agent.gate import Gate
 from assistant.agent.policy import Policy
 from assistant.config import Settings
+from assistant.errors import AssistantError
 from assistant.secrets import ConfiguredSecrets, Redactor, SecretStore, redactor
 from tools.base import SecretSource, Tool, ToolContext, ToolError, Unlock
 from tools.workspace import Workspace
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from assistant.journal import Journal
 
 
-class SetupError(Exception):
+class SetupError(AssistantError):
     """The session cannot start (no workspace, bad --allow-host, no model); one clear line.
 
     ``model_problem`` marks errors about the model or its key (exit code 4 on the CLI).

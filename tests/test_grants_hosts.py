@@ -15,9 +15,9 @@ from assistant.agent.approval import Decision
 from assistant.agent.event_log import EventLog
 from assistant.agent.gate import Gate, unlock_notice
 from assistant.agent.policy import Policy
-from assistant.ui.textdump import screen_text
 from tests.support.approvers import ScriptedApprover
 from tests.support.http_servers import LoopbackServer, NetworkGuard, make_tool
+from tests.support.textdump import screen_text
 from tests.test_console_pty import run_in_pty
 from tests.test_gate import ListStore
 from tests.test_ui_chat import SIZE, events, make_app, pending, send, wait_for

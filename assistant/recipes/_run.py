@@ -310,7 +310,8 @@ class Runner:
 
 async def run(recipe: Recipe, settings: Settings, options: Options) -> RunReport:
     """Run the recipe's steps in order as a new journaled session; see ``Runner``."""
-    from assistant.runtime import open_workspace, parse_allow_hosts, start_session
+    from assistant.runtime import open_workspace, parse_allow_hosts
+    from assistant.session import Session
     from tools import all_tools
 
     tools = dict(options.tools or all_tools())
@@ -331,15 +332,8 @@ async def run(recipe: Recipe, settings: Settings, options: Options) -> RunReport
     rt: Any
     if options.journal:
         session_id = linked_session(recipe, values, str(ws.root), options, model_name)
-        rt = start_session(
-            settings,
-            approver=options.approver,
-            tools=tools,
-            workspace=ws.root,
-            allow_hosts=options.allow_hosts,
-            listeners=options.listeners,
-            resume=session_id,
-        )
+        session = Session(settings, ws.root, tools, allow_hosts=options.allow_hosts)
+        rt = session.open(options.approver, options.listeners, resume=session_id)
     else:
         rt = _unrecorded(settings, tools, options, ws)
     if options.secrets is not None:

@@ -1,7 +1,7 @@
-"""What the history and replay screens ask of the app (resume, run a tool) and session export.
+"""What the history and replay screens ask of the app (resume, undo) and session export.
 
 The screens never run a tool or touch the workspace: they post these messages, and the app
-carries them out through its gate, where a restore is previewed and approved like any write.
+carries them out through its session, where a restore is previewed and approved like any write.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from assistant import paths
+from assistant.errors import AssistantError
 from assistant.journal import Journal, JournalError
 from assistant.ui.widgets.preview import safe
 
@@ -40,27 +41,20 @@ class ResumeSession(Message):
         self.session_id = session_id
 
 
-class RunToolRequest(Message):
-    """Ask the app to run a tool through its gate (policy, preview, approval, journal).
+class UndoRequest(Message):
+    """Ask the app to undo ``action_id``: the chat checks it with the session (a file write, an
+    unaltered session, this workspace) and previews the restore in the confirm pane; it runs
+    only if the person approves."""
 
-    Undo posts ``RunToolRequest("restore", args, workspace, source=action_id)``: the app shows
-    the restore's preview in the confirm pane and runs it only if the person approves.
-    """
-
-    def __init__(
-        self, tool: str, args: dict[str, Any], workspace: str, *, source: str = ""
-    ) -> None:
+    def __init__(self, action_id: str) -> None:
         super().__init__()
-        self.tool = tool
-        self.args = args
-        self.workspace = workspace
-        self.source = source
+        self.action_id = action_id
 
 
 # -- export ---------------------------------------------------------------------------------------
 
 
-class ExportUnavailable(Exception):
+class ExportUnavailable(AssistantError):
     """The export module is not installed in this build."""
 
 

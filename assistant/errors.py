@@ -26,3 +26,14 @@ from __future__ import annotations
 
 class AssistantError(Exception):
     """An expected failure; ``str(exc)`` says what and how to fix it, in one line."""
+
+
+class SetupError(AssistantError):
+    """The session cannot start (no workspace, bad --allow-host, no model); one clear line.
+
+    ``model_problem`` marks errors about the model or its key (exit code 4 on the CLI).
+    """
+
+    def __init__(self, message: str, *, model_problem: bool = False) -> None:
+        super().__init__(message)
+        self.model_problem = model_problem

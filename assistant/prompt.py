@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant import paths
+from assistant.errors import SetupError
 
 BUILTIN = """\
 You are live-assistant, working in a terminal beside a person. You can call tools that read and \
@@ -29,8 +30,6 @@ def system_prompt(workspace: str | Path) -> str:
     """The prompt for a session in ``workspace``: the person's file when it exists and holds
     text, else the built-in one. Only ``{workspace}`` is replaced (other braces stay as
     written); an unreadable file is a SetupError that says which file and why."""
-    from assistant.runtime import SetupError
-
     path = paths.system_prompt_file()
     try:
         text = path.read_text(encoding="utf-8")

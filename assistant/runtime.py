@@ -16,7 +16,7 @@ from assistant.agent.event_log import EventLog, Listener
 from assistant.agent.gate import Gate
 from assistant.agent.policy import Policy
 from assistant.config import Settings
-from assistant.errors import AssistantError
+from assistant.errors import SetupError
 from assistant.secrets import ConfiguredSecrets, Redactor, SecretStore, redactor
 from tools.base import SecretSource, Tool, ToolContext, ToolError, Unlock
 from tools.workspace import Workspace
@@ -24,17 +24,6 @@ from tools.workspace import Workspace
 if TYPE_CHECKING:
     from assistant.agent.model import Model
     from assistant.journal import Journal
-
-
-class SetupError(AssistantError):
-    """The session cannot start (no workspace, bad --allow-host, no model); one clear line.
-
-    ``model_problem`` marks errors about the model or its key (exit code 4 on the CLI).
-    """
-
-    def __init__(self, message: str, *, model_problem: bool = False) -> None:
-        super().__init__(message)
-        self.model_problem = model_problem
 
 
 @dataclass

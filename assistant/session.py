@@ -78,8 +78,9 @@ class Session:
         resume rule (unaltered, not an imported copy). Raises SetupError with the reason."""
         from assistant.agent.conversation import messages_from_events
         from assistant.agent.gate import Gate
+        from assistant.errors import SetupError
         from assistant.journal import JournalError, NotResumable
-        from assistant.runtime import SetupError, start_session
+        from assistant.runtime import start_session
         from tools import all_tools, builtin_tools
 
         self.close()
@@ -127,7 +128,7 @@ class Session:
 
     def require(self) -> Runtime:
         """The open runtime (SetupError when the session has not started)."""
-        from assistant.runtime import SetupError
+        from assistant.errors import SetupError
 
         if self.runtime is None:
             raise SetupError("the session has not started")

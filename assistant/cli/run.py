@@ -43,7 +43,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(args: argparse.Namespace) -> int:
-    from assistant.runtime import SetupError
+    from assistant.errors import SetupError
 
     settings = load_settings()
     overrides = {k: v for k, v in (("model", args.model), ("api_base", args.api_base)) if v}

@@ -64,7 +64,7 @@ def open_session(
     (exit 2) when it cannot start or ``resume`` is refused by the resume rule."""
     from assistant.cli.common import CommandError
     from assistant.cli.render import ConsoleRenderer, JsonRenderer
-    from assistant.runtime import SetupError
+    from assistant.errors import SetupError
     from assistant.session import Session
 
     renderer: Renderer = JsonRenderer() if args.json else ConsoleRenderer()

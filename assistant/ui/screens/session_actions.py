@@ -20,7 +20,7 @@ from textual.widgets import Static
 
 from assistant import paths
 from assistant.errors import AssistantError
-from assistant.journal import Journal, JournalError
+from assistant.journal import Journal
 from assistant.ui.widgets.preview import safe
 
 EXPORT_FORMATS = {"md": "Markdown", "html": "HTML", "jsonl": "JSONL", "recipe": "recipe"}
@@ -54,25 +54,16 @@ class UndoRequest(Message):
 # -- export ---------------------------------------------------------------------------------------
 
 
-class ExportUnavailable(AssistantError):
-    """The export module is not installed in this build."""
-
-
 def export_to_file(journal: Journal, session_id: str, fmt: str, folder: Path | None = None) -> Path:
     """Render a session with ``assistant.export`` and write it, owner-only, under the data dir.
 
     The data dir, not the workspace: a file the app drops into the workspace would be a write no
-    person approved. Raises ExportUnavailable, JournalError, OSError, or ValueError for a bad
-    format (the exporter's ExportError is one).
+    person approved. Raises JournalError, ExportError, OSError, or ValueError for a bad format.
     """
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"unknown export format {fmt!r}: use {', '.join(EXPORT_FORMATS)}")
-    try:
-        from assistant.export import export_session  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        raise ExportUnavailable(
-            "export is not available in this build (no assistant.export)"
-        ) from None
+    from assistant.export import export_session
+
     text = export_session(journal, session_id, fmt)
     if not isinstance(text, str):
         raise ValueError(f"the exporter returned {type(text).__name__}, not text")
@@ -142,11 +133,9 @@ def _export_job(screen: Screen[Any], journal: Journal, session_id: str, fmt: str
     app = screen.app
     try:
         path = export_to_file(journal, session_id, fmt)
-    except ExportUnavailable as exc:
-        app.notify(str(exc), severity="warning", markup=False)
-    except (JournalError, ValueError, OSError) as exc:
+    except (AssistantError, ValueError, OSError) as exc:
         app.notify(f"export failed: {safe(exc, 300)}", severity="error", markup=False)
-    except Exception as exc:  # the exporter's own bug: say so rather than fail silently
+    except Exception as exc:  # the exporter's own bug: said, not lost in a silent worker
         reason = f"{type(exc).__name__}: {safe(exc, 300)}"
         app.notify(f"export failed: {reason}", severity="error", markup=False)
     else:

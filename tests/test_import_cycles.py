@@ -46,7 +46,7 @@ def package_graph(root: Path) -> dict[str, dict[str, str]]:
             for name in names:
                 target = _unit(name)
                 if target is not None and target != source:
-                    where = f"{path.relative_to(root)}:{node.lineno}"
+                    where = f"{path.relative_to(root)}:{getattr(node, 'lineno', 0)}"
                     graph.setdefault(source, {}).setdefault(target, where)
     return graph
 

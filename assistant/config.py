@@ -76,8 +76,6 @@ class Settings:
 
     def public_dict(self) -> dict[str, Any]:
         """The settings as shown by `config show`: no secret values exist here to leak."""
-        from tools import settings_types
-
         data = asdict(self)
         del data["tool_settings"]
         data["secrets"] = {name: list(hosts) for name, hosts in self.secrets.items()}

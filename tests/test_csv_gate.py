@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 
 from assistant import paths
-from assistant.agent.approval import Decision, ScriptedApprover
+from assistant.agent.approval import Decision
 from assistant.config import DenyRule, Settings
 from assistant.runtime import Runtime, start_session
+from tests.support.approvers import ScriptedApprover
 from tools.csv_files import CsvQueryTool, CsvReadTool, CsvWriteTool
 
 SECRET = "hunter2-canary"

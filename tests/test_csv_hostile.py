@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
-from assistant.agent.approval import Decision, ScriptedApprover
+from assistant.agent.approval import Decision
 from assistant.config import Settings
 from assistant.runtime import Runtime, start_session
+from tests.support.approvers import ScriptedApprover
 from tools.base import ToolContext, ToolError
 from tools.csv_files import CsvQueryTool, CsvReadTool, CsvWriteTool
 from tools.workspace import Workspace

@@ -12,7 +12,7 @@ import pytest
 
 from tools.base import ToolContext, ToolError
 from tools.csv_files import CsvQueryTool, globwalk
-from tools.csv_files.engine import Limits
+from tools.csv_files.engine import QueryLimits
 from tools.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,13 +61,13 @@ def test_an_absurd_value_fails_clearly_within_the_memory_limit(workspace_dir: Pa
     assert lines[0].startswith("refused: the query needs more memory than csv_query may use")
     assert lines[1].startswith("refused: the query needed more memory than csv_query may use")
     assert lines[2] == "ran"  # the next query runs as usual
-    cap = Limits().process_bytes
+    cap = QueryLimits().process_bytes
     assert peak < cap + 128 * 2**20, f"peak {peak / 2**20:.0f} MiB, cap {cap / 2**20:.0f} MiB"
 
 
 def test_memory_errors_name_the_limit(workspace_dir: Path) -> None:
     ctx = ToolContext(workspace=Workspace(workspace_dir))
-    tool = CsvQueryTool(Limits(memory_limit="64MB"))
+    tool = CsvQueryTool(QueryLimits(memory_limit="64MB"))
     with pytest.raises(ToolError, match=r"more memory than csv_query may use \(305 MiB\)"):
         tool.run(tool.plan({"sql": "SELECT repeat('x', 900000000) AS s"}, ctx), ctx)
 
@@ -77,7 +77,7 @@ def test_the_deadline_also_covers_reading_the_file(workspace_dir: Path) -> None:
     rows = "".join(f'{i},"text {i}"\n' for i in range(400_000))
     (workspace_dir / "quoted.csv").write_text("id,text\n" + rows)
     ctx = ToolContext(workspace=Workspace(workspace_dir))
-    tool = CsvQueryTool(Limits(timeout=0.01))
+    tool = CsvQueryTool(QueryLimits(timeout=0.01))
     with pytest.raises(ToolError, match="ran out of time|ran longer than 0.01 s"):
         tool.run(tool.plan({"sql": "SELECT count(*) FROM 'quoted.csv'"}, ctx), ctx)
 
@@ -138,7 +138,7 @@ def test_planning_has_a_deadline_and_a_bound(
         (workspace_dir / f"f{i:03d}.csv").write_text("x\n1\n")
     ctx = ToolContext(workspace=Workspace(workspace_dir))
     with pytest.raises(ToolError, match="took too long to expand"):
-        CsvQueryTool(Limits(plan_timeout=0)).plan({"sql": "SELECT * FROM '**/*.csv'"}, ctx)
+        CsvQueryTool(QueryLimits(plan_timeout=0)).plan({"sql": "SELECT * FROM '**/*.csv'"}, ctx)
     monkeypatch.setattr(globwalk, "MAX_ENTRIES", 100)
     with pytest.raises(ToolError, match="looks at more than 100 files and folders"):
         CsvQueryTool().plan({"sql": "SELECT * FROM '*.csv'"}, ctx)

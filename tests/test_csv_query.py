@@ -13,7 +13,7 @@ import pytest
 
 from tools.base import Effect, Result, ToolContext, ToolError
 from tools.csv_files import CsvQueryTool, engine
-from tools.csv_files.engine import Limits
+from tools.csv_files.engine import QueryLimits
 from tools.workspace import Workspace
 
 
@@ -214,7 +214,7 @@ def test_a_legacy_encoding_is_read_as_csv_read_reads_it(
 
 
 def test_slow_query_is_stopped_at_the_deadline(ctx: ToolContext) -> None:
-    tool = CsvQueryTool(Limits(timeout=0.3))
+    tool = CsvQueryTool(QueryLimits(timeout=0.3))
     with pytest.raises(ToolError, match=r"ran longer than 0.3 s and was stopped"):
         query(ctx, "SELECT count(*) FROM range(1000000) a, range(1000000) b", tool=tool)
 
@@ -225,7 +225,7 @@ SPILLING_SQL = (
 
 
 def test_big_sorts_spill_into_the_given_folder(tmp_path: Path) -> None:
-    con = engine.connect_locked([], Limits(memory_limit="16MB", threads=1), str(tmp_path))
+    con = engine.connect_locked([], QueryLimits(memory_limit="16MB", threads=1), str(tmp_path))
     try:
         cursor = con.execute(SPILLING_SQL)
         assert cursor.fetchmany(1) == [(799_999, "799999" + "x" * 30)]
@@ -248,7 +248,7 @@ def test_each_query_spills_into_its_own_folder_then_removes_it(
         return made[-1]
 
     monkeypatch.setattr(engine.tempfile, "mkdtemp", mkdtemp)
-    tool = CsvQueryTool(Limits(memory_limit="16MB", threads=1))
+    tool = CsvQueryTool(QueryLimits(memory_limit="16MB", threads=1))
     assert query(ctx, SPILLING_SQL, tool=tool, limit=1).data["total"] == 800_000
     assert len(made) == 1 and Path(made[0]).parent == spill_root
     assert os.listdir(spill_root) == []

@@ -12,7 +12,7 @@ import pytest
 from tools.base import ToolContext
 from tools.csv_files import CsvQueryTool
 from tools.csv_files.coltypes import classify
-from tools.csv_files.engine import Limits, run_job
+from tools.csv_files.engine import QueryLimits, run_job
 from tools.csv_files.query import prepare_sql
 from tools.workspace import Workspace
 
@@ -49,10 +49,10 @@ def test_a_value_that_does_not_fit_an_untested_column_reruns_the_query(
 ) -> None:
     (workspace_dir / "z.csv").write_text(zips())
     prepared = prepare_sql(
-        "SELECT zip FROM 'z.csv' ORDER BY zip LIMIT 2", ctx, "csv_query", Limits()
+        "SELECT zip FROM 'z.csv' ORDER BY zip LIMIT 2", ctx, "csv_query", QueryLimits()
     )
     prepared.columns = frozenset()  # as if the query read no column: nothing is tested first
-    answer = run_job(prepared, workspace_dir, Limits(), fetch=3, count=True, text=False)
+    answer = run_job(prepared, workspace_dir, QueryLimits(), fetch=3, count=True, text=False)
     assert answer.types == ["VARCHAR"] and answer.rows == [["00501"], ["10000"]]
 
 

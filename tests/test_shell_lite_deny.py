@@ -12,11 +12,12 @@ from typing import Any
 
 import pytest
 
-from assistant.agent.approval import Decision, ScriptedApprover
-from assistant.agent.gate import Gate, Outcome
+from assistant.agent.approval import Decision
+from assistant.agent.event_log import EventLog
+from assistant.agent.gate import CallOutcome, Gate
 from assistant.agent.policy import Policy
-from assistant.agent.session import SessionLog
 from assistant.config import DenyRule
+from tests.support.approvers import ScriptedApprover
 from tools.base import ToolContext
 from tools.shell_lite import ShellTool
 from tools.workspace import Workspace
@@ -66,10 +67,10 @@ RULES = (
 def gate(ws: Path, store: ListStore, approver: ScriptedApprover | None = None) -> Gate:
     approver = approver or ScriptedApprover(lambda action: Decision("approve"))
     ctx = ToolContext(workspace=Workspace(ws))
-    return Gate({"shell": ShellTool()}, ctx, Policy(RULES), approver, SessionLog(store, "s1"))
+    return Gate({"shell": ShellTool()}, ctx, Policy(RULES), approver, EventLog(store, "s1"))
 
 
-async def shell(ws: Path, command: str, store: ListStore | None = None) -> Outcome:
+async def shell(ws: Path, command: str, store: ListStore | None = None) -> CallOutcome:
     store = store if store is not None else ListStore()
     outcome = await gate(ws, store).execute("shell", {"command": command}, "c1")
     journal = store.text()

@@ -13,7 +13,7 @@ import pytest
 
 from tests.support import shell_diff
 from tools.base import ToolContext, ToolError
-from tools.shell_lite import Limits, ShellTool
+from tools.shell_lite import ShellLimits, ShellTool
 from tools.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,7 +160,7 @@ def test_each_class_is_identical_to_gnu_or_refused(name: str, line: str) -> None
 
 
 def _ours(ws: Path, line: str) -> str:
-    tool = ShellTool(Limits(output=1 << 24))
+    tool = ShellTool(ShellLimits(output=1 << 24))
     ctx = ToolContext(workspace=Workspace(ws))
     try:
         return tool.run(tool.plan({"command": line}, ctx), ctx).output

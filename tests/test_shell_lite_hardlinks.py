@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.agent.approval import Decision, ScriptedApprover
-from assistant.agent.gate import Gate, Outcome
+from assistant.agent.approval import Decision
+from assistant.agent.event_log import EventLog
+from assistant.agent.gate import CallOutcome, Gate
 from assistant.agent.policy import Policy
-from assistant.agent.session import SessionLog
+from tests.support.approvers import ScriptedApprover
 from tools.base import ToolContext
 from tools.shell_lite import ShellTool
 from tools.workspace import Workspace
@@ -30,14 +31,14 @@ def ws(tmp_path: Path) -> Path:
     return root
 
 
-async def shell(ws: Path, command: str) -> Outcome:
+async def shell(ws: Path, command: str) -> CallOutcome:
     approver = ScriptedApprover(lambda action: Decision("approve"))
     gate = Gate(
         {"shell": ShellTool()},
         ToolContext(workspace=Workspace(ws)),
         Policy(),
         approver,
-        SessionLog(None, "s"),
+        EventLog(None, "s"),
     )
     return await gate.execute("shell", {"command": command})
 

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.agent.approval import Decision, ScriptedApprover
+from assistant.agent.approval import Decision
+from assistant.agent.event_log import EventLog
 from assistant.agent.gate import Gate
 from assistant.agent.policy import Policy
-from assistant.agent.session import SessionLog
+from tests.support.approvers import ScriptedApprover
 from tools.base import ToolContext
 from tools.shell_lite import ShellTool
 from tools.workspace import Workspace
@@ -111,7 +112,7 @@ def ws(workspace_dir: Path) -> Path:
 async def test_a_thousand_hostile_argument_sets_never_escape_the_gate(ws: Path) -> None:
     approver = ScriptedApprover(lambda action: Decision("approve"))
     ctx = ToolContext(workspace=Workspace(ws))
-    gate = Gate({"shell": ShellTool()}, ctx, Policy(), approver, SessionLog(None, "s"))
+    gate = Gate({"shell": ShellTool()}, ctx, Policy(), approver, EventLog(None, "s"))
     statuses = set()
     for args in hostile_commands(1100):
         raw = args if isinstance(args, dict) else json.dumps(args)

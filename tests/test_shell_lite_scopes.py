@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.agent.approval import Decision, ScriptedApprover
+from assistant.agent.approval import Decision
+from assistant.agent.event_log import EventLog
 from assistant.agent.gate import Gate
 from assistant.agent.policy import Policy
-from assistant.agent.session import SessionLog
+from tests.support.approvers import ScriptedApprover
 from tools.base import Action, ToolContext
 from tools.shell_lite import ShellTool
 from tools.workspace import Workspace
@@ -29,7 +30,7 @@ class Session:
         self.policy = Policy()
         ctx = ToolContext(workspace=Workspace(ws))
         self.gate = Gate(
-            {"shell": ShellTool()}, ctx, self.policy, self.approver, SessionLog(None, "s")
+            {"shell": ShellTool()}, ctx, self.policy, self.approver, EventLog(None, "s")
         )
 
     def _answer(self, action: Action) -> Decision:

@@ -9,7 +9,7 @@ import pytest
 from tests.support import undo_path
 from tests.support.undo_path import snapshot
 from tools.base import Action, Effect, StaleActionError, ToolContext, ToolError
-from tools.shell_lite import Limits, ShellTool
+from tools.shell_lite import ShellLimits, ShellTool
 from tools.workspace import Workspace
 
 
@@ -248,11 +248,11 @@ def test_reads_are_read_effect_and_name_their_paths(ws: Path) -> None:
 
 def test_limits_on_paths_and_bytes(ws: Path) -> None:
     with pytest.raises(ToolError, match="would touch 5 paths, over the limit of 3"):
-        plan(ws, "rm -r tree", ShellTool(Limits(paths=3)))
+        plan(ws, "rm -r tree", ShellTool(ShellLimits(paths=3)))
     with pytest.raises(ToolError, match="limit for one write"):
-        plan(ws, "cat a.txt a.txt > noeol.txt", ShellTool(Limits(write_bytes=35)))
+        plan(ws, "cat a.txt a.txt > noeol.txt", ShellTool(ShellLimits(write_bytes=35)))
     with pytest.raises(ToolError, match="for the redirect is over the 20 B limit"):
-        plan(ws, "cat a.txt a.txt > big.txt", ShellTool(Limits(write_bytes=20)))
+        plan(ws, "cat a.txt a.txt > big.txt", ShellTool(ShellLimits(write_bytes=20)))
 
 
 def test_preview_escapes_control_and_bidi_characters(ws: Path) -> None:

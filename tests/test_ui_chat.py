@@ -15,8 +15,8 @@ from textual.pilot import Pilot
 from assistant.config import Settings
 from assistant.journal import Journal
 from assistant.ui.app import AssistantApp
-from assistant.ui.textdump import screen_text
 from tests.support import fake_llm as llm
+from tests.support.textdump import screen_text
 
 SIZE = (120, 36)
 

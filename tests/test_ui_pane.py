@@ -15,9 +15,9 @@ from textual.pilot import Pilot
 from assistant.config import Settings
 from assistant.ui.app import AssistantApp
 from assistant.ui.screens.preview_screen import FullPreviewScreen
-from assistant.ui.textdump import screen_text
 from tests.support import fake_llm as llm
 from tests.support.http_servers import LoopbackServer
+from tests.support.textdump import screen_text
 from tests.test_ui_chat import make_app, pending, send, turn_done, wait_for
 
 SMALL = (80, 24)

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.agent.approval import Decision, ScriptedApprover
+from assistant.agent.approval import Decision
 from assistant.config import DenyRule, Settings
 from assistant.runtime import start_session
 from assistant.undo import undo_args
+from tests.support.approvers import ScriptedApprover
 from tests.support.undo_path import journal, snapshot, tool, undo
 from tools.base import Action
 from tools.restore import RestoreTool

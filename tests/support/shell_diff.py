@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tools.base import ToolContext, ToolError
-from tools.shell_lite import Limits, ShellTool
+from tools.shell_lite import ShellLimits, ShellTool
 from tools.workspace import Workspace
 
 ORACLE_ENV = {"LC_ALL": "C", "PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}
@@ -457,7 +457,7 @@ class Oracle:
 
 def ours(line: str, ws: Path, copy: bool) -> Outcome:
     """shell-lite through plan and run, as the agent calls it."""
-    tool = ShellTool(Limits(output=1 << 30))
+    tool = ShellTool(ShellLimits(output=1 << 30))
     ctx = ToolContext(workspace=Workspace(ws))
     try:
         action = tool.plan({"command": line}, ctx)

@@ -41,7 +41,7 @@ _UNITS |= {"kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4}
 
 
 @dataclass(frozen=True)
-class Limits:
+class QueryLimits:
     """What one query may use. ``memory_limit`` is DuckDB's own (it spills to disk beyond it);
     the worker process as a whole may hold ``memory_limit`` + ``overhead`` of memory: past that
     it is stopped with an error. ``threads`` None means one per CPU (at most 8)."""
@@ -76,7 +76,7 @@ def parse_size(text: str) -> int:
 
 def connect_locked(
     files: list[Path] | list[str],
-    limits: Limits,
+    limits: QueryLimits,
     temp_dir: str | None,
     copy_dir: str | None = None,
 ) -> Any:
@@ -119,7 +119,7 @@ def parser_connection() -> Any:
     global _parser_db
     with _parser_lock:
         if _parser_db is None:
-            _parser_db = connect_locked([], Limits(memory_limit="64MB", threads=1), None)
+            _parser_db = connect_locked([], QueryLimits(memory_limit="64MB", threads=1), None)
         return _parser_db.cursor()
 
 
@@ -129,7 +129,7 @@ class Job:
 
     sql: str
     sources: list[Source]
-    limits: Limits
+    limits: QueryLimits
     temp_dir: str
     root: str
     fetch: int
@@ -240,7 +240,7 @@ atexit.register(stop_workers)
 atexit.register(_copies.remove)
 
 
-def run_job(prepared: Prepared, ws_root: Path, limits: Limits, **options: Any) -> Answer:
+def run_job(prepared: Prepared, ws_root: Path, limits: QueryLimits, **options: Any) -> Answer:
     """Run ``prepared`` in a worker within ``limits``; a ToolError says what went wrong."""
     temp_dir = tempfile.mkdtemp(prefix="csv-query-")
     reals = [f.real for s in prepared.sources for f in s.files]
@@ -291,14 +291,14 @@ def run_job(prepared: Prepared, ws_root: Path, limits: Limits, **options: Any) -
     return answer
 
 
-def _timeout(limits: Limits) -> str:
+def _timeout(limits: QueryLimits) -> str:
     return (
         f"the query ran longer than {limits.timeout:g} s and was stopped; filter or aggregate "
         "more, or add a LIMIT"
     )
 
 
-def _died(code: int | None, limits: Limits) -> str:
+def _died(code: int | None, limits: QueryLimits) -> str:
     if code == 3:  # worker.MEMORY_EXIT
         return (
             f"the query needed more memory than csv_query may use ({limits.describe_memory()}) "

@@ -20,7 +20,13 @@ from tools.base import (
     escape_text,
     fingerprint,
 )
-from tools.csv_files.engine import Limits, clean_error, parser_connection, run_job, warm_workers
+from tools.csv_files.engine import (
+    QueryLimits,
+    clean_error,
+    parser_connection,
+    run_job,
+    warm_workers,
+)
 from tools.csv_files.guard import check_known, check_text, deny_check, guarded
 from tools.csv_files.sqlpaths import MAX_SQL_CHARS, Prepared, prepare
 from tools.csv_files.table import MAX_ROWS, page_heading, render_rows
@@ -72,8 +78,8 @@ class CsvQueryTool:
         "additionalProperties": False,
     }
 
-    def __init__(self, limits: Limits | None = None) -> None:
-        self.limits = limits or Limits()
+    def __init__(self, limits: QueryLimits | None = None) -> None:
+        self.limits = limits or QueryLimits()
 
     @guarded
     def plan(self, args: Mapping[str, Any], ctx: ToolContext) -> Action:
@@ -139,7 +145,7 @@ class CsvQueryTool:
         return prepare_sql(sql, ctx, self.name, self.limits)
 
 
-def prepare_sql(sql: str, ctx: ToolContext, tool: str, limits: Limits) -> Prepared:
+def prepare_sql(sql: str, ctx: ToolContext, tool: str, limits: QueryLimits) -> Prepared:
     """Check ``sql`` and the files it names (deny rules asked as ``tool``), within the planning
     deadline."""
     import duckdb

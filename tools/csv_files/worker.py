@@ -19,7 +19,7 @@ from tools.csv_files.coltypes import quote_ident
 from tools.csv_files.engine import (
     Answer,
     Job,
-    Limits,
+    QueryLimits,
     clean_error,
     connect_locked,
     parse_size,
@@ -69,7 +69,7 @@ MEMORY_EXIT = 3
 """The exit status of a worker stopped for holding more memory than its limit."""
 
 
-def _limit(limits: Limits) -> None:
+def _limit(limits: QueryLimits) -> None:
     """Keep the process within its memory: a watch on its resident size stops it past the limit,
     and an address-space cap makes one absurd allocation (a string of gigabytes) fail at once.
     Files it writes (spill, copies) may not grow past the spill limit."""
@@ -166,14 +166,14 @@ def _count(con: Any, sql: str) -> int | None:
         return None  # e.g. a statement DuckDB cannot nest; the page is still right
 
 
-def _timeout(limits: Limits) -> str:
+def _timeout(limits: QueryLimits) -> str:
     return (
         f"the query ran longer than {limits.timeout:g} s and was stopped; filter or aggregate "
         "more, or add a LIMIT"
     )
 
 
-def _memory(limits: Limits, exc: BaseException, root: str, names: dict[str, str]) -> str:
+def _memory(limits: QueryLimits, exc: BaseException, root: str, names: dict[str, str]) -> str:
     detail = clean_error(str(exc).split("\n", 1)[0], root, names)
     return (
         f"the query needs more memory than csv_query may use ({limits.describe_memory()}) and was "

@@ -25,7 +25,7 @@ from tools.base import (
     fingerprint,
 )
 from tools.csv_files.diff import Change, WritePlan, plan_append, plan_create, plan_overwrite
-from tools.csv_files.engine import Limits, run_job
+from tools.csv_files.engine import QueryLimits, run_job
 from tools.csv_files.guard import check_known, check_text, guarded
 from tools.csv_files.query import prepare_sql
 from tools.csv_files.records import check_header
@@ -75,8 +75,8 @@ class CsvWriteTool:
         "additionalProperties": False,
     }
 
-    def __init__(self, limits: Limits | None = None) -> None:
-        self.limits = limits or Limits()
+    def __init__(self, limits: QueryLimits | None = None) -> None:
+        self.limits = limits or QueryLimits()
 
     @guarded
     def plan(self, args: Mapping[str, Any], ctx: ToolContext) -> Action:

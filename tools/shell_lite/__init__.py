@@ -32,7 +32,7 @@ prints the workspace folder; touch on a folder does nothing; cp gives new files 
 permissions rather than the source's mode.
 """
 
-from tools.shell_lite.pipeline import Limits
+from tools.shell_lite.pipeline import ShellLimits
 from tools.shell_lite.tool import ShellTool
 
-__all__ = ["Limits", "ShellTool"]
+__all__ = ["ShellLimits", "ShellTool"]

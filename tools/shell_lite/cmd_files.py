@@ -6,8 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tools.shell_lite.command import IO, Command, UsageError, parse_count
 from tools.shell_lite.globbing import translate
-from tools.shell_lite.runtime import IO, Command, UsageError, parse_count
 from tools.shell_lite.vfs import DIR, FILE, LINK
 
 

@@ -11,9 +11,7 @@ from typing import Any, BinaryIO
 import regex  # type: ignore[import-untyped]
 
 from tools.base import ToolError
-from tools.shell_lite.lookup import EISDIR
-from tools.shell_lite.posix_re import MAX_WEIGHT, RegexError, translate
-from tools.shell_lite.runtime import (
+from tools.shell_lite.command import (
     IO,
     Command,
     Spec,
@@ -22,6 +20,8 @@ from tools.shell_lite.runtime import (
     getopt,
     parse_count,
 )
+from tools.shell_lite.lookup import EISDIR
+from tools.shell_lite.posix_re import MAX_WEIGHT, RegexError, translate
 from tools.shell_lite.vfs import DIR, FILE
 
 FLAGS = "ivnclEFGwxorhHqs"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from tools.shell_lite.command import IO, Command, Spec, UsageError, getopt
 from tools.shell_lite.lookup import EISDIR
-from tools.shell_lite.runtime import IO, Command, Spec, UsageError, getopt
 
 # -- uniq -----------------------------------------------------------------------------------
 

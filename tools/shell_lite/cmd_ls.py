@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tools.base import ToolError
+from tools.shell_lite.command import IO, Command, Spec, getopt
 from tools.shell_lite.lookup import ENOENT
-from tools.shell_lite.runtime import IO, Command, Spec, getopt
 from tools.shell_lite.vfs import ABSENT, DIR, LINK
 
 SIX_MONTHS = 31556952 // 2

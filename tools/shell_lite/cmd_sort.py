@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from tools.shell_lite.command import IO, Command, Spec, UsageError, getopt
 from tools.shell_lite.lookup import EISDIR
-from tools.shell_lite.runtime import IO, Command, Spec, UsageError, getopt
 from tools.shell_lite.spill import Reversed, Runs
 
 _BLANKS = b" \t"

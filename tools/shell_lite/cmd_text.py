@@ -6,8 +6,8 @@ import os
 import re
 from typing import BinaryIO
 
+from tools.shell_lite.command import IO, Command, Spec, UsageError, getopt, parse_count
 from tools.shell_lite.lookup import EISDIR
-from tools.shell_lite.runtime import IO, Command, Spec, UsageError, getopt, parse_count
 
 # -- cat ------------------------------------------------------------------------------------
 

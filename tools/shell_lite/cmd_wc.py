@@ -7,8 +7,8 @@ import os
 import stat
 from typing import BinaryIO
 
+from tools.shell_lite.command import IO, Command, Spec, getopt
 from tools.shell_lite.lookup import EISDIR
-from tools.shell_lite.runtime import IO, Command, Spec, getopt
 from tools.shell_lite.vfs import FILE
 
 # -- wc -------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tools.base import ToolError
+from tools.shell_lite.command import IO, Command, Spec, UsageError, getopt
 from tools.shell_lite.lookup import (
     ENAMETOOLONG,
     ENOENT,
@@ -19,7 +20,6 @@ from tools.shell_lite.lookup import (
     basename,
     strip,
 )
-from tools.shell_lite.runtime import IO, Command, Spec, UsageError, getopt
 from tools.shell_lite.vfs import ABSENT, DIR, FILE, LINK
 
 

@@ -17,10 +17,10 @@ from tools.shell_lite import (
     cmd_wc,
     cmd_write,
 )
+from tools.shell_lite.command import IO, Command, OutputFull, Redirected, Sink
 from tools.shell_lite.globbing import expand
 from tools.shell_lite.lexer import Pipeline
 from tools.shell_lite.lookup import ENOENT, lookup
-from tools.shell_lite.runtime import IO, Command, OutputFull, Redirected, Sink
 from tools.shell_lite.vfs import ABSENT, DIR, FILE, VirtualFS
 
 REGISTRY: dict[str, Command] = {
@@ -31,7 +31,7 @@ REGISTRY: dict[str, Command] = {
 
 
 @dataclass(frozen=True)
-class Limits:
+class ShellLimits:
     """Caps on what one command line may do."""
 
     timeout: float = 10.0
@@ -57,7 +57,7 @@ class Prepared:
 
 
 @dataclass
-class Outcome:
+class PipelineOutcome:
     """What running a pipeline printed and how it ended."""
 
     stdout: bytes
@@ -131,8 +131,12 @@ def writes(pipeline: Pipeline, prepared: list[Prepared]) -> bool:
 
 
 def execute(
-    pipeline: Pipeline, prepared: list[Prepared], fs: VirtualFS, limits: Limits, deadline: float
-) -> Outcome:
+    pipeline: Pipeline,
+    prepared: list[Prepared],
+    fs: VirtualFS,
+    limits: ShellLimits,
+    deadline: float,
+) -> PipelineOutcome:
     """Run the stages in order, each reading the previous one's output. A redirect is opened
     first, as bash opens it before the last command starts (so ``ls > f`` lists f and
     ``sort f > f`` reads an empty f); its output becomes a planned write in ``fs``."""
@@ -190,7 +194,7 @@ def execute(
         stdout = b""
     elif output is not None:
         stdout = b""
-    return Outcome(stdout, truncated, status, errors)
+    return PipelineOutcome(stdout, truncated, status, errors)
 
 
 def _refuse_race(prep: Prepared, used: set[str] | frozenset[str], rel: str, existed: bool) -> None:

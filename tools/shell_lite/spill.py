@@ -20,7 +20,7 @@ from typing import IO as FileIO
 from typing import Any
 
 from tools.base import ToolError
-from tools.shell_lite.runtime import IO
+from tools.shell_lite.command import IO
 
 RUN_BYTES = 16 << 20
 """Input bytes one in-memory run may hold."""

@@ -25,9 +25,9 @@ from tools.shell_lite import scope as scopes
 from tools.shell_lite.lexer import Pipeline, parse
 from tools.shell_lite.pipeline import (
     WRITERS,
-    Limits,
-    Outcome,
+    PipelineOutcome,
     Prepared,
+    ShellLimits,
     execute,
     prepare,
     writes,
@@ -86,8 +86,8 @@ class ShellTool:
         "additionalProperties": False,
     }
 
-    def __init__(self, limits: Limits | None = None) -> None:
-        self.limits = limits or Limits()
+    def __init__(self, limits: ShellLimits | None = None) -> None:
+        self.limits = limits or ShellLimits()
 
     # -- planning ---------------------------------------------------------------------------
     def plan(self, args: Mapping[str, Any], ctx: ToolContext) -> Action:
@@ -202,7 +202,7 @@ class ShellTool:
 
     def _dry_run(
         self, pipeline: Pipeline, prepared: list[Prepared], fs: VirtualFS, deadline: float
-    ) -> tuple[Outcome, list[Change]]:
+    ) -> tuple[PipelineOutcome, list[Change]]:
         outcome = execute(pipeline, prepared, fs, self.limits, deadline)
         if fs.hidden_by_rule:
             raise DeniedPathError(
@@ -229,7 +229,7 @@ class ShellTool:
 
     def _result(
         self,
-        outcome: Outcome,
+        outcome: PipelineOutcome,
         fs: VirtualFS,
         changes: list[Change],
     ) -> Result:

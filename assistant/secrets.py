@@ -166,6 +166,11 @@ class SecretStore:
 
     def _check_backend(self) -> None:
         info = self.backend()
+        if info.kind == "none":  # the null backend says yes to a set and keeps nothing
+            raise KeyringUnavailable(
+                "no system keyring is available here; keys are read from environment "
+                "variables (e.g. OPENAI_API_KEY) for this session only"
+            )
         if info.kind != "file":
             return
         allowed = self.allow_plaintext

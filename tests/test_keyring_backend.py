@@ -152,3 +152,26 @@ async def test_setup_says_plaintext_storage_when_opted_in(
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "Keys are stored in a plaintext file" in flat(app), "note")
         assert "anyone who can read" in flat(app)
+
+
+def test_the_null_backend_is_no_keyring_not_a_place_keys_are_stored(assistant_home: Path) -> None:
+    # keyring's null backend says yes to a set and keeps nothing: never claim a key went there
+    proc = cli(
+        assistant_home,
+        "keys",
+        "set",
+        "SHOP",
+        PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
+    )
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "no system keyring is available here" in proc.stderr
+    assert "Nothing was stored" in proc.stderr and "stored SHOP in" not in proc.stderr
+
+
+async def test_setup_says_the_null_backend_keeps_nothing(workspace_dir: Path) -> None:
+    keyring.set_keyring(keyring.backends.null.Keyring())
+    app = setup_app(workspace_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "for this session only" in flat(app), "the keyring note")
+        assert "no system keyring is available here" in flat(app)
+        assert "Keys are stored in" not in flat(app)

@@ -244,8 +244,8 @@ def test_a_failing_command_shows_its_error_lines_to_the_person(
 
 @pytest.mark.parametrize("offset", [1_000, 60_000, 200_000])
 def test_a_binary_file_prints_as_gnu_or_is_refused(tmp_path: Path, offset: int) -> None:
-    """Lines before a late NUL byte print in GNU depending on its read buffer: refused; a NUL
-    early in the file makes all of it binary in both. Counting never depends on buffers."""
+    """Lines before a late NUL byte print in GNU depending on its read buffer (or, from a pipe,
+    on timing): refused; a NUL early in a file makes all of it binary in both. Counting never depends on buffers."""
     ws = tmp_path / "ws"
     ws.mkdir()
     data = b"match\n" + b"x" * offset + b"\n\x00 match\nmatch\n"
@@ -261,7 +261,8 @@ def test_a_binary_file_prints_as_gnu_or_is_refused(tmp_path: Path, offset: int) 
         )
         got = _ours(ws, line)
         if got.startswith("refused: "):
-            assert "-c" not in line and offset > 4096, (line, got)
+            # from a file GNU's first read is sure to hold 64 KiB; from a pipe nothing is sure
+            assert "-c" not in line and (offset > 60_000 or "|" in line), (line, got)
             continue
         assert got.split("grep: ")[0] == gnu.stdout.decode(), line
 

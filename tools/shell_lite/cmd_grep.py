@@ -28,8 +28,9 @@ FLAGS = "ivnclEFGwxorhHqs"
 READ_SURE = 64 << 10
 """GNU grep's first read of a file holds at least this much: a NUL byte within it makes the
 whole file binary before any line prints."""
-PIPE_SURE = 4 << 10
-"""The same for a pipe (PIPE_BUF: one write of at most this size arrives whole)."""
+PIPE_SURE = 0
+"""The same for a pipe: nothing is sure. A read returns whatever the writer has written so far
+(``tail`` writes file by file), so any line that would print before a NUL depends on timing."""
 
 
 @dataclass

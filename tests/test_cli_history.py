@@ -86,7 +86,7 @@ def test_list_shows_the_table(capsys: pytest.CaptureFixture[str], sessions: dict
     ]  # fmt: skip
     full = next(line for line in lines if line.startswith(sessions["full"][:8]))
     assert "Clean the invoices" in full and "openai/test" in full
-    assert full.split()[-5:] == ["5", "3", "1", "2", "≥$0.2500"]
+    assert full.split()[-5:] == ["5", "3", "1", "2", "≥$0.250"]  # present.cost: the one notation
     unpriced = next(line for line in lines if line.startswith(sessions["unpriced"][:8]))
     assert unpriced.split()[-5:] == ["0", "0", "0", "0", "unknown"]
     hostile = next(line for line in lines if line.startswith(sessions["hostile"][:8]))

@@ -15,13 +15,16 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from assistant import present
 from assistant.cli import common
 from assistant.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CommandError
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from assistant.journal import Journal, JournalReport, SessionInfo, StoredEvent
+    from assistant.agent import events as ev
+    from assistant.agent.action_life import ActionFold, Life
+    from assistant.journal import Journal, JournalReport, SessionInfo
 
 PREVIEW_LINES = 40
 """Lines of a preview or an output `show` prints before cutting (``--full`` prints all)."""
@@ -120,19 +123,7 @@ def _text(value: Any, *, one_line: bool = False) -> str:
 
 
 def _when(ts: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    try:
-        return datetime.fromisoformat(ts).astimezone().strftime(fmt)
-    except (TypeError, ValueError):
-        return _text(ts, one_line=True)
-
-
-def format_cost(info: SessionInfo) -> str:
-    """ "–" when no model call was priced or made, "unknown" when none had a price,
-    "≥$x" when some had none (the known part is a lower bound)."""
-    if info.cost_usd is None:
-        return "unknown" if info.cost_unknown else "–"
-    amount = f"${info.cost_usd:.4f}" if info.cost_usd < 1 else f"${info.cost_usd:.2f}"
-    return "≥" + amount if info.cost_unknown else amount
+    return present.stamp(ts, fmt) if present.parse_ts(ts) else _text(ts, one_line=True)
 
 
 def _needs_words(text: str) -> str:
@@ -198,7 +189,7 @@ def _table(rows: list[SessionInfo]) -> Any:
             str(info.n_writes),
             str(info.n_denied),
             str(info.n_errors),
-            format_cost(info),
+            present.session_cost(info),
         )
     return table
 
@@ -207,13 +198,14 @@ def _table(rows: list[SessionInfo]) -> Any:
 
 
 def show_session(args: argparse.Namespace) -> int:
+    from assistant.agent.action_life import fold_stored
+
     with _journal() as journal:
         info = journal.get_session(args.session)
-        events = journal.events(info.id)
-        states = journal.action_states(info.id)
+        stored = journal.events(info.id)
         check = journal.verify(info.id)
     if args.json:
-        for event in events:
+        for event in stored:
             _jsonl(event.to_json())
         return EXIT_OK
     from rich.text import Text
@@ -221,30 +213,38 @@ def show_session(args: argparse.Namespace) -> int:
     console = common.out()
     for line in _header(info, check.ok, check.reason):
         console.print(Text(line))
-    # Where an action's story ends, say so when it never got a result.
-    last_seq: dict[str, int] = {}
-    for event in events:
-        action_id = event.payload.get("action_id")
-        if event.kind.startswith("action.") and isinstance(action_id, str):
-            last_seq[action_id] = event.seq
+    events, lives = fold_stored(stored)
+    last: dict[int, int] = {}  # life -> the index of its last event: where its story ends
+    for index, life in lives.owner.items():
+        last[id(life)] = max(index, last.get(id(life), index))
     cut = None if args.full else PREVIEW_LINES
-    for event in events:
+    for index, (event, row) in enumerate(zip(events, stored, strict=True)):
         console.print(Text(""))
-        for line in render_event(event, cut):
+        head = f"[{row.seq}] {_when(row.ts, '%H:%M:%S')} "
+        for line in render_event(event, head, lives, cut):
             console.print(Text(line))
-        for action_id, seq in last_seq.items():
-            state = states.get(action_id)
-            if seq == event.seq and state is not None:
-                if state.state == "outcome unknown":
-                    console.print(
-                        Text(
-                            "    ⚠ outcome unknown: approved, but no result was recorded (the app"
-                            " stopped while it ran); it was not re-run"
-                        )
-                    )
-                elif state.state == "proposed":
-                    console.print(Text("    ⚠ no decision recorded: it was not run"))
+        life = lives.owner.get(index)
+        if life is not None and last[id(life)] == index:
+            for line in _ending(life):
+                console.print(Text(line))
     return EXIT_OK
+
+
+def _ending(life: Life) -> list[str]:
+    """A line where an action's story stops short of a result: why it has none."""
+    from assistant.agent import action_life as al
+
+    state = life.state
+    if state == al.OUTCOME_UNKNOWN:
+        return [
+            "    ⚠ outcome unknown: approved, but no result was recorded (the app stopped while"
+            " it ran); it was not re-run"
+        ]
+    if state == al.PROPOSED:
+        return ["    ⚠ no decision recorded: it was not run"]
+    if state == al.EDITED:
+        return ["    ✎ " + _text(present.outcome(life), one_line=True)]
+    return []
 
 
 def _header(info: SessionInfo, ok: bool, reason: str) -> list[str]:
@@ -256,7 +256,7 @@ def _header(info: SessionInfo, ok: bool, reason: str) -> list[str]:
         f"  started:   {_when(info.created_at, '%Y-%m-%d %H:%M:%S')}"
         f"   last event: {_when(info.updated_at, '%Y-%m-%d %H:%M:%S')}",
         f"  actions:   {info.n_actions} (writes {info.n_writes}, denied {info.n_denied})"
-        f"   errors: {info.n_errors}   tokens: {info.tokens}   cost: {format_cost(info)}",
+        f"   errors: {info.n_errors}   tokens: {info.tokens}   cost: {present.session_cost(info)}",
     ]
     if info.parent:
         lines.insert(2, f"  parent:    {info.parent}")
@@ -277,59 +277,83 @@ def _block(text: Any, cut: int | None, indent: str = "    ") -> list[str]:
     return out
 
 
-def render_event(event: StoredEvent, cut: int | None = PREVIEW_LINES) -> list[str]:
-    """Plain, escaped lines for one stored event (unknown kinds show their JSON)."""
-    p = event.payload
-    head = f"[{event.seq}] {_when(event.ts, '%H:%M:%S')} "
+def render_event(
+    event: ev.Event, head: str, lives: ActionFold, cut: int | None = PREVIEW_LINES
+) -> list[str]:
+    """Plain, escaped lines for one stored event (one this version cannot read shows its JSON)."""
+    from assistant.agent import events as ev
 
-    def s(key: str) -> str:
-        return _text(p.get(key) if isinstance(p.get(key), str) else "", one_line=True)
+    def t(value: Any) -> str:
+        return _text(value if isinstance(value, str) else "", one_line=True)
 
-    kind = event.kind
-    if kind == "user.message":
-        return [head + "you:", *_block(p.get("text"), cut)]
-    if kind == "assistant.message":
-        calls = p.get("tool_calls")
-        calls = calls if isinstance(calls, list) else []
-        names = [_text(c.get("name", "?"), one_line=True) for c in calls if isinstance(c, dict)]
-        lines = [head + "assistant:", *_block(p.get("text"), cut)]
-        return lines + ([f"    (calls {', '.join(names)})"] if names else [])
-    if kind == "action.proposed":
-        preview = p.get("preview")
-        preview = preview if isinstance(preview, dict) else {}
-        lines = [
-            f"{head}action {s('action_id')} · {s('effect')} · {s('tool')}",
-            f"    {s('summary')}",
-        ]
-        return lines + _block(preview.get("text"), cut, "    │ ")
-    if kind == "action.decided":
-        reason = f" — {s('reason')}" if p.get("reason") else ""
-        return [f"{head}decision: {s('verdict')} by {s('by')}{reason} (action {s('action_id')})"]
-    if kind == "action.approved":
-        return [f"{head}approved by {s('by')}; running (action {s('action_id')})"]
-    if kind == "action.result":
-        outcome = "done" if p.get("ok") is True else "FAILED"
-        display = f" · {s('display')}" if p.get("display") else ""
-        return [
-            f"{head}{outcome}{display} (action {s('action_id')})",
-            *_block(p.get("output"), cut),
-        ]
-    if kind == "action.error":
-        return [f"{head}tool call refused · {s('tool')}: {s('message')}"]
-    if kind == "turn.usage":
-        cost = p.get("cost_usd")
-        priced = f"${cost:.4f}" if isinstance(cost, int | float) else "cost unknown"
-        tokens = f"{p.get('prompt_tokens', '?')}+{p.get('completion_tokens', '?')} tokens"
-        return [f"{head}usage · {s('model')} · {_text(tokens, one_line=True)} · {priced}"]
-    if kind == "turn.error":
-        return [f"{head}turn failed ({s('error')}): {s('message')}"]
-    if kind == "turn.end":
-        return [f"{head}turn ended: {s('reason')}"]
-    if kind == "grant.added":
-        return [f"{head}allowed for this session: {s('label')} ({s('tool')}, rule {s('grant_id')})"]
-    if kind == "grant.revoked":
-        return [f"{head}rule {s('grant_id')} revoked"]
-    return [head + _text(kind, one_line=True), *_block(json.dumps(p, ensure_ascii=False), cut)]
+    match event:
+        case ev.UserMessage(text=text):
+            return [head + "you:", *_block(text, cut)]
+        case ev.AssistantMessage(text=text, tool_calls=calls):
+            names = [t(c.get("name")) or "?" for c in calls if isinstance(c, dict)]
+            lines = [head + "assistant:", *_block(text, cut)]
+            return lines + ([f"    (calls {', '.join(names)})"] if names else [])
+        case ev.ActionProposed():
+            lines = [
+                f"{head}action {t(event.action_id)} · {t(event.effect)} · {t(event.tool)}",
+                f"    {t(event.summary)}",
+            ]
+            return lines + _block(event.preview.get("text"), cut, "    │ ")
+        case ev.ActionDecided(action_id=aid, verdict=verdict, by=by, reason=reason):
+            why = f" — {t(reason)}" if reason else ""
+            return [f"{head}decision: {t(verdict)} by {t(by)}{why} (action {t(aid)})"]
+        case ev.ActionApproved(action_id=aid, by=by):
+            return [f"{head}approved by {t(by)}; running (action {t(aid)})"]
+        case ev.ActionResult(action_id=aid, ok=ok, display=display, output=output):
+            outcome = "done" if ok else "FAILED"
+            shown = f" · {t(display)}" if display else ""
+            return [f"{head}{outcome}{shown} (action {t(aid)})", *_block(output, cut)]
+        case ev.ActionError(tool=tool, message=message, action_id=aid):
+            which = f" (action {t(aid)})" if aid else ""
+            return [f"{head}tool call refused · {t(tool)}: {t(message)}{which}"]
+        case ev.ToolFault():
+            which = f" (action {t(event.action_id)})" if event.action_id else ""
+            lines = [
+                f"{head}internal error while {t(event.phase)} · {t(event.tool)}:"
+                f" {t(event.error)}: {t(event.message)}{which}"
+            ]
+            return lines + [f"    at {t(frame)}" for frame in event.frames[: cut or None]]
+        case ev.TurnUsage():
+            tokens = f"{event.prompt_tokens}+{event.completion_tokens} tokens"
+            return [
+                f"{head}usage · {t(event.model)} · {tokens} · cost {present.cost(event.cost_usd)}"
+            ]
+        case ev.TurnError(message=message, error=error):
+            return [f"{head}turn failed ({t(error)}): {t(message)}"]
+        case ev.TurnEnd(reason=reason):
+            return [f"{head}turn ended: {t(reason)}"]
+        case ev.GrantAdded():
+            return [
+                f"{head}allowed for this session: {t(event.label)}"
+                f" ({t(event.tool)}, rule {t(event.grant_id)})"
+            ]
+        case ev.HostUnlocked():
+            who = present.decider(event.by, person="the person")
+            return [
+                f"{head}unlocked for this session: {t(event.label)}"
+                f" (unlock {t(event.unlock_id)}, approved by {t(who)})"
+            ]
+        case ev.GrantRevoked(grant_id=rule_id):
+            return [f"{head}{_revoked(rule_id, lives)}"]
+        case ev.Unreadable(stored_kind=kind, problem=problem, payload=payload):
+            lines = [f"{head}{t(kind)} (cannot be read: {t(problem)})"]
+            return lines + _block(json.dumps(payload, ensure_ascii=False), cut)
+    return [head + t(event.kind)]
+
+
+def _revoked(rule_id: str, lives: ActionFold) -> str:
+    from assistant.agent import events as ev
+
+    rule = lives.rules.get(rule_id)
+    if isinstance(rule, ev.HostUnlocked):
+        return f"unlock {_text(rule_id, one_line=True)} revoked: {_text(rule.label, one_line=True)}"
+    label = f": {_text(rule.label, one_line=True)}" if rule is not None else ""
+    return f"rule {_text(rule_id, one_line=True)} revoked{label}"
 
 
 # -- search and verify -----------------------------------------------------------------------

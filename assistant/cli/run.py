@@ -56,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _run(args: argparse.Namespace, settings, prompt: str) -> int:  # type: ignore[no-untyped-def]
+    from assistant.agent.action_life import typed
     from assistant.agent.conversation import messages_from_events
     from assistant.agent.loop import Agent, Limits
     from assistant.runtime import SetupError, build_model
@@ -81,9 +82,7 @@ async def _run(args: argparse.Namespace, settings, prompt: str) -> int:  # type:
         except NotResumable as exc:
             rt.journal.close()
             raise SetupError(str(exc)) from None
-        history = messages_from_events(
-            (e.kind, e.payload) for e in rt.journal.events(rt.session_id)
-        )
+        history = messages_from_events(typed(rt.journal.events(rt.session_id)))
     model = build_model(settings, rt)
     for note in rt.notes:
         err().print(f"assistant: {note}")

@@ -8,8 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from assistant.agent import events as ev
+
 if TYPE_CHECKING:
-    from assistant.agent import events as ev
     from assistant.agent.approval import Decision
     from tools.base import Action
 
@@ -53,10 +54,11 @@ class TuiApprover:
 
     def observe(self, event: ev.Event) -> None:
         """Session listener: remember the last proposal (the gate asks about it right after)."""
-        if event.kind == "action.proposed":
-            self._last_proposed = (event.fingerprint, event.action_id)  # type: ignore[attr-defined]
-        elif event.kind == "action.decided":
-            self.decided.add(event.action_id)  # type: ignore[attr-defined]
+        match event:
+            case ev.ActionProposed(fingerprint=fingerprint, action_id=action_id):
+                self._last_proposed = (fingerprint, action_id)
+            case ev.ActionDecided(action_id=action_id):
+                self.decided.add(action_id)
 
     async def decide(self, action: Action, position: tuple[int, int] = (1, 1)) -> Decision:
         loop = asyncio.get_running_loop()

@@ -81,10 +81,10 @@ class ChatSession:
         self._agent = None
         self.history = []
         if self.resume_id:
+            from assistant.agent.action_life import typed
             from assistant.agent.conversation import messages_from_events
 
-            stored = rt.journal.events(rt.session_id)
-            self.history = messages_from_events((e.kind, e.payload) for e in stored)
+            self.history = messages_from_events(typed(rt.journal.events(rt.session_id)))
         by_hand = {**all_tools(), **model_tools}
         self.tool_gate = Gate(by_hand, rt.gate.ctx, rt.gate.policy, approver, rt.log)
         return rt

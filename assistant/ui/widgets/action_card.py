@@ -23,6 +23,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.events import Click
 from textual.widgets import Static
 
+from assistant import present
 from assistant.ui.widgets.preview import render_preview, safe
 
 if TYPE_CHECKING:
@@ -49,19 +50,6 @@ STATUS = {
     "unknown": ("?", "outcome unknown", "bold yellow"),
     "undecided": ("–", "not decided", "dim"),
 }
-
-
-def who(by: str, reason: str = "") -> str:
-    """A decider as a person reads it: you, rule "…", read policy, deny rule, or the mode."""
-    if by == "human":
-        return "you"
-    if by.startswith("rule:"):
-        return f'rule "{safe(reason, 80)}"' if reason else f"rule {safe(by[5:])}"
-    if by == "policy:read":
-        return "read policy"
-    if by == "policy:deny":
-        return "deny rule"
-    return safe(by, 40)
 
 
 class Fold(Vertical):
@@ -144,6 +132,8 @@ class ActionCard(Vertical, can_focus=True):
         self.proposed_at = at
         self.elapsed: float | None = None
         self.result: ev.ActionResult | None = None
+        self.replanned_as: str | None = None
+        """The action the person's edit was re-planned as (the next card of this call)."""
         self.live = live
         self._started: float | None = None
         self._timer: Any = None
@@ -172,6 +162,11 @@ class ActionCard(Vertical, can_focus=True):
         self.decided_at = at
         status = {"approve": "approved", "deny": "denied", "edit": "edited"}.get(event.verdict)
         self.set_status(status or "proposed")
+
+    def replanned(self, action_id: str) -> None:
+        """The person's edit was planned again as action ``action_id`` (the card below)."""
+        self.replanned_as = action_id
+        self.refresh_text()
 
     def approved(self, event: ev.ActionApproved, at: datetime | None = None) -> None:
         if not self.decided_by:
@@ -226,7 +221,7 @@ class ActionCard(Vertical, can_focus=True):
     def _result_fold(self) -> Fold:
         assert self.result is not None
         lines = self.result.output.count("\n") + 1
-        label = f"result ({lines:,} line{'s' if lines != 1 else ''})"
+        label = f"result ({present.plural(lines, 'line')})"
         return Fold(label, self._result_body, classes="card-result")
 
     def refresh_text(self) -> None:
@@ -261,16 +256,19 @@ class ActionCard(Vertical, can_focus=True):
             parts.append("decide in the pane below: y approve · n deny · e edit")
         elif self.decided_by:
             verb = {"denied": "denied", "edited": "edited"}.get(self.status, "approved")
-            line = f"{verb} by {who(self.decided_by, self.reason)}"
+            rule = safe(self.reason, 80) if self.decided_by.startswith("rule:") else ""
+            line = f"{verb} by {safe(present.decider(self.decided_by, rule=rule), 100)}"
             if self.status in ("denied", "edited") and self.reason:
                 line += f': "{safe(self.reason, 120)}"'
             if self.decided_at is not None:
                 line += f" at {self.decided_at:%H:%M:%S}"
             parts.append(line)
+            if self.status == "edited" and self.replanned_as:
+                parts.append(f"re-planned as action {safe(self.replanned_as, 40)} below")
         if self.status == "running" and self._started is not None and self.live:
             parts.append(f"running {time.monotonic() - self._started:.1f} s")
         if self.elapsed is not None:
-            parts.append(f"{self.elapsed:.2f} s")
+            parts.append(present.elapsed(self.elapsed))
         if self.result is not None:
             first = self.result.display or _first_line(self.result.output)
             if first:

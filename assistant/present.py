@@ -1,0 +1,170 @@
+"""How the CLI, the app and the exports say the same things: cost, times, sizes, counts, who
+decided and where an action ended up. One notation each; no Textual, no Rich.
+
+Counts and sizes live in ``tools.words`` (tools may not import the app) and are reused here.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
+
+from tools.words import plural, size
+
+if TYPE_CHECKING:
+    from assistant.agent.action_life import Life
+    from assistant.journal import SessionInfo
+
+__all__ = [
+    "cost",
+    "decider",
+    "decision_line",
+    "elapsed",
+    "outcome",
+    "parse_ts",
+    "plural",
+    "session_cost",
+    "size",
+    "stamp",
+    "tokens",
+    "utc",
+    "when",
+]
+
+# -- money and tokens -----------------------------------------------------------------------------
+
+
+def cost(usd: float | None, *, partial: bool = False) -> str:
+    """ "$0.012", "$12.40", "<$0.001", "$0"; "unknown" when no price was known (not free);
+    ``partial``: some calls had no price, so the sum is a lower bound ("≥$0.012")."""
+    if usd is None:
+        return "unknown"
+    if usd == 0:
+        text = "$0"
+    elif usd < 0.001:
+        return "<$0.001"
+    else:
+        text = f"${usd:.3f}" if usd < 10 else f"${usd:,.2f}"
+    return "≥" + text if partial else text
+
+
+def session_cost(info: SessionInfo) -> str:
+    """A session's spend: "–" when it made no priced call, else as ``cost``."""
+    if info.cost_usd is None and not info.cost_unknown:
+        return "–"
+    return cost(info.cost_usd, partial=info.cost_unknown)
+
+
+def tokens(n: int) -> str:
+    """ "850 tok", "3.1k tok"."""
+    return f"{n / 1000:.1f}k tok" if n >= 1000 else f"{n} tok"
+
+
+def elapsed(seconds: float) -> str:
+    """How long a tool ran: "0.40 s"."""
+    return f"{seconds:.2f} s"
+
+
+# -- times ----------------------------------------------------------------------------------------
+
+
+def parse_ts(ts: str | None) -> datetime | None:
+    """A journal time ("2025-01-31T09:15:02.123Z") as an aware datetime (no zone: UTC), or None
+    when it is not one (a hand-edited or foreign row)."""
+    if not isinstance(ts, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(ts)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def stamp(ts: str | None, fmt: str = "%Y-%m-%d %H:%M:%S", zone: tzinfo | None = None) -> str:
+    """A journal time in ``zone`` (default: this machine's), or "?" when unreadable."""
+    moment = parse_ts(ts)
+    return moment.astimezone(zone).strftime(fmt) if moment is not None else "?"
+
+
+def utc(ts: str) -> str:
+    """A journal time for a record read anywhere: "2025-03-14 09:15:02 UTC" (as stored when
+    unreadable, so nothing is lost)."""
+    moment = parse_ts(ts)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else str(ts)
+
+
+def when(ts: str | None, now: datetime) -> str:
+    """A list cell: "today 14:02", "yest. 17:15", "Mar 04 09:30" this year, "2024-03-04" before,
+    in the time zone of ``now``."""
+    moment = parse_ts(ts)
+    if moment is None:
+        return "?"
+    local = moment.astimezone(now.tzinfo)
+    if local.date() == now.date():
+        return f"today {local:%H:%M}"
+    if local.date() == (now - timedelta(days=1)).date():
+        return f"yest. {local:%H:%M}"
+    if local.year == now.year:
+        return f"{local:%b %d %H:%M}"
+    return f"{local:%Y-%m-%d}"
+
+
+# -- decisions and outcomes -----------------------------------------------------------------------
+
+
+def decider(by: str | None, *, person: str = "you", rule: str = "") -> str:
+    """Who decided, in words: ``person`` for a human ("you" live, "the person" in a record),
+    'rule "<label>"' for a session rule (its id when the label is not known), "read policy",
+    "deny rule", or the approval mode ("--approve all")."""
+    by = by or ""
+    if by == "human":
+        return person
+    if by.startswith("rule:"):
+        return f'rule "{rule}"' if rule else f"rule {by[5:]}"
+    if by == "policy:read":
+        return "read policy"
+    if by == "policy:deny":
+        return "deny rule"
+    return by or "unknown"
+
+
+VERBS = {"approve": "approved", "deny": "denied", "edit": "edited"}
+"""A verdict as a past participle."""
+
+
+def outcome(life: Life) -> str:
+    """Where an action ended up, in words that stand alone in a record."""
+    from assistant.agent import action_life as al
+
+    state = life.state
+    if state == al.DONE:
+        return "done"
+    if state == al.FAILED:
+        if life.result is None and life.error is not None:
+            edited = life.verdict == "edit"
+            return ("failed: the edited call was refused" if edited else "failed: refused") + (
+                f": {life.error.message}"
+            )
+        return "failed"
+    if state == al.DENIED:
+        return "denied"
+    if state == al.OUTCOME_UNKNOWN:
+        return "outcome unknown: approved, but no result was recorded; it was not re-run"
+    if state == al.EDITED:
+        into = life.edited_into
+        if into is None:
+            return "edited: the edited call was not run"
+        return f"edited: re-planned as action {into.action_id} ({outcome(into)})"
+    return "not run: no decision was recorded"
+
+
+def decision_line(life: Life, *, person: str = "the person") -> str:
+    """ "approved by the person", 'denied by you: "not that folder"', 'approved by session rule
+    "csv_write create in data"'; "" when nothing was decided."""
+    verdict, by = life.verdict, life.decided_by or ""
+    if verdict is None:
+        return ""
+    if by.startswith("rule:"):  # a rule's decision gives its label as the reason
+        return f"{VERBS.get(verdict, verdict)} by {decider(by, rule=life.reason)}"
+    line = f"{VERBS.get(verdict, verdict)} by {decider(by, person=person)}"
+    return line + (f': "{life.reason}"' if life.reason else "")

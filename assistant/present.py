@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
-from tools.words import plural, size
+from tools.words import exact_size, noun, plural, size
 
 if TYPE_CHECKING:
     from assistant.agent.action_life import Life
@@ -19,12 +19,17 @@ __all__ = [
     "cost",
     "decider",
     "decision_line",
+    "effect_tag",
     "elapsed",
+    "exact_size",
+    "first_line",
+    "noun",
     "outcome",
     "parse_ts",
     "plural",
     "session_cost",
     "size",
+    "size_change",
     "stamp",
     "tokens",
     "utc",
@@ -63,6 +68,17 @@ def tokens(n: int) -> str:
 def elapsed(seconds: float) -> str:
     """How long a tool ran: "0.40 s"."""
     return f"{seconds:.2f} s"
+
+
+def size_change(before: int | None, after: int | None) -> str:
+    """A file's size across a write: "12 B" (new), "was 12 B" (removed), "12 → 1,034 B"."""
+    if before is None and after is None:
+        return ""
+    if before is None:
+        return exact_size(after or 0)
+    if after is None:
+        return "was " + exact_size(before)
+    return f"{before:,} → {exact_size(after)}"
 
 
 # -- times ----------------------------------------------------------------------------------------
@@ -107,6 +123,21 @@ def when(ts: str | None, now: datetime) -> str:
     if local.year == now.year:
         return f"{local:%b %d %H:%M}"
     return f"{local:%Y-%m-%d}"
+
+
+# -- actions -------------------------------------------------------------------------------------
+
+
+def effect_tag(effect: str) -> str:
+    """An effect as the tag in front of an action: READ, WRITE, EGRESS ("?" when none)."""
+    return effect.upper() or "?"
+
+
+def first_line(text: str, width: int | None = None) -> str:
+    """The first non-blank line of an output, cut to ``width`` with "…" (a one-line outcome)."""
+    stripped = text.strip()
+    line = stripped.splitlines()[0] if stripped else ""
+    return line if width is None or len(line) <= width else line[: width - 1] + "…"
 
 
 # -- decisions and outcomes -----------------------------------------------------------------------

@@ -7,7 +7,12 @@ from __future__ import annotations
 def plural(count: int, word: str, many: str | None = None) -> str:
     """ "1 row", "2 rows", "1,234 rows", "0 rows"; ``many`` for a plural that is not word + s
     ("match", "matches")."""
-    return f"{count:,} {word if count == 1 else (many or word + 's')}"
+    return f"{count:,} {noun(count, word, many)}"
+
+
+def noun(count: int, word: str, many: str | None = None) -> str:
+    """The word alone, agreeing with ``count``: "unknown argument: x", "unknown arguments: x, y"."""
+    return word if count == 1 else (many or word + "s")
 
 
 def size(n: int | None) -> str:
@@ -21,3 +26,8 @@ def size(n: int | None) -> str:
         if n / scale < 999.95:  # else it would read "1000.0 KB"
             return f"{n / scale:.1f} {unit}"
     return f"{n / 1e9:.1f} GB"
+
+
+def exact_size(n: int) -> str:
+    """A byte count to the byte, where one byte matters (a diff's before and after): "1,234 B"."""
+    return f"{n:,} B"

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
+from assistant import present
 from assistant.agent import events as ev
 from assistant.agent.gate import Gate
 from assistant.agent.model import ModelError, ModelReply
@@ -108,7 +109,8 @@ class Agent:
             if budget is not None and self.spent_usd >= budget:
                 return self._stop(
                     "budget",
-                    f"session budget of ${budget:.2f} reached (spent ${self.spent_usd:.4f})",
+                    f"session budget of {present.cost(budget)} reached"
+                    f" (spent {present.cost(self.spent_usd)})",
                 )
             try:
                 reply = await self._ask_model()

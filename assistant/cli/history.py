@@ -158,7 +158,7 @@ def list_sessions(args: argparse.Namespace) -> int:
         return EXIT_OK
     console.print(_table(rows))
     first = args.offset + 1
-    console.print(f"{first}–{args.offset + len(rows)} of {total} sessions")
+    console.print(f"{first}–{args.offset + len(rows)} of {present.plural(total, 'session')}")
     return EXIT_OK
 
 
@@ -175,14 +175,11 @@ def _table(rows: list[SessionInfo]) -> Any:
     for name in ("actions", "writes", "denied", "errors"):
         table.add_column(name, justify="right", no_wrap=True, min_width=len(name))
     table.add_column("cost", justify="right", no_wrap=True, min_width=8)
-    this_year = datetime.now().year
+    now = datetime.now().astimezone()
     for info in rows:
         table.add_row(
             info.id[:8],
-            _when(
-                info.updated_at,
-                "%m-%d %H:%M" if info.updated_at[:4] == str(this_year) else "%Y-%m-%d",
-            ),
+            present.when(info.updated_at, now),
             Text(_text(info.title or "(untitled)", one_line=True)),
             Text(_text(info.model or "–", one_line=True)),
             str(info.n_actions),
@@ -273,7 +270,8 @@ def _block(text: Any, cut: int | None, indent: str = "    ") -> list[str]:
     shown = lines if cut is None else lines[:cut]
     out = [indent + line for line in shown]
     if len(lines) > len(shown):
-        out.append(f"{indent}… {len(lines) - len(shown)} more lines (--full shows them)")
+        more = present.plural(len(lines) - len(shown), "more line", "more lines")
+        out.append(f"{indent}… {more} (--full shows them)")
     return out
 
 
@@ -426,8 +424,9 @@ def _print_verify(
         line(f"warning: {warning}")
     keyed = "keyed (HMAC, key in the keyring)" if report.keyed else "UNKEYED"
     state = "ok" if not report.problems and not broken else "ALTERED"
-    console.print(f"journal {state}: {report.records} records, {report.blobs} blobs, {keyed}")
+    records, blobs = present.plural(report.records, "record"), present.plural(report.blobs, "blob")
+    console.print(f"journal {state}: {records}, {blobs}, {keyed}")
     if len(results) > 1:
-        console.print(f"{len(results)} sessions checked, {len(broken)} altered")
+        console.print(f"{present.plural(len(results), 'session')} checked, {len(broken)} altered")
     elif not results:
         console.print("no sessions to verify")

@@ -11,8 +11,6 @@ from assistant.agent import events as ev
 from assistant.agent.action_life import ActionFold
 from tools.base import escape_text
 
-TAGS = {"read": "READ", "write": "WRITE", "egress": "EGRESS"}
-
 
 class ConsoleRenderer:
     """Prints events as they happen. Model and tool text is untrusted: control characters are
@@ -48,7 +46,7 @@ class ConsoleRenderer:
                 self.stream.flush()
                 self._mid_line = not text.endswith("\n")
             case ev.ActionProposed():
-                tag = TAGS.get(event.effect, event.effect.upper())
+                tag = present.effect_tag(event.effect)
                 self.write(f"\n● {tag} {event.tool}: {escape_text(event.summary)}")
                 if event.effect != "read" and self.show_previews:
                     text = escape_text(event.preview.get("text", ""))
@@ -81,7 +79,7 @@ class ConsoleRenderer:
                 self.write(f"  → {escape_text(rule_id)}{label} revoked: such calls ask again")
             case ev.ActionResult():
                 mark = "✓" if event.ok else "✗"
-                line = event.display or _first_line(event.output)
+                line = event.display or present.first_line(event.output, 100)
                 self.write(f"  {mark} {escape_text(line)} ({present.elapsed(event.elapsed)})")
             case ev.ActionError():
                 self.write(f"\n✗ {escape_text(event.tool)}: {escape_text(event.message)}")
@@ -123,8 +121,3 @@ def _json_escape(ch: str) -> str:
         return f"\\u{code:04x}"
     code -= 0x10000
     return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
-
-
-def _first_line(text: str, width: int = 100) -> str:
-    line = text.strip().splitlines()[0] if text.strip() else ""
-    return line if len(line) <= width else line[: width - 1] + "…"

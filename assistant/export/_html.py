@@ -109,7 +109,7 @@ def _action(item: Item) -> list[str]:
     effect = p.effect if p.effect in ("read", "write", "egress") else "other"
     out = [
         f'<section class="action {effect}">',
-        f'<h3><span class="tag">{esc(p.effect.upper() or "?")}</span> <code>{esc(p.tool)}</code> '
+        f'<h3><span class="tag">{esc(present.effect_tag(p.effect))}</span> <code>{esc(p.tool)}</code> '
         f"· {esc(p.summary)}</h3>",
         '<dl class="facts">',
         f"<dt>action</dt><dd>{esc(p.action_id)}</dd>",

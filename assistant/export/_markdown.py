@@ -86,7 +86,7 @@ def _action(item: Item) -> list[str]:
     assert life is not None
     p = life.proposed
     out = [
-        f"### Action {code(p.action_id)} · {code(p.effect.upper() or '?')} · {code(p.tool)}",
+        f"### Action {code(p.action_id)} · {code(present.effect_tag(p.effect))} · {code(p.tool)}",
         "",
         f"- **What:** {code(p.summary)}",
         f"- **When:** {_time(item.ts)}",

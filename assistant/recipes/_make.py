@@ -180,7 +180,7 @@ def _step(
 ) -> dict[str, Any]:
     p = life.proposed
     by = present.decider(life.decided_by, person="the person")
-    comments = [f"step {number} · {p.effect.upper()} · {p.summary} · approved by {by}"]
+    comments = [f"step {number} · {present.effect_tag(p.effect)} · {p.summary} · approved by {by}"]
     comments += notes
     step: dict[str, Any] = {"_comments": comments}
     result = life.result

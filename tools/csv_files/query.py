@@ -19,6 +19,7 @@ from tools.base import (
 from tools.csv_files.engine import Limits, locked_query, parser_connection, wrap_count
 from tools.csv_files.sqlpaths import MAX_SQL_CHARS, prepare
 from tools.csv_files.table import MAX_ROWS, json_value, page_heading, render_rows
+from tools.words import noun, plural
 
 
 class CsvQueryTool:
@@ -104,12 +105,14 @@ class CsvQueryTool:
         if shown < len(rows):
             lines.append(f"(cut to fit about 8 KB; add OFFSET {shown} in the SQL for the rest)")
         elif total is not None and total > shown:
-            lines.append(f"({total - shown:,} more rows: use ORDER BY with LIMIT/OFFSET to page)")
+            more = plural(total - shown, "more row", "more rows")
+            lines.append(f"({more}: use ORDER BY with LIMIT/OFFSET to page)")
         lines.extend(f"note: {n}" for n in prepared.notes)
         return Result(
             ok=True,
             output="\n".join(lines),
-            display=f"{total if total is not None else '?'} rows · {len(columns)} columns",
+            display=f"{plural(total, 'row') if total is not None else '? rows'}"
+            f" · {plural(len(columns), 'column')}",
             data={"columns": columns, "types": types, "rows": rows, "total": total, "offset": 0},
         )
 
@@ -128,7 +131,7 @@ def _count(con: Any, sql: str) -> int | None:
 def _check_args(args: Mapping[str, Any]) -> tuple[str, int]:
     unknown = sorted(set(args) - {"sql", "limit"})
     if unknown:
-        raise ToolError(f"unknown argument(s): {', '.join(unknown)}")
+        raise ToolError(f"unknown {noun(len(unknown), 'argument')}: {', '.join(unknown)}")
     sql = args.get("sql")
     limit = args.get("limit", MAX_ROWS)
     if not isinstance(sql, str) or not sql.strip():

@@ -31,6 +31,7 @@ from tools.csv_files.records import (
 )
 from tools.csv_files.sniff import CsvFormat, guess_legacy, sniff_bytes
 from tools.csv_files.table import MAX_ROWS, cut, page_heading, render_rows, show_cell
+from tools.words import noun, plural
 from tools.workspace import Workspace
 
 HEAD_BYTES = 1024 * 1024
@@ -197,7 +198,7 @@ class CsvReadTool:
 def _check_args(args: Mapping[str, Any]) -> tuple[str, int, int]:
     unknown = sorted(set(args) - {"path", "offset", "limit"})
     if unknown:
-        raise ToolError(f"unknown argument(s): {', '.join(unknown)}")
+        raise ToolError(f"unknown {noun(len(unknown), 'argument')}: {', '.join(unknown)}")
     path = args.get("path")
     offset = args.get("offset", 0)
     limit = args.get("limit", MAX_ROWS)
@@ -212,9 +213,10 @@ def _check_args(args: Mapping[str, Any]) -> tuple[str, int, int]:
 
 def _result(rel: str, found: Scan, offset: int, seconds: float) -> Result:
     table, shown = render_rows(found.header, found.page)
-    count = f"{found.rows:,} rows" if found.complete else f"at least {found.rows:,} rows"
+    count = plural(found.rows, "row") if found.complete else f"at least {plural(found.rows, 'row')}"
+    columns = plural(len(found.header), "column")
     lines = [
-        f"{escape_text(rel)}: {count} x {len(found.header)} columns ({found.fmt.describe()})",
+        f"{escape_text(rel)}: {count} x {columns} ({found.fmt.describe()})",
         cut(
             "columns: "
             + ", ".join(
@@ -228,7 +230,7 @@ def _result(rel: str, found: Scan, offset: int, seconds: float) -> Result:
             "csv_query counts and checks big files quickly"
         )
     if found.blank_lines:
-        lines.append(f"{found.blank_lines} blank line(s) skipped")
+        lines.append(f"{plural(found.blank_lines, 'blank line')} skipped")
     lines.append(page_heading(offset, shown, found.rows, exact=found.complete) + ":")
     lines.append(table)
     if shown < len(found.page):
@@ -236,7 +238,7 @@ def _result(rel: str, found: Scan, offset: int, seconds: float) -> Result:
     return Result(
         ok=True,
         output="\n".join(lines),
-        display=f"{count} · {len(found.header)} columns · {found.fmt.encoding}",
+        display=f"{count} · {columns} · {found.fmt.encoding}",
         data={
             "path": rel,
             "format": found.fmt.to_json(),

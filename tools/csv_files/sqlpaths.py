@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.base import ToolError
+from tools.words import plural
 from tools.workspace import PathEscapeError, Workspace
 
 MAX_SQL_CHARS = 20_000
@@ -229,7 +230,8 @@ def _resolve(text: str, ws: Workspace, notes: list[str]) -> list[Path]:
             raise ToolError(f"{text!r} matches more than {MAX_FILES} files")
     if skipped:
         notes.append(
-            f"{skipped} match(es) of {text!r} skipped: outside the workspace or the assistant's data"
+            f"{plural(skipped, 'match', 'matches')} of {text!r} skipped: outside the workspace"
+            " or the assistant's data"
         )
     if not found:
         raise ToolError(f"no files in the workspace match {text!r}")

@@ -8,9 +8,11 @@ from collections.abc import Mapping, Sequence
 from email.message import Message
 from typing import Any
 
+from tools import words
 from tools.base import Effect, Preview, escape_text
 from tools.http_request.fetch import Exchange
 from tools.http_request.spec import Limits, RequestSpec
+from tools.words import plural
 
 PREVIEW_BODY_CHARS = 20_000
 DATA_BODY_CHARS = 100_000
@@ -162,7 +164,7 @@ def _header_lines(headers: Sequence[tuple[str, str]]) -> list[str]:
         shown, cut = _cut(_header_value(name, value), MAX_HEADER_VALUE)
         lines.append(escape_text(f"  {name}: {shown}{' [cut]' if cut else ''}"))
     if len(headers) > MAX_SHOWN_HEADERS:
-        lines.append(f"  [{len(headers) - MAX_SHOWN_HEADERS} more headers not shown]")
+        lines.append(f"  [{plural(len(headers) - MAX_SHOWN_HEADERS, 'more header')} not shown]")
     return lines
 
 
@@ -205,18 +207,10 @@ def response_text(
                 f"[... {len(text) - len(excerpt):,} more characters not shown; "
                 "save_to can keep the full body in a workspace file]"
             )
-    display = f"{ex.status} {ex.reason} · {ctype.split(';')[0]} · {_size(size)}"
+    display = f"{ex.status} {ex.reason} · {ctype.split(';')[0]} · {words.size(size)}"
     if ex.stopped:
         display += " · redirect not followed"
     return "\n".join(lines), escape_text(display)
-
-
-def _size(n: int) -> str:
-    if n < 1000:
-        return f"{n} B"
-    if n < 1_000_000:
-        return f"{n / 1000:.1f} KB"
-    return f"{n / 1_000_000:.1f} MB"
 
 
 def response_data(

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from tools import words
 from tools.base import (
     Action,
     Effect,
@@ -24,6 +25,7 @@ from tools.shell_lite import preview as previews
 from tools.shell_lite.lexer import Pipeline, parse
 from tools.shell_lite.pipeline import Limits, Outcome, Prepared, execute, prepare, writes
 from tools.shell_lite.vfs import Change, VirtualFS, apply, before_images
+from tools.words import plural
 
 DESCRIPTION = """\
 Run a small shell-like command line over the files of the workspace. There is no real shell: \
@@ -181,8 +183,8 @@ class ShellTool:
         kept = sum(len(ch.before or b"") + len(ch.after or b"") for ch in changes)
         if kept > self.limits.write_bytes:
             raise ToolError(
-                f"this would write and keep for undo {previews.size(kept)}, over the "
-                f"{previews.size(self.limits.write_bytes)} limit for one write"
+                f"this would write and keep for undo {words.size(kept)}, over the "
+                f"{words.size(self.limits.write_bytes)} limit for one write"
             )
         return outcome, changes
 
@@ -202,7 +204,7 @@ class ShellTool:
             if output and not output.endswith("\n"):
                 output += "\n"
             output += extra + "\n"
-        display = f"exit {outcome.status} · {previews.size(len(outcome.stdout))}"
+        display = f"exit {outcome.status} · {words.size(len(outcome.stdout))}"
         if changes:
             display += f" · {_count(changes)}"
         return Result(
@@ -240,7 +242,7 @@ def _short(command: str, limit: int = 80) -> str:
 
 
 def _count(changes: list[Change]) -> str:
-    return f"{len(changes)} path{'s' if len(changes) != 1 else ''}"
+    return plural(len(changes), "path")
 
 
 def _state(changes: list[Change]) -> list[list[str | None]]:

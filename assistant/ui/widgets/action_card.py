@@ -32,11 +32,8 @@ if TYPE_CHECKING:
 MAX_RESULT_CHARS = 100_000
 """Characters of a result kept for the fold (tools bound their own output well below this)."""
 
-TAGS = {
-    "read": ("READ", "dim"),
-    "egress": ("EGRESS", "bold blue"),
-    "write": ("WRITE", "bold dark_orange"),
-}
+TAG_STYLES = {"read": "dim", "egress": "bold blue", "write": "bold dark_orange"}
+"""How each effect's tag is drawn (the words are ``present.effect_tag``)."""
 STATUS = {
     # status -> (icon, label, style)
     "proposed": ("○", "proposed", "dim"),
@@ -232,7 +229,8 @@ class ActionCard(Vertical, can_focus=True):
 
     def head_text(self) -> Table:
         icon, label, style = STATUS.get(self.status, STATUS["proposed"])
-        tag, tag_style = TAGS.get(self.proposed.effect, (safe(self.proposed.effect).upper(), ""))
+        tag = safe(present.effect_tag(self.proposed.effect))
+        tag_style = TAG_STYLES.get(self.proposed.effect, "")
         if self.status == "denied":
             tag, tag_style = "DENIED", "bold red"
         elif self.status == "failed":
@@ -270,7 +268,7 @@ class ActionCard(Vertical, can_focus=True):
         if self.elapsed is not None:
             parts.append(present.elapsed(self.elapsed))
         if self.result is not None:
-            first = self.result.display or _first_line(self.result.output)
+            first = self.result.display or present.first_line(self.result.output)
             if first:
                 parts.append(safe(first, 120))
         if self.proposed.needs_person and self.status in ("proposed", "waiting"):
@@ -288,7 +286,10 @@ class ActionCard(Vertical, can_focus=True):
         if _looks_json(output):
             JSONHighlighter().highlight(text)
         if cut:
-            text.append(f"\n… {len(output) - MAX_RESULT_CHARS:,} more characters", style="dim")
+            more = present.plural(
+                len(output) - MAX_RESULT_CHARS, "more character", "more characters"
+            )
+            text.append(f"\n… {more}", style="dim")
         return text
 
     # -- keys -------------------------------------------------------------------------------------
@@ -307,11 +308,6 @@ class ActionCard(Vertical, can_focus=True):
         """The "result" or "preview" fold, if the card has one (tests and replay use it)."""
         found = self.query(f".card-{which}")
         return found.first(Fold) if found else None
-
-
-def _first_line(text: str) -> str:
-    stripped = text.strip()
-    return stripped.splitlines()[0] if stripped else ""
 
 
 def _looks_json(text: str) -> bool:

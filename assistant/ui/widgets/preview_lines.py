@@ -20,6 +20,7 @@ from typing import Any
 from rich.highlighter import JSONHighlighter
 from rich.text import Text
 
+from assistant import present
 from assistant.ui.widgets.preview import (
     HANDLE_RE,
     STYLE_ADD,
@@ -235,17 +236,6 @@ def _http(out: PreviewLines, data: Mapping[str, Any], text: str, args: Mapping[s
 # -- shell ----------------------------------------------------------------------------------------
 
 
-def _sizes(ch: Mapping[str, Any]) -> str:
-    before, after = ch.get("size_before"), ch.get("size_after")
-    if before is None and after is None:
-        return ""
-    if before is None:
-        return f"{after:,} B"
-    if after is None:
-        return f"was {before:,} B"
-    return f"{before:,} → {after:,} B"
-
-
 def _shell(out: PreviewLines, data: Mapping[str, Any], text: str, args: Mapping[str, Any]) -> None:
     head = Text("$ ", style="bold")
     head.append_text(line(str(data.get("command", ""))))
@@ -267,7 +257,7 @@ def _shell(out: PreviewLines, data: Mapping[str, Any], text: str, args: Mapping[
         out.add("reads: " + ", ".join(safe(p) for p in reads), STYLE_DIM)
     changes = data.get("changes") or []
     if changes:
-        out.add(f"touches {len(changes):,} path{'s' if len(changes) != 1 else ''}:")
+        out.add(f"touches {present.plural(len(changes), 'path')}:")
         width = max(len(safe(ch.get("action", "?"))) for ch in changes)
         for ch in changes:
             verb = safe(ch.get("action", "?"))
@@ -275,7 +265,7 @@ def _shell(out: PreviewLines, data: Mapping[str, Any], text: str, args: Mapping[
             row.append(verb.ljust(width), style=VERB_STYLE.get(verb, "yellow"))
             row.append(" ")
             row.append(safe(ch.get("path", "?")))
-            sizes = _sizes(ch)
+            sizes = present.size_change(ch.get("size_before"), ch.get("size_after"))
             if sizes:
                 row.append("  " + sizes, style=STYLE_DIM)
             out.add(row)

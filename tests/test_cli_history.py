@@ -146,12 +146,12 @@ def test_show_tells_the_story(capsys: pytest.CaptureFixture[str], sessions: dict
         "action a-deny · write · http_request\n    http_request a-deny\n    │ preview of a-deny"
         in out
     )
-    assert "decision: deny by human — no (action a-deny)" in out
+    assert "decision: denied by the person — no (action a-deny)" in out  # present.decider
     assert "done (action a-done)\n    42 rows, 3 duplicates" in out
     assert "FAILED (action a-fail)\n    disk full" in out
     assert "tool call refused · nope: unknown tool nope" in out
     assert "usage · m · 7+3 tokens · cost unknown" in out
-    lost = out.split("approved by human; running (action a-lost)")[1].splitlines()[1]
+    lost = out.split("approved by the person; running (action a-lost)")[1].splitlines()[1]
     assert lost.startswith("    ⚠ outcome unknown") and "not re-run" in lost
     assert out.count("outcome unknown") == 1
     waiting = out.split("action a-wait")[1]

@@ -298,10 +298,14 @@ def render_event(
             ]
             return lines + _block(event.preview.get("text"), cut, "    │ ")
         case ev.ActionDecided(action_id=aid, verdict=verdict, by=by, reason=reason):
-            why = f" — {t(reason)}" if reason else ""
-            return [f"{head}decision: {t(verdict)} by {t(by)}{why} (action {t(aid)})"]
+            by_rule = by.startswith("rule:")
+            who = present.decider(by, person="the person", rule=reason if by_rule else "")
+            why = f" — {t(reason)}" if reason and not by_rule else ""
+            did = present.VERBS.get(verdict, verdict)
+            return [f"{head}decision: {t(did)} by {t(who)}{why} (action {t(aid)})"]
         case ev.ActionApproved(action_id=aid, by=by):
-            return [f"{head}approved by {t(by)}; running (action {t(aid)})"]
+            who = present.decider(by, person="the person")
+            return [f"{head}approved by {t(who)}; running (action {t(aid)})"]
         case ev.ActionResult(action_id=aid, ok=ok, display=display, output=output):
             outcome = "done" if ok else "FAILED"
             shown = f" · {t(display)}" if display else ""

@@ -219,29 +219,29 @@ class ActionFold:
                 life.error = life.error or event
                 return life
             case ev.ActionError():
-                life = self._open_call(event.call_id, event.tool)
-                if life is not None:
-                    life.error = life.error or event
-                    self._edits.pop((event.call_id, event.tool), None)
+                ended = self._open_call(event.call_id, event.tool)
                 faults = self._claim_faults(event.call_id, event.tool)
                 self.claimed.update(i for i, _ in faults)
+                if ended is None:
+                    if faults:
+                        self.call_faults[index] = [f for _, f in faults]
+                    return None
+                ended.error = ended.error or event
+                self._edits.pop((event.call_id, event.tool), None)
                 for fault_index, fault in faults:
-                    if life is not None:
-                        life.faults.append(fault)
-                        self.owner[fault_index] = life
-                if life is None and faults:
-                    self.call_faults[index] = [f for _, f in faults]
-                return life
+                    ended.faults.append(fault)
+                    self.owner[fault_index] = ended
+                return ended
             case ev.ToolFault(action_id=aid) if aid is not None and aid in self.lives:
                 self.lives[aid].faults.append(event)
                 self.claimed.add(index)
                 return self.lives[aid]
             case ev.ToolFault():
-                life = self._open_call(event.call_id, event.tool)
-                if life is not None:
-                    life.faults.append(event)
+                failing = self._open_call(event.call_id, event.tool)
+                if failing is not None:
+                    failing.faults.append(event)
                     self.claimed.add(index)
-                    return life
+                    return failing
                 self._orphans.append((index, event))
             case ev.GrantAdded(grant_id=made) | ev.HostUnlocked(unlock_id=made):
                 self.rules[made] = event

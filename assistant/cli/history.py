@@ -202,8 +202,8 @@ def show_session(args: argparse.Namespace) -> int:
         stored = journal.events(info.id)
         check = journal.verify(info.id)
     if args.json:
-        for event in stored:
-            _jsonl(event.to_json())
+        for row in stored:
+            _jsonl(row.to_json())
         return EXIT_OK
     from rich.text import Text
 
@@ -212,8 +212,8 @@ def show_session(args: argparse.Namespace) -> int:
         console.print(Text(line))
     events, lives = fold_stored(stored)
     last: dict[int, int] = {}  # life -> the index of its last event: where its story ends
-    for index, life in lives.owner.items():
-        last[id(life)] = max(index, last.get(id(life), index))
+    for index, owner in lives.owner.items():
+        last[id(owner)] = max(index, last.get(id(owner), index))
     cut = None if args.full else PREVIEW_LINES
     for index, (event, row) in enumerate(zip(events, stored, strict=True)):
         console.print(Text(""))

@@ -1,5 +1,7 @@
-"""How the CLI, the app and the exports say the same things: cost, times, sizes, counts, who
-decided and where an action ended up. One notation each; no Textual, no Rich.
+"""How the CLI, the app and the exports say the same things: cost, times, sizes, counts and who
+decided. One notation each; no Textual, no Rich. A leaf: the agent uses it too (a budget stop
+says the cost), so it imports nothing of the agent (``assistant.agent.action_life`` says where
+an action ended up, with these words).
 
 Counts and sizes live in ``tools.words`` (tools may not import the app) and are reused here.
 """
@@ -12,19 +14,16 @@ from typing import TYPE_CHECKING
 from tools.words import exact_size, noun, plural, size
 
 if TYPE_CHECKING:
-    from assistant.agent.action_life import Life
     from assistant.journal import SessionInfo
 
 __all__ = [
     "cost",
     "decider",
-    "decision_line",
     "effect_tag",
     "elapsed",
     "exact_size",
     "first_line",
     "noun",
-    "outcome",
     "parse_ts",
     "plural",
     "session_cost",
@@ -161,41 +160,3 @@ def decider(by: str | None, *, person: str = "you", rule: str = "") -> str:
 
 VERBS = {"approve": "approved", "deny": "denied", "edit": "edited"}
 """A verdict as a past participle."""
-
-
-def outcome(life: Life) -> str:
-    """Where an action ended up, in words that stand alone in a record."""
-    from assistant.agent import action_life as al
-
-    state = life.state
-    if state == al.DONE:
-        return "done"
-    if state == al.FAILED:
-        if life.result is None and life.error is not None:
-            edited = life.verdict == "edit"
-            return ("failed: the edited call was refused" if edited else "failed: refused") + (
-                f": {life.error.message}"
-            )
-        return "failed"
-    if state == al.DENIED:
-        return "denied"
-    if state == al.OUTCOME_UNKNOWN:
-        return "outcome unknown: approved, but no result was recorded; it was not re-run"
-    if state == al.EDITED:
-        into = life.edited_into
-        if into is None:
-            return "edited: the edited call was not run"
-        return f"edited: re-planned as action {into.action_id} ({outcome(into)})"
-    return "not run: no decision was recorded"
-
-
-def decision_line(life: Life, *, person: str = "the person") -> str:
-    """ "approved by the person", 'denied by you: "not that folder"', 'approved by session rule
-    "csv_write create in data"'; "" when nothing was decided."""
-    verdict, by = life.verdict, life.decided_by or ""
-    if verdict is None:
-        return ""
-    if by.startswith("rule:"):  # a rule's decision gives its label as the reason
-        return f"{VERBS.get(verdict, verdict)} by {decider(by, rule=life.reason)}"
-    line = f"{VERBS.get(verdict, verdict)} by {decider(by, person=person)}"
-    return line + (f': "{life.reason}"' if life.reason else "")

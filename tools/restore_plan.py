@@ -138,6 +138,8 @@ def survey(args: Mapping[str, Any], ctx: ToolContext) -> Plan:
             budget[0] -= len(now_data or b"")
         if budget[0] < 0:
             raise ToolError(f"this undo would hold over {MAX_BYTES >> 20} MB; restore by hand")
+        if now.kind == FILE:  # another link may be a file outside: never change it through this one
+            ctx.workspace.refuse_hard_link(ctx.workspace.root / rel)
         entries[rel] = Entry(rel, to, data, left, origin, now, now_data)
         return entries[rel]
 
@@ -237,7 +239,8 @@ def describe(plan: Plan, source: str, tool: str, force: bool) -> str:
     if same:
         out.append(f"  ({plural(same, 'path')} already as before the action: left alone)")
     if budget[0] < 0:
-        out.append(f"[diffs cut: {-budget[0]:,} more lines not shown; every path is listed above]")
+        more = plural(-budget[0], "more line")
+        out.append(f"[diffs cut: {more} not shown; every path is listed above]")
     out.append("(this undo is itself recorded and can be undone)")
     return "\n".join(out)
 

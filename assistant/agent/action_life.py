@@ -7,7 +7,9 @@ The journal commits ``action.approved`` before a tool runs, so an approved actio
 result was cut off mid-run: its outcome is unknown, and nothing re-runs it.
 
 The fold is incremental (``ActionFold.add``), so the live conversation and a stored session go
-through the same steps; events that are not about an action are left to the views.
+through the same steps; events that are not about an action are left to the views. ``outcome``
+and ``decision_line`` say where an action ended up and who decided, for records (history show,
+the exports).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from assistant import present
 from assistant.agent import events as ev
 
 PROPOSED = "proposed"
@@ -316,3 +319,42 @@ def find(journal: Source, session_id: str, action_id: str) -> Life | None:
     """One action's life, folded from its whole session (edits, unlocks and revocations are
     told by the events around it)."""
     return session_fold(journal, session_id)[1].lives.get(action_id)
+
+
+# -- in words (the notations are assistant.present's) ---------------------------------------
+
+
+def outcome(life: Life) -> str:
+    """Where an action ended up, in words that stand alone in a record."""
+    state = life.state
+    if state == DONE:
+        return "done"
+    if state == FAILED:
+        if life.result is None and life.error is not None:
+            edited = life.verdict == "edit"
+            return ("failed: the edited call was refused" if edited else "failed: refused") + (
+                f": {life.error.message}"
+            )
+        return "failed"
+    if state == DENIED:
+        return "denied"
+    if state == OUTCOME_UNKNOWN:
+        return "outcome unknown: approved, but no result was recorded; it was not re-run"
+    if state == EDITED:
+        into = life.edited_into
+        if into is None:
+            return "edited: the edited call was not run"
+        return f"edited: re-planned as action {into.action_id} ({outcome(into)})"
+    return "not run: no decision was recorded"
+
+
+def decision_line(life: Life, *, person: str = "the person") -> str:
+    """ "approved by the person", 'denied by you: "not that folder"', 'approved by session rule
+    "csv_write create in data"'; "" when nothing was decided."""
+    verdict, by = life.verdict, life.decided_by or ""
+    if verdict is None:
+        return ""
+    if by.startswith("rule:"):  # a rule's decision gives its label as the reason
+        return f"{present.VERBS.get(verdict, verdict)} by {present.decider(by, rule=life.reason)}"
+    line = f"{present.VERBS.get(verdict, verdict)} by {present.decider(by, person=person)}"
+    return line + (f': "{life.reason}"' if life.reason else "")

@@ -69,7 +69,7 @@ def _ending(life: Life) -> list[str]:
     if state == al.PROPOSED:
         return ["    ⚠ no decision recorded: it was not run"]
     if state == al.EDITED:
-        return ["    ✎ " + common.shown(present.outcome(life), one_line=True)]
+        return ["    ✎ " + common.shown(al.outcome(life), one_line=True)]
     return []
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from assistant.cli.common import (
     EXIT_DENIED,
@@ -16,6 +17,10 @@ from assistant.cli.common import (
     out,
 )
 from assistant.cli.session_args import add_session_options, open_session
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
+    from tools.base import Tool
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -54,8 +59,10 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(_run(args, settings, tools, raw))
 
 
-async def _run(args, settings, tools, raw: str) -> int:  # type: ignore[no-untyped-def]
-    rt, renderer = open_session(
+async def _run(
+    args: argparse.Namespace, settings: Settings, tools: dict[str, Tool], raw: str
+) -> int:
+    session, renderer = open_session(
         args,
         settings,
         tools=tools,
@@ -64,9 +71,9 @@ async def _run(args, settings, tools, raw: str) -> int:  # type: ignore[no-untyp
         title=f"tool {args.name} {raw}"[:80],
     )
     try:
-        outcome = await rt.gate.execute(args.name, raw)
+        outcome = await session.require().gate.execute(args.name, raw)
     finally:
-        rt.journal.close()
+        session.close()
     if not args.json and outcome.status == "done":
         renderer.show(outcome.text)  # type: ignore[union-attr]
     return {"done": EXIT_OK, "failed": EXIT_FAILED, "denied": EXIT_DENIED, "error": EXIT_USAGE}[

@@ -179,7 +179,7 @@ def action_facts(life: action_life.Life) -> list[tuple[str, str]]:
         facts.append(("Edited from", f"action {life.edited_from.action_id}"))
     if life.proposed.needs_person:
         facts.append(("Needs a person", life.proposed.needs_person))
-    decision = present.decision_line(life)
+    decision = action_life.decision_line(life)
     if decision:
         facts.append(("Decision", decision))
     for rule in life.rules:
@@ -189,5 +189,5 @@ def action_facts(life: action_life.Life) -> list[tuple[str, str]]:
         facts.append((what, f"{rule_id}: {rule.label}{revoked}"))
     for fault in life.faults:
         facts.append(("Internal error", fault_line(fault)))
-    facts.append(("Outcome", present.outcome(life)))
+    facts.append(("Outcome", action_life.outcome(life)))
     return facts

@@ -14,7 +14,14 @@ from assistant.recipes._fill import check_tools, fill_steps, resolve_params
 from assistant.recipes._live import describe
 from assistant.recipes._run import params_lines
 from assistant.recipes._spec import Recipe
-from tools.base import Action, Effect, ToolContext, ToolError, escape_text, validate_args
+from tools.base import (
+    Action,
+    Effect,
+    ToolError,
+    approval_unlocks,
+    escape_text,
+    validate_args,
+)
 
 if TYPE_CHECKING:
     from assistant.config import Settings
@@ -68,7 +75,7 @@ async def dry_run(
 ) -> int:
     """Plan every step now and show its preview; returns how many steps could not be planned
     for a reason other than an earlier step's pending write."""
-    from assistant.runtime import open_workspace, parse_allow_hosts
+    from assistant.runtime import open_workspace, session_policy, tool_context
     from assistant.secrets import ConfiguredSecrets, SecretStore, redactor
     from tools import all_tools
 
@@ -78,13 +85,10 @@ async def dry_run(
     filled = fill_steps(recipe, values)
     ws = open_workspace(workspace)
     red = redactor()
-    ctx = ToolContext(
-        workspace=ws,
-        secrets=ConfiguredSecrets(SecretStore(settings.keyring_timeout), settings.secrets, red),
-        private_allow=parse_allow_hosts([*settings.allow_hosts, *allow_hosts]),
-        settings=settings.http,
-        read_blob=blob_reader(),
-    )
+    secrets = ConfiguredSecrets(SecretStore(settings.keyring_timeout), settings.secrets, red)
+    ctx = tool_context(settings, ws, secrets, blob_reader())
+    policy = session_policy(settings, allow_hosts)
+    ctx.unlocked = policy.unlocked
     say(
         f"dry run of {present.plural(len(filled), 'step')} in {escape_text(str(ws.root))}:"
         " nothing is run or changed"
@@ -150,7 +154,8 @@ async def dry_run(
             say(f"  ! {escape_text(action.needs_person)}")
         for path in written_paths(action):
             pending.setdefault(path, step.number)
-        ctx.allowed_hosts |= {t[5:] for t in action.targets if t.startswith("host:")}
+        for unlock in approval_unlocks(tool, action, "dry run"):  # as if it were approved
+            policy.unlock(unlock, "dry run")
     say("")
     say(
         f"dry run done: {len(filled) - problems} of {present.plural(len(filled), 'step')} planned"

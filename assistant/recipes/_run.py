@@ -23,9 +23,9 @@ from tools.base import SecretSource, Tool, escape_text
 
 if TYPE_CHECKING:
     from assistant.agent.approval import Approver
+    from assistant.agent.event_log import Listener
     from assistant.agent.gate import Gate
     from assistant.agent.loop import ModelLike
-    from assistant.agent.session import Listener
     from assistant.config import Settings
 
 Say = Callable[[str], None]
@@ -315,7 +315,8 @@ class Runner:
 
 async def run(recipe: Recipe, settings: Settings, options: Options) -> RunReport:
     """Run the recipe's steps in order as a new journaled session; see ``Runner``."""
-    from assistant.runtime import open_workspace, parse_allow_hosts, start_session
+    from assistant.runtime import open_workspace, parse_allow_hosts
+    from assistant.session import Session
     from tools import all_tools
 
     tools = dict(options.tools or all_tools())
@@ -338,15 +339,8 @@ async def run(recipe: Recipe, settings: Settings, options: Options) -> RunReport
     rt: Any
     if options.journal:
         session_id = linked_session(recipe, values, str(ws.root), options, model_name)
-        rt = start_session(
-            settings,
-            approver=options.approver,
-            tools=tools,
-            workspace=ws.root,
-            allow_hosts=options.allow_hosts,
-            listeners=options.listeners,
-            resume=session_id,
-        )
+        session = Session(settings, ws.root, tools, allow_hosts=options.allow_hosts)
+        rt = session.open(options.approver, options.listeners, resume=session_id)
     else:
         rt = _unrecorded(settings, tools, options, ws)
     if options.secrets is not None:
@@ -378,22 +372,15 @@ def _unrecorded(
     settings: Settings, tools: Mapping[str, Tool], options: Options, ws: Any
 ) -> _Unrecorded:
     """The same gate and policy with no journal behind them (an export checking its fixtures)."""
+    from assistant.agent.event_log import EventLog
     from assistant.agent.gate import Gate
-    from assistant.agent.policy import Policy
-    from assistant.agent.session import SessionLog
     from assistant.recipes._dry import blob_reader
-    from assistant.runtime import parse_allow_hosts
+    from assistant.runtime import session_policy, tool_context
     from assistant.secrets import redactor
-    from tools.base import ToolContext
 
     red = redactor()
-    ctx = ToolContext(
-        workspace=ws,
-        secrets=options.secrets,
-        private_allow=parse_allow_hosts([*settings.allow_hosts, *options.allow_hosts]),
-        settings=settings.http,
-        read_blob=blob_reader(),
-    )
-    log = SessionLog(None, "", redact=red.redact, listeners=list(options.listeners))
-    gate = Gate(tools, ctx, Policy(settings.deny), options.approver, log)
+    ctx = tool_context(settings, ws, options.secrets, blob_reader())
+    log = EventLog(None, "", redact=red.redact, listeners=list(options.listeners))
+    policy = session_policy(settings, options.allow_hosts)
+    gate = Gate(tools, ctx, policy, options.approver, log)
     return _Unrecorded(gate, log, red)

@@ -11,7 +11,8 @@ from typing import Any
 from tools import words
 from tools.base import Effect, Preview, escape_text
 from tools.http_request.fetch import Exchange
-from tools.http_request.spec import Limits, RequestSpec
+from tools.http_request.settings import HttpSettings
+from tools.http_request.spec import RequestSpec
 from tools.words import plural
 
 PREVIEW_BODY_CHARS = 20_000
@@ -79,7 +80,7 @@ def request_preview(
         pretty = _pretty_json(spec.body_text) if spec.body_kind == "json" else None
         body_shown, cut = _cut(pretty or spec.body_text, PREVIEW_BODY_CHARS)
         size = len(spec.body_text.encode("utf-8"))
-        lines.append(f"Body ({spec.body_kind}, {size:,} bytes):")
+        lines.append(f"Body ({spec.body_kind}, {plural(size, 'byte')}):")
         lines += ["  " + line for line in escape_text(body_shown).split("\n")]
         if cut:
             lines.append(f"  [preview cut at {PREVIEW_BODY_CHARS:,} characters]")
@@ -169,7 +170,7 @@ def _header_lines(headers: Sequence[tuple[str, str]]) -> list[str]:
 
 
 def response_text(
-    ex: Exchange, kind: str, text: str | None, limits: Limits, saved: Mapping[str, Any] | None
+    ex: Exchange, kind: str, text: str | None, limits: HttpSettings, saved: Mapping[str, Any] | None
 ) -> tuple[str, str]:
     """(output for the model, one-line display) for a finished exchange."""
     ctype = content_type(ex.headers) or "no content type"
@@ -183,14 +184,15 @@ def response_text(
     lines.append(escape_text(f"Content-Type: {ctype}"))
     if ex.body is not None:
         note = f" (cut at the {limits.max_body_bytes:,}-byte limit)" if ex.body.truncated else ""
-        lines.append(f"Size: {size:,} bytes decoded, {ex.body.wire_bytes:,} on the wire{note}")
+        wire = f"{ex.body.wire_bytes:,}"
+        lines.append(f"Size: {plural(size, 'byte')} decoded, {wire} on the wire{note}")
     lines.append("Headers:")
     lines += _header_lines(ex.headers)
     if saved is not None:
         lines.append(escape_text(saved["message"]))
     if kind == "binary":
         lines.append(
-            f"Body: binary, {size:,} bytes, not shown (save_to keeps it in a workspace file)"
+            f"Body: binary, {plural(size, 'byte')}, not shown (save_to keeps it in a workspace file)"
         )
     elif kind == "empty":
         lines.append("Body: empty" if ex.body is not None else "Body: none")

@@ -132,9 +132,10 @@ def diff_lines(diff: str, path: str = "", cuts: list[str] | None = None) -> list
             style = ""
         cut = DIFF_CUT_RE.match(raw)
         if cut and cuts is not None:
+            more = int(cut.group(1).replace(",", ""))
             cuts.append(
-                f"the tool cut the diff of {path or 'a file'}: {cut.group(1)} more lines are "
-                "not in its preview"
+                f"the tool cut the diff of {path or 'a file'}: {present.plural(more, 'more line')}"
+                f" {present.noun(more, 'is', 'are')} not in its preview"
             )
         out.append(Text(raw, style=style))
     while out and not out[-1].plain:

@@ -13,6 +13,7 @@ from assistant import paths
 from assistant.errors import AssistantError
 from tools import settings_types
 from tools.settings import bounds_of
+from tools.words import noun
 
 T = TypeVar("T")
 
@@ -205,7 +206,7 @@ def load(path: Path | None = None, env: dict[str, str] | None = None) -> Setting
     known = set(_SCALARS) | {"deny", "secrets"} | set(tables)
     unknown = sorted(set(raw) - known)
     if unknown:
-        raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}")
+        raise ConfigError(f"{path}: unknown {noun(len(unknown), 'setting')} {', '.join(unknown)}")
     values: dict[str, Any] = {}
     for name, f in _SCALARS.items():
         default = f.default
@@ -268,7 +269,8 @@ def _tool_table(kind: type[T], raw: Any, path: Path) -> T:
     declared = {f.name: f for f in fields(kind)}  # type: ignore[arg-type]
     unknown = sorted(set(raw) - set(declared))
     if unknown:
-        raise ConfigError(f"{path}: unknown [{table}] setting(s) {', '.join(unknown)}")
+        word = noun(len(unknown), "setting")
+        raise ConfigError(f"{path}: unknown [{table}] {word} {', '.join(unknown)}")
     types = get_type_hints(kind)
     where = f"{path} [{table}]"
     values: dict[str, Any] = {}

@@ -76,6 +76,7 @@ class Session:
     ) -> Runtime:
         """Open the journal and a session: new, or ``resume`` a stored one, which must pass the
         resume rule (unaltered, not an imported copy). Raises SetupError with the reason."""
+        from assistant.agent.action_life import typed
         from assistant.agent.conversation import messages_from_events
         from assistant.agent.gate import Gate
         from assistant.errors import SetupError
@@ -108,7 +109,7 @@ class Session:
             except (NotResumable, JournalError) as exc:
                 rt.journal.close()
                 raise SetupError(str(exc)) from None
-            history = messages_from_events((e.kind, e.payload) for e in stored)
+            history = messages_from_events(typed(stored))
         self.runtime, self.resume_id, self.history = rt, resume, history
         self.workspace = rt.gate.ctx.workspace.root
         self._agent = None

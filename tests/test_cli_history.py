@@ -86,7 +86,7 @@ def test_list_shows_the_table(capsys: pytest.CaptureFixture[str], sessions: dict
     ]  # fmt: skip
     full = next(line for line in lines if line.startswith(sessions["full"][:8]))
     assert "Clean the invoices" in full and "openai/test" in full
-    assert full.split()[-5:] == ["5", "3", "1", "2", "≥$0.2500"]
+    assert full.split()[-5:] == ["5", "3", "1", "2", "≥$0.250"]  # present.cost: the one notation
     unpriced = next(line for line in lines if line.startswith(sessions["unpriced"][:8]))
     assert unpriced.split()[-5:] == ["0", "0", "0", "0", "unknown"]
     hostile = next(line for line in lines if line.startswith(sessions["hostile"][:8]))
@@ -146,12 +146,12 @@ def test_show_tells_the_story(capsys: pytest.CaptureFixture[str], sessions: dict
         "action a-deny · write · http_request\n    http_request a-deny\n    │ preview of a-deny"
         in out
     )
-    assert "decision: deny by human — no (action a-deny)" in out
+    assert "decision: denied by the person — no (action a-deny)" in out  # present.decider
     assert "done (action a-done)\n    42 rows, 3 duplicates" in out
     assert "FAILED (action a-fail)\n    disk full" in out
     assert "tool call refused · nope: unknown tool nope" in out
     assert "usage · m · 7+3 tokens · cost unknown" in out
-    lost = out.split("approved by human; running (action a-lost)")[1].splitlines()[1]
+    lost = out.split("approved by the person; running (action a-lost)")[1].splitlines()[1]
     assert lost.startswith("    ⚠ outcome unknown") and "not re-run" in lost
     assert out.count("outcome unknown") == 1
     waiting = out.split("action a-wait")[1]

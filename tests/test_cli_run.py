@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.agent import action_life
 from assistant.journal import Journal
 from tests.support import fake_llm as llm
 from tests.support.http_servers import LoopbackServer, Reply, Seen
@@ -205,7 +206,7 @@ def test_sigkill_after_approval_leaves_outcome_unknown_and_nothing_reruns(
         with journal(assistant_home) as j:
             (session,) = j.sessions()
             assert j.verify(session.id).ok
-            (state,) = j.action_states(session.id).values()
+            (state,) = action_life.session_fold(j, session.id)[1].lives.values()
             assert state.state == "outcome unknown"
         shown = assistant(env, "history", "show", session.id)
         assert "outcome unknown" in shown.stdout

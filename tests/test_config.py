@@ -44,14 +44,15 @@ def test_defaults_file_and_environment_in_that_order(assistant_home: Path) -> No
     ("text", "env", "message"),
     [
         ("model = ", {}, "not valid TOML"),
-        ("colour = 'red'", {}, "unknown setting(s) colour"),
+        ("colour = 'red'", {}, "unknown setting colour"),
+        ("colour = 'red'\nsize = 2", {}, "unknown settings colour, size"),
         (
             "",
             {"ASSISTANT_MAX_TOOL_CALLS": "many"},
             "ASSISTANT_MAX_TOOL_CALLS: max_tool_calls must be a positive number",
         ),
         ("approve = 'sometimes'", {}, "approve must be ask, never or all"),
-        ("[http]\nspeed = 1", {}, "unknown [http] setting(s) speed"),
+        ("[http]\nspeed = 1", {}, "unknown [http] setting speed"),
     ],
 )
 def test_bad_settings_name_the_problem(text: str, env: dict[str, str], message: str) -> None:

@@ -161,7 +161,7 @@ def test_numbers_written_back_keep_their_digits(ctx: ToolContext, tmp_path: Path
 def test_ragged_rows_can_be_skipped_and_counted(ctx: ToolContext) -> None:
     result = query(ctx, "SELECT * FROM 'ragged_issue.csv'", bad_rows="skip")
     assert result.data["rows"] == [[1, 2, 3]]
-    assert "2 ragged row(s) skipped" in result.output and "line(s) 3, 4" in result.output
+    assert "2 ragged rows skipped" in result.output and "lines 3, 4" in result.output
     with pytest.raises(ToolError, match="line 2: a quoted field starts on this line"):
         query(ctx, "SELECT * FROM 'unterminated_quote.csv'", bad_rows="skip")
 
@@ -171,4 +171,4 @@ def test_blank_lines_are_skipped(ctx: ToolContext) -> None:
         assert query(ctx, f"SELECT count(*) AS n FROM '{name}.csv'").data["rows"] == [[2]]
     # In a one-column file a blank line could be taken for an empty value: it is said.
     result = query(ctx, "SELECT count(*) AS n FROM 'one_column_blank_lines.csv'")
-    assert result.data["rows"] == [[2]] and "2 blank line(s) skipped" in result.output
+    assert result.data["rows"] == [[2]] and "2 blank lines skipped" in result.output

@@ -72,7 +72,7 @@ async def test_a_glob_skips_a_denied_file_without_naming_it(
     assert outcome.status == "done", outcome.text
     assert outcome.result is not None
     assert outcome.result.data["rows"] == [[1, 10], [2, 20], [3, 30]]
-    assert "match(es) of '**/*.csv' skipped: a deny rule covers them" in outcome.text
+    assert "2 matches of '**/*.csv' skipped: a deny rule covers them" in outcome.text
     assert_never_shown(outcome.text, str(outcome.result.data))
 
 

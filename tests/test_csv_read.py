@@ -140,7 +140,7 @@ def test_dialects_are_sniffed(
             "a,b\n1,2\n3,4,5\n6,7\n",
             r"line 3: the row has 3 fields but the header has 2 \(ragged row\)",
         ),
-        ("a,b\n1,2\n3\n", r"line 3: the row has 1 fields but the header has 2"),
+        ("a,b\n1,2\n3\n", r"line 3: the row has 1 field but the header has 2"),
         ("id,name,id\n1,2,3\n", r"line 1: duplicate column name 'id' \(columns 1 and 3\)"),
         ("id,,x\n1,2,3\n", r"line 1: column 2 of the header has an empty name"),
         (
@@ -189,7 +189,7 @@ def test_blank_lines_are_skipped_and_reported(workspace_dir: Path, ctx: ToolCont
     (workspace_dir / "b.csv").write_text("\na,b\n1,2\n\n3,4\n\n")
     result = read(ctx, "b.csv")
     assert result.data["rows"] == [["1", "2"], ["3", "4"]] and result.data["blank_lines"] == 3
-    assert "3 blank line(s) skipped" in result.output
+    assert "3 blank lines skipped" in result.output
 
 
 def test_output_is_bounded_and_escaped(workspace_dir: Path, ctx: ToolContext) -> None:
@@ -224,7 +224,7 @@ def test_folders_and_missing_files_are_clear_errors(workspace_dir: Path, ctx: To
 
 def test_unknown_arguments_are_refused(workspace_dir: Path, ctx: ToolContext) -> None:
     (workspace_dir / "a.csv").write_text("a\n1\n")
-    with pytest.raises(ToolError, match="unknown argument\\(s\\): encoding"):
+    with pytest.raises(ToolError, match="unknown argument: encoding"):
         CsvReadTool().plan({"path": "a.csv", "encoding": "latin-1"}, ctx)
 
 

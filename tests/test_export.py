@@ -35,7 +35,7 @@ async def test_markdown_shows_prompts_answers_and_every_action(source: Source) -
     # each action: what, preview, who decided, result
     assert "`GET http://127.0.0.1:" in md and "/rates.json`" in md
     assert "Authorization: Bearer {{secret:SHOP}}" in md  # the preview, handle intact
-    assert "approved by policy (reads run)" in md
+    assert "approved by read policy" in md  # present.decider: one notation
     assert '`denied by the person: "leave the input alone"`' in md
     assert "`approved by the person`" in md
     assert "+ row 1: north,15" in md  # csv_write's diff preview

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from assistant import config
+from assistant.agent import action_life
 from assistant.agent.approval import Decision
 from assistant.journal import Journal
 from assistant.secrets import SecretStore, reset_redactor
@@ -171,9 +172,8 @@ def assistant(
 
 async def test_the_source_session_has_every_kind_of_action(source: Source) -> None:
     with source.journal() as j:
-        states = [
-            (s.tool, s.state, s.decided_by) for s in j.action_states(source.session_id).values()
-        ]
+        lives = action_life.session_fold(j, source.session_id)[1].lives.values()
+        states = [(s.proposed.tool, s.state, s.decided_by) for s in lives]
         assert j.verify(source.session_id).ok
     assert states == [
         ("http_request", "done", "policy:read"),

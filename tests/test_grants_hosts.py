@@ -171,7 +171,7 @@ async def test_grants_in_the_app_lists_and_revokes_an_unlocked_host(
         await wait_for(pilot, lambda: "h1  GET, HEAD and OPTIONS" in screen_text(app), "listing")
         assert api.key in screen_text(app)
         await send(pilot, "/grants revoke h1")
-        await wait_for(pilot, lambda: "rule h1 revoked" in screen_text(app), "revocation")
+        await wait_for(pilot, lambda: "unlock h1 revoked" in screen_text(app), "revocation")
         assert ("grant.revoked", {"grant_id": "h1"}) in events(app)
         assert any(k == "host.unlocked" for k, _ in events(app))
         await send(pilot, f"/http GET {api.url('/two')}")

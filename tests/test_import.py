@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.agent import action_life
 from assistant.export import ImportRefused, export_session, import_jsonl
 from assistant.journal import Journal
 from tests.support import fake_llm as llm
@@ -86,7 +87,7 @@ async def test_importing_twice_is_refused_so_undo_ids_stay_unique(
         assert j.count_sessions() == 1
     # A session here that holds one of its action ids (recorded apart from any import).
     with source.journal() as orig:
-        action_id = next(iter(orig.action_states(source.session_id)))
+        action_id = next(iter(action_life.session_fold(orig, source.session_id)[1].lives))
     with Journal(tmp_path / "third" / "journal.sqlite3") as j:
         sid = j.create_session(model=None, workspace="/w")
         j.append(sid, "action.proposed", {"action_id": action_id, "tool": "shell"})

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from assistant.agent import action_life
 from assistant.journal import (
     GENESIS,
     MIGRATIONS,
@@ -186,8 +187,9 @@ os._exit(9)  # dies "while the tool runs": no close, no checkpoint, no cleanup
             "action.decided",
             "action.approved",
         ]
-        state = j.action_states(sid)["a1"]
-        assert (state.state, state.decided_by, state.effect) == (
+        state = action_life.find(j, sid, "a1")
+        assert state is not None
+        assert (state.state, state.decided_by, state.proposed.effect) == (
             "outcome unknown",
             "human",
             "write",
@@ -417,7 +419,7 @@ def test_an_older_journal_is_upgraded_and_backfilled(tmp_path: Path) -> None:
     db.close()
     with Journal(path) as j:
         record = j.find_action("old-action")
-        assert (record.session_id, record.proposed["tool"]) == ("ab" * 16, "csv_files")
+        assert (record.session_id, record.action_id) == ("ab" * 16, "old-action")
         assert j.find_action("old-act").action_id == "old-action"
         assert applied(j._conn()) == [m.__name__ for m in MIGRATIONS]
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from assistant import paths
 from assistant.journal import Journal
 from tests.support.textdump import screen_text
@@ -48,3 +50,87 @@ async def test_the_app_does_not_resume_an_imported_copy(workspace_dir: Path) -> 
         await wait_for(pilot, lambda: "is a read-only copy" in screen_text(app), "the refusal")
     with Journal(paths.journal_file()) as j:
         assert len(j.events(copy)) == 1
+
+
+def imported_copy(workspace: Path) -> tuple[str, str]:
+    """A read-only copy, as `assistant import` leaves one, holding a file write: (session, action)."""
+    action_id = "feed00000001"
+    with Journal(paths.journal_file()) as j:
+        meta = {"read_only": True, "imported": {"source_session": "ef" * 16}}
+        copy = j.create_session(model=None, workspace=str(workspace), meta=meta)
+        j.append(copy, "user.message", {"text": "write a.txt over there"})
+        j.append(
+            copy,
+            "action.proposed",
+            {
+                "action_id": action_id, "call_id": None, "tool": "shell", "effect": "write",
+                "args": {"command": "echo hi > a.txt"}, "summary": "echo hi > a.txt (1 path)",
+                "preview": {"text": "create a.txt"}, "targets": ["path:a.txt"], "fingerprint": "f",
+            },
+        )  # fmt: skip
+        j.append(
+            copy, "action.decided", {"action_id": action_id, "verdict": "approve", "by": "human"}
+        )
+        j.append(copy, "action.approved", {"action_id": action_id, "by": "human"})
+        j.append(
+            copy,
+            "action.result",
+            {"action_id": action_id, "ok": True, "output": "", "blobs": {"a.txt": None}},
+        )
+    return copy, action_id
+
+
+async def test_the_history_and_replay_keys_neither_resume_nor_undo_an_imported_copy(
+    workspace_dir: Path,
+) -> None:
+    """The keys a person presses (r in history and replay, u in replay), not a method call."""
+    from assistant.ui.screens.history import HistoryScreen
+    from assistant.ui.screens.replay import ReplayScreen
+    from tests.test_ui_history_helpers import settle
+
+    (workspace_dir / "a.txt").write_text("theirs\n")
+    copy, _ = imported_copy(workspace_dir)
+    app = make_app(None, workspace_dir, setup=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.session.runtime is not None, "the session")
+        app.action_history()
+        await settle(pilot)
+        history = app.screen
+        assert isinstance(history, HistoryScreen)
+        await pilot.press("down")  # the app's own new session is above it
+        assert history.selected_id() == copy
+        await pilot.press("enter")
+        await settle(pilot)
+        replay = app.screen
+        assert isinstance(replay, ReplayScreen)
+        await pilot.press("end", "u")
+        await settle(pilot)
+        notes = [n.message for n in app._notifications]
+        assert any("cannot undo" in n and "read-only copy" in n for n in notes), notes
+        assert not app.chat.pane.queue  # nothing was offered for approval
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is history and history.selected_id() == copy
+        await pilot.press("r")
+        await wait_for(pilot, lambda: "is a read-only copy" in screen_text(app), "the refusal")
+        assert app.session.session_id != copy
+    with Journal(paths.journal_file()) as j:
+        assert len(j.events(copy)) == 5  # nothing appended
+    assert (workspace_dir / "a.txt").read_text() == "theirs\n"
+
+
+def test_the_cli_neither_resumes_nor_undoes_an_imported_copy(
+    workspace_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from assistant.cli import main
+
+    (workspace_dir / "a.txt").write_text("theirs\n")
+    copy, action_id = imported_copy(workspace_dir)
+    assert main(["undo", action_id, "--approve", "all"]) == 2
+    assert "is a read-only copy" in capsys.readouterr().err
+    model = ["--model", "openai/x", "--api-base", "http://127.0.0.1:9/v1"]
+    assert main(["run", "go on", "--resume", copy, *model]) == 2
+    assert "is a read-only copy" in capsys.readouterr().err
+    with Journal(paths.journal_file()) as j:
+        assert len(j.events(copy)) == 5
+    assert (workspace_dir / "a.txt").read_text() == "theirs\n"

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from assistant.agent import action_life
+from assistant.agent.action_life import Life
 from assistant.journal import Journal, JournalError, SessionLookupError, _store
 from tests.test_journal import Clock, full_session, proposed
 
@@ -164,42 +166,49 @@ def test_search_needs_words(journal: Journal) -> None:
         journal.search(' " * ')
 
 
+def states(journal: Journal, sid: str) -> dict[str, Life]:
+    return action_life.session_fold(journal, sid)[1].lives
+
+
 def test_action_states(journal: Journal) -> None:
     sid = full_session(journal)
-    states = journal.action_states(sid)
-    assert {k: v.state for k, v in states.items()} == {
+    lives = states(journal, sid)
+    assert {k: v.state for k, v in lives.items()} == {
         "a-done": "done",
         "a-deny": "denied",
         "a-fail": "failed",
         "a-lost": "outcome unknown",
         "a-wait": "proposed",
     }
-    lost = states["a-lost"]
-    assert (lost.tool, lost.effect, lost.verdict, lost.decided_by) == (
+    lost = lives["a-lost"]
+    assert (lost.proposed.tool, lost.proposed.effect, lost.verdict, lost.decided_by) == (
         "shell_lite",
         "write",
         "edit",
         "human",
     )
-    assert states["a-deny"].decided_by == "human" and states["a-wait"].verdict is None
-    assert states["a-done"].summary == "csv_files a-done"
+    assert lives["a-deny"].decided_by == "human" and lives["a-wait"].verdict is None
+    assert lives["a-done"].proposed.summary == "csv_files a-done"
 
 
 def test_an_approved_decision_without_approval_record_was_not_run(journal: Journal) -> None:
     sid = journal.create_session(model="m", workspace="/w")
     journal.append(sid, "action.proposed", proposed("a1"))
     journal.append(sid, "action.decided", {"action_id": "a1", "verdict": "approve", "by": "human"})
-    state = journal.action_states(sid)["a1"]
-    assert (state.state, state.verdict) == ("proposed", "approve")
+    life = states(journal, sid)["a1"]
+    assert (life.state, life.verdict) == ("proposed", "approve")
 
 
 def test_find_action_by_id_or_prefix(journal: Journal) -> None:
     sid = full_session(journal)
     record = journal.find_action("a-fail")
-    assert (record.session_id, record.state) == (sid, "failed")
-    assert record.proposed["effect"] == "write" and record.result is not None
-    assert record.result["output"] == "disk full"
-    assert journal.find_action("a-wa").decided is None
+    assert (record.session_id, record.action_id) == (sid, "a-fail")
+    life = action_life.find(journal, sid, record.action_id)
+    assert life is not None and life.state == "failed"
+    assert life.proposed.effect == "write" and life.result is not None
+    assert life.result.output == "disk full"
+    assert journal.find_action("a-wa").action_id == "a-wait"
+    assert states(journal, sid)["a-wait"].decision is None
     other = journal.create_session(model="m", workspace="/w")
     journal.append(other, "action.proposed", proposed("dup-1"))
     journal.append(other, "action.proposed", proposed("dup-2"))

@@ -121,7 +121,7 @@ def test_an_untouched_keyed_journal_verifies(world: World) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "4 sessions checked, 0 altered" in proc.stdout
     assert "keyed (HMAC, key in the keyring)" in proc.stdout and "warning" not in proc.stdout
-    assert "1 blobs" in proc.stdout
+    assert "1 blob," in proc.stdout
     *rows, journal = [json.loads(line) for line in world.verify("--json").stdout.splitlines()]
     assert all(r["ok"] and r["keyed"] for r in rows) and len(rows) == 4
     assert journal["ok"] and journal["keyed"] and journal["problems"] == []

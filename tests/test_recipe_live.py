@@ -133,7 +133,7 @@ def test_headless_a_live_step_that_fails_stops_the_run_with_exit_5(
     assert f"! step 1 (live): {problem}" in proc.stdout
     assert "the live step needs a person to choose retry, skip or stop" in proc.stderr
     assert "step 2/2" not in proc.stdout
-    assert "recipe escalated: 1 step(s) ran" in proc.stdout
+    assert "recipe escalated: 1 step ran" in proc.stdout
 
 
 @pytest.mark.parametrize(("answer", "code"), [("r", 0), ("s", 0), ("q", 1)])
@@ -186,7 +186,7 @@ def test_a_live_step_without_a_model_is_exit_4_before_anything_runs(
     env = cli_env(assistant_home, tmp_path)
     proc = assistant(env, "recipe", "run", str(recipe), "--workspace", str(tmp_path))
     assert proc.returncode == 4, proc.stdout + proc.stderr
-    assert "step(s) 1 are live steps and need a model" in proc.stderr
+    assert "step 1 is a live step and needs a model" in proc.stderr
     from assistant.journal import Journal
 
     with Journal(assistant_home / "data" / "journal.sqlite3") as j:

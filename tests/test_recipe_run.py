@@ -77,7 +77,7 @@ def test_a_replay_sends_every_request_byte_for_byte_and_volatile_answers_do_not_
     # The GET's answer had a new timestamp and request id: expected, not a difference.
     assert proc.stdout.count("as expected") == 4 and "differs" not in proc.stdout
     assert (ws / "summary.csv").read_bytes() == SUMMARY
-    assert "recipe done: 4 step(s) ran" in proc.stdout
+    assert "recipe done: 4 steps ran" in proc.stdout
 
 
 def test_a_rerun_against_changed_data_with_a_parameter_follows_the_parameter(
@@ -116,7 +116,7 @@ def test_dry_run_previews_every_step_and_sends_changes_and_records_nothing(
     assert f"step 1 · READ http_request: GET http://{world.api.key}/customers/43" in out
     assert '│     "customer_id": 43,' in out and '│     "note": "ünïcode & <tags>"' in out
     assert "step 4 · WRITE csv_write: create summary.csv: 3 rows added" in out
-    assert "dry run done: 4 of 4 step(s) planned" in out
+    assert "dry run done: 4 of 4 steps planned" in out
     assert len(world.api.seen) == seen and len(world.sessions()) == sessions
     assert sorted(p.name for p in ws.iterdir()) == ["orders.csv"]
 
@@ -136,7 +136,7 @@ def test_recipe_test_replays_from_the_fixtures_with_no_network_and_writes_junit(
         "ok    step 4 · csv_write · create summary.csv: 2 rows added",
         "ok    output summary.csv",
     ]
-    assert lines[5].startswith("recipe test passed: 4 step(s), 1 output file(s)")
+    assert lines[5].startswith("recipe test passed: 4 steps, 1 output file;")
     assert len(world.api.seen) == seen  # nothing was sent
     suite = ET.parse(junit).getroot()
     assert (suite.get("tests"), suite.get("failures")) == ("5", "0")
@@ -207,7 +207,7 @@ def test_a_step_that_differs_is_shown_and_stops_unless_told_to_go_on(
         ws = world.fresh_workspace("differs-keep")
         proc = world.run(*run_args(world, ws, "--approve", "all", "--keep-going"))
         assert proc.returncode == 0, proc.stdout + proc.stderr
-        assert "recipe done: 4 step(s) ran, 1 differed from the recipe" in proc.stdout
+        assert "recipe done: 4 steps ran, 1 differed from the recipe" in proc.stdout
         assert (ws / "summary.csv").read_bytes() == SUMMARY
     finally:
         world.api.routes.clear()
@@ -313,7 +313,7 @@ def test_recipe_commands_do_not_load_litellm(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
     )
     assert proc.returncode == 0, proc.stderr
-    assert json.dumps("dry run done: 0 of 0 step(s) planned")[1:-1] in proc.stdout
+    assert json.dumps("dry run done: 0 of 0 steps planned")[1:-1] in proc.stdout
 
 
 def test_fixtures_hold_what_a_shell_command_read_and_a_file_as_it_was_before_an_append(
@@ -351,7 +351,7 @@ def test_fixtures_hold_what_a_shell_command_read_and_a_file_as_it_was_before_an_
         args = ["export", sid, "--format", "recipe", "--with-fixtures"]
         made = assistant(env, *args, str(fixtures), "-o", str(recipe))
         assert made.returncode == 0, made.stdout + made.stderr
-        assert "2 input file(s), 1 HTTP response(s), 3 output file(s)" in made.stderr
+        assert "2 input files, 1 HTTP response, 3 output files" in made.stderr
         # The input is the file as the session found it, not as it left it.
         assert (fixtures / "inputs" / "log.csv").read_text() == "day,n\nmon,1\n"
         assert (fixtures / "inputs" / "names.txt").read_text() == "b\na\nb\n"

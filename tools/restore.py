@@ -36,6 +36,7 @@ from tools.restore_plan import (
     survey,
 )
 from tools.undo_record import ABSENT, DIR, FILE, KINDS, Capture
+from tools.words import plural
 
 _STATE = {
     "type": "object",
@@ -169,7 +170,7 @@ class RestoreTool:
                 if e.to.kind == FILE:
                     assert e.data is not None
                     tree.write(e.rel, e.data, e.to.mode)
-                    done.append(f"wrote {e.rel} ({len(e.data)} bytes)")
+                    done.append(f"wrote {e.rel} ({plural(len(e.data), 'byte')})")
             for e in sorted(todo, key=depth, reverse=True):  # a read-only folder last
                 if e.to.kind == DIR and e.to.mode is not None and e.now.mode != e.to.mode:
                     tree.chmod_dir(e.rel, e.to.mode)

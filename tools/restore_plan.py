@@ -17,6 +17,7 @@ from typing import Any
 from tools.base import Effect, ToolContext, ToolError, escape_text
 from tools.safe_tree import SafeTree
 from tools.undo_record import ABSENT, DIR, FILE, State, TooBig, read_state, sha256
+from tools.words import plural
 
 MAX_PATHS = 10_000
 """Paths one undo may touch, made-since files inside removed folders included."""
@@ -107,10 +108,10 @@ class Plan:
         gone = sum(e.to.kind == ABSENT for e in todo)
         modes = sum(e.to.kind == DIR and e.now.kind == DIR for e in todo)
         parts = [
-            _n(files, "file") + " restored" if files else "",
-            _n(dirs, "folder") + " recreated" if dirs else "",
-            _n(gone, "path") + " removed" if gone else "",
-            _n(modes, "folder mode") + " reset" if modes else "",
+            plural(files, "file") + " restored" if files else "",
+            plural(dirs, "folder") + " recreated" if dirs else "",
+            plural(gone, "path") + " removed" if gone else "",
+            plural(modes, "folder mode") + " reset" if modes else "",
         ]
         return ", ".join(p for p in parts if p)
 
@@ -236,9 +237,10 @@ def describe(plan: Plan, source: str, tool: str, force: bool) -> str:
         out.extend(_change(e, budget))
     same = len(plan.entries) - len(plan.todo)
     if same:
-        out.append(f"  ({_n(same, 'path')} already as before the action: left alone)")
+        out.append(f"  ({plural(same, 'path')} already as before the action: left alone)")
     if budget[0] < 0:
-        out.append(f"[diffs cut: {-budget[0]:,} more lines not shown; every path is listed above]")
+        more = plural(-budget[0], "more line")
+        out.append(f"[diffs cut: {more} not shown; every path is listed above]")
     out.append("(this undo is itself recorded and can be undone)")
     return "\n".join(out)
 
@@ -330,10 +332,6 @@ def _diff(rel: str, old: bytes, new: bytes, a: str, b: str, budget: list[int]) -
     cut = flat[: max(budget[0], 0)]
     budget[0] -= len(flat)
     return cut
-
-
-def _n(count: int, word: str) -> str:
-    return f"{count:,} {word}{'s' if count != 1 else ''}"
 
 
 def name(rel: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -219,9 +220,108 @@ EVENT_TYPES: dict[str, type[Event]] = {
 }
 
 
-def event_from_json(kind: str, payload: dict[str, Any]) -> Event:
-    """Rebuild a stored event; unknown kinds raise KeyError (a newer journal, say)."""
-    return EVENT_TYPES[kind].from_json(payload)
+@dataclass(frozen=True)
+class Unreadable(Event):
+    """A stored event this version cannot type: a kind it lacks (a newer journal), or a payload
+    that no longer fits its class (an older or hand-edited one). Readers show it as such; it is
+    never stored (``stored_kind`` and ``payload`` are what the journal holds)."""
+
+    kind: ClassVar[str] = "unreadable"
+    persist: ClassVar[bool] = False
+    stored_kind: str
+    problem: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    action_id: str | None = None
+    """The payload's action id, when it has a readable one (so the action's story shows where)."""
+
+
+def parse(kind: str, payload: Any) -> Event:
+    """A stored (kind, payload) as its typed event; never raises.
+
+    Tolerant of older and newer payloads: unknown keys are ignored, and a field a payload lacks
+    takes its default, or else an empty value of its type ("", 0, False, {}, [], None), so an
+    action recorded before a field existed still reads. Not readable (``Unreadable``, saying
+    why): a kind this version lacks, a payload without the event's first field (what it is
+    about: the text, the action id, the rule id), or a value of the wrong outer type (a list
+    where a dict belongs, ``true`` for a count)."""
+    data: dict[str, Any] = payload if isinstance(payload, dict) else {}
+    raw_id = data.get("action_id")
+    action_id = raw_id if isinstance(raw_id, str) and raw_id else None
+
+    def unreadable(problem: str) -> Unreadable:
+        return Unreadable(str(kind), problem, data, action_id)
+
+    if not isinstance(payload, dict) or "_unreadable" in data:
+        return unreadable("its payload is not readable JSON")
+    cls = EVENT_TYPES.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        return unreadable("an event kind this version lacks")
+    shape = _shape(cls)
+    if shape.first not in data:
+        return unreadable(f"its payload does not fit {kind} (it has no {shape.first!r})")
+    missing = {name: empty() for name, empty in shape.empty.items() if name not in data}
+    event = cls.from_json({**data, **missing} if missing else data)
+    for name, allowed in shape.checks:
+        value = getattr(event, name)
+        if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
+            return unreadable(f"its field {name!r} has the wrong type for {kind}")
+    return event
+
+
+_OUTER_TYPES: dict[str, tuple[type, ...]] = {
+    "str": (str,),
+    "int": (int,),
+    "float": (int, float),
+    "bool": (bool,),
+    "dict": (dict,),
+    "list": (list,),
+    "None": (type(None),),
+}
+_EMPTY: dict[type, Callable[[], Any]] = {
+    type(None): lambda: None,
+    str: str,
+    int: int,
+    float: float,
+    bool: bool,
+    dict: dict,
+    list: list,
+}
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What ``parse`` knows of an event class, worked out once per class."""
+
+    first: str
+    """The field the event is about: a payload without it is not this event."""
+    empty: dict[str, Callable[[], Any]]
+    """Fields without a default -> a maker of their empty value (filled when missing)."""
+    checks: list[tuple[str, tuple[type, ...]]]
+    """(field, the outer types its annotation allows) for each field a check can know."""
+
+
+_SHAPES: dict[type[Event], _Shape] = {}
+
+
+def _shape(cls: type[Event]) -> _Shape:
+    shape = _SHAPES.get(cls)
+    if shape is not None:
+        return shape
+    fields = dataclasses.fields(cls)
+    empty: dict[str, Callable[[], Any]] = {}
+    checks = []
+    for f in fields:
+        outer = re.sub(r"\[.*\]", "", str(f.type))  # "dict[str, Any] | None" -> "dict | None"
+        names = [part.strip() for part in outer.split("|")]
+        if not all(name in _OUTER_TYPES for name in names):
+            continue  # Any, or a type not known here: accepted as it is
+        allowed = tuple(t for n in names for t in _OUTER_TYPES[n])
+        checks.append((f.name, allowed))
+        no_default = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        if no_default:
+            empty[f.name] = _EMPTY[type(None) if type(None) in allowed else allowed[0]]
+    shape = _SHAPES[cls] = _Shape(fields[0].name, empty, checks)
+    return shape
 
 
 def escape_surrogates(value: Any) -> Any:

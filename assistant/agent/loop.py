@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
+from assistant import present
 from assistant.agent import events as ev
 from assistant.agent.event_log import EventLog
 from assistant.agent.gate import Gate
@@ -98,7 +99,8 @@ class Agent:
             if budget is not None and self.spent_usd >= budget:
                 return self._stop(
                     "budget",
-                    f"session budget of ${budget:.2f} reached (spent ${self.spent_usd:.4f})",
+                    f"session budget of {present.cost(budget)} reached"
+                    f" (spent {present.cost(self.spent_usd)})",
                 )
             try:
                 reply = await self._ask_model()
@@ -141,7 +143,8 @@ class Agent:
                     key = (call.name, _canonical(call.arguments))
                     failures[key] += 1
                     if failures[key] >= self.limits.max_identical_failures:
-                        stop = f"the same {call.name} call failed {failures[key]} times"
+                        times = present.plural(failures[key], "time")
+                        stop = f"the same {call.name} call failed {times}"
             if stop is not None:
                 return self._stop("limit", f"turn stopped: {stop}")
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
+from assistant import present
 from assistant.errors import AssistantError
 
 if TYPE_CHECKING:
@@ -69,3 +73,41 @@ def run_command(args: argparse.Namespace) -> int:
     except BrokenPipeError:
         sys.stderr.close()
         return EXIT_OK
+
+
+@contextmanager
+def journal() -> Iterator[Journal]:
+    """The journal, with its errors turned into one-line command errors of the right code."""
+    from assistant.journal import JournalError, SessionLookupError
+
+    try:
+        journal = open_journal()
+    except JournalError as exc:
+        raise CommandError(str(exc), EXIT_FAILED) from None
+    try:
+        yield journal
+    except SessionLookupError as exc:
+        raise CommandError(str(exc), EXIT_USAGE) from None
+    except JournalError as exc:
+        raise CommandError(str(exc), EXIT_FAILED) from None
+    finally:
+        journal.close()
+
+
+def jsonl(obj: dict[str, Any]) -> None:
+    """One JSON line on stdout; ensure_ascii: control, bidi and all non-ASCII characters become
+    \\u escapes, which a terminal cannot interpret."""
+    print(json.dumps(obj, ensure_ascii=True))
+
+
+def shown(value: Any, *, one_line: bool = False) -> str:
+    """Untrusted text as printed: control characters escaped (and newlines, for one line)."""
+    from tools.base import escape_text
+
+    text = escape_text(value if isinstance(value, str) else str(value))
+    return text.replace("\n", "\\n").replace("\t", " ") if one_line else text
+
+
+def when(ts: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A journal time in local time, or the stamp itself (escaped) when it is not one."""
+    return present.stamp(ts, fmt) if present.parse_ts(ts) else shown(ts, one_line=True)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assistant import present
 from assistant.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CommandError, open_journal
 
 if TYPE_CHECKING:
@@ -104,7 +105,8 @@ def run(args: argparse.Namespace) -> int:
         from tools.base import escape_text
 
         size = len(text.encode())
-        print(f"wrote {escape_text(args.output)} ({args.format}, {size:,} bytes)", file=sys.stderr)
+        shown = f"{escape_text(args.output)} ({args.format}, {present.plural(size, 'byte')})"
+        print(f"wrote {shown}", file=sys.stderr)
     else:
         sys.stdout.write(text)
         sys.stdout.flush()

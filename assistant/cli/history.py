@@ -8,23 +8,19 @@ with non-ASCII escaped, which a terminal cannot interpret either.
 from __future__ import annotations
 
 import argparse
-import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from assistant import present
 from assistant.cli import common
 from assistant.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CommandError
+from assistant.cli.history_show import show_session
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from assistant.journal import Journal, JournalReport, SessionInfo, StoredEvent
-
-PREVIEW_LINES = 40
-"""Lines of a preview or an output `show` prints before cutting (``--full`` prints all)."""
+    from assistant.journal import JournalReport, SessionInfo
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -88,53 +84,6 @@ def _count(raw: str) -> int:
     return value
 
 
-@contextmanager
-def _journal() -> Iterator[Journal]:
-    """The journal, with its errors turned into one-line command errors of the right code."""
-    from assistant.journal import JournalError, SessionLookupError
-
-    try:
-        journal = common.open_journal()
-    except JournalError as exc:
-        raise CommandError(str(exc), EXIT_FAILED) from None
-    try:
-        yield journal
-    except SessionLookupError as exc:
-        raise CommandError(str(exc), EXIT_USAGE) from None
-    except JournalError as exc:
-        raise CommandError(str(exc), EXIT_FAILED) from None
-    finally:
-        journal.close()
-
-
-def _jsonl(obj: dict[str, Any]) -> None:
-    # ensure_ascii: control, bidi and all non-ASCII characters become \u escapes.
-    print(json.dumps(obj, ensure_ascii=True))
-
-
-def _text(value: Any, *, one_line: bool = False) -> str:
-    from tools.base import escape_text
-
-    text = escape_text(value if isinstance(value, str) else str(value))
-    return text.replace("\n", "\\n").replace("\t", " ") if one_line else text
-
-
-def _when(ts: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    try:
-        return datetime.fromisoformat(ts).astimezone().strftime(fmt)
-    except (TypeError, ValueError):
-        return _text(ts, one_line=True)
-
-
-def format_cost(info: SessionInfo) -> str:
-    """ "–" when no model call was priced or made, "unknown" when none had a price,
-    "≥$x" when some had none (the known part is a lower bound)."""
-    if info.cost_usd is None:
-        return "unknown" if info.cost_unknown else "–"
-    amount = f"${info.cost_usd:.4f}" if info.cost_usd < 1 else f"${info.cost_usd:.2f}"
-    return "≥" + amount if info.cost_unknown else amount
-
-
 def _needs_words(text: str) -> str:
     if not re.search(r"\w", text):
         raise CommandError("search text has no words to look for", EXIT_USAGE)
@@ -154,12 +103,12 @@ def list_sessions(args: argparse.Namespace) -> int:
         "file": args.file,
         "query": _needs_words(args.search) if args.search is not None else None,
     }
-    with _journal() as journal:
+    with common.journal() as journal:
         rows = journal.sessions(limit=args.limit, offset=args.offset, **filters)
         total = journal.count_sessions(**filters) if not args.json else 0
     if args.json:
         for info in rows:
-            _jsonl(info.to_json())
+            common.jsonl(info.to_json())
         return EXIT_OK
     console = common.out()
     if not rows:
@@ -167,7 +116,7 @@ def list_sessions(args: argparse.Namespace) -> int:
         return EXIT_OK
     console.print(_table(rows))
     first = args.offset + 1
-    console.print(f"{first}–{args.offset + len(rows)} of {total} sessions")
+    console.print(f"{first}–{args.offset + len(rows)} of {present.plural(total, 'session')}")
     return EXIT_OK
 
 
@@ -184,152 +133,20 @@ def _table(rows: list[SessionInfo]) -> Any:
     for name in ("actions", "writes", "denied", "errors"):
         table.add_column(name, justify="right", no_wrap=True, min_width=len(name))
     table.add_column("cost", justify="right", no_wrap=True, min_width=8)
-    this_year = datetime.now().year
+    now = datetime.now().astimezone()
     for info in rows:
         table.add_row(
             info.id[:8],
-            _when(
-                info.updated_at,
-                "%m-%d %H:%M" if info.updated_at[:4] == str(this_year) else "%Y-%m-%d",
-            ),
-            Text(_text(info.title or "(untitled)", one_line=True)),
-            Text(_text(info.model or "–", one_line=True)),
+            present.when(info.updated_at, now),
+            Text(common.shown(info.title or "(untitled)", one_line=True)),
+            Text(common.shown(info.model or "–", one_line=True)),
             str(info.n_actions),
             str(info.n_writes),
             str(info.n_denied),
             str(info.n_errors),
-            format_cost(info),
+            present.session_cost(info),
         )
     return table
-
-
-# -- show ------------------------------------------------------------------------------------
-
-
-def show_session(args: argparse.Namespace) -> int:
-    with _journal() as journal:
-        info = journal.get_session(args.session)
-        events = journal.events(info.id)
-        states = journal.action_states(info.id)
-        check = journal.verify(info.id)
-    if args.json:
-        for event in events:
-            _jsonl(event.to_json())
-        return EXIT_OK
-    from rich.text import Text
-
-    console = common.out()
-    for line in _header(info, check.ok, check.reason):
-        console.print(Text(line))
-    # Where an action's story ends, say so when it never got a result.
-    last_seq: dict[str, int] = {}
-    for event in events:
-        action_id = event.payload.get("action_id")
-        if event.kind.startswith("action.") and isinstance(action_id, str):
-            last_seq[action_id] = event.seq
-    cut = None if args.full else PREVIEW_LINES
-    for event in events:
-        console.print(Text(""))
-        for line in render_event(event, cut):
-            console.print(Text(line))
-        for action_id, seq in last_seq.items():
-            state = states.get(action_id)
-            if seq == event.seq and state is not None:
-                if state.state == "outcome unknown":
-                    console.print(
-                        Text(
-                            "    ⚠ outcome unknown: approved, but no result was recorded (the app"
-                            " stopped while it ran); it was not re-run"
-                        )
-                    )
-                elif state.state == "proposed":
-                    console.print(Text("    ⚠ no decision recorded: it was not run"))
-    return EXIT_OK
-
-
-def _header(info: SessionInfo, ok: bool, reason: str) -> list[str]:
-    lines = [
-        f"session {info.id}",
-        f"  title:     {_text(info.title or '(untitled)', one_line=True)}",
-        f"  model:     {_text(info.model or '–', one_line=True)}",
-        f"  workspace: {_text(info.workspace, one_line=True)}",
-        f"  started:   {_when(info.created_at, '%Y-%m-%d %H:%M:%S')}"
-        f"   last event: {_when(info.updated_at, '%Y-%m-%d %H:%M:%S')}",
-        f"  actions:   {info.n_actions} (writes {info.n_writes}, denied {info.n_denied})"
-        f"   errors: {info.n_errors}   tokens: {info.tokens}   cost: {format_cost(info)}",
-    ]
-    if info.parent:
-        lines.insert(2, f"  parent:    {info.parent}")
-    recipe = info.meta.get("recipe") if isinstance(info.meta, dict) else None
-    if isinstance(recipe, dict):
-        shown = f"{recipe.get('name') or recipe.get('path') or '?'} ({recipe.get('mode', 'run')})"
-        lines.insert(2, f"  recipe:    {_text(shown, one_line=True)}")
-    lines.append("  journal:   " + ("chain intact" if ok else f"ALTERED: {reason}"))
-    return lines
-
-
-def _block(text: Any, cut: int | None, indent: str = "    ") -> list[str]:
-    lines = _text(text).splitlines() if isinstance(text, str) and text else []
-    shown = lines if cut is None else lines[:cut]
-    out = [indent + line for line in shown]
-    if len(lines) > len(shown):
-        out.append(f"{indent}… {len(lines) - len(shown)} more lines (--full shows them)")
-    return out
-
-
-def render_event(event: StoredEvent, cut: int | None = PREVIEW_LINES) -> list[str]:
-    """Plain, escaped lines for one stored event (unknown kinds show their JSON)."""
-    p = event.payload
-    head = f"[{event.seq}] {_when(event.ts, '%H:%M:%S')} "
-
-    def s(key: str) -> str:
-        return _text(p.get(key) if isinstance(p.get(key), str) else "", one_line=True)
-
-    kind = event.kind
-    if kind == "user.message":
-        return [head + "you:", *_block(p.get("text"), cut)]
-    if kind == "assistant.message":
-        calls = p.get("tool_calls")
-        calls = calls if isinstance(calls, list) else []
-        names = [_text(c.get("name", "?"), one_line=True) for c in calls if isinstance(c, dict)]
-        lines = [head + "assistant:", *_block(p.get("text"), cut)]
-        return lines + ([f"    (calls {', '.join(names)})"] if names else [])
-    if kind == "action.proposed":
-        preview = p.get("preview")
-        preview = preview if isinstance(preview, dict) else {}
-        lines = [
-            f"{head}action {s('action_id')} · {s('effect')} · {s('tool')}",
-            f"    {s('summary')}",
-        ]
-        return lines + _block(preview.get("text"), cut, "    │ ")
-    if kind == "action.decided":
-        reason = f" — {s('reason')}" if p.get("reason") else ""
-        return [f"{head}decision: {s('verdict')} by {s('by')}{reason} (action {s('action_id')})"]
-    if kind == "action.approved":
-        return [f"{head}approved by {s('by')}; running (action {s('action_id')})"]
-    if kind == "action.result":
-        outcome = "done" if p.get("ok") is True else "FAILED"
-        display = f" · {s('display')}" if p.get("display") else ""
-        return [
-            f"{head}{outcome}{display} (action {s('action_id')})",
-            *_block(p.get("output"), cut),
-        ]
-    if kind == "action.error":
-        return [f"{head}tool call refused · {s('tool')}: {s('message')}"]
-    if kind == "turn.usage":
-        cost = p.get("cost_usd")
-        priced = f"${cost:.4f}" if isinstance(cost, int | float) else "cost unknown"
-        tokens = f"{p.get('prompt_tokens', '?')}+{p.get('completion_tokens', '?')} tokens"
-        return [f"{head}usage · {s('model')} · {_text(tokens, one_line=True)} · {priced}"]
-    if kind == "turn.error":
-        return [f"{head}turn failed ({s('error')}): {s('message')}"]
-    if kind == "turn.end":
-        return [f"{head}turn ended: {s('reason')}"]
-    if kind == "grant.added":
-        return [f"{head}allowed for this session: {s('label')} ({s('tool')}, rule {s('grant_id')})"]
-    if kind == "grant.revoked":
-        return [f"{head}rule {s('grant_id')} revoked"]
-    return [head + _text(kind, one_line=True), *_block(json.dumps(p, ensure_ascii=False), cut)]
 
 
 # -- search and verify -----------------------------------------------------------------------
@@ -337,12 +154,12 @@ def render_event(event: StoredEvent, cut: int | None = PREVIEW_LINES) -> list[st
 
 def search_events(args: argparse.Namespace) -> int:
     text = _needs_words(" ".join(args.text))
-    with _journal() as journal:
+    with common.journal() as journal:
         hits = journal.search(text, limit=args.limit)
         titles = {sid: journal.get_session(sid).title for sid in {h.session_id for h in hits}}
     if args.json:
         for hit in hits:
-            _jsonl({**hit.to_json(), "title": titles.get(hit.session_id)})
+            common.jsonl({**hit.to_json(), "title": titles.get(hit.session_id)})
         return EXIT_OK
     console = common.out()
     if not hits:
@@ -351,14 +168,14 @@ def search_events(args: argparse.Namespace) -> int:
     from rich.text import Text
 
     for hit in hits:
-        title = _text(titles.get(hit.session_id) or "(untitled)", one_line=True)
+        title = common.shown(titles.get(hit.session_id) or "(untitled)", one_line=True)
         console.print(Text(f"{hit.session_id[:8]} [{hit.seq}] {hit.kind} · {title}"))
-        console.print(Text("    " + _text(hit.snippet, one_line=True)))
+        console.print(Text("    " + common.shown(hit.snippet, one_line=True)))
     return EXIT_OK
 
 
 def verify_sessions(args: argparse.Namespace) -> int:
-    with _journal() as journal:
+    with common.journal() as journal:
         if args.session:  # that session, and the journal-wide checks that bear on every one
             results = [journal.verify(args.session)]
             report = journal.verify_journal(sessions=False)
@@ -368,8 +185,8 @@ def verify_sessions(args: argparse.Namespace) -> int:
     broken = [r for r in results if not r.ok]
     if args.json:
         for result in results:
-            _jsonl(result.to_json())
-        _jsonl(report.to_json())
+            common.jsonl(result.to_json())
+        common.jsonl(report.to_json())
     else:
         _print_verify(common.out(), report, results, broken)
     return EXIT_FAILED if broken or report.problems else EXIT_OK
@@ -381,7 +198,7 @@ def _print_verify(
     from rich.text import Text
 
     def line(text: str) -> None:
-        console.print(Text(_text(text, one_line=True)))
+        console.print(Text(common.shown(text, one_line=True)))
 
     for r in results:
         if r.ok and len(results) > 1:
@@ -402,8 +219,9 @@ def _print_verify(
         line(f"warning: {warning}")
     keyed = "keyed (HMAC, key in the keyring)" if report.keyed else "UNKEYED"
     state = "ok" if not report.problems and not broken else "ALTERED"
-    console.print(f"journal {state}: {report.records} records, {report.blobs} blobs, {keyed}")
+    records, blobs = present.plural(report.records, "record"), present.plural(report.blobs, "blob")
+    console.print(f"journal {state}: {records}, {blobs}, {keyed}")
     if len(results) > 1:
-        console.print(f"{len(results)} sessions checked, {len(broken)} altered")
+        console.print(f"{present.plural(len(results), 'session')} checked, {len(broken)} altered")
     elif not results:
         console.print("no sessions to verify")

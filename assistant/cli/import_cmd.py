@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from assistant import present
 from assistant.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CommandError, open_journal
 
 
@@ -56,10 +57,11 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(
         f"imported session {result.session_id} from {result.source_session}: "
-        f"{result.events} events, hash chain verified; read-only"
+        f"{present.plural(result.events, 'event')}, hash chain verified; read-only"
     )
     if result.redacted:
         print(
-            f"note: {result.redacted} event(s) held known secret values, now marked as raw secret values"
+            f"note: {present.plural(result.redacted, 'event')} held known secret values, now"
+            " marked as raw secret values"
         )
     return EXIT_OK

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
+from assistant import present
 from assistant.cli.common import (
     EXIT_DENIED,
     EXIT_FAILED,
@@ -286,7 +287,8 @@ async def _run(
         err().print(f"assistant: {_clean(report.message)}")
     differed = f", {len(report.differed)} differed from the recipe" if report.differed else ""
     renderer.write(
-        f"\nrecipe {report.status}: {report.ran} step(s) ran{differed}; session {report.session_id}"
+        f"\nrecipe {report.status}: {present.plural(report.ran, 'step')} ran{differed};"
+        f" session {report.session_id}"
     )
     codes = {"done": EXIT_OK, "denied": EXIT_DENIED, "escalated": EXIT_ESCALATED}
     return codes.get(report.status, EXIT_FAILED)

@@ -6,10 +6,10 @@ import json
 import sys
 from typing import TextIO
 
+from assistant import present
 from assistant.agent import events as ev
+from assistant.agent.action_life import ActionFold
 from tools.base import escape_text
-
-TAGS = {"read": "READ", "write": "WRITE", "egress": "EGRESS"}
 
 
 class ConsoleRenderer:
@@ -20,7 +20,8 @@ class ConsoleRenderer:
         self.stream = stream or sys.stdout
         self.show_previews = show_previews
         self._mid_line = False
-        self._summaries: dict[str, str] = {}
+        self.lives = ActionFold()
+        """The session so far, folded (what a revoked rule had allowed, say)."""
 
     def write(self, text: str) -> None:
         """Print text of our own making (already escaped where it quotes untrusted text)."""
@@ -37,44 +38,61 @@ class ConsoleRenderer:
             self._mid_line = False
 
     def __call__(self, event: ev.Event) -> None:
-        if isinstance(event, ev.AssistantDelta):
-            self.stream.write(escape_text(event.text))
-            self.stream.flush()
-            self._mid_line = not event.text.endswith("\n")
-        elif isinstance(event, ev.ActionProposed):
-            self._summaries[event.action_id] = event.summary
-            tag = TAGS.get(event.effect, event.effect.upper())
-            self.write(f"\n● {tag} {event.tool}: {escape_text(event.summary)}")
-            if event.effect != "read" and self.show_previews:
-                text = escape_text(event.preview.get("text", ""))
-                self.write(
-                    "\n".join("  │ " + line for line in text.splitlines()) or "  │ (no preview)"
+        if event.persist:
+            self.lives.add(event)
+        match event:
+            case ev.AssistantDelta(text=text):
+                self.stream.write(escape_text(text))
+                self.stream.flush()
+                self._mid_line = not text.endswith("\n")
+            case ev.ActionProposed():
+                tag = present.effect_tag(event.effect)
+                self.write(f"\n● {tag} {event.tool}: {escape_text(event.summary)}")
+                if event.effect != "read" and self.show_previews:
+                    text = escape_text(event.preview.get("text", ""))
+                    self.write(
+                        "\n".join("  │ " + line for line in text.splitlines()) or "  │ (no preview)"
+                    )
+                if event.needs_person:
+                    self.write(f"  ! {escape_text(event.needs_person)}")
+                if event.unlocks:
+                    self.write(f"  ! {escape_text(event.unlocks)}")
+            case ev.ActionDecided(by=by) if by != "policy:read":
+                what = present.VERBS.get(event.verdict, event.verdict)
+                who = present.decider(by, rule=event.reason if by.startswith("rule:") else "")
+                reason = (
+                    f': "{escape_text(event.reason)}"'
+                    if event.reason and not by.startswith("rule:")
+                    else ""
                 )
-            if event.needs_person:
-                self.write(f"  ! {escape_text(event.needs_person)}")
-            if event.unlocks:
-                self.write(f"  ! {escape_text(event.unlocks)}")
-        elif isinstance(event, ev.ActionDecided):
-            if event.by == "policy:read":
-                return
-            what = {"approve": "approved", "deny": "denied", "edit": "edited"}[event.verdict]
-            who = "you" if event.by == "human" else event.by
-            reason = f': "{escape_text(event.reason)}"' if event.reason else ""
-            self.write(f"  → {what} by {who}{reason}")
-        elif isinstance(event, ev.GrantAdded):
-            self.write(f"  → allowed for this session: {event.label} (rule {event.grant_id})")
-        elif isinstance(event, ev.HostUnlocked):
-            self.write(f"  → unlocked: {escape_text(event.label)} ({event.unlock_id})")
-        elif isinstance(event, ev.ActionResult):
-            mark = "✓" if event.ok else "✗"
-            line = event.display or _first_line(event.output)
-            self.write(f"  {mark} {escape_text(line)} ({event.elapsed:.2f} s)")
-        elif isinstance(event, ev.ActionError):
-            self.write(f"\n✗ {escape_text(event.tool)}: {escape_text(event.message)}")
-        elif isinstance(event, ev.TurnError):
-            self.write(f"\n✗ {escape_text(event.message)}")
-        elif isinstance(event, ev.TurnEnd):
-            self._end_stream()
+                self.write(f"  → {what} by {escape_text(who)}{reason}")
+            case ev.GrantAdded():
+                self.write(
+                    f"  → allowed for this session: {escape_text(event.label)}"
+                    f" (rule {event.grant_id})"
+                )
+            case ev.HostUnlocked():
+                self.write(f"  → unlocked: {escape_text(event.label)} ({event.unlock_id})")
+            case ev.GrantRevoked(grant_id=rule_id):
+                rule = self.lives.rules.get(rule_id)
+                label = f" ({escape_text(rule.label)})" if rule is not None else ""
+                self.write(f"  → {escape_text(rule_id)}{label} revoked: such calls ask again")
+            case ev.ActionResult():
+                mark = "✓" if event.ok else "✗"
+                line = event.display or present.first_line(event.output, 100)
+                self.write(f"  {mark} {escape_text(line)} ({present.elapsed(event.elapsed)})")
+            case ev.ActionError():
+                self.write(f"\n✗ {escape_text(event.tool)}: {escape_text(event.message)}")
+            case ev.ToolFault():
+                where = f" at {event.frames[-1]}" if event.frames else ""
+                self.write(
+                    f"  (internal error recorded in the journal: {escape_text(event.error)}"
+                    f"{escape_text(where)})"
+                )
+            case ev.TurnError():
+                self.write(f"\n✗ {escape_text(event.message)}")
+            case ev.TurnEnd():
+                self._end_stream()
 
 
 class JsonRenderer:
@@ -103,8 +121,3 @@ def _json_escape(ch: str) -> str:
         return f"\\u{code:04x}"
     code -= 0x10000
     return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
-
-
-def _first_line(text: str, width: int = 100) -> str:
-    line = text.strip().splitlines()[0] if text.strip() else ""
-    return line if len(line) <= width else line[: width - 1] + "…"

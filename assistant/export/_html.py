@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from html import escape as _html_escape
 
-from assistant.export._transcript import STATE_WORDS, Item, Transcript, decision_lines, header_facts
+from assistant import present
+from assistant.agent import action_life
+from assistant.export._transcript import (
+    NOTES,
+    Item,
+    Transcript,
+    action_facts,
+    fault_line,
+    header_facts,
+)
 from tools.base import escape_text
 
 CSS = """
@@ -65,7 +74,7 @@ def render(t: Transcript) -> str:
 
 
 def _when(ts: str) -> str:
-    return f'<span class="note">{esc(ts.replace("T", " "))}</span>'
+    return f'<span class="note">{esc(present.utc(ts))}</span>'
 
 
 def _item(item: Item) -> list[str]:
@@ -78,49 +87,46 @@ def _item(item: Item) -> list[str]:
         if item.extra:
             out.append(f'<p class="note">Calls: <code>{esc(item.extra)}</code></p>')
         return out
-    if item.kind == "action" and item.action is not None:
+    if item.kind == "action" and item.life is not None:
         return _action(item)
-    words = {
-        "call_error": "Tool call refused",
-        "turn_error": "Turn stopped",
-        "grant": "Allowed for the session",
-        "revoked": "Rule revoked",
-        "end": "Turn ended",
-    }
-    if item.kind in words:
+    if item.kind in NOTES:
         extra = f" (<code>{esc(item.extra)}</code>)" if item.extra else ""
         body = f": <code>{esc(item.text)}</code>" if item.text else ""
-        return [f'<p class="note"><strong>{words[item.kind]}</strong>{extra}{body}</p>']
+        out = [f'<p class="note"><strong>{NOTES[item.kind]}</strong>{extra}{body}</p>']
+        if item.kind == "call_error":
+            out += [
+                f'<p class="note">Internal error: <code>{esc(fault_line(f))}</code></p>'
+                for f in item.faults
+            ]
+        return out
     return []
 
 
 def _action(item: Item) -> list[str]:
-    a = item.action
-    assert a is not None
-    effect = a.effect if a.effect in ("read", "write", "egress") else "other"
+    life = item.life
+    assert life is not None
+    p = life.proposed
+    effect = p.effect if p.effect in ("read", "write", "egress") else "other"
     out = [
         f'<section class="action {effect}">',
-        f'<h3><span class="tag">{esc(a.effect.upper() or "?")}</span> <code>{esc(a.tool)}</code> '
-        f"· {esc(a.summary)}</h3>",
+        f'<h3><span class="tag">{esc(present.effect_tag(p.effect))}</span> <code>{esc(p.tool)}</code> '
+        f"· {esc(p.summary)}</h3>",
         '<dl class="facts">',
-        f"<dt>action</dt><dd>{esc(a.action_id)}</dd>",
-        f"<dt>proposed</dt><dd>{esc(a.ts.replace('T', ' '))}</dd>",
+        f"<dt>action</dt><dd>{esc(p.action_id)}</dd>",
+        f"<dt>proposed</dt><dd>{esc(present.utc(item.ts))}</dd>",
     ]
-    if a.needs_person:
-        out.append(f"<dt>needs a person</dt><dd>{esc(a.needs_person)}</dd>")
-    for line in decision_lines(a):
-        out.append(f"<dt>decision</dt><dd>{esc(line)}</dd>")
-    state = STATE_WORDS.get(a.state, a.state)
-    bad = ' class="bad"' if a.state in ("failed", "outcome unknown") else ""
-    out += [f"<dt>outcome</dt><dd{bad}>{esc(state)}</dd>", "</dl>"]
-    if a.preview:
-        out += ['<p class="note">Preview</p>', _pre(a.preview)]
-    if a.result is not None:
-        display = a.result.get("display")
-        if isinstance(display, str) and display:
-            out.append(f'<p class="note">Result: <code>{esc(display)}</code></p>')
-        output = a.result.get("output")
-        if isinstance(output, str) and output:
-            out.append(_pre(output))
+    bad = life.state in (action_life.FAILED, action_life.OUTCOME_UNKNOWN)
+    for label, value in action_facts(life):
+        cls = ' class="bad"' if label == "Outcome" and bad else ""
+        out.append(f"<dt>{esc(label.lower())}</dt><dd{cls}>{esc(value)}</dd>")
+    out.append("</dl>")
+    preview = p.preview.get("text")
+    if isinstance(preview, str) and preview:
+        out += ['<p class="note">Preview</p>', _pre(preview)]
+    if life.result is not None:
+        if life.result.display:
+            out.append(f'<p class="note">Result: <code>{esc(life.result.display)}</code></p>')
+        if life.result.output:
+            out.append(_pre(life.result.output))
     out.append("</section>")
     return out

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from assistant import present
 from assistant.errors import AssistantError
 from assistant.export._transcript import Redact, Transcript
 
@@ -206,7 +207,8 @@ def parse(data: bytes | str) -> _Parsed:
         events.append((ts, kind, payload, body))
     if len(events) != count:
         raise ImportRefused(
-            f"the header says {count} events but the file holds {len(events)} (cut short?)"
+            f"the header says {present.plural(count, 'event')} but the file holds {len(events)}"
+            " (cut short?)"
         )
     return _Parsed(header, events, prev)
 

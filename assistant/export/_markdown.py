@@ -7,7 +7,15 @@ from __future__ import annotations
 
 import re
 
-from assistant.export._transcript import STATE_WORDS, Item, Transcript, decision_lines, header_facts
+from assistant import present
+from assistant.export._transcript import (
+    NOTES,
+    Item,
+    Transcript,
+    action_facts,
+    fault_line,
+    header_facts,
+)
 from tools.base import escape_text
 
 _TICKS = re.compile(r"`+")
@@ -37,7 +45,7 @@ def code(text: str) -> str:
 
 
 def _time(ts: str) -> str:
-    return code(ts.replace("T", " "))
+    return code(present.utc(ts))
 
 
 def render(t: Transcript) -> str:
@@ -60,42 +68,36 @@ def _item(item: Item) -> list[str]:
         if item.extra:
             out.append(f"_Calls:_ {code(item.extra)}")
         return out
-    if item.kind == "action" and item.action is not None:
+    if item.kind == "action" and item.life is not None:
         return _action(item)
+    if item.kind not in NOTES:
+        return []
+    extra = f" ({code(item.extra)})" if item.extra else ""
+    body = f": {code(item.text)}" if item.text else ""
+    out = [f"> **{NOTES[item.kind]}**{extra}{body}"]
     if item.kind == "call_error":
-        return [f"> **Tool call refused** ({code(item.extra)}): {code(item.text)}"]
-    if item.kind == "turn_error":
-        return [f"> **Turn stopped** ({code(item.extra)}): {code(item.text)}"]
-    if item.kind == "grant":
-        return [f"> **Allowed for the session** (rule {code(item.extra)}): {code(item.text)}"]
-    if item.kind == "revoked":
-        return [f"> **Rule revoked:** {code(item.extra)}"]
-    if item.kind == "end":
-        return [f"> **Turn ended:** {code(item.text)}"]
-    return []
+        for fault in item.faults:
+            out += [">", f"> _Internal error:_ {code(fault_line(fault))}"]
+    return out
 
 
 def _action(item: Item) -> list[str]:
-    a = item.action
-    assert a is not None
+    life = item.life
+    assert life is not None
+    p = life.proposed
     out = [
-        f"### Action {code(a.action_id)} · {code(a.effect.upper() or '?')} · {code(a.tool)}",
+        f"### Action {code(p.action_id)} · {code(present.effect_tag(p.effect))} · {code(p.tool)}",
         "",
-        f"- **What:** {code(a.summary)}",
-        f"- **When:** {_time(a.ts)}",
+        f"- **What:** {code(p.summary)}",
+        f"- **When:** {_time(item.ts)}",
     ]
-    if a.needs_person:
-        out.append(f"- **Needs a person:** {code(a.needs_person)}")
-    for line in decision_lines(a):
-        out.append(f"- **Decision:** {code(line)}")
-    out.append(f"- **Outcome:** {code(STATE_WORDS.get(a.state, a.state))}")
-    if a.preview:
-        out += ["", "Preview:", "", fenced(a.preview)]
-    if a.result is not None:
-        display = a.result.get("display")
-        if isinstance(display, str) and display:
-            out += ["", f"Result: {code(display)}"]
-        output = a.result.get("output")
-        if isinstance(output, str) and output:
-            out += ["", fenced(output)]
+    out += [f"- **{label}:** {code(value)}" for label, value in action_facts(life)]
+    preview = p.preview.get("text")
+    if isinstance(preview, str) and preview:
+        out += ["", "Preview:", "", fenced(preview)]
+    if life.result is not None:
+        if life.result.display:
+            out += ["", f"Result: {code(life.result.display)}"]
+        if life.result.output:
+            out += ["", fenced(life.result.output)]
     return out

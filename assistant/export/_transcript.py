@@ -1,5 +1,5 @@
 """A session read for export: redacted once more, and folded into the items a reader follows
-(prompts, answers, each action with its preview, decision and result)."""
+(prompts, answers, each action's life from proposal to outcome, rules and errors)."""
 
 from __future__ import annotations
 
@@ -7,65 +7,44 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from assistant import present
+from assistant.agent import action_life
+from assistant.agent import events as ev
+
 if TYPE_CHECKING:
     from assistant.journal import Journal, SessionInfo, StoredEvent, VerifyResult
 
 Redact = Callable[[Any], Any]
-
-STATE_WORDS = {
-    "done": "done",
-    "failed": "failed",
-    "denied": "denied",
-    "outcome unknown": "outcome unknown: approved, but no result was recorded; it was not re-run",
-    "proposed": "not run: no decision was recorded",
-}
-
-
-def who(by: Any) -> str:
-    """Who decided, in words: a person, a read policy, a session rule or an approval mode."""
-    by = str(by or "")
-    if by == "human":
-        return "the person"
-    if by == "policy:read":
-        return "policy (reads run)"
-    if by == "policy:deny":
-        return "a deny rule in the config"
-    if by.startswith("rule:"):
-        return f"session rule {by[5:]}"
-    return by or "unknown"
 
 
 def text(value: Any) -> str:
     return value if isinstance(value, str) else ("" if value is None else str(value))
 
 
-@dataclass
-class ActionView:
-    """One action's story, from proposal to result."""
-
-    action_id: str
-    ts: str
-    tool: str
-    effect: str
-    summary: str
-    preview: str
-    needs_person: str = ""
-    decisions: list[dict[str, Any]] = field(default_factory=list)
-    approved_by: str = ""
-    result: dict[str, Any] | None = None
-    state: str = "proposed"
+NOTES = {
+    "call_error": "Tool call refused",
+    "fault": "Internal error",
+    "turn_error": "Turn stopped",
+    "grant": "Allowed for the session",
+    "unlock": "Unlocked for the session",
+    "revoked": "Revoked",
+    "end": "Turn ended",
+    "unreadable": "An event this version cannot read",
+}
+"""How each item that is not a prompt, an answer or an action is introduced."""
 
 
 @dataclass
 class Item:
-    """One thing that happened: kind is user, assistant, action, call_error, turn_error, grant,
-    revoked or end."""
+    """One thing that happened: kind is user, assistant, action, call_error, fault, turn_error,
+    grant, unlock, revoked, unreadable or end."""
 
     kind: str
     ts: str
     text: str = ""
-    action: ActionView | None = None
+    life: action_life.Life | None = None
     extra: str = ""
+    faults: list[ev.ToolFault] = field(default_factory=list)
 
 
 @dataclass
@@ -104,61 +83,62 @@ def load(journal: Journal, session_id: str, redact: Redact | None = None) -> Tra
     return Transcript(info, check, fold(events), events, changed)
 
 
-def fold(events: list[StoredEvent]) -> list[Item]:
-    """Events in order -> items; an action's decision, approval and result join its proposal."""
+def fold(stored: list[StoredEvent]) -> list[Item]:
+    """Events in order -> items; an action's decision, approval, result, faults and the rules it
+    left join its proposal (the life ``assistant.agent.action_life`` folds)."""
+    events, lives = action_life.fold_stored(stored)
     items: list[Item] = []
-    actions: dict[str, ActionView] = {}
-    for e in events:
-        p = e.payload
-        action_id = p.get("action_id")
-        view = actions.get(action_id) if isinstance(action_id, str) else None
-        if e.kind == "user.message":
-            items.append(Item("user", e.ts, text(p.get("text"))))
-        elif e.kind == "assistant.message":
-            raw_calls = p.get("tool_calls")
-            calls = raw_calls if isinstance(raw_calls, list) else []
-            names = ", ".join(text(c.get("name")) for c in calls if isinstance(c, dict))
-            if text(p.get("text")) or names:
-                items.append(Item("assistant", e.ts, text(p.get("text")), extra=names))
-        elif e.kind == "action.proposed" and isinstance(action_id, str):
-            raw_preview = p.get("preview")
-            preview = raw_preview if isinstance(raw_preview, dict) else {}
-            view = ActionView(
-                action_id=action_id,
-                ts=e.ts,
-                tool=text(p.get("tool")),
-                effect=text(p.get("effect")),
-                summary=text(p.get("summary")),
-                preview=text(preview.get("text")),
-                needs_person=text(p.get("needs_person")),
-            )
-            actions[action_id] = view
-            items.append(Item("action", e.ts, action=view))
-        elif e.kind == "action.decided" and view is not None:
-            view.decisions.append(p)
-            if p.get("verdict") == "deny":
-                view.state = "denied"
-        elif e.kind == "action.approved" and view is not None:
-            view.approved_by = text(p.get("by"))
-            view.state = "outcome unknown"
-        elif e.kind == "action.result" and view is not None:
-            view.result = p
-            view.state = "done" if p.get("ok") is True else "failed"
-        elif e.kind == "action.error":
-            items.append(
-                Item("call_error", e.ts, text(p.get("message")), extra=text(p.get("tool")))
-            )
-        elif e.kind == "turn.error":
-            items.append(
-                Item("turn_error", e.ts, text(p.get("message")), extra=text(p.get("error")))
-            )
-        elif e.kind == "grant.added":
-            items.append(Item("grant", e.ts, text(p.get("label")), extra=text(p.get("grant_id"))))
-        elif e.kind == "grant.revoked":
-            items.append(Item("revoked", e.ts, extra=text(p.get("grant_id"))))
-        elif e.kind == "turn.end" and p.get("reason") not in (None, "done"):
-            items.append(Item("end", e.ts, text(p.get("reason"))))
+    for index, (e, row) in enumerate(zip(events, stored, strict=True)):
+        ts = row.ts
+        owner = lives.owner.get(index)
+        match e:
+            case ev.UserMessage(text=said):
+                items.append(Item("user", ts, said))
+            case ev.AssistantMessage(text=said, tool_calls=calls):
+                names = ", ".join(text(c.get("name")) for c in calls if isinstance(c, dict))
+                if said or names:
+                    items.append(Item("assistant", ts, said, extra=names))
+            case ev.ActionProposed() if owner is not None:
+                items.append(Item("action", ts, life=owner))
+            case ev.ActionError(message=message, tool=tool) if owner is None:
+                items.append(
+                    Item(
+                        "call_error",
+                        ts,
+                        message,
+                        extra=tool,
+                        faults=lives.call_faults.get(index, []),
+                    )
+                )
+            case ev.ToolFault() if index not in lives.claimed:
+                items.append(Item("fault", ts, fault_line(e), extra=e.tool, faults=[e]))
+            case ev.TurnError(message=message, error=error):
+                items.append(Item("turn_error", ts, message, extra=error))
+            case ev.GrantAdded(label=label, grant_id=rule_id) if owner is None:
+                items.append(Item("grant", ts, label, extra=rule_id))
+            case ev.HostUnlocked(label=label, unlock_id=rule_id) if owner is None:
+                items.append(Item("unlock", ts, label, extra=rule_id))
+            case ev.GrantRevoked(grant_id=rule_id):
+                items.append(Item("revoked", ts, rule_label(lives, rule_id), extra=rule_id))
+            case ev.TurnEnd(reason=reason) if reason != "done":
+                items.append(Item("end", ts, reason))
+            case ev.Unreadable(stored_kind=kind, problem=problem):
+                items.append(Item("unreadable", ts, problem, extra=kind))
     return items
+
+
+def rule_label(lives: action_life.ActionFold, rule_id: str) -> str:
+    """What a revoked rule or unlock had allowed, in words ("" when the session never said)."""
+    rule = lives.rules.get(rule_id)
+    if isinstance(rule, ev.HostUnlocked):
+        return f"unlock of {rule.label}"
+    return rule.label if rule is not None else ""
+
+
+def fault_line(fault: ev.ToolFault) -> str:
+    """An internal error in one line: where it happened, its type and message, where raised."""
+    where = f" at {fault.frames[-1]}" if fault.frames else ""
+    return f"while {fault.phase}: {fault.error}: {fault.message}{where}"
 
 
 def header_facts(t: Transcript) -> list[tuple[str, str]]:
@@ -169,8 +149,8 @@ def header_facts(t: Transcript) -> list[tuple[str, str]]:
         ("title", text(info.title) or "(untitled)"),
         ("model", info.model or "none"),
         ("workspace", info.workspace),
-        ("started", info.created_at),
-        ("last event", info.updated_at),
+        ("started", present.utc(info.created_at)),
+        ("last event", present.utc(info.updated_at)),
     ]
     if info.parent:
         facts.append(("parent session", info.parent))
@@ -180,10 +160,7 @@ def header_facts(t: Transcript) -> list[tuple[str, str]]:
     recipe = info.meta.get("recipe") if isinstance(info.meta, dict) else None
     if isinstance(recipe, dict):
         facts.append(("recipe", text(recipe.get("path"))))
-    if info.cost_usd is None:
-        cost = "unknown" if info.cost_unknown else "none"
-    else:
-        cost = f"{'at least ' if info.cost_unknown else ''}${info.cost_usd:.4f}"
+    cost = present.session_cost(info)
     facts.append(
         (
             "actions",
@@ -195,14 +172,22 @@ def header_facts(t: Transcript) -> list[tuple[str, str]]:
     return facts
 
 
-def decision_lines(view: ActionView) -> list[str]:
-    out = []
-    for d in view.decisions:
-        verdict = {"approve": "approved", "deny": "denied", "edit": "edited"}.get(
-            text(d.get("verdict")), text(d.get("verdict"))
-        )
-        reason = f': "{text(d.get("reason"))}"' if d.get("reason") else ""
-        out.append(f"{verdict} by {who(d.get('by'))}{reason}")
-    if not view.decisions and view.approved_by:
-        out.append(f"approved by {who(view.approved_by)}")
-    return out
+def action_facts(life: action_life.Life) -> list[tuple[str, str]]:
+    """(label, value) pairs under an action's heading: its story in the order it happened."""
+    facts: list[tuple[str, str]] = []
+    if life.edited_from is not None:
+        facts.append(("Edited from", f"action {life.edited_from.action_id}"))
+    if life.proposed.needs_person:
+        facts.append(("Needs a person", life.proposed.needs_person))
+    decision = action_life.decision_line(life)
+    if decision:
+        facts.append(("Decision", decision))
+    for rule in life.rules:
+        rule_id = action_life.rule_id(rule)
+        what = "Allowed for the session" if isinstance(rule, ev.GrantAdded) else "Unlocked"
+        revoked = " (revoked later)" if rule_id in life.revoked else ""
+        facts.append((what, f"{rule_id}: {rule.label}{revoked}"))
+    for fault in life.faults:
+        facts.append(("Internal error", fault_line(fault)))
+    facts.append(("Outcome", action_life.outcome(life)))
+    return facts

@@ -6,13 +6,7 @@ Nothing here imports the agent or the UI: the journal stores event kinds and JSO
 from assistant.journal._chain import GENESIS, canonical, event_hash
 from assistant.journal._migrations import MIGRATIONS
 from assistant.journal._records import (
-    DENIED,
-    DONE,
-    FAILED,
-    OUTCOME_UNKNOWN,
-    PROPOSED,
     ActionRecord,
-    ActionState,
     DuplicateSession,
     JournalError,
     JournalReport,
@@ -26,15 +20,9 @@ from assistant.journal._records import (
 from assistant.journal._store import Journal, format_ts
 
 __all__ = [
-    "DENIED",
-    "DONE",
-    "FAILED",
     "GENESIS",
     "MIGRATIONS",
-    "OUTCOME_UNKNOWN",
-    "PROPOSED",
     "ActionRecord",
-    "ActionState",
     "DuplicateSession",
     "Journal",
     "JournalError",

@@ -18,6 +18,7 @@ from json.encoder import encode_basestring
 from typing import Any
 
 from assistant.journal._records import JournalError, VerifyResult
+from tools.words import noun, plural
 
 GENESIS = "0" * 64
 """The prev_hash of a session's first event."""
@@ -182,13 +183,13 @@ def verify_rows(session_id: str, rows: Iterable[tuple[Any, ...]], recorded: int)
     if checked != recorded:
         return bad(
             min(checked, recorded) + 1,
-            f"the journal-wide chain recorded {recorded} events for this session but"
-            f" {checked} are stored: events were deleted",
+            f"the journal-wide chain recorded {plural(recorded, 'event')} for this session but"
+            f" {checked} {noun(checked, 'is', 'are')} stored: events were deleted",
         )
     return VerifyResult(
         session_id,
         True,
         checked,
         None,
-        f"chain intact ({checked} event{'' if checked == 1 else 's'})",
+        f"chain intact ({plural(checked, 'event')})",
     )

@@ -18,6 +18,7 @@ from assistant.journal._head import Head, HeadFile
 from assistant.journal._ledger import LedgerWriter, meta_get, tail
 from assistant.journal._migrations import migrate
 from assistant.journal._records import JournalError
+from tools.words import plural
 
 
 def format_ts(moment: datetime) -> str:
@@ -113,7 +114,7 @@ class Connection:
         """The file is not the journal its head record outside it describes: never start over
         silently in its place (that would hide a deleted or emptied journal)."""
         held = (
-            f"says it held {head.gseq} records (journal {head.journal[:12]})"
+            f"says it held {plural(head.gseq, 'record')} (journal {head.journal[:12]})"
             if isinstance(head, Head)
             else "is damaged"
         )

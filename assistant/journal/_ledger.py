@@ -18,6 +18,7 @@ from typing import Any
 from assistant.journal import _keys
 from assistant.journal._chain import canonical, genesis_link, ledger_link, sha256_hex
 from assistant.journal._head import Head, HeadFile
+from tools.words import plural
 
 Record = tuple[str, int, str]
 """(session_id, seq, digest): seq 0 is a session's header, n its event n."""
@@ -55,7 +56,7 @@ def head_disagreement(
     if head.gseq > last:
         cut = f"record {head.gseq}" if head.gseq == last + 1 else f"records {last + 1}-{head.gseq}"
         return (
-            f"the head record said the journal had {head.gseq} records but it had {last}:"
+            f"the head record said the journal had {plural(head.gseq, 'record')} but it had {last}:"
             f" {cut} had been cut off"
         )
     if head.gseq == 0:

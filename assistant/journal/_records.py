@@ -35,14 +35,6 @@ class DuplicateSession(JournalError):
     """An import of a session that is already here, or was imported before (same source id)."""
 
 
-#: Action states reported by ``Journal.action_states``.
-PROPOSED = "proposed"
-DENIED = "denied"
-OUTCOME_UNKNOWN = "outcome unknown"
-DONE = "done"
-FAILED = "failed"
-
-
 @dataclass(frozen=True)
 class StoredEvent:
     """One event as committed: its place in the session's hash chain and its redacted payload."""
@@ -167,30 +159,9 @@ class JournalReport:
 
 
 @dataclass(frozen=True)
-class ActionState:
-    """Where one action ended up, folded from its action.* events (see the state constants)."""
-
-    action_id: str
-    tool: str
-    summary: str
-    effect: str
-    decided_by: str | None
-    verdict: str | None
-    state: str
-
-    def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-
-@dataclass(frozen=True)
 class ActionRecord:
-    """One action's events by kind (the payloads as stored), found by its id alone."""
+    """Where an action is, found by its id (or a unique prefix) alone: its session and full id.
+    Its story is folded from the session's events (``assistant.agent.action_life``)."""
 
     session_id: str
     action_id: str
-    state: str
-    proposed: dict[str, Any]
-    decided: dict[str, Any] | None = None
-    approved: dict[str, Any] | None = None
-    result: dict[str, Any] | None = None
-    error: dict[str, Any] | None = None

@@ -26,6 +26,7 @@ from assistant.journal._verify import (
     link_status,
     verify_session,
 )
+from tools.words import plural
 
 _HEX64 = frozenset("0123456789abcdef")
 
@@ -125,7 +126,8 @@ class _Audit:
         for reason in bad[:MAX_LISTED]:
             self.problems.append(reason)
         if len(bad) > MAX_LISTED:
-            self.problems.append(f"… and {len(bad) - MAX_LISTED} more records whose link fails")
+            more = plural(len(bad) - MAX_LISTED, "more record")
+            self.problems.append(f"… and {more} whose link fails")
         self._segments(view, kinds)
         existing = {str(s) for (s,) in self.db.execute("SELECT id FROM sessions")}
         for sid in sorted(named - existing)[:MAX_LISTED]:
@@ -179,7 +181,8 @@ class _Audit:
         if self.info.state == _keys.OTHER_JOURNAL and not view.ever_keyed:
             if self.records:  # any write here would have made this journal its own key
                 self.problems.append(
-                    f"{self.info.problem}, yet none of this journal's {self.records} records is"
+                    f"{self.info.problem}, yet none of this journal's"
+                    f" {plural(self.records, 'record')} is"
                     " signed: it was replaced by one made elsewhere or rebuilt without the key"
                 )
             else:

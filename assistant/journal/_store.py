@@ -10,7 +10,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from assistant.journal import _bulk, _query
-from assistant.journal._actions import action_record, fold_actions
 from assistant.journal._chain import (
     GENESIS,
     canonical,
@@ -23,7 +22,6 @@ from assistant.journal._checks import Checks
 from assistant.journal._connection import _is_utf8, format_ts
 from assistant.journal._records import (
     ActionRecord,
-    ActionState,
     JournalError,
     SearchHit,
     SessionInfo,
@@ -302,12 +300,8 @@ class Journal(Checks):
             ).fetchall()
         return [SearchHit(sid, seq, kind, " ".join(snip.split())) for sid, seq, kind, snip in rows]
 
-    def action_states(self, session_id: str) -> dict[str, ActionState]:
-        """action_id -> where that action ended up ("outcome unknown": approved, no result)."""
-        return fold_actions(self.events(session_id))
-
     def find_action(self, action_id: str) -> ActionRecord:
-        """An action by its id (or a unique prefix) alone, whichever session it is in."""
+        """The session and full id of an action given by its id (or a unique prefix) alone."""
         with self._tx("find an action", write=False) as db:
             session_id, full_id = _query.resolve_action(db, action_id)
-        return action_record(session_id, full_id, self.events(session_id))
+        return ActionRecord(session_id, full_id)

@@ -30,6 +30,7 @@ from assistant.journal._chain import (
 from assistant.journal._derive import derive, index_mismatch, summary_mismatch
 from assistant.journal._query import load_payload
 from assistant.journal._records import VerifyResult
+from tools.words import plural
 
 MAX_LISTED = 5
 """Bad records named one by one before the rest are only counted."""
@@ -239,7 +240,7 @@ def verify_session(
         return bad(0, reason, n)
     keyed = statuses == {OK}
     warnings = () if keyed else (f"its chain is unkeyed: {UNKEYED_MEANS}",)
-    text = f"chain intact ({n} event{'' if n == 1 else 's'})" + ("" if keyed else ", unkeyed")
+    text = f"chain intact ({plural(n, 'event')})" + ("" if keyed else ", unkeyed")
     return VerifyResult(sid, True, n, None, text, keyed, warnings)
 
 

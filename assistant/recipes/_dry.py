@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assistant import present
 from assistant.recipes._fill import check_tools, fill_steps, resolve_params
 from assistant.recipes._live import describe
 from assistant.recipes._run import params_lines
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
     from assistant.config import Settings
 
 Say = Callable[[str], None]
-TAGS = {"read": "READ", "write": "WRITE", "egress": "EGRESS"}
 
 
 def written_paths(action: Action) -> list[str]:
@@ -90,7 +90,8 @@ async def dry_run(
     policy = session_policy(settings, allow_hosts)
     ctx.unlocked = policy.unlocked
     say(
-        f"dry run of {len(filled)} step(s) in {escape_text(str(ws.root))}: nothing is run or changed"
+        f"dry run of {present.plural(len(filled), 'step')} in {escape_text(str(ws.root))}:"
+        " nothing is run or changed"
     )
     if values:
         say("parameters:")
@@ -106,7 +107,8 @@ async def dry_run(
         if step.kind == "live":
             confirm = " · a person confirms every action" if step.confirm == "always" else ""
             say(
-                f"step {step.number} · LIVE ({', '.join(step.tools)}; at most {step.max_calls} calls){confirm}"
+                f"step {step.number} · LIVE ({', '.join(step.tools)};"
+                f" at most {present.plural(step.max_calls, 'call')}){confirm}"
             )
             say("  │ " + "\n  │ ".join(escape_text(f.prompt).splitlines()))
             say(
@@ -136,7 +138,7 @@ async def dry_run(
             )
             problems += 1
             continue
-        tag = TAGS.get(action.effect.value, action.effect.value.upper())
+        tag = present.effect_tag(action.effect.value)
         confirm = " · a person confirms it" if step.confirm == "always" else ""
         say(f"step {step.number} · {tag} {action.tool}: {escape_text(action.summary)}{confirm}")
         preview = escape_text(red.redact_text(action.preview.text))
@@ -156,7 +158,7 @@ async def dry_run(
             policy.unlock(unlock, "dry run")
     say("")
     say(
-        f"dry run done: {len(filled) - problems} of {len(filled)} step(s) planned"
+        f"dry run done: {len(filled) - problems} of {present.plural(len(filled), 'step')} planned"
         + (f"; {problems} cannot be planned as things are now" if problems else "")
     )
     return problems

@@ -26,8 +26,9 @@ from assistant.recipes._toml import comment, table
 from tools.base import ToolError, escape_text
 
 if TYPE_CHECKING:
+    from assistant.agent.action_life import Life
     from assistant.journal import Journal
-    from assistant.recipes._make import Life, Made
+    from assistant.recipes._make import Made
 
 MANIFEST = "fixtures.toml"
 FIXTURES_FORMAT = 1

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from assistant import present
 from assistant.agent.approval import ApprovalRequest, Approver, Decision
 from assistant.agent.gate import Gate
 from assistant.agent.policy import Policy, Ruling
@@ -89,7 +90,7 @@ def describe(expect: Mapping[str, Any]) -> str:
     if expect.get("columns"):
         text += f" with the columns {', '.join(map(str, expect['columns']))}"
     if expect.get("min_rows"):
-        text += f" and at least {expect['min_rows']} data rows"
+        text += f" and at least {present.plural(expect['min_rows'], 'data row')}"
     return text
 
 
@@ -126,7 +127,8 @@ def check_output(expect: Mapping[str, Any], ctx: ToolContext) -> list[str]:
         )
     total = data.get("total")
     if "min_rows" in expect and (not isinstance(total, int) or total < expect["min_rows"]):
-        out.append(f"{shown} has {total} data rows, expected at least {expect['min_rows']}")
+        rows = present.plural(total, "data row") if isinstance(total, int) else f"{total} data rows"
+        out.append(f"{shown} has {rows}, expected at least {expect['min_rows']}")
     return out
 
 

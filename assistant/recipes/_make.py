@@ -3,7 +3,7 @@ values a person would change as named parameters, what each step must produce as
 expectations, and what was left out said in comments.
 
 Events are read through the typed classes of ``assistant.agent.events``; the life of each action
-(proposed, decided, approved, result) is folded from them once.
+comes from the one fold, ``assistant.agent.action_life``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from assistant import present
+from assistant.agent import action_life
 from assistant.agent import events as ev
+from assistant.agent.action_life import Life
 from assistant.recipes import _expect
 from assistant.recipes._book import Book, Source
 from assistant.recipes._request import faithful
@@ -36,23 +39,11 @@ LIVE_TOOLS = {
 }
 
 
-@dataclass
-class Life:
-    """One action from proposal to result, as the session recorded it."""
-
-    proposed: ev.ActionProposed
-    decided: ev.ActionDecided | None = None
-    approved: ev.ActionApproved | None = None
-    result: ev.ActionResult | None = None
-    error: ev.ActionError | None = None
-    call_arguments: str | None = None
-
-    @property
-    def runs(self) -> bool:
-        """It ran and succeeded, or was approved and its outcome is unknown: a recipe step."""
-        if self.approved is None:
-            return False
-        return self.result is None or self.result.ok
+def runs(life: Life) -> bool:
+    """It ran and succeeded, or was approved and its outcome is unknown: a recipe step."""
+    if life.approved is None:
+        return False
+    return life.result is None or life.result.ok
 
 
 @dataclass
@@ -65,56 +56,25 @@ class Made:
     workspace: str = ""
 
 
-def fold(events: list[ev.Event]) -> list[Life]:
-    """The life of every proposed action, in the order they were proposed."""
-    lives: dict[str, Life] = {}
-    calls: dict[str, str] = {}
-    for event in events:
-        match event:
-            case ev.AssistantMessage(tool_calls=tool_calls):
-                for call in tool_calls:
-                    if isinstance(call.get("id"), str) and isinstance(call.get("arguments"), str):
-                        calls[call["id"]] = call["arguments"]
-            case ev.ActionProposed(action_id=aid, call_id=call_id):
-                lives.setdefault(aid, Life(event, call_arguments=calls.get(call_id or "")))
-            case ev.ActionDecided(action_id=aid) if aid in lives:
-                lives[aid].decided = event
-            case ev.ActionApproved(action_id=aid) if aid in lives:
-                lives[aid].approved = event
-            case ev.ActionResult(action_id=aid) if aid in lives:
-                lives[aid].result = event
-            case ev.ActionError(action_id=aid) if aid is not None and aid in lives:
-                lives[aid].error = event
-    return list(lives.values())
-
-
 def session_events(
     journal: Journal, session_id: str, redact: Callable[[Any], Any]
 ) -> list[ev.Event]:
     """A session's events as typed objects, redacted again (kinds this version does not know,
-    or payloads it cannot read, are skipped: a recipe holds only what it understands)."""
-    out = []
-    for stored in journal.events(session_id):
-        try:
-            out.append(ev.event_from_json(stored.kind, redact(stored.payload)))
-        except (KeyError, TypeError, ValueError):
-            continue
-    return out
-
-
-def who(by: str | None) -> str:
-    return {"human": "the person", "policy:read": "policy (reads run)"}.get(str(by), str(by))
+    or payloads it cannot read, tell no action's story: a recipe holds only what it understands)."""
+    return [ev.parse(stored.kind, redact(stored.payload)) for stored in journal.events(session_id)]
 
 
 def left_out(life: Life) -> str:
     p = life.proposed
     what = f"{p.tool} {p.summary}".strip()
-    d = life.decided
+    d = life.decision
     if d is not None and d.verdict == "deny":
         reason = f": {d.reason}" if d.reason else ""
-        return f"{what} (denied by {who(d.by)}{reason})"
+        return f"{what} (denied by {present.decider(d.by, person='the person')}{reason})"
     if d is not None and d.verdict == "edit":
-        return f"{what} (edited before it ran; the edited call follows)"
+        into = life.edited_into
+        then = f"re-planned as action {into.action_id}" if into else "the edited call never ran"
+        return f"{what} (edited before it ran; {then})"
     if life.result is not None:
         why = life.result.display or life.result.output[:120]
         return f"{what} (failed in the source session: {why})"
@@ -144,8 +104,8 @@ def make(
         columns = header_of
     info = journal.get_session(session_id)
     chain = journal.verify(info.id)
-    lives = fold(session_events(journal, info.id, redact))
-    steps = [life for life in lives if life.runs]
+    lives = list(action_life.fold(session_events(journal, info.id, redact)).lives.values())
+    steps = [life for life in lives if runs(life)]
     live = dict(live or {})
     for number in live:
         if not 1 <= number <= len(steps):
@@ -219,10 +179,8 @@ def _step(
     notes: list[str],
 ) -> dict[str, Any]:
     p = life.proposed
-    by = (life.decided.by if life.decided else None) or (
-        life.approved.by if life.approved else None
-    )
-    comments = [f"step {number} · {p.effect.upper()} · {p.summary} · approved by {who(by)}"]
+    by = present.decider(life.decided_by, person="the person")
+    comments = [f"step {number} · {present.effect_tag(p.effect)} · {p.summary} · approved by {by}"]
     comments += notes
     step: dict[str, Any] = {"_comments": comments}
     result = life.result

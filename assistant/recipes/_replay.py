@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant import present
 from tools.base import Action, Result, Tool, ToolContext, ToolError, escape_text
 
 
@@ -113,7 +114,7 @@ class ReplayHttp:
 
 
 def _size(body: Any) -> str:
-    return "no body" if body is None else f"{len(str(body).encode())} bytes"
+    return "no body" if body is None else present.plural(len(str(body).encode()), "byte")
 
 
 @dataclass

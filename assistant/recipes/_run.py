@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant import present
 from assistant.recipes import _expect
 from assistant.recipes._fill import Filled, check_tools, fill_steps, resolve_params
 from assistant.recipes._live import Person, attempt, step_gate
@@ -172,7 +173,9 @@ class Runner:
             if self.report.failed or self.report.differed and self.o.mode == "test":
                 bad = sorted({*self.report.failed, *self.report.differed})
                 self._end(
-                    "failed", f"step(s) {', '.join(map(str, bad))} did not come out as expected"
+                    "failed",
+                    f"{present.noun(len(bad), 'step')} {', '.join(map(str, bad))} did not come out"
+                    " as expected",
                 )
         if self.report.status != "done":
             self.rt.log.emit(ev.TurnError(self.report.message, "recipe"))
@@ -252,7 +255,9 @@ class Runner:
             return await self._replay_live(f, report)
         gate = step_gate(self.rt.gate, tools=tools, confirm=step.confirm, person=self.o.person)
         self.say(f"  live: {escape_text(f.prompt)}")
-        self.say(f"  tools {', '.join(step.tools)} · at most {step.max_calls} calls")
+        self.say(
+            f"  tools {', '.join(step.tools)} · at most {present.plural(step.max_calls, 'call')}"
+        )
         feedback = ""
         while True:
             got = await attempt(
@@ -322,10 +327,12 @@ async def run(recipe: Recipe, settings: Settings, options: Options) -> RunReport
     parse_allow_hosts(options.allow_hosts)  # a bad --allow-host fails before a session exists
     model_name, model = None, None
     if recipe.has_live_steps and options.mode == "run":
-        live = ", ".join(str(s.number) for s in recipe.steps if s.kind == "live")
+        numbers = [str(s.number) for s in recipe.steps if s.kind == "live"]
         if not settings.model or options.model is None:
+            steps = f"{present.noun(len(numbers), 'step')} {', '.join(numbers)}"
+            are = "is a live step and needs" if len(numbers) == 1 else "are live steps and need"
             raise NeedsModel(
-                f"step(s) {live} are live steps and need a model: pass --model (and --api-base), "
+                f"{steps} {are} a model: pass --model (and --api-base), "
                 "set ASSISTANT_MODEL, or put model = ... in the config"
             )
         model_name, model = settings.model, options.model()  # a bad key fails before anything runs
@@ -339,7 +346,8 @@ async def run(recipe: Recipe, settings: Settings, options: Options) -> RunReport
     if options.secrets is not None:
         rt.gate.ctx.secrets = options.secrets
     options.say(
-        f"recipe {options.mode}: session {(rt.session_id or 'none')[:8]} · {len(filled)} step(s) · "
+        f"recipe {options.mode}: session {(rt.session_id or 'none')[:8]}"
+        f" · {present.plural(len(filled), 'step')} · "
         f"{escape_text(str(ws.root))}"
     )
     for line in params_lines(recipe, values):

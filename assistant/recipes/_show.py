@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from assistant import present
 from assistant.recipes._spec import Recipe, Step
 from tools.base import escape_text
 
@@ -24,7 +25,8 @@ def _expects(step: Step) -> str:
     if "shape" in e:
         moving = len(e.get("volatile") or [])
         parts.append(
-            f"JSON with {len(e['shape'])} keys" + (f" ({moving} volatile)" if moving else "")
+            f"JSON with {present.plural(len(e['shape']), 'key')}"
+            + (f" ({moving} volatile)" if moving else "")
         )
     if e.get("fields"):
         parts.append("fields " + ", ".join(f"{k}={v!r}" for k, v in e["fields"].items()))
@@ -59,7 +61,8 @@ def _what(step: Step) -> str:
     args = step.args
     if step.tool == "csv_write":
         source = f" from {args['sql']}" if isinstance(args.get("sql"), str) else ""
-        rows = f" ({len(args['rows'])} rows given)" if isinstance(args.get("rows"), list) else ""
+        given = args.get("rows")
+        rows = f" ({present.plural(len(given), 'row')} given)" if isinstance(given, list) else ""
         return f"csv_write {args.get('mode', '')} {args.get('path', '')}{source}{rows}"
     for key in ("sql", "command", "path"):
         if isinstance(args.get(key), str):
@@ -93,7 +96,8 @@ def show(recipe: Recipe) -> list[str]:
         flag = f" · FLAGGED: {step.flag}" if step.flag else ""
         lines.append(_cut(f"  {step.number:>2}. {_what(step)}{confirm}{flag}", 140))
         if step.kind == "live":
-            lines.append(_cut(f"      tools {', '.join(step.tools)} · at most {step.max_calls} calls · "
+            lines.append(_cut(f"      tools {', '.join(step.tools)} · at most "
+                              f"{present.plural(step.max_calls, 'call')} · "
                               f"expects {_expects(step)}"))  # fmt: skip
         else:
             lines.append(_cut(f"      expects {_expects(step)}"))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant import present
 from assistant.recipes import _fixtures
 from assistant.recipes._fixtures import Fixtures
 from assistant.recipes._replay import ReplayHttp, StandIns, dumps, origin_of
@@ -122,9 +123,10 @@ def _output_checks(fixtures: Fixtures, ws: Path) -> list[Check]:
             continue
         got = target.read_bytes()
         if got == want:
-            out.append(Check(name, "ok", f"{len(got):,} bytes, as recorded"))
+            out.append(Check(name, "ok", f"{present.plural(len(got), 'byte')}, as recorded"))
         else:
-            out.append(Check(name, "FAIL", f"differs ({len(got):,} bytes, recorded {len(want):,})"))
+            got_size, want_size = present.plural(len(got), "byte"), f"{len(want):,}"
+            out.append(Check(name, "FAIL", f"differs ({got_size}, recorded {want_size})"))
     return out
 
 
@@ -157,7 +159,8 @@ async def run_recipe_test(
     verdict = "passed" if result.passed else f"FAILED ({failed} of {len(result.checks)} checks)"
     sid = (report.session_id or "")[:8]
     say(
-        f"recipe test {verdict}: {len(recipe.steps)} step(s), {len(fixtures.outputs)} output file(s); session {sid}"
+        f"recipe test {verdict}: {present.plural(len(recipe.steps), 'step')},"
+        f" {present.plural(len(fixtures.outputs), 'output file')}; session {sid}"
     )
     return result
 
@@ -266,7 +269,8 @@ async def save_fixtures(
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return [
-        f"fixtures in {escape_text(str(dest))}: {len(gathered.inputs)} input file(s), "
-        f"{len(gathered.recordings)} HTTP response(s), {len(gathered.outputs)} output file(s); "
+        f"fixtures in {escape_text(str(dest))}: {present.plural(len(gathered.inputs), 'input file')}, "
+        f"{present.plural(len(gathered.recordings), 'HTTP response')}, "
+        f"{present.plural(len(gathered.outputs), 'output file')}; "
         "checked: replaying the recipe from them reproduces the session"
     ]

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 from textual.message_pump import MessagePump
 
+from assistant.agent import events as ev
+
 if TYPE_CHECKING:
-    from assistant.agent import events as ev
     from assistant.ui.approver import PendingApproval
 
 
@@ -63,12 +64,12 @@ class EventBridge:
         self._batch: DeltaBatch | None = None
 
     def __call__(self, event: ev.Event) -> None:
-        if event.kind == "assistant.delta":
+        if isinstance(event, ev.AssistantDelta):
             batch = self._batch
             if batch is None or batch.closed:
                 batch = self._batch = DeltaBatch()
                 self.target.post_message(batch)
-            batch.parts.append(event.text)  # type: ignore[attr-defined]
+            batch.parts.append(event.text)
             return
         if self._batch is not None:
             self._batch.closed = True  # later deltas go after this event, in a new batch

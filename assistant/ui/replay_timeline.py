@@ -7,14 +7,13 @@ widgets only move forward; this module says which events, the screen paints them
 
 from __future__ import annotations
 
-import dataclasses
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
-from assistant.agent.events import Event, event_from_json
+from assistant import present
+from assistant.agent import action_life
+from assistant.agent import events as ev
 from assistant.journal import StoredEvent
 
 SPEEDS: tuple[int, ...] = (1, 4)
@@ -30,81 +29,28 @@ class Step:
     seq: int
     ts: str
     kind: str
-    event: Event | None
+    event: ev.Event | None
     problem: str = ""
     action_id: str | None = None
 
     @property
     def at(self) -> datetime | None:
         """The event's stored time as an aware datetime; None when the stamp is unreadable."""
-        return parse_ts(self.ts)
+        return present.parse_ts(self.ts)
 
     @property
     def is_proposal(self) -> bool:
-        return self.kind == "action.proposed" and self.event is not None
-
-
-def parse_ts(ts: str) -> datetime | None:
-    """A journal timestamp ("2025-01-31T09:15:02.123Z") as an aware UTC datetime, or None."""
-    try:
-        moment = datetime.fromisoformat(ts)
-    except (TypeError, ValueError):
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return isinstance(self.event, ev.ActionProposed)
 
 
 def rebuild(stored: StoredEvent) -> Step:
-    """A stored event as a Step. Unknown kinds and payloads that no longer fit their event type
-    (a newer journal, an edited row) become a Step with a problem instead of an exception."""
-    payload: dict[str, Any] = stored.payload if isinstance(stored.payload, dict) else {}
-    raw_id = payload.get("action_id")
-    action_id = raw_id if isinstance(raw_id, str) and raw_id else None
-    if "_unreadable" in payload:
-        return Step(stored.seq, stored.ts, stored.kind, None, "its payload is not readable JSON")
-    try:
-        event = event_from_json(stored.kind, payload)
-    except KeyError:
-        return Step(stored.seq, stored.ts, stored.kind, None, "an event kind this version lacks")
-    except (TypeError, ValueError) as exc:
-        problem = f"its payload does not fit {stored.kind} ({type(exc).__name__})"
-        return Step(stored.seq, stored.ts, stored.kind, None, problem, action_id)
-    wrong = _mistyped_field(event)
-    if wrong:
-        problem = f"its field {wrong!r} has the wrong type for {stored.kind}"
-        return Step(stored.seq, stored.ts, stored.kind, None, problem, action_id)
-    return Step(stored.seq, stored.ts, stored.kind, event, "", action_id)
-
-
-_TYPES: dict[str, tuple[type, ...]] = {
-    "str": (str,),
-    "int": (int,),
-    "float": (int, float),
-    "bool": (bool,),
-    "dict": (dict,),
-    "list": (list,),
-    "None": (type(None),),
-}
-
-
-def _mistyped_field(event: Event) -> str | None:
-    """The first field whose value does not match its annotation's outer type, so a hand-edited
-    payload cannot hand the widgets a list where they expect a dict."""
-    for f in dataclasses.fields(event):
-        annotation = re.sub(r"\[.*\]", "", str(f.type))  # "dict[str, Any] | None" -> "dict | None"
-        allowed: tuple[type, ...] = ()
-        for name in (part.strip() for part in annotation.split("|")):
-            if name not in _TYPES:
-                allowed = ()
-                break
-            allowed += _TYPES[name]
-        if not allowed:
-            continue  # Any, or a type this check does not know: accept
-        value = getattr(event, f.name)
-        if isinstance(value, bool) and bool not in allowed:
-            return f.name
-        if not isinstance(value, allowed):
-            return f.name
-    return None
+    """A stored event as a Step (``assistant.agent.events.parse``): unknown kinds and payloads
+    that no longer fit their event type become a Step with a problem instead of an exception."""
+    event = ev.parse(stored.kind, stored.payload)
+    if isinstance(event, ev.Unreadable):
+        return Step(stored.seq, stored.ts, stored.kind, None, event.problem, event.action_id)
+    action_id = getattr(event, "action_id", None)
+    return Step(stored.seq, stored.ts, stored.kind, event, "", action_id or None)
 
 
 @dataclass(frozen=True)
@@ -123,10 +69,12 @@ class Timeline:
 
     def __init__(self, steps: Sequence[Step]) -> None:
         self.steps: tuple[Step, ...] = tuple(steps)
+        self.lives = action_life.fold(s.event or ev.Unreadable(s.kind, s.problem) for s in steps)
+        """Every action's life: which steps tell it (a rule its approval added, say)."""
         self.position = 0
         self.speed: int | None = None
         """None: paused; otherwise a member of SPEEDS."""
-        self.spans: tuple[ActionSpan, ...] = _spans(self.steps)
+        self.spans: tuple[ActionSpan, ...] = _spans(self.steps, self.lives)
 
     @classmethod
     def from_stored(cls, events: Iterable[StoredEvent]) -> Timeline:
@@ -219,16 +167,17 @@ class Timeline:
         return applied[0] if applied else None
 
 
-def _spans(steps: Sequence[Step]) -> tuple[ActionSpan, ...]:
+def _spans(steps: Sequence[Step], lives: action_life.ActionFold) -> tuple[ActionSpan, ...]:
+    """Each action's proposal and the steps of its life that follow it without a break."""
     spans: list[ActionSpan] = []
     index = 0
     while index < len(steps):
-        step = steps[index]
-        if step.is_proposal and step.action_id:
+        life = lives.owner.get(index)
+        if steps[index].is_proposal and life is not None:
             end = index + 1
-            while end < len(steps) and steps[end].action_id == step.action_id:
+            while end < len(steps) and lives.owner.get(end) is life:
                 end += 1
-            spans.append(ActionSpan(step.action_id, index, end))
+            spans.append(ActionSpan(life.action_id, index, end))
             index = end
         else:
             index += 1

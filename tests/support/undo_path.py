@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant import paths
+from assistant.agent import action_life
 from assistant.cli import main
 from assistant.journal import Journal
 
@@ -65,8 +66,9 @@ def last_action(tool_name: str) -> str:
 def result_of(action_id: str) -> dict[str, Any]:
     with journal() as j:
         record = j.find_action(action_id)
-    assert record.result is not None, f"{action_id} has no result"
-    return dict(record.result)
+        life = action_life.find(j, record.session_id, record.action_id)
+    assert life is not None and life.result is not None, f"{action_id} has no result"
+    return life.result.to_json()
 
 
 def images_of(action_id: str) -> dict[str, bytes | None]:

@@ -14,6 +14,7 @@ from typing import Any
 from tools.base import ToolError
 from tools.csv_files.records import CsvDataError, Record, check_header, iter_records
 from tools.csv_files.sniff import CsvFormat, sniff_bytes
+from tools.words import plural
 
 MAX_CHANGES = 100
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -179,7 +180,9 @@ def _check_rows(rows: list[list[str]]) -> list[str]:
         raise ToolError(str(exc).replace("line 1: ", "rows[0] (the header): ")) from None
     for i, row in enumerate(rows[1:], 1):
         if len(row) != len(header):
-            raise ToolError(f"rows[{i}] has {len(row)} cells but the header has {len(header)}")
+            raise ToolError(
+                f"rows[{i}] has {plural(len(row), 'cell')} but the header has {len(header)}"
+            )
     return header
 
 

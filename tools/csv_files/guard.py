@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from tools.base import Effect, ToolContext, ToolError
+from tools.words import noun
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -66,7 +67,7 @@ def check_text(name: str, value: str, max_chars: int) -> str:
 def check_known(args: Mapping[str, Any], known: set[str]) -> None:
     unknown = sorted(str(k)[:40] for k in set(args) - known)
     if unknown:
-        raise ToolError(f"unknown argument(s): {', '.join(unknown)}")
+        raise ToolError(f"unknown {noun(len(unknown), 'argument')}: {', '.join(unknown)}")
 
 
 def deny_check(ctx: ToolContext, tool: str, effect: Effect) -> Callable[[str], str | None]:

@@ -28,6 +28,7 @@ from tools.csv_files.rows import HEAD_BYTES, copy_rows
 from tools.csv_files.sniff import CsvFormat, sniff_bytes
 from tools.csv_files.sqlpaths import SourceFile
 from tools.csv_files.typepass import Col, Unreadable, file_types
+from tools.words import noun, plural
 
 PLAIN_LINE_LIMIT = csv.field_size_limit()
 """A line this long cannot hold a field longer than csv_read's limit, so both tools agree."""
@@ -146,13 +147,14 @@ class Loader:
         os.replace(partial, out)
         notes = []
         if found.blank_lines:
-            notes.append(f"{file.rel}: {found.blank_lines} blank line(s) skipped")
+            notes.append(f"{file.rel}: {plural(found.blank_lines, 'blank line')} skipped")
         if found.skipped:
             lines = ", ".join(str(n) for n in found.skipped_lines)
             more = " …" if found.skipped > len(found.skipped_lines) else ""
             notes.append(
-                f"{file.rel}: {found.skipped} ragged row(s) skipped (field count differs from the "
-                f"header's {len(found.header)}), at line(s) {lines}{more}"
+                f"{file.rel}: {plural(found.skipped, 'ragged row')} skipped (field count differs"
+                f" from the header's {len(found.header)}), at {noun(found.skipped, 'line')}"
+                f" {lines}{more}"
             )
         if sample is None or len(sample.stats) != len(found.header):
             sample = Sample.of(len(found.header), [])

@@ -30,6 +30,7 @@ from tools.csv_files.engine import (
 from tools.csv_files.guard import check_known, check_text, deny_check, guarded
 from tools.csv_files.sqlpaths import MAX_SQL_CHARS, Prepared, prepare
 from tools.csv_files.table import MAX_ROWS, page_heading, render_rows
+from tools.words import plural
 from tools.workspace import Workspace
 
 BAD_ROWS = ("error", "skip")
@@ -125,12 +126,14 @@ class CsvQueryTool:
         if shown < len(rows):
             lines.append(f"(cut to fit about 8 KB; add OFFSET {shown} in the SQL for the rest)")
         elif total is not None and total > shown:
-            lines.append(f"({total - shown:,} more rows: use ORDER BY with LIMIT/OFFSET to page)")
+            more = plural(total - shown, "more row", "more rows")
+            lines.append(f"({more}: use ORDER BY with LIMIT/OFFSET to page)")
         lines.extend(f"note: {escape_text(n)}" for n in answer.notes)
         return Result(
             ok=True,
             output="\n".join(lines),
-            display=f"{total if total is not None else '?'} rows · {len(answer.columns)} columns",
+            display=f"{plural(total, 'row') if total is not None else '? rows'}"
+            f" · {plural(len(answer.columns), 'column')}",
             data={
                 "columns": answer.columns,
                 "types": answer.types,

@@ -33,6 +33,7 @@ from tools.csv_files.records import (
 from tools.csv_files.rows import HEAD_BYTES, with_encoding
 from tools.csv_files.sniff import CsvFormat
 from tools.csv_files.table import MAX_ROWS, cut, page_heading, render_rows, show_cell
+from tools.words import plural
 from tools.workspace import Workspace
 
 __all__ = ["HEAD_BYTES", "CsvReadTool", "open_regular", "scan"]
@@ -205,9 +206,10 @@ def _check_args(args: Mapping[str, Any]) -> tuple[str, int, int]:
 
 def _result(rel: str, found: Scan, offset: int, seconds: float, links: int = 0) -> Result:
     table, shown = render_rows(found.header, found.page)
-    count = f"{found.rows:,} rows" if found.complete else f"at least {found.rows:,} rows"
+    count = plural(found.rows, "row") if found.complete else f"at least {plural(found.rows, 'row')}"
+    columns = plural(len(found.header), "column")
     lines = [
-        f"{escape_text(rel)}: {count} x {len(found.header)} columns ({found.fmt.describe()})",
+        f"{escape_text(rel)}: {count} x {columns} ({found.fmt.describe()})",
         cut(
             "columns: "
             + ", ".join(
@@ -221,7 +223,7 @@ def _result(rel: str, found: Scan, offset: int, seconds: float, links: int = 0) 
             "csv_query counts and checks big files quickly"
         )
     if found.blank_lines:
-        lines.append(f"{found.blank_lines} blank line(s) skipped")
+        lines.append(f"{plural(found.blank_lines, 'blank line')} skipped")
     if links:
         lines.append(
             f"note: {escape_text(rel)} has {links + 1} hard links: another link may be a file "
@@ -234,7 +236,7 @@ def _result(rel: str, found: Scan, offset: int, seconds: float, links: int = 0) 
     return Result(
         ok=True,
         output="\n".join(lines),
-        display=f"{count} · {len(found.header)} columns · {found.fmt.encoding}",
+        display=f"{count} · {columns} · {found.fmt.encoding}",
         data={
             "path": rel,
             "format": found.fmt.to_json(),

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from tools.base import ToolError
 from tools.csv_files.sniff import CsvFormat
+from tools.words import plural
 
 
 class CsvDataError(ToolError):
@@ -109,7 +110,7 @@ def ragged(record: Record, width: int) -> CsvDataError:
     if len(shown) > 80:
         shown = shown[:79] + "…"
     return CsvDataError(
-        f"line {record.line}: the row has {len(record.fields)} fields but the header has "
+        f"line {record.line}: the row has {plural(len(record.fields), 'field')} but the header has "
         f"{width} (ragged row): {shown!r}"
     )
 

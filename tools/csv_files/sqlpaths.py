@@ -27,6 +27,7 @@ from tools.csv_files.sqlrefs import (
     referenced_names,
     unquote,
 )
+from tools.words import plural
 from tools.workspace import PathEscapeError, Workspace
 
 __all__ = ["MAX_SQL_CHARS", "Prepared", "Source", "SourceFile", "prepare"]
@@ -157,10 +158,13 @@ def _resolve(
             raise ToolError(f"{text!r} matches more than {MAX_FILES} files")
     if outside:
         notes.append(
-            f"{outside} match(es) of {text!r} skipped: outside the workspace or the assistant's data"
+            f"{plural(outside, 'match', 'matches')} of {text!r} skipped: outside the workspace"
+            " or the assistant's data"
         )
     if refused:
-        notes.append(f"{refused} match(es) of {text!r} skipped: a deny rule covers them")
+        notes.append(
+            f"{plural(refused, 'match', 'matches')} of {text!r} skipped: a deny rule covers them"
+        )
     if not found:
         raise ToolError(f"no files in the workspace match {text!r}")
     return found

@@ -33,6 +33,7 @@ from tools.csv_files.sniff import default_format
 from tools.csv_files.sqlpaths import MAX_SQL_CHARS
 from tools.csv_files.table import csv_line, cut, show_cell
 from tools.undo_record import Capture
+from tools.words import noun, plural
 from tools.workspace import Workspace
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -126,7 +127,9 @@ class CsvWriteTool:
             )
         capture = Capture(ws, [rel])  # the before-image and mode, for undo
         ws.atomic_write(real, plan.data)
-        after = f"; {plan.rows_after:,} data rows now" if plan.rows_after is not None else ""
+        after = (
+            f"; {plural(plan.rows_after, 'data row')} now" if plan.rows_after is not None else ""
+        )
         result = Result(
             ok=True,
             output=f"wrote {rel} ({clean['mode']}): {_counts(plan)}{after}",
@@ -301,12 +304,12 @@ def _stat(path: Path) -> list[int]:
 
 def _counts(plan: WritePlan) -> str:
     parts = [
-        f"{n:,} {'row' if n == 1 else 'rows'} {what}"
+        f"{plural(n, 'row')} {what}"
         for n, what in ((plan.added, "added"), (plan.removed, "removed"), (plan.changed, "changed"))
         if n
     ]
     if plan.cells_changed:
-        parts[-1] += f" ({plan.cells_changed:,} {'cell' if plan.cells_changed == 1 else 'cells'})"
+        parts[-1] += f" ({plural(plan.cells_changed, 'cell')})"
     if plan.header_changed and plan.changes and plan.changes[0].op == "header":
         parts.insert(0, "header changed")
     return ", ".join(parts) or "no changes"
@@ -321,16 +324,17 @@ def _preview(rel: str, mode: str, plan: WritePlan) -> Preview:
     if plan.unchanged:
         summary += f"; {plan.unchanged:,} unchanged, kept byte for byte"
     if plan.rows_after is not None:
-        summary += f"; {plan.rows_after:,} data rows after"
+        summary += f"; {plural(plan.rows_after, 'data row')} after"
     lines.append(summary)
     lines.append("columns: " + csv_line([show_cell(c) for c in plan.header]))
     lines.extend(_change_line(c) for c in plan.changes[:PREVIEW_CHANGES])
     hidden = len(plan.changes) - PREVIEW_CHANGES + plan.more_changes
     if hidden > 0:
-        lines.append(f"… and {hidden:,} more changes")
+        lines.append(f"… and {plural(hidden, 'more change')}")
     if plan.neutralised:
         lines.append(
-            f"! {plan.neutralised} cell(s) start with = + - @ tab or CR and are written with a "
+            f"! {plural(plan.neutralised, 'cell')} {noun(plan.neutralised, 'starts', 'start')}"
+            " with = + - @ tab or CR and are written with a "
             "leading ' (formula injection guard)"
         )
     lines.extend(f"! {note}" for note in plan.notes)
@@ -367,7 +371,8 @@ def _change_line(change: Change) -> str:
         shown = "; ".join(
             f"{show_cell(c, 40)}: {_quoted(o)} → {_quoted(n)}" for c, o, n in change.cells[:5]
         )
-        more = f"; and {len(change.cells) - 5} more cells" if len(change.cells) > 5 else ""
+        extra = len(change.cells) - 5
+        more = f"; and {plural(extra, 'more cell')}" if extra > 0 else ""
         return f"~ {where}: {shown}{more}"
     mark = "+" if change.op == "add" else "-"
     cells = (change.new if change.op == "add" else change.old) or []

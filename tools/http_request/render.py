@@ -8,10 +8,12 @@ from collections.abc import Mapping, Sequence
 from email.message import Message
 from typing import Any
 
+from tools import words
 from tools.base import Effect, Preview, escape_text
 from tools.http_request.fetch import Exchange
 from tools.http_request.settings import HttpSettings
 from tools.http_request.spec import RequestSpec
+from tools.words import plural
 
 PREVIEW_BODY_CHARS = 20_000
 DATA_BODY_CHARS = 100_000
@@ -78,7 +80,7 @@ def request_preview(
         pretty = _pretty_json(spec.body_text) if spec.body_kind == "json" else None
         body_shown, cut = _cut(pretty or spec.body_text, PREVIEW_BODY_CHARS)
         size = len(spec.body_text.encode("utf-8"))
-        lines.append(f"Body ({spec.body_kind}, {size:,} bytes):")
+        lines.append(f"Body ({spec.body_kind}, {plural(size, 'byte')}):")
         lines += ["  " + line for line in escape_text(body_shown).split("\n")]
         if cut:
             lines.append(f"  [preview cut at {PREVIEW_BODY_CHARS:,} characters]")
@@ -163,7 +165,7 @@ def _header_lines(headers: Sequence[tuple[str, str]]) -> list[str]:
         shown, cut = _cut(_header_value(name, value), MAX_HEADER_VALUE)
         lines.append(escape_text(f"  {name}: {shown}{' [cut]' if cut else ''}"))
     if len(headers) > MAX_SHOWN_HEADERS:
-        lines.append(f"  [{len(headers) - MAX_SHOWN_HEADERS} more headers not shown]")
+        lines.append(f"  [{plural(len(headers) - MAX_SHOWN_HEADERS, 'more header')} not shown]")
     return lines
 
 
@@ -182,14 +184,15 @@ def response_text(
     lines.append(escape_text(f"Content-Type: {ctype}"))
     if ex.body is not None:
         note = f" (cut at the {limits.max_body_bytes:,}-byte limit)" if ex.body.truncated else ""
-        lines.append(f"Size: {size:,} bytes decoded, {ex.body.wire_bytes:,} on the wire{note}")
+        wire = f"{ex.body.wire_bytes:,}"
+        lines.append(f"Size: {plural(size, 'byte')} decoded, {wire} on the wire{note}")
     lines.append("Headers:")
     lines += _header_lines(ex.headers)
     if saved is not None:
         lines.append(escape_text(saved["message"]))
     if kind == "binary":
         lines.append(
-            f"Body: binary, {size:,} bytes, not shown (save_to keeps it in a workspace file)"
+            f"Body: binary, {plural(size, 'byte')}, not shown (save_to keeps it in a workspace file)"
         )
     elif kind == "empty":
         lines.append("Body: empty" if ex.body is not None else "Body: none")
@@ -206,18 +209,10 @@ def response_text(
                 f"[... {len(text) - len(excerpt):,} more characters not shown; "
                 "save_to can keep the full body in a workspace file]"
             )
-    display = f"{ex.status} {ex.reason} · {ctype.split(';')[0]} · {_size(size)}"
+    display = f"{ex.status} {ex.reason} · {ctype.split(';')[0]} · {words.size(size)}"
     if ex.stopped:
         display += " · redirect not followed"
     return "\n".join(lines), escape_text(display)
-
-
-def _size(n: int) -> str:
-    if n < 1000:
-        return f"{n} B"
-    if n < 1_000_000:
-        return f"{n / 1000:.1f} KB"
-    return f"{n / 1_000_000:.1f} MB"
 
 
 def response_data(

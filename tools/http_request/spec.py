@@ -15,6 +15,7 @@ from tools.base import ToolError
 from tools.http_request.handles import SecretValues, handle, names_in_request
 from tools.http_request.settings import HttpSettings
 from tools.http_request.urls import Target, parse_url
+from tools.words import noun
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -187,7 +188,8 @@ def parse_args(args: Mapping[str, Any], limits: HttpSettings) -> RequestSpec:
     unknown = sorted(set(args) - set(FIELDS))
     if unknown:
         raise ToolError(
-            f"unknown argument(s): {', '.join(map(str, unknown))}; allowed: {', '.join(FIELDS)}"
+            f"unknown {noun(len(unknown), 'argument')}: {', '.join(map(str, unknown))};"
+            f" allowed: {', '.join(FIELDS)}"
         )
     method = args.get("method", "GET")
     if not isinstance(method, str) or method.upper() not in METHODS:

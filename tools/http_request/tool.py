@@ -62,6 +62,7 @@ from tools.http_request.transport import default_ssl_context
 from tools.http_request.unlocks import private_allowed, reachable, request_unlocks
 from tools.http_request.urls import MAX_URL_CHARS
 from tools.undo_record import Capture
+from tools.words import plural
 from tools.workspace import Workspace
 
 _SCALAR = {"type": ["string", "number", "boolean"]}
@@ -334,7 +335,7 @@ class HttpRequestTool:
                     )
                 capture = Capture(ws, [rel])  # the before-image and mode, for undo
                 ws.atomic_write(save_path, data)
-                message = f"Saved the full body ({len(data):,} bytes) to {rel}."
+                message = f"Saved the full body ({plural(len(data), 'byte')}) to {rel}."
                 saved = {"path": rel, "written": True, "bytes": len(data), "message": message}
             else:
                 message = f"Not saved to {rel}: {why_not}."

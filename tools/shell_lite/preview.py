@@ -8,20 +8,12 @@ from typing import Any
 
 from tools.base import Preview, escape_text
 from tools.shell_lite.vfs import DIR, FILE, Change
+from tools.words import plural, size
 
 DIFF_MAX_BYTES = 512 * 1024
 """Files larger than this (either side) are shown by size and hash, not diffed."""
 DIFF_MAX_LINES = 400
 """Diff lines shown per file; the rest is counted."""
-
-
-def size(n: int | None) -> str:
-    if n is None:
-        return "-"
-    for unit, scale in (("MB", 1 << 20), ("KB", 1 << 10)):
-        if n >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{n} B"
 
 
 def sha(data: bytes | None) -> str | None:
@@ -61,7 +53,7 @@ def file_diff(ch: Change) -> tuple[str | None, str]:
         shown += 1
         out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     if hidden:
-        out.append(f"[diff cut: {hidden} more lines]\n")
+        out.append(f"[diff cut: {plural(hidden, 'more line')}]\n")
     return "".join(out), ""
 
 
@@ -95,11 +87,7 @@ def build(
         )
     data_changes = []
     diffs = []
-    text.append(
-        f"changes ({len(changes)} path{'s' if len(changes) != 1 else ''}):"
-        if changes
-        else "no file would change"
-    )
+    text.append(f"changes ({plural(len(changes), 'path')}):" if changes else "no file would change")
     for ch in changes:
         text.append(change_line(ch))
         diff, note = None, ""

@@ -16,6 +16,7 @@ import os
 
 from tools.base import Scope
 from tools.shell_lite.vfs import ABSENT, DIR, FILE, Change
+from tools.words import plural
 
 _PHRASES = {
     "create": "create new files",
@@ -58,7 +59,7 @@ def _depth(rel: str, folder: str) -> int:
 def _where(depth: int) -> str:
     if depth == 1:
         return "in it"
-    return f"{depth - 1} level{'s' if depth > 2 else ''} below it"
+    return f"{plural(depth - 1, 'level')} below it"
 
 
 def build(verbs: list[str], changes: list[Change]) -> Scope | None:

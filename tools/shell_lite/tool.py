@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from tools import words
 from tools.base import (
     Action,
     Effect,
@@ -33,6 +34,7 @@ from tools.shell_lite.pipeline import (
     writes,
 )
 from tools.shell_lite.vfs import FILE, Change, DeniedPathError, VirtualFS, apply, before_images
+from tools.words import plural
 
 _LONE_SURROGATE = re.compile("[\ud800-\udc7f\udd00-\udfff]")
 
@@ -222,8 +224,8 @@ class ShellTool:
         kept = sum(len(ch.before or b"") + len(ch.after or b"") for ch in changes)
         if kept > self.limits.write_bytes:
             raise ToolError(
-                f"this would write and keep for undo {previews.size(kept)}, over the "
-                f"{previews.size(self.limits.write_bytes)} limit for one write"
+                f"this would write and keep for undo {words.size(kept)}, over the "
+                f"{words.size(self.limits.write_bytes)} limit for one write"
             )
         return outcome, changes
 
@@ -242,9 +244,8 @@ class ShellTool:
         notes.extend(outcome.errors)
         notes.extend(fs.notes)
         if fs.hidden_by_rule:
-            count = len(fs.hidden_by_rule)
             notes.append(
-                f"note: {count} path{'s' if count != 1 else ''} left out: covered by a deny rule"
+                f"note: {plural(len(fs.hidden_by_rule), 'path')} left out: covered by a deny rule"
             )
         if outcome.status:
             notes.append(f"[exit status {outcome.status}]")
@@ -252,7 +253,7 @@ class ShellTool:
             if output and not output.endswith("\n"):
                 output += "\n"
             output += note + "\n"
-        display = f"exit {outcome.status} · {previews.size(len(outcome.stdout))}"
+        display = f"exit {outcome.status} · {words.size(len(outcome.stdout))}"
         if changes:
             display += f" · {_count(changes)}"
         if outcome.status and outcome.errors:  # the person sees why, not only the number
@@ -337,7 +338,7 @@ def _short(command: str, limit: int = 80) -> str:
 
 
 def _count(changes: list[Change]) -> str:
-    return f"{len(changes)} path{'s' if len(changes) != 1 else ''}"
+    return plural(len(changes), "path")
 
 
 def _state(changes: list[Change]) -> list[list[str | None]]:

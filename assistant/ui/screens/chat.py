@@ -17,6 +17,8 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerCancelled, WorkerError, WorkerFailed, WorkerState
 
+from assistant import present
+from assistant.agent import events as ev
 from assistant.errors import AssistantError
 from assistant.session import Session
 from assistant.ui.approver import STOPPED, TuiApprover
@@ -209,10 +211,11 @@ class ChatScreen(SlashCommands, Screen[None]):
     def on_session_event(self, message: SessionEvent) -> None:
         event = message.event
         self.view.apply(event, message.at)
-        if event.kind == "turn.usage":
-            self.status.update_status(tokens=self.view.tokens, cost=self.view.cost_usd)
-        elif event.kind == "turn.end" and getattr(event, "reason", "") == "cancelled":
-            self.view.mark_unfinished()  # a tool cut off mid-run: its outcome is unknown
+        match event:
+            case ev.TurnUsage():
+                self.status.update_status(tokens=self.view.tokens, cost=self.view.cost_usd)
+            case ev.TurnEnd(reason="cancelled"):
+                self.view.mark_unfinished()  # a tool cut off mid-run: its outcome is unknown
 
     def on_delta_batch(self, message: DeltaBatch) -> None:
         self.view.stream(message.take)
@@ -274,7 +277,6 @@ class ChatScreen(SlashCommands, Screen[None]):
 
     async def resume(self, session_id: str) -> bool:
         """Continue a stored session here: its events are painted, its messages resumed."""
-        from assistant.agent.events import event_from_json
         from assistant.journal import JournalError
 
         await self.stop(STOPPED)
@@ -292,11 +294,11 @@ class ChatScreen(SlashCommands, Screen[None]):
         self.session.workspace = info.workspace
         self.view.clear()
         for item in stored:
-            try:
-                event = event_from_json(item.kind, item.payload)
-            except (KeyError, TypeError):
+            event = ev.parse(item.kind, item.payload)
+            if isinstance(event, ev.Unreadable):
                 continue  # a kind this build does not draw
-            self.view.apply(event, at=_parse_ts(item.ts))
+            moment = present.parse_ts(item.ts)
+            self.view.apply(event, at=moment.astimezone() if moment else None)
         self.view.mark_unfinished()
         self.start_session(resume=info.id)
         if self.session.runtime is None:
@@ -312,13 +314,6 @@ class ChatScreen(SlashCommands, Screen[None]):
                 worker.cancel()
                 await _settle(worker)
         self.session.close()
-
-
-def _parse_ts(ts: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(ts.replace("Z", "+00:00")).astimezone()
-    except ValueError:
-        return None
 
 
 async def _settle(worker: Worker[Any], timeout: float = 5.0) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from rich.text import Text
@@ -20,8 +20,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
+from assistant import present
 from assistant.journal import Journal, JournalError, SessionInfo
-from assistant.ui.replay_timeline import parse_ts
 from assistant.ui.screens.history_filters import FilterDialog, ListFilter
 from assistant.ui.screens.replay import ReplayScreen
 from assistant.ui.screens.session_actions import ResumeSession, now_local, start_export
@@ -50,34 +50,6 @@ def title_width(screen_width: int) -> int:
 # -- cells ----------------------------------------------------------------------------------------
 
 
-def format_when(ts: str, now: datetime) -> str:
-    """ "today 14:02", "yest. 17:15", "Mar 04 09:30" this year, "2024-03-04" before.
-
-    Shown in the time zone of ``now``."""
-    moment = parse_ts(ts)
-    if moment is None:
-        return "?"
-    local = moment.astimezone(now.tzinfo)
-    if local.date() == now.date():
-        return f"today {local:%H:%M}"
-    if local.date() == (now - timedelta(days=1)).date():
-        return f"yest. {local:%H:%M}"
-    if local.year == now.year:
-        return f"{local:%b %d %H:%M}"
-    return f"{local:%Y-%m-%d}"
-
-
-def format_cost(info: SessionInfo) -> str:
-    """ "$0.012"; "≥$0.012" when some calls had no known price; "?" none priced; "–" no calls."""
-    if info.cost_usd is None:
-        return "?" if info.cost_unknown else "–"
-    cost = info.cost_usd
-    text = f"${cost:.3f}" if cost < 10 else f"${cost:,.2f}"
-    if 0 < cost < 0.001:
-        text = "<$0.001"
-    return "≥" + text if info.cost_unknown and text[0] != "<" else text
-
-
 def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
@@ -91,14 +63,14 @@ def row_cells(info: SessionInfo, now: datetime, width: int = 46) -> tuple[Text, 
     title = safe(" ".join((info.title or "(no prompt)").split()))
     model = safe((info.model or "–").rsplit("/", 1)[-1])
     return (
-        Text(format_when(info.updated_at, now)),
+        Text(present.when(info.updated_at, now)),
         Text(_cut(title, width), style="" if info.title else "dim"),
         Text(_cut(model, 14)),
         _count(info.n_actions),
         _count(info.n_writes, "dark_orange"),
         _count(info.n_denied, "red"),
         _count(info.n_errors, "red"),
-        Text(format_cost(info), justify="right"),
+        Text(present.session_cost(info), justify="right"),
     )
 
 
@@ -298,7 +270,7 @@ class HistoryScreen(Screen[None]):
             head.append(f"  ·  {safe(self.error, 200)}", style="bold red")
             return head
         total = self.total or 0
-        head.append(f"  ·  {total:,} session{'s' if total != 1 else ''}")
+        head.append(f"  ·  {present.plural(total, 'session')}")
         if shown and total > shown:
             head.append(f"  ·  {self.page_offset + 1:,}–{self.page_offset + shown:,}", style="dim")
         if not total:

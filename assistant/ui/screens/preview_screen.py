@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from assistant.ui.widgets.action_card import TAGS
+from assistant import present
 from assistant.ui.widgets.line_view import LineView
 from assistant.ui.widgets.preview import safe
 
@@ -42,7 +42,7 @@ class FullPreviewScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         action = self.action
-        tag, _ = TAGS.get(action.effect.value, (action.effect.value.upper(), ""))
+        tag = present.effect_tag(action.effect.value)
         n, total = self.position
         head = Text(f"Full preview · action {n} of {total} · {tag} · ", style="bold")
         head.append(safe(action.tool, 30))

@@ -22,8 +22,9 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 
+from assistant import present
 from assistant.journal import Journal, JournalError, SessionInfo, VerifyResult
-from assistant.ui.replay_timeline import Timeline, parse_ts
+from assistant.ui.replay_timeline import Timeline
 from assistant.ui.screens.replay_painter import ReplayPainter
 from assistant.ui.screens.session_actions import (
     ResumeSession,
@@ -216,8 +217,7 @@ class ReplayScreen(Screen[None]):
         grid.add_column(no_wrap=True, justify="right")
         info = self.info
         if info is not None:
-            moment = parse_ts(info.created_at)
-            created = f"{moment.astimezone(self.now().tzinfo):%Y-%m-%d %H:%M}" if moment else "?"
+            created = present.stamp(info.created_at, "%Y-%m-%d %H:%M", self.now().tzinfo)
             grid.add_row(
                 Text(safe(" ".join((info.title or "(no prompt)").split()), 200), style="bold"),
                 Text(

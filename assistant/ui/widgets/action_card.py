@@ -23,6 +23,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.events import Click
 from textual.widgets import Static
 
+from assistant import present
 from assistant.ui.widgets.preview import render_preview, safe
 
 if TYPE_CHECKING:
@@ -31,11 +32,8 @@ if TYPE_CHECKING:
 MAX_RESULT_CHARS = 100_000
 """Characters of a result kept for the fold (tools bound their own output well below this)."""
 
-TAGS = {
-    "read": ("READ", "dim"),
-    "egress": ("EGRESS", "bold blue"),
-    "write": ("WRITE", "bold dark_orange"),
-}
+TAG_STYLES = {"read": "dim", "egress": "bold blue", "write": "bold dark_orange"}
+"""How each effect's tag is drawn (the words are ``present.effect_tag``)."""
 STATUS = {
     # status -> (icon, label, style)
     "proposed": ("○", "proposed", "dim"),
@@ -49,19 +47,6 @@ STATUS = {
     "unknown": ("?", "outcome unknown", "bold yellow"),
     "undecided": ("–", "not decided", "dim"),
 }
-
-
-def who(by: str, reason: str = "") -> str:
-    """A decider as a person reads it: you, rule "…", read policy, deny rule, or the mode."""
-    if by == "human":
-        return "you"
-    if by.startswith("rule:"):
-        return f'rule "{safe(reason, 80)}"' if reason else f"rule {safe(by[5:])}"
-    if by == "policy:read":
-        return "read policy"
-    if by == "policy:deny":
-        return "deny rule"
-    return safe(by, 40)
 
 
 class Fold(Vertical):
@@ -144,6 +129,8 @@ class ActionCard(Vertical, can_focus=True):
         self.proposed_at = at
         self.elapsed: float | None = None
         self.result: ev.ActionResult | None = None
+        self.replanned_as: str | None = None
+        """The action the person's edit was re-planned as (the next card of this call)."""
         self.live = live
         self._started: float | None = None
         self._timer: Any = None
@@ -172,6 +159,11 @@ class ActionCard(Vertical, can_focus=True):
         self.decided_at = at
         status = {"approve": "approved", "deny": "denied", "edit": "edited"}.get(event.verdict)
         self.set_status(status or "proposed")
+
+    def replanned(self, action_id: str) -> None:
+        """The person's edit was planned again as action ``action_id`` (the card below)."""
+        self.replanned_as = action_id
+        self.refresh_text()
 
     def approved(self, event: ev.ActionApproved, at: datetime | None = None) -> None:
         if not self.decided_by:
@@ -226,7 +218,7 @@ class ActionCard(Vertical, can_focus=True):
     def _result_fold(self) -> Fold:
         assert self.result is not None
         lines = self.result.output.count("\n") + 1
-        label = f"result ({lines:,} line{'s' if lines != 1 else ''})"
+        label = f"result ({present.plural(lines, 'line')})"
         return Fold(label, self._result_body, classes="card-result")
 
     def refresh_text(self) -> None:
@@ -237,7 +229,8 @@ class ActionCard(Vertical, can_focus=True):
 
     def head_text(self) -> Table:
         icon, label, style = STATUS.get(self.status, STATUS["proposed"])
-        tag, tag_style = TAGS.get(self.proposed.effect, (safe(self.proposed.effect).upper(), ""))
+        tag = safe(present.effect_tag(self.proposed.effect))
+        tag_style = TAG_STYLES.get(self.proposed.effect, "")
         if self.status == "denied":
             tag, tag_style = "DENIED", "bold red"
         elif self.status == "failed":
@@ -261,18 +254,21 @@ class ActionCard(Vertical, can_focus=True):
             parts.append("decide in the pane below: y approve · n deny · e edit")
         elif self.decided_by:
             verb = {"denied": "denied", "edited": "edited"}.get(self.status, "approved")
-            line = f"{verb} by {who(self.decided_by, self.reason)}"
+            rule = safe(self.reason, 80) if self.decided_by.startswith("rule:") else ""
+            line = f"{verb} by {safe(present.decider(self.decided_by, rule=rule), 100)}"
             if self.status in ("denied", "edited") and self.reason:
                 line += f': "{safe(self.reason, 120)}"'
             if self.decided_at is not None:
                 line += f" at {self.decided_at:%H:%M:%S}"
             parts.append(line)
+            if self.status == "edited" and self.replanned_as:
+                parts.append(f"re-planned as action {safe(self.replanned_as, 40)} below")
         if self.status == "running" and self._started is not None and self.live:
             parts.append(f"running {time.monotonic() - self._started:.1f} s")
         if self.elapsed is not None:
-            parts.append(f"{self.elapsed:.2f} s")
+            parts.append(present.elapsed(self.elapsed))
         if self.result is not None:
-            first = self.result.display or _first_line(self.result.output)
+            first = self.result.display or present.first_line(self.result.output)
             if first:
                 parts.append(safe(first, 120))
         if self.proposed.needs_person and self.status in ("proposed", "waiting"):
@@ -290,7 +286,10 @@ class ActionCard(Vertical, can_focus=True):
         if _looks_json(output):
             JSONHighlighter().highlight(text)
         if cut:
-            text.append(f"\n… {len(output) - MAX_RESULT_CHARS:,} more characters", style="dim")
+            more = present.plural(
+                len(output) - MAX_RESULT_CHARS, "more character", "more characters"
+            )
+            text.append(f"\n… {more}", style="dim")
         return text
 
     # -- keys -------------------------------------------------------------------------------------
@@ -309,11 +308,6 @@ class ActionCard(Vertical, can_focus=True):
         """The "result" or "preview" fold, if the card has one (tests and replay use it)."""
         found = self.query(f".card-{which}")
         return found.first(Fold) if found else None
-
-
-def _first_line(text: str) -> str:
-    stripped = text.strip()
-    return stripped.splitlines()[0] if stripped else ""
 
 
 def _looks_json(text: str) -> bool:

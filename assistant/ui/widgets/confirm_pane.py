@@ -11,8 +11,8 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
+from assistant import present
 from assistant.ui.approver import PendingApproval
-from assistant.ui.widgets.action_card import TAGS
 from assistant.ui.widgets.line_view import LineView
 from assistant.ui.widgets.preview import arguments_diff, safe
 from assistant.ui.widgets.preview_lines import PreviewLines, preview_lines
@@ -169,7 +169,7 @@ class ConfirmPane(Vertical, can_focus=True):
 
     def _draw(self, request: PendingApproval) -> None:
         action = request.action
-        tag, _ = TAGS.get(action.effect.value, (action.effect.value.upper(), ""))
+        tag = present.effect_tag(action.effect.value)
         title = f"Action 1 of {len(self.queue)} · {tag} · {safe(action.tool, 30)}"
         if not self.has_focus_within:
             title += " · Tab to review"

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from assistant.agent import events as ev
+from assistant.agent.action_life import ActionFold
 from assistant.ui.widgets.action_card import ActionCard
 from assistant.ui.widgets.preview import safe
 from assistant.ui.widgets.reply import Reply
-
-if TYPE_CHECKING:  # events are told apart by ``kind``: importing them is not needed to draw
-    from assistant.agent import events as ev
 
 
 class Notice(Static):
@@ -57,7 +56,8 @@ class ConversationView(VerticalScroll):
         self.clock = clock
         self._cards: dict[str, ActionCard] = {}
         self._reply: Reply | None = None
-        self._grants: dict[str, str] = {}
+        self.lives = ActionFold()
+        """Every action's life so far (rules and unlocks by id, edits and what they became)."""
         self.tokens = 0
         self.cost_usd: float | None = 0.0
         """Spend so far; None once any call had no known price."""
@@ -70,61 +70,62 @@ class ConversationView(VerticalScroll):
     def apply(self, event: ev.Event, at: datetime | None = None) -> None:
         """Paint one event. Action events update their card, so applying one twice is harmless."""
         when = at or self.clock()
-        kind = event.kind
-        if kind == "assistant.delta":
+        if isinstance(event, ev.AssistantDelta):
             if self._reply is None:
                 self._reply = Reply()
                 self.mount(self._reply)
-            self._reply.feed(safe(cast("ev.AssistantDelta", event).text))
+            self._reply.feed(safe(event.text))
             return
-        if kind == "assistant.message":
-            self._end_reply(safe(cast("ev.AssistantMessage", event).text))
-        elif kind == "user.message":
-            self._end_reply(None)
-            line = Text("you  ", style="bold")
-            line.append(safe(cast("ev.UserMessage", event).text))
-            self._add(Notice(line, classes="-user"))
-        elif kind == "action.proposed":
-            proposed = cast("ev.ActionProposed", event)
-            self._end_reply(None)
-            if proposed.action_id not in self._cards:
-                card = ActionCard(proposed, at=when, live=self.live)
-                self._cards[proposed.action_id] = card
-                self._add(card)
-        elif kind in ("action.decided", "action.approved", "action.result"):
-            self._update_card(event, when)
-        elif kind == "action.error":
-            error = cast("ev.ActionError", event)
-            self._end_reply(None)
-            self.notice(f"✗ {error.tool}: {error.message}", error=True)
-        elif kind == "grant.added":
-            grant = cast("ev.GrantAdded", event)
-            self._grants[grant.grant_id] = grant.label
-            self.notice(
-                f"allowed for this session: {grant.label} (rule {grant.grant_id}; /grants to revoke)"
-            )
-        elif kind == "host.unlocked":
-            unlock = cast("ev.HostUnlocked", event)
-            self._grants[unlock.unlock_id] = unlock.label
-            self.notice(f"unlocked: {unlock.label} ({unlock.unlock_id}; /grants to revoke)")
-        elif kind == "grant.revoked":
-            grant_id = cast("ev.GrantRevoked", event).grant_id
-            label = self._grants.pop(grant_id, grant_id)
-            self.notice(f"rule {grant_id} revoked: {label}")
-        elif kind == "turn.usage":
-            usage = cast("ev.TurnUsage", event)
-            self.tokens += usage.prompt_tokens + usage.completion_tokens
-            if usage.cost_usd is None or self.cost_usd is None:
-                self.cost_usd = None
-            else:
-                self.cost_usd += usage.cost_usd
-        elif kind == "turn.error":
-            failure = cast("ev.TurnError", event)
-            self._end_reply(None)
-            cancelled = failure.error == "cancelled"
-            self.notice(("■ " if cancelled else "✗ ") + failure.message, error=not cancelled)
-        elif kind == "turn.end":
-            self._end_reply(None)
+        life = self.lives.add(event)
+        match event:
+            case ev.AssistantMessage(text=text):
+                self._end_reply(safe(text))
+            case ev.UserMessage(text=text):
+                self._end_reply(None)
+                line = Text("you  ", style="bold")
+                line.append(safe(text))
+                self._add(Notice(line, classes="-user"))
+            case ev.ActionProposed(action_id=action_id):
+                self._end_reply(None)
+                if action_id not in self._cards:
+                    card = ActionCard(event, at=when, live=self.live)
+                    self._cards[action_id] = card
+                    self._add(card)
+                before = life.edited_from if life is not None else None
+                if before is not None and before.action_id in self._cards:
+                    self._cards[before.action_id].replanned(action_id)
+            case ev.ActionDecided() | ev.ActionApproved() | ev.ActionResult():
+                self._update_card(event, when)
+            case ev.ActionError(tool=tool, message=message):
+                self._end_reply(None)
+                self.notice(f"✗ {tool}: {message}", error=True)
+            case ev.ToolFault(tool=tool, error=error, frames=frames):
+                where = f" at {frames[-1]}" if frames else ""
+                self.notice(f"internal error in {tool} ({error}{where}); the journal keeps it")
+            case ev.GrantAdded(grant_id=rule_id, label=label):
+                self.notice(
+                    f"allowed for this session: {label} (rule {rule_id}; /grants to revoke)"
+                )
+            case ev.HostUnlocked(unlock_id=rule_id, label=label):
+                self.notice(f"unlocked: {label} ({rule_id}; /grants to revoke)")
+            case ev.GrantRevoked(grant_id=rule_id):
+                rule = self.lives.rules.get(rule_id)
+                if isinstance(rule, ev.HostUnlocked):
+                    self.notice(f"unlock {rule_id} revoked: {rule.label}")
+                else:
+                    self.notice(f"rule {rule_id} revoked: {rule.label if rule else rule_id}")
+            case ev.TurnUsage(prompt_tokens=prompt, completion_tokens=completion):
+                self.tokens += prompt + completion
+                if event.cost_usd is None or self.cost_usd is None:
+                    self.cost_usd = None
+                else:
+                    self.cost_usd += event.cost_usd
+            case ev.TurnError(message=message, error=error):
+                self._end_reply(None)
+                cancelled = error == "cancelled"
+                self.notice(("■ " if cancelled else "✗ ") + message, error=not cancelled)
+            case ev.TurnEnd():
+                self._end_reply(None)
 
     def stream(self, take: Callable[[], str]) -> None:
         """Deltas waiting in a batch: the reply calls ``take`` (raw text) when it next repaints,
@@ -134,23 +135,26 @@ class ConversationView(VerticalScroll):
             self.mount(self._reply)
         self._reply.follow(lambda: safe(take()))
 
-    def _update_card(self, event: ev.Event, when: datetime) -> None:
-        card = self._cards.get(getattr(event, "action_id", ""))
+    def _update_card(
+        self, event: ev.ActionDecided | ev.ActionApproved | ev.ActionResult, when: datetime
+    ) -> None:
+        card = self._cards.get(event.action_id)
         if card is None:
             return
-        if event.kind == "action.decided":
-            card.decided(cast("ev.ActionDecided", event), when)
-        elif event.kind == "action.approved":
-            if card.status not in ("running", "done", "failed"):
-                card.approved(cast("ev.ActionApproved", event), when)
-        elif card.result is None:
-            card.finished(cast("ev.ActionResult", event))
+        match event:
+            case ev.ActionDecided():
+                card.decided(event, when)
+            case ev.ActionApproved():
+                if card.status not in ("running", "done", "failed"):
+                    card.approved(event, when)
+            case ev.ActionResult() if card.result is None:
+                card.finished(event)
 
     def clear(self) -> None:
         """Forget everything painted (the replay screen redraws from the start)."""
         self._cards.clear()
         self._reply = None
-        self._grants.clear()
+        self.lives = ActionFold()
         self.tokens = 0
         self.cost_usd = 0.0
         self.remove_children()

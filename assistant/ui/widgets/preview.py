@@ -17,6 +17,8 @@ from rich.highlighter import JSONHighlighter
 from rich.table import Table
 from rich.text import Text
 
+from assistant import present
+
 HANDLE_RE = re.compile(r"\{\{secret:[A-Za-z0-9_.-]+\}\}")
 MAX_DIFF_LINES = 400
 """Lines of one unified diff drawn; the rest is counted (tools cap their own diffs too)."""
@@ -194,11 +196,11 @@ def _counts_line(counts: Mapping[str, Any]) -> Text:
             out.append(f"{mark}{n:,} {key}  ", style=style)
     cells = counts.get("cells_changed") or 0
     if cells:
-        out.append(f"({cells:,} cell{'s' if cells != 1 else ''})  ", style="yellow")
+        out.append(f"({present.plural(cells, 'cell')})  ", style="yellow")
     if counts.get("unchanged"):
         out.append(f"{counts['unchanged']:,} unchanged  ", style=STYLE_DIM)
     if counts.get("rows_after") is not None:
-        out.append(f"{counts['rows_after']:,} rows after", style=STYLE_DIM)
+        out.append(f"{present.plural(counts['rows_after'], 'row')} after", style=STYLE_DIM)
     if counts.get("header_changed"):
         out.append("  header changed", style="yellow")
     return out
@@ -245,14 +247,17 @@ def row_diff(entry: Mapping[str, Any]) -> RenderableType:
     parts.append(table)
     hidden = max(0, len(changes) - MAX_TABLE_ROWS) + int(entry.get("more_changes") or 0)
     if hidden:
-        parts.append(Text(f"… and {hidden:,} more changed rows", style=STYLE_DIM))
+        parts.append(
+            Text(f"… and {hidden:,} more changed {present.noun(hidden, 'row')}", STYLE_DIM)
+        )
     columns = len(entry.get("header") or [])
     if columns > MAX_TABLE_COLUMNS:
-        parts.append(Text(f"({columns - MAX_TABLE_COLUMNS} more columns not shown)", STYLE_DIM))
+        more = present.plural(columns - MAX_TABLE_COLUMNS, "more column", "more columns")
+        parts.append(Text(f"({more} not shown)", STYLE_DIM))
     if entry.get("neutralised"):
         parts.append(
             Text(
-                f"! {entry['neutralised']} cell(s) start with = + - @ tab or CR and get a leading '",
+                f"! {present.plural(entry['neutralised'], 'cell')} {present.noun(entry['neutralised'], 'starts', 'start')} with = + - @ tab or CR and get a leading '",
                 style=STYLE_WARN,
             )
         )
@@ -298,9 +303,9 @@ def render_shell(data: Mapping[str, Any], text: str) -> RenderableType:
             table.add_row(
                 Text(verb, style=VERB_STYLE.get(verb, "yellow")),
                 Text(safe(ch.get("path", "?"))),
-                Text(_sizes(ch)),
+                Text(present.size_change(ch.get("size_before"), ch.get("size_after"))),
             )
-        parts.append(Text(f"touches {len(changes)} path{'s' if len(changes) != 1 else ''}:"))
+        parts.append(Text(f"touches {present.plural(len(changes), 'path')}:"))
         parts.append(table)
         for ch in changes:
             if isinstance(ch.get("diff"), str):
@@ -312,17 +317,6 @@ def render_shell(data: Mapping[str, Any], text: str) -> RenderableType:
     for message in data.get("messages") or []:
         parts.append(Text(f"! {safe(message)}", style=STYLE_WARN))
     return Group(*parts)
-
-
-def _sizes(ch: Mapping[str, Any]) -> str:
-    before, after = ch.get("size_before"), ch.get("size_after")
-    if before is None and after is None:
-        return ""
-    if before is None:
-        return f"{after:,} B"
-    if after is None:
-        return f"was {before:,} B"
-    return f"{before:,} → {after:,} B"
 
 
 # -- table and text -------------------------------------------------------------------------------
@@ -338,7 +332,8 @@ def render_table(data: Mapping[str, Any], text: str) -> RenderableType:
         table.add_row(*_pad([Text(safe(c, MAX_CELL)) for c in row[: len(columns)]], len(columns)))
     parts: list[RenderableType] = [table]
     if len(rows) > MAX_TABLE_ROWS:
-        parts.append(Text(f"… {len(rows) - MAX_TABLE_ROWS:,} more rows", style=STYLE_DIM))
+        more = present.plural(len(rows) - MAX_TABLE_ROWS, "more row", "more rows")
+        parts.append(Text(f"… {more}", style=STYLE_DIM))
     return Group(*parts)
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from rich.highlighter import JSONHighlighter
 from rich.text import Text
 
+from assistant import present
 from assistant.ui.widgets.preview import (
     HANDLE_RE,
     STYLE_ADD,
@@ -131,9 +132,10 @@ def diff_lines(diff: str, path: str = "", cuts: list[str] | None = None) -> list
             style = ""
         cut = DIFF_CUT_RE.match(raw)
         if cut and cuts is not None:
+            more = int(cut.group(1).replace(",", ""))
             cuts.append(
-                f"the tool cut the diff of {path or 'a file'}: {cut.group(1)} more lines are "
-                "not in its preview"
+                f"the tool cut the diff of {path or 'a file'}: {present.plural(more, 'more line')}"
+                f" {present.noun(more, 'is', 'are')} not in its preview"
             )
         out.append(Text(raw, style=style))
     while out and not out[-1].plain:
@@ -235,17 +237,6 @@ def _http(out: PreviewLines, data: Mapping[str, Any], text: str, args: Mapping[s
 # -- shell ----------------------------------------------------------------------------------------
 
 
-def _sizes(ch: Mapping[str, Any]) -> str:
-    before, after = ch.get("size_before"), ch.get("size_after")
-    if before is None and after is None:
-        return ""
-    if before is None:
-        return f"{after:,} B"
-    if after is None:
-        return f"was {before:,} B"
-    return f"{before:,} → {after:,} B"
-
-
 def _shell(out: PreviewLines, data: Mapping[str, Any], text: str, args: Mapping[str, Any]) -> None:
     head = Text("$ ", style="bold")
     head.append_text(line(str(data.get("command", ""))))
@@ -267,7 +258,7 @@ def _shell(out: PreviewLines, data: Mapping[str, Any], text: str, args: Mapping[
         out.add("reads: " + ", ".join(safe(p) for p in reads), STYLE_DIM)
     changes = data.get("changes") or []
     if changes:
-        out.add(f"touches {len(changes):,} path{'s' if len(changes) != 1 else ''}:")
+        out.add(f"touches {present.plural(len(changes), 'path')}:")
         width = max(len(safe(ch.get("action", "?"))) for ch in changes)
         for ch in changes:
             verb = safe(ch.get("action", "?"))
@@ -275,7 +266,7 @@ def _shell(out: PreviewLines, data: Mapping[str, Any], text: str, args: Mapping[
             row.append(verb.ljust(width), style=VERB_STYLE.get(verb, "yellow"))
             row.append(" ")
             row.append(safe(ch.get("path", "?")))
-            sizes = _sizes(ch)
+            sizes = present.size_change(ch.get("size_before"), ch.get("size_after"))
             if sizes:
                 row.append("  " + sizes, style=STYLE_DIM)
             out.add(row)

@@ -9,6 +9,7 @@ from typing import Any
 
 from rich.text import Text
 
+from assistant import present
 from assistant.ui.widgets.preview import STYLE_ADD, STYLE_DEL, STYLE_DIM, STYLE_WARN, safe
 
 ALIGN_CAP = 24
@@ -130,11 +131,11 @@ def _counts_line(counts: Mapping[str, Any]) -> Text:
             out.append(f"{mark}{n:,} {key}  ", style=style)
     cells = counts.get("cells_changed") or 0
     if cells:
-        out.append(f"({cells:,} cell{'s' if cells != 1 else ''})  ", style="yellow")
+        out.append(f"({present.plural(cells, 'cell')})  ", style="yellow")
     if counts.get("unchanged"):
         out.append(f"{counts['unchanged']:,} unchanged  ", style=STYLE_DIM)
     if counts.get("rows_after") is not None:
-        out.append(f"{counts['rows_after']:,} rows after", style=STYLE_DIM)
+        out.append(f"{present.plural(counts['rows_after'], 'row')} after", style=STYLE_DIM)
     if counts.get("header_changed"):
         out.append("  header changed", style="yellow")
     out.rstrip()
@@ -176,13 +177,15 @@ def row_diff_lines(
         rows = args.get("rows")
         if isinstance(rows, list) and rows and all(isinstance(r, list) for r in rows):
             cuts.append(
-                f"csv_write listed {len(changes):,} of {total:,} changed rows; every row of "
+                f"csv_write listed {len(changes):,} of {present.plural(total, 'changed row')}; "
+                "every row of "
                 "the arguments follows"
             )
             lines.append(Text(""))
             lines.append(
                 Text(
-                    f"Every row in the arguments: {len(rows) - 1:,} data rows under the header "
+                    f"Every row in the arguments: {present.plural(len(rows) - 1, 'data row')} "
+                    "under the header "
                     "row, as sent (numbered from 1)",
                     style="bold",
                 )
@@ -190,13 +193,16 @@ def row_diff_lines(
             lines.extend(aligned_rows(rows[0], rows[1:]))
         else:
             cuts.append(
-                f"csv_write listed {len(changes):,} of {total:,} changed rows; the other "
+                f"csv_write listed {len(changes):,} of {present.plural(total, 'changed row')}; "
+                "the other "
                 f"{hidden:,} come from its query and are not in the preview"
             )
     if entry.get("neutralised"):
         lines.append(
             Text(
-                f"! {entry['neutralised']} cell(s) start with = + - @ tab or CR and are written "
+                f"! {present.plural(entry['neutralised'], 'cell')} "
+                f"{present.noun(entry['neutralised'], 'starts', 'start')} with = + - @ tab or CR"
+                " and are written "
                 "with a leading '",
                 style=STYLE_WARN,
             )

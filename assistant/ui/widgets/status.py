@@ -9,20 +9,8 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from assistant import present
 from assistant.ui.widgets.preview import safe
-
-
-def tokens_text(n: int) -> str:
-    return f"{n / 1000:.1f}k tok" if n >= 1000 else f"{n} tok"
-
-
-def cost_text(cost: float | None) -> str:
-    """ "$0.012", or "cost unknown" when litellm had no price for a call (not the same as free)."""
-    if cost is None:
-        return "cost unknown"
-    if cost == 0:
-        return "$0"
-    return f"${cost:.4f}" if cost < 0.01 else f"${cost:.3f}"
 
 
 def short_path(path: str) -> str:
@@ -61,8 +49,8 @@ class StatusLine(Static):
             " · ".join(
                 [
                     safe(self.model, 60),
-                    tokens_text(self.tokens),
-                    cost_text(self.cost),
+                    present.tokens(self.tokens),
+                    present.cost(self.cost) if self.cost is not None else "cost unknown",
                     f"s:{self.session[:8]}" if self.session else "no session",
                 ]
             )

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant import paths
+from assistant.mcp.settings import McpSettings, parse_mcp
 
 ENV_PREFIX = "ASSISTANT_"
 
@@ -74,6 +75,8 @@ class Settings:
     secrets: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Secret name -> hosts it may be sent to. Values live in the keyring, never here."""
     http: HttpSettings = field(default_factory=HttpSettings)
+    mcp: McpSettings = field(default_factory=McpSettings)
+    """[mcp] limits and [mcp.servers.NAME] servers (see assistant.mcp.settings)."""
 
     def public_dict(self) -> dict[str, Any]:
         """The settings as shown by `config show`: no secret values exist here to leak."""
@@ -82,7 +85,8 @@ class Settings:
         return data
 
 
-_SCALARS = {f.name: f for f in fields(Settings) if f.name not in {"deny", "secrets", "http"}}
+_TABLES = {"deny", "secrets", "http", "mcp"}
+_SCALARS = {f.name: f for f in fields(Settings) if f.name not in _TABLES}
 _TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
 
 
@@ -199,7 +203,7 @@ def load(path: Path | None = None, env: dict[str, str] | None = None) -> Setting
     path = path or paths.config_file()
     env = dict(os.environ) if env is None else env
     raw = _load_file(path)
-    known = set(_SCALARS) | {"deny", "secrets", "http"}
+    known = set(_SCALARS) | _TABLES
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}")
@@ -214,6 +218,7 @@ def load(path: Path | None = None, env: dict[str, str] | None = None) -> Setting
     values["deny"] = _deny_rules(raw.get("deny", []), path)
     values["secrets"] = _secret_hosts(raw.get("secrets", {}), path)
     values["http"] = _http(raw.get("http", {}), path)
+    values["mcp"] = parse_mcp(raw.get("mcp", {}), path)
     return Settings(**values)
 
 

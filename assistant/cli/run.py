@@ -58,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
 async def _run(args: argparse.Namespace, settings, prompt: str) -> int:  # type: ignore[no-untyped-def]
     from assistant.agent.conversation import messages_from_events
     from assistant.agent.loop import Agent, Limits
+    from assistant.mcp.servers import McpStart
     from assistant.runtime import SetupError, build_model
     from tools import builtin_tools
 
@@ -71,6 +72,7 @@ async def _run(args: argparse.Namespace, settings, prompt: str) -> int:  # type:
         allow_hosts=args.allow_host,
         model=settings.model,
         resume=args.resume,
+        mcp=McpStart(),
     )
     history = []
     if args.resume:
@@ -79,12 +81,16 @@ async def _run(args: argparse.Namespace, settings, prompt: str) -> int:  # type:
         try:  # the shared rule: an altered session or an imported copy is not continued
             rt.journal.check_resumable(rt.session_id)
         except NotResumable as exc:
-            rt.journal.close()
+            rt.close()
             raise SetupError(str(exc)) from None
         history = messages_from_events(
             (e.kind, e.payload) for e in rt.journal.events(rt.session_id)
         )
-    model = build_model(settings, rt)
+    try:
+        model = build_model(settings, rt)
+    except SetupError:
+        rt.close()
+        raise
     for note in rt.notes:
         err().print(f"assistant: {note}")
     if not args.json:
@@ -96,7 +102,7 @@ async def _run(args: argparse.Namespace, settings, prompt: str) -> int:  # type:
     try:
         outcome = await agent.turn(prompt)
     finally:
-        rt.journal.close()
+        rt.close()
     if outcome.reason == "done":
         return EXIT_OK
     if outcome.error is not None and outcome.error.kind in MODEL_ERRORS:

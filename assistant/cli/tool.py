@@ -45,7 +45,10 @@ def run(args: argparse.Namespace) -> int:
             console.print(f"{tool.name}({params})")
             console.print("    " + tool.description.strip().splitlines()[0])
         return EXIT_OK if args.list else EXIT_USAGE
-    if args.name not in tools:
+    from assistant.mcp.servers import server_of
+
+    server = server_of(args.name)
+    if args.name not in tools and server is None:
         raise CommandError(f"unknown tool {args.name!r}; the tools are: {', '.join(sorted(tools))}")
     raw = sys.stdin.read() if args.args == "-" else args.args
     settings = load_settings()
@@ -55,6 +58,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _run(args, settings, tools, raw: str) -> int:  # type: ignore[no-untyped-def]
+    from assistant.cli.common import err
+    from assistant.mcp.servers import McpStart, server_of
+
+    server = server_of(args.name)
+    if server is not None and server not in settings.mcp.servers:
+        known = ", ".join(sorted(settings.mcp.servers)) or "none (`assistant mcp add`)"
+        raise CommandError(
+            f"{args.name!r}: no MCP server {server!r} is configured; the servers: {known}"
+        )
     rt, renderer = open_session(
         args,
         settings,
@@ -62,11 +74,14 @@ async def _run(args, settings, tools, raw: str) -> int:  # type: ignore[no-untyp
         workspace=args.workspace,
         allow_hosts=args.allow_host,
         title=f"tool {args.name} {raw}"[:80],
+        mcp=McpStart(names=[server]) if server is not None else None,
     )
     try:
+        for note in rt.notes if server is not None else ():
+            err().print(f"assistant: {note}")
         outcome = await rt.gate.execute(args.name, raw)
     finally:
-        rt.journal.close()
+        rt.close()
     if not args.json and outcome.status == "done":
         renderer.show(outcome.text)  # type: ignore[union-attr]
     return {"done": EXIT_OK, "failed": EXIT_FAILED, "denied": EXIT_DENIED, "error": EXIT_USAGE}[

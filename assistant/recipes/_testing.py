@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.recipes import _fixtures
 from assistant.recipes._fixtures import Fixtures
+from assistant.recipes._mcp import FOLDER as MCP_FOLDER
+from assistant.recipes._mcp import replay_tools
 from assistant.recipes._replay import ReplayHttp, StandIns, dumps, origin_of
 from assistant.recipes._run import Options, RunReport, run
 from assistant.recipes._spec import Recipe, RecipeError
@@ -77,6 +79,7 @@ async def replay(
     _copy_inputs(fixtures, ws)
     tools = all_tools()
     tools["http_request"] = ReplayHttp(tools["http_request"], fixtures.recordings)
+    tools.update(replay_tools(fixtures.mcp))  # MCP calls answered from their recordings
     found = [o for rec in fixtures.recordings if (o := origin_of(rec.url))]
     options = Options(
         approver=ModeApprover("all"),
@@ -236,7 +239,13 @@ async def save_fixtures(
             name = f"http/{n:03d}-step-{rec.step}.json"
             (tmp / name).write_text(dumps(rec), encoding="utf-8")
             http_files.append(name)
-        fixtures = Fixtures(tmp, sorted(gathered.inputs), [], gathered.recordings)
+        mcp_files = []
+        for n, call in enumerate(gathered.mcp, 1):
+            (tmp / MCP_FOLDER).mkdir(exist_ok=True)
+            name = f"{MCP_FOLDER}/{n:03d}-step-{call.step}.json"
+            (tmp / name).write_text(call.dumps(), encoding="utf-8")
+            mcp_files.append(name)
+        fixtures = Fixtures(tmp, sorted(gathered.inputs), [], gathered.recordings, mcp=gathered.mcp)
         with tempfile.TemporaryDirectory(prefix="recipe-check-") as work:
             ws = Path(work) / "workspace"
             ws.mkdir()
@@ -258,7 +267,7 @@ async def save_fixtures(
                 target = tmp / "expected" / rel
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(ws / rel, target)
-        _fixtures.write_manifest(tmp, gathered, made, http_files)
+        _fixtures.write_manifest(tmp, gathered, made, http_files, mcp_files)
         if dest.exists():
             shutil.rmtree(dest)
         os.replace(tmp, dest)
@@ -267,6 +276,8 @@ async def save_fixtures(
             shutil.rmtree(tmp, ignore_errors=True)
     return [
         f"fixtures in {escape_text(str(dest))}: {len(gathered.inputs)} input file(s), "
-        f"{len(gathered.recordings)} HTTP response(s), {len(gathered.outputs)} output file(s); "
+        f"{len(gathered.recordings)} HTTP response(s), "
+        + (f"{len(gathered.mcp)} MCP result(s), " if gathered.mcp else "")
+        + f"{len(gathered.outputs)} output file(s); "
         "checked: replaying the recipe from them reproduces the session"
     ]

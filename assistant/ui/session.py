@@ -8,8 +8,9 @@ with /model), and a second gate over the same policy and log that also knows the
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,12 +49,15 @@ class ChatSession:
         self.tool_gate: Gate | None = None
         self._model: Model | None = None
         self._agent: Agent | None = None
+        self.on_mcp: Callable[[str], None] | None = None
+        """Told one line when an MCP server is ready or fails (from a server's thread)."""
 
     # -- lifecycle --------------------------------------------------------------------------------
 
     def start(self, approver: Approver, listeners: Iterable[Listener]) -> Runtime:
         """Open the journal, the workspace and a session: new, or ``resume_id`` (raises SetupError)."""
         from assistant.agent.gate import Gate
+        from assistant.mcp.servers import McpStart
         from assistant.runtime import start_session
         from tools import all_tools, builtin_tools
 
@@ -67,6 +71,7 @@ class ChatSession:
             model=self.settings.model,
             resume=self.resume_id,
             meta={"app": "tui"},
+            mcp=McpStart(background=True, on_change=self._mcp_changed),
         )
         if self.resume_id:
             from assistant.journal import NotResumable
@@ -75,7 +80,7 @@ class ChatSession:
             try:  # the shared rule: an altered session or an imported copy is not continued
                 rt.journal.check_resumable(rt.session_id)
             except NotResumable as exc:
-                rt.journal.close()
+                rt.close()
                 raise SetupError(str(exc)) from None
         self.runtime = rt
         self._agent = None
@@ -85,14 +90,30 @@ class ChatSession:
 
             stored = rt.journal.events(rt.session_id)
             self.history = messages_from_events((e.kind, e.payload) for e in stored)
-        by_hand = {**all_tools(), **model_tools}
+        by_hand: Mapping[str, Tool] = {**all_tools(), **model_tools}
+        if rt.mcp is not None:  # /tool SERVER__name reaches the MCP servers' tools too
+            from assistant.mcp.servers import ToolBox
+
+            by_hand = ToolBox(by_hand, rt.mcp)
         self.tool_gate = Gate(by_hand, rt.gate.ctx, rt.gate.policy, approver, rt.log)
         return rt
 
     def close(self) -> None:
+        """Stop the MCP servers this session started and close the journal."""
         if self.runtime is not None:
-            self.runtime.journal.close()
+            self.runtime.close()
             self.runtime = None
+
+    def _mcp_changed(self, line: str) -> None:
+        if self.on_mcp is not None:
+            self.on_mcp(line)
+
+    async def mcp_started(self) -> None:
+        """Wait (off the loop) until the MCP servers that are starting are ready or failed, so
+        a turn or a tool call sees their tools."""
+        rt = self.runtime
+        if rt is not None and rt.mcp is not None:
+            await asyncio.to_thread(rt.mcp.wait_started)
 
     # -- the model --------------------------------------------------------------------------------
 
@@ -137,6 +158,7 @@ class ChatSession:
 
     async def turn(self, prompt: str) -> TurnOutcome:
         """One agent turn (raises SetupError when no model can be used)."""
+        await self.mcp_started()
         return await self.agent().turn(prompt)
 
     # -- tools by hand ----------------------------------------------------------------------------
@@ -145,6 +167,7 @@ class ChatSession:
         """A slash command's tool call: the same plan → policy → approval → journal path."""
         self._require()
         assert self.tool_gate is not None
+        await self.mcp_started()
         return await self.tool_gate.execute(name, args, None)
 
     def _require(self) -> Runtime:

@@ -13,6 +13,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerCancelled, WorkerError, WorkerFailed, WorkerState
@@ -64,6 +65,13 @@ class ChatScreen(SlashCommands, Screen[None]):
         self.turn_worker: Worker[Any] | None = None
         self.session_error = ""
 
+    class McpNotice(Message):
+        """An MCP server became ready or failed (posted from the server's thread)."""
+
+        def __init__(self, line: str) -> None:
+            super().__init__()
+            self.line = line
+
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
         yield ConversationView(live=True, clock=self.clock, id="conversation")
@@ -96,6 +104,7 @@ class ChatScreen(SlashCommands, Screen[None]):
     def _open_session(self) -> None:
         from assistant.runtime import SetupError
 
+        self.session.on_mcp = lambda line: self.post_message(self.McpNotice(line))
         try:
             self.session.start(self.approver, [self.approver.observe, self.bridge])
         except SetupError as exc:
@@ -113,6 +122,9 @@ class ChatScreen(SlashCommands, Screen[None]):
             self.session_failed(str(exc))
             return
         self.session_ready()
+
+    def on_chat_screen_mcp_notice(self, message: McpNotice) -> None:
+        self.view.notice(message.line, error="gone for this session" in message.line)
 
     def session_failed(self, message: str) -> None:
         self.session_error = message

@@ -166,6 +166,17 @@ class SlashCommands(_Base):
             return
         self.view.notice(grants_text(rt.gate.policy))
 
+    def cmd_mcp(self, command: AppCommand) -> None:
+        """Each MCP server's state and tools (what the model may call, and what asks)."""
+        from assistant.mcp.status import status_lines
+
+        rt = self.session.runtime
+        lines = status_lines(self.session.settings.mcp, rt.mcp if rt is not None else None)
+        self.view.notice(
+            "MCP servers (every call asks unless your config marks the tool read-only):\n"
+            + "\n".join("  " + line for line in lines)
+        )
+
     def cmd_undo(self, command: AppCommand) -> None:
         from assistant.undo import UndoError, undo_args
 

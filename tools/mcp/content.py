@@ -56,9 +56,15 @@ def render(
     kept = None
     if structured is not None:
         pretty = _json(structured)
-        if not any(_same_json(p, structured) for p in parts):
+        texts = [b for b in blocks if b.get("type") == "text" and b.get("chars")]
+        # the spec has servers send structured content as text too: shown once, not twice
+        if not texts and not any(_same_json(p, structured) for p in parts):
             parts.append("structured content:\n" + pretty)
-        kept = structured if len(pretty) <= MAX_STRUCTURED_CHARS else None
+        kept = (
+            structured
+            if len(pretty) <= MAX_STRUCTURED_CHARS and pretty[:1] in '{["0123456789-tfn'
+            else None
+        )
         if kept is None:
             blocks.append({"type": "structured", "chars": len(pretty), "kept": False})
     if not parts:
@@ -72,10 +78,22 @@ def render(
         text=escape_text(shown),
         chars=len(whole),
         cut=cut,
-        blocks=blocks,
-        structured=kept,
+        blocks=[_safe(b, clean) for b in blocks],
+        structured=_safe(kept, clean),
         is_error=result.get("isError") is True,
     )
+
+
+def _safe(value: Any, clean: Callable[[str], str]) -> Any:
+    """A JSON value with every string (keys too) scrubbed and escaped: it is kept in the
+    journal and shown in history, so it gets the same care as the text."""
+    if isinstance(value, str):
+        return escape_text(clean(value))
+    if isinstance(value, Mapping):
+        return {_safe(str(k), clean): _safe(v, clean) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_safe(v, clean) for v in value]
+    return value
 
 
 def _block(block: Any) -> tuple[str, dict[str, Any]]:
@@ -133,7 +151,10 @@ def _size(n: int) -> str:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    try:
+        return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    except (RecursionError, ValueError):  # nested past any use: said, not shown
+        return "[structured content nested too deeply to show]"
 
 
 def _same_json(text: str, value: Any) -> bool:

@@ -8,7 +8,8 @@ Modes:
   crash-start  exits at once with a message on stderr
   hang-start   never answers the handshake
   bad-schema   one tool whose input schema is invalid, one that is fine
-  http FILE    the same tools over streamable HTTP on 127.0.0.1 (a free port, written to FILE)
+  http         the same tools over streamable HTTP on 127.0.0.1: a free port, printed on stdout
+               once the server listens
 
 Every server writes its process id to $MCP_PID_DIR/<pid> when that is set, so tests can check
 that no server is left running.
@@ -130,8 +131,8 @@ def bad_schema_server() -> Any:
     return server
 
 
-def serve_http(port_file: Path) -> None:
-    """Listen first, then say the port: a client that reads the file can connect at once."""
+def serve_http() -> None:
+    """Listen first, then say the port: a client that reads it can connect at once."""
     import socket
 
     import anyio
@@ -141,9 +142,7 @@ def serve_http(port_file: Path) -> None:
     sock.bind(("127.0.0.1", 0))
     sock.listen(16)
     app = tools_server().streamable_http_app(host="127.0.0.1")
-    tmp = port_file.with_suffix(".tmp")
-    tmp.write_text(str(sock.getsockname()[1]))
-    tmp.replace(port_file)
+    print(sock.getsockname()[1], flush=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     anyio.run(lambda: server.serve(sockets=[sock]))
 
@@ -161,7 +160,7 @@ def main(argv: list[str]) -> None:
         bad_schema_server().run("stdio")
         return
     if mode == "http":
-        serve_http(Path(argv[1]))
+        serve_http()
         return
     tools_server().run("stdio")
 

@@ -20,6 +20,7 @@ MAX_BLOCKS = 200
 """Content blocks read at most; the rest are counted."""
 MAX_STRUCTURED_CHARS = 20_000
 """Structured content kept in the result's data (the journal, recipes) at most, as JSON text."""
+TOO_DEEP = "[structured content nested too deeply to show]"
 
 
 @dataclass
@@ -60,11 +61,8 @@ def render(
         # the spec has servers send structured content as text too: shown once, not twice
         if not texts and not any(_same_json(p, structured) for p in parts):
             parts.append("structured content:\n" + pretty)
-        kept = (
-            structured
-            if len(pretty) <= MAX_STRUCTURED_CHARS and pretty[:1] in '{["0123456789-tfn'
-            else None
-        )
+        fits = pretty != TOO_DEEP and len(pretty) <= MAX_STRUCTURED_CHARS
+        kept = structured if fits else None
         if kept is None:
             blocks.append({"type": "structured", "chars": len(pretty), "kept": False})
     if not parts:
@@ -84,15 +82,21 @@ def render(
     )
 
 
-def _safe(value: Any, clean: Callable[[str], str]) -> Any:
+MAX_DEPTH = 64
+
+
+def _safe(value: Any, clean: Callable[[str], str], depth: int = 0) -> Any:
     """A JSON value with every string (keys too) scrubbed and escaped: it is kept in the
-    journal and shown in history, so it gets the same care as the text."""
+    journal and shown in history, so it gets the same care as the text. Deeper than
+    ``MAX_DEPTH`` it is replaced by a note."""
+    if depth > MAX_DEPTH:
+        return "[nested too deeply to keep]"
     if isinstance(value, str):
         return escape_text(clean(value))
     if isinstance(value, Mapping):
-        return {_safe(str(k), clean): _safe(v, clean) for k, v in value.items()}
+        return {_safe(str(k), clean): _safe(v, clean, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
-        return [_safe(v, clean) for v in value]
+        return [_safe(v, clean, depth + 1) for v in value]
     return value
 
 
@@ -154,7 +158,7 @@ def _json(value: Any) -> str:
     try:
         return json.dumps(value, indent=2, ensure_ascii=False, default=str)
     except (RecursionError, ValueError):  # nested past any use: said, not shown
-        return "[structured content nested too deeply to show]"
+        return TOO_DEEP
 
 
 def _same_json(text: str, value: Any) -> bool:

@@ -15,7 +15,7 @@ import keyring
 import pytest
 
 from assistant import config
-from tests.support.mcp_world import CANARY, ROOT, filesystem, hostile, write_config
+from tests.support.mcp_world import CANARY, ROOT, filesystem, write_config
 
 
 @pytest.fixture

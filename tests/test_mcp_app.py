@@ -88,7 +88,9 @@ async def test_the_pane_previews_an_mcp_call_and_quitting_stops_every_server(
         await wait_for(
             pilot, lambda: "MCP server dead failed to start" in screen_text(app), "the line"
         )
-        assert len(server_pids(pids)) == 2 and any("fs" in c or "filesystem" in c for c in children())
+        assert len(server_pids(pids)) == 2 and any(
+            "fs" in c or "filesystem" in c for c in children()
+        )
         prompt = app.chat.prompt
         prompt.focus()
         prompt.load_text("save a note")

@@ -145,7 +145,7 @@ class McpTool:
         summary = f"{self.server}: {self.remote_name} {compact}"
         label = (
             f"{self.name}: every call to MCP tool {self.remote_name} of server {self.server}, "
-            "any arguments, this session"
+            "any arguments"
         )
         return Action(
             tool=self.name,

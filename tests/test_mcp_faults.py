@@ -171,6 +171,8 @@ def test_huge_results_are_cut_and_secrets_and_escapes_never_pass(
     proc = run(env, fake_llm, workspace_dir, "--approve", "all")
     assert proc.returncode == 0, proc.stderr
     huge, canary = tool_messages(fake_llm.requests[1])
+    assert "h__described" in tool_names(fake_llm.requests[0])
+    assert CANARY not in json.dumps(fake_llm.requests)  # tool lists included
     # 3,000,000 characters and the canary, marked (before the cut: its value never shows)
     rest = 3_000_000 + len("[raw value of secret MCP_CANARY]") - 5000
     assert len(huge) < 6000 and f"[… cut: {rest:,} more characters not shown]" in huge

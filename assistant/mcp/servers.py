@@ -181,7 +181,10 @@ class McpServers:
         cfg = entry.config
         out: dict[str, McpTool] = {}
         skipped: list[str] = []
-        for remote in link.tools:
+        for listed in link.tools:
+            # what the model reads of a tool (description, schema) is scrubbed like a result:
+            # a server may echo a secret it was given into its own tool list
+            remote = self.redactor.redact(listed)
             name = remote.get("name")
             shown = escape_text(str(name))[:80]
             if not isinstance(name, str) or not name:

@@ -72,6 +72,10 @@ def tools_server(name: str = "hostile") -> Any:
         time.sleep(seconds)
         return "too late"
 
+    @server.tool(description=f"Describes itself with the canary: {os.environ.get('CANARY', '')}")
+    def described() -> str:
+        return "ok"
+
     @server.tool()
     def crash() -> str:
         """Dies in the middle of the call."""

@@ -118,3 +118,28 @@ async def test_the_pane_previews_an_mcp_call_and_quitting_stops_every_server(
     started = server_pids(pids)
     assert started and not [p for p in started if alive(p)]
     assert children() == []  # the filesystem server (node) is gone too
+
+
+async def test_a_hanging_server_never_blocks_the_app(
+    assistant_home: Path, workspace_dir: Path
+) -> None:
+    write_config(assistant_home, {"h": hostile(read_only=True, call_timeout=3)})
+    app = AssistantApp(config.load(), workspace=workspace_dir, preload=False, setup=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "MCP server h: " in screen_text(app), "the server")
+        prompt = app.chat.prompt
+        prompt.focus()
+        prompt.load_text('/tool h__hang {"seconds": 60}')
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.chat.view.cards, "the card")
+        prompt.focus()
+        prompt.load_text("/mcp")  # answered while the call hangs: the loop is free
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "h__hang  read (your config)" in screen_text(app), "/mcp")
+        assert app.chat.view.cards[0].status == "running"  # still waiting on the server
+        await wait_for(
+            pilot,
+            lambda: "did not answer hang within 3 s; it was stopped" in screen_text(app),
+            "the timeout's line",
+        )
+        await pilot.press("ctrl+q")

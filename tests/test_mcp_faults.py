@@ -144,10 +144,14 @@ def test_a_server_failing_mid_call_is_one_line_its_tools_go_and_the_turn_goes_on
     line: str,
 ) -> None:
     name = {"crash": "crash", "seconds": "hang", "kind": "garbage"}[next(iter(call), "crash")]
-    write_config(assistant_home, {"h": hostile(call_timeout=2), "other": hostile()})
+    write_config(
+        assistant_home,
+        {"h": hostile(call_timeout=2), "other": hostile(), "dead": hostile("crash-start")},
+    )
     fake_llm.queue(llm.tool_call(f"h__{name}", json.dumps(call)), llm.text("The server is gone."))
     proc = run(env, fake_llm, workspace_dir, "--approve", "all")
     assert proc.returncode == 0, proc.stderr
+    assert "assistant: MCP server dead failed to start: it closed the connection" in proc.stderr
     first, second = fake_llm.requests
     assert f"h__{name}" in tool_names(first)
     assert not any(n.startswith("h__") for n in tool_names(second))  # gone for the model

@@ -46,7 +46,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
     a.set_defaults(func=add)
 
-    ls = ms.add_parser("list", help="start each enabled server, show its state and tools, stop it")
+    ls = ms.add_parser(
+        "list",
+        help="start each enabled server, show its state and tools, stop it",
+        description="Start each enabled server (with its timeout), show its state and tools and "
+        "whether each asks or runs as a read (your config), then stop it. Exit codes: 0 every "
+        "enabled server works, 1 one failed (the line says why), 2 bad config.",
+    )
     ls.add_argument("--workspace", metavar="DIR", help="folder command servers start in")
     ls.set_defaults(func=list_servers)
 

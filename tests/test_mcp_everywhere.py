@@ -150,6 +150,17 @@ def test_a_recipe_reruns_mcp_calls_and_its_test_answers_them_from_recordings(
     assert failed.returncode == 1
     assert "no recorded answer for h__echo with these arguments" in failed.stdout
 
+    # a dry run starts the servers to plan each call (nothing is called) and shows its preview
+    dry = assistant(
+        env, "recipe", "run", str(recipe), "--dry-run", "--workspace", str(workspace_dir)
+    )
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert (
+        "WRITE fs__write_file" in dry.stdout
+        and "Declared by the server, not verified" in dry.stdout
+    )
+    assert not (workspace_dir / "note.txt").exists()
+
     # recipe run: the servers start, each call goes through the same gate and the journal
     ran = assistant(
         env, "recipe", "run", str(recipe), "--approve", "all", "--workspace", str(workspace_dir)

@@ -7,15 +7,19 @@ import os
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, get_type_hints
 
 from assistant import paths
-from assistant.mcp.settings import McpSettings, parse_mcp
+from assistant.errors import AssistantError
+from tools import settings_types
+from tools.settings import bounds_of
+
+T = TypeVar("T")
 
 ENV_PREFIX = "ASSISTANT_"
 
 
-class ConfigError(Exception):
+class ConfigError(AssistantError):
     """The config file or an ASSISTANT_* variable holds something unusable; the message says which."""
 
 
@@ -31,21 +35,6 @@ class DenyRule:
     target: str = "*"
     effect: str | None = None
     reason: str = "refused by a deny rule in the config"
-
-
-@dataclass(frozen=True)
-class HttpSettings:
-    """Limits and network choices for the http_request tool."""
-
-    timeout: float = 30.0
-    """Total seconds one request (all redirect hops) may take."""
-    max_body_bytes: int = 10_000_000
-    """Decompressed response bytes the tool accepts before it stops reading."""
-    model_excerpt_chars: int = 8_000
-    """Characters of a response body the model sees; the rest is marked as cut."""
-    max_redirects: int = 5
-    use_proxy_env: bool = False
-    """Honour HTTP(S)_PROXY variables; off by default so a stray proxy never sees traffic."""
 
 
 @dataclass(frozen=True)
@@ -74,18 +63,28 @@ class Settings:
     deny: tuple[DenyRule, ...] = ()
     secrets: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Secret name -> hosts it may be sent to. Values live in the keyring, never here."""
-    http: HttpSettings = field(default_factory=HttpSettings)
-    mcp: McpSettings = field(default_factory=McpSettings)
-    """[mcp] limits and [mcp.servers.NAME] servers (see assistant.mcp.settings)."""
+    tool_settings: tuple[Any, ...] = ()
+    """Each tool's settings (``HttpSettings`` from [http], ...), built from its table; a tool
+    whose table is absent gets its defaults (``for_tool``)."""
+
+    def for_tool(self, kind: type[T]) -> T:
+        """The settings of type ``kind`` (a tool's settings class), or its defaults."""
+        for item in self.tool_settings:
+            if isinstance(item, kind):
+                return item
+        return kind()
 
     def public_dict(self) -> dict[str, Any]:
         """The settings as shown by `config show`: no secret values exist here to leak."""
         data = asdict(self)
+        del data["tool_settings"]
         data["secrets"] = {name: list(hosts) for name, hosts in self.secrets.items()}
+        for kind in settings_types():
+            data[kind.table] = asdict(self.for_tool(kind))
         return data
 
 
-_TABLES = {"deny", "secrets", "http", "mcp"}
+_TABLES = {"deny", "secrets", "tool_settings"}
 _SCALARS = {f.name: f for f in fields(Settings) if f.name not in _TABLES}
 _TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
 
@@ -101,20 +100,23 @@ def _bool(name: str, raw: Any, source: str) -> bool:
     raise ConfigError(f"{source}: {name} must be true or false, not {_shown(raw)}")
 
 
-def _whole(name: str, raw: Any, source: str, minimum: int) -> int:
-    """A whole number >= ``minimum``: a TOML integer, or digits from the environment."""
+def _whole(name: str, raw: Any, source: str, minimum: int, maximum: float | None = None) -> int:
+    """A whole number from ``minimum`` (to ``maximum``): a TOML integer, or digits from the
+    environment."""
     value: int | None = None
     if isinstance(raw, int) and not isinstance(raw, bool):
         value = raw
     elif isinstance(raw, str) and source.startswith(ENV_PREFIX) and raw.strip().isdigit():
         value = int(raw.strip())
-    if value is None or value < minimum:
+    if value is None or value < minimum or (maximum is not None and value > maximum):
         what = "a positive number" if minimum == 1 else f"a whole number, {minimum} or more"
+        if maximum is not None:
+            what = f"a whole number from {minimum} to {maximum:.0f}"
         raise ConfigError(f"{source}: {name} must be {what}, not {_shown(raw)}")
     return value
 
 
-def _number(name: str, raw: Any, source: str, *, positive: bool, maximum: float) -> float:
+def _number(name: str, raw: Any, source: str, *, positive: bool, maximum: float | None) -> float:
     """A finite number (> 0 when ``positive``, else >= 0) up to ``maximum``: never NaN or inf."""
     value: float | None = None
     if isinstance(raw, int | float) and not isinstance(raw, bool):
@@ -128,13 +130,12 @@ def _number(name: str, raw: Any, source: str, *, positive: bool, maximum: float)
         value is not None
         and math.isfinite(value)
         and (value > 0 if positive else value >= 0)
-        and value <= maximum
+        and (maximum is None or value <= maximum)
     )
     if not ok or value is None:
         what = "more than 0" if positive else "0 or more"
-        raise ConfigError(
-            f"{source}: {name} must be a number {what} and at most {maximum:g}, not {_shown(raw)}"
-        )
+        most = f" and at most {maximum:g}" if maximum is not None else ""
+        raise ConfigError(f"{source}: {name} must be a number {what}{most}, not {_shown(raw)}")
     return value
 
 
@@ -203,7 +204,8 @@ def load(path: Path | None = None, env: dict[str, str] | None = None) -> Setting
     path = path or paths.config_file()
     env = dict(os.environ) if env is None else env
     raw = _load_file(path)
-    known = set(_SCALARS) | _TABLES
+    tables = {kind.table: kind for kind in settings_types()}
+    known = set(_SCALARS) | {"deny", "secrets"} | set(tables)
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}")
@@ -217,8 +219,9 @@ def load(path: Path | None = None, env: dict[str, str] | None = None) -> Setting
             values[name] = _coerce(name, env_value, default, ENV_PREFIX + name.upper())
     values["deny"] = _deny_rules(raw.get("deny", []), path)
     values["secrets"] = _secret_hosts(raw.get("secrets", {}), path)
-    values["http"] = _http(raw.get("http", {}), path)
-    values["mcp"] = parse_mcp(raw.get("mcp", {}), path)
+    values["tool_settings"] = tuple(
+        _tool_table(kind, raw.get(table, {}), path) for table, kind in tables.items()
+    )
     return Settings(**values)
 
 
@@ -259,23 +262,42 @@ def _secret_hosts(raw: Any, path: Path) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def _http(raw: Any, path: Path) -> HttpSettings:
+def _tool_table(kind: type[T], raw: Any, path: Path) -> T:
+    """A tool's settings from its table, each value checked against its declared type and bounds
+    (``tools.settings``)."""
+    table = getattr(kind, "table", kind.__name__)
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: [http] must be a table")
-    allowed = {f.name for f in fields(HttpSettings)}
-    unknown = sorted(set(raw) - allowed)
+        raise ConfigError(f"{path}: [{table}] must be a table")
+    declared = {f.name: f for f in fields(kind)}  # type: ignore[arg-type]
+    unknown = sorted(set(raw) - set(declared))
     if unknown:
-        raise ConfigError(f"{path}: unknown [http] setting(s) {', '.join(unknown)}")
-    where = f"{path} [http]"
+        raise ConfigError(f"{path}: unknown [{table}] setting(s) {', '.join(unknown)}")
+    types = get_type_hints(kind)
+    where = f"{path} [{table}]"
     values: dict[str, Any] = {}
     for key, value in raw.items():
-        if key == "timeout":
-            values[key] = _number(key, value, where, positive=True, maximum=3600)
-        elif key == "use_proxy_env":
+        bounds = bounds_of(declared[key])
+        if types[key] is bool:
             values[key] = _bool(key, value, where)
+        elif types[key] is int:
+            values[key] = _whole(key, value, where, int(bounds.minimum or 0), bounds.maximum)
+        elif types[key] is float:
+            positive = bounds.above and bounds.minimum == 0
+            values[key] = _number(key, value, where, positive=positive, maximum=bounds.maximum)
+        elif types[key] is not str and hasattr(kind, "read_field"):
+            values[key] = _sub_tables(kind, key, value, path)
         else:
-            values[key] = _whole(key, value, where, 0 if key == "max_redirects" else 1)
-    return HttpSettings(**values)
+            values[key] = _text(key, value, where)
+    return kind(**values)
+
+
+def _sub_tables(kind: Any, key: str, raw: Any, path: Path) -> Any:
+    """A field that holds tables of its own ([mcp.servers.NAME]), read and checked by its
+    settings class (``tools.settings.HasSubTables``)."""
+    try:
+        return kind.read_field(key, raw, str(path))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def update_file(changes: dict[str, Any], path: Path | None = None) -> None:

@@ -36,6 +36,11 @@ def config_file() -> Path:
     return config_dir() / "config.toml"
 
 
+def system_prompt_file() -> Path:
+    """The person's own system prompt, used instead of the built-in one when it exists."""
+    return config_dir() / "system_prompt.md"
+
+
 def journal_file() -> Path:
     return data_dir() / "journal.sqlite3"
 

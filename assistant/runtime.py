@@ -5,19 +5,20 @@ The headless commands and the app both start sessions here, so they behave the s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant import paths
 from assistant.agent.approval import Approver
+from assistant.agent.event_log import EventLog, Listener
 from assistant.agent.gate import Gate
 from assistant.agent.policy import Policy
-from assistant.agent.session import Listener, SessionLog
 from assistant.config import Settings
+from assistant.errors import SetupError
 from assistant.secrets import ConfiguredSecrets, Redactor, SecretStore, redactor
-from tools.base import Tool, ToolContext, ToolError
+from tools.base import SecretSource, Tool, ToolContext, ToolError, Unlock
 from tools.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -26,23 +27,12 @@ if TYPE_CHECKING:
     from assistant.mcp.servers import McpServers, McpStart
 
 
-class SetupError(Exception):
-    """The session cannot start (no workspace, bad --allow-host, no model); one clear line.
-
-    ``model_problem`` marks errors about the model or its key (exit code 4 on the CLI).
-    """
-
-    def __init__(self, message: str, *, model_problem: bool = False) -> None:
-        super().__init__(message)
-        self.model_problem = model_problem
-
-
 @dataclass
 class Runtime:
     settings: Settings
     journal: Journal
     session_id: str
-    log: SessionLog
+    log: EventLog
     gate: Gate
     store: SecretStore
     redactor: Redactor
@@ -109,28 +99,57 @@ def start_session(
             model=model, workspace=str(ws.root), title=title, meta=meta
         )
     store = SecretStore(settings.keyring_timeout)
-    allowed = parse_allow_hosts([*settings.allow_hosts, *allow_hosts])
-    ctx = ToolContext(
-        workspace=ws,
-        secrets=ConfiguredSecrets(store, settings.secrets, red),
-        private_allow=allowed,
-        settings=settings.http,
-        read_blob=journal.get_blob,
+    policy = session_policy(settings, allow_hosts)
+    ctx = tool_context(
+        settings, ws, ConfiguredSecrets(store, settings.secrets, red), journal.get_blob
     )
-    log = SessionLog(
+    log = EventLog(
         journal, session_id, redact=red.redact, listeners=list(listeners), delta_window=red.window
     )
     servers = None
     if mcp is not None:
         from assistant.mcp.servers import McpServers, ToolBox
+        from tools.mcp import McpSettings
 
-        servers = McpServers(settings.mcp, store, red, ws.root, on_change=mcp.on_change)
+        mcp_settings = settings.for_tool(McpSettings)
+        servers = McpServers(mcp_settings, store, red, ws.root, on_change=mcp.on_change)
         tools = ToolBox(tools, servers)
-    gate = Gate(tools, ctx, Policy(settings.deny), approver, log)
+    gate = Gate(tools, ctx, policy, approver, log)
     rt = Runtime(settings, journal, session_id, log, gate, store, red, mcp=servers)
     if servers is not None and mcp is not None:
         rt.notes += servers.start(mcp.names, background=mcp.background)
     return rt
+
+
+def session_policy(settings: Settings, allow_hosts: Iterable[str] = ()) -> Policy:
+    """The deny rules, and the hosts the config and --allow-host open (standing unlocks: never
+    listed nor revocable, and private addresses among them need no person)."""
+    keys = parse_allow_hosts([*settings.allow_hosts, *allow_hosts])
+    return Policy(settings.deny, standing=standing_unlocks(keys))
+
+
+def standing_unlocks(keys: Iterable[str]) -> list[Unlock]:
+    """allow_hosts entries (normalised host:port) as the unlocks they stand for."""
+    return [
+        Unlock(f"host:{key}", key, f"{key}: allowed by the config or --allow-host", True)
+        for key in sorted(keys)
+    ]
+
+
+def tool_context(
+    settings: Settings,
+    workspace: Workspace,
+    secrets: SecretSource | None,
+    read_blob: Callable[[str], bytes] | None,
+) -> ToolContext:
+    """What the tools get in a session: the workspace, secrets, each tool's settings; the gate
+    adds the policy's deny rules and unlocks."""
+    return ToolContext(
+        workspace=workspace,
+        secrets=secrets,
+        tool_settings=settings.tool_settings,
+        read_blob=read_blob,
+    )
 
 
 def build_model(settings: Settings, runtime: Runtime | None = None) -> Model:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from assistant.errors import AssistantError
 from tools.base import Action, Tool, ToolContext, ToolError
 from tools.secret_match import MIN_VALUE_CHARS, SecretMatcher, walk_strings
 
@@ -22,11 +23,11 @@ MIN_REDACT_LEN = MIN_VALUE_CHARS
 T = TypeVar("T")
 
 
-class KeyringUnavailable(Exception):
+class KeyringUnavailable(AssistantError):
     """No working keyring: headless Linux, a locked or hanging backend. The message says which."""
 
 
-class SecretError(Exception):
+class SecretError(AssistantError):
     """A secret could not be stored or read back; nothing was silently written elsewhere."""
 
 
@@ -345,6 +346,10 @@ class ConfiguredSecrets:
 
     def hosts(self, name: str) -> tuple[str, ...]:
         return self._hosts.get(name, ())
+
+    def bind(self, name: str, hosts: tuple[str, ...]) -> None:
+        """Use new bindings for ``name`` from now on (a key stored during the session)."""
+        self._hosts = {**self._hosts, name: hosts}
 
     def raw_secret(self, obj: Any) -> tuple[str, str, str] | None:
         """(where, name, spelling) of the first raw value of any known secret in ``obj``."""

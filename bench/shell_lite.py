@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tools.base import ToolContext  # noqa: E402
-from tools.shell_lite import Limits, ShellTool  # noqa: E402
+from tools.shell_lite import ShellLimits, ShellTool  # noqa: E402
 from tools.workspace import Workspace  # noqa: E402
 
 COMMANDS = [
@@ -86,7 +86,7 @@ def time_coreutils(ws: Path, command: str) -> float:
 
 
 def time_ours(ws: Path, command: str) -> float:
-    tool = ShellTool(Limits(timeout=600))
+    tool = ShellTool(ShellLimits(timeout=600))
     ctx = ToolContext(workspace=Workspace(ws))
     started = time.perf_counter()
     result = tool.run(tool.plan({"command": command}, ctx), ctx)

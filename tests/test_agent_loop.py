@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 
 from assistant import config
-from assistant.agent.approval import Decision, ModeApprover, ScriptedApprover
-from assistant.agent.loop import Agent, Limits
+from assistant.agent.approval import Decision, ModeApprover
+from assistant.agent.loop import Agent, TurnLimits
 from assistant.agent.model import Model
 from assistant.runtime import Runtime, start_session
 from tests.support import fake_llm as llm
+from tests.support.approvers import ScriptedApprover
 from tests.support.fake_tools import NoteTool, PeekTool
 
 WRITE = json.dumps({"path": "out.txt", "text": "hello"})
@@ -25,7 +26,7 @@ def make_agent(
     ws: Path,
     approver: Any,
     *,
-    limits: Limits | None = None,
+    limits: TurnLimits | None = None,
     model: str | None = None,
 ) -> tuple[Agent, Runtime, NoteTool]:
     note = NoteTool()
@@ -177,7 +178,7 @@ async def test_tool_call_limit_per_turn(fake_llm: llm.FakeLLM, workspace_dir: Pa
     peek = ("peek", '{"path": "in.txt"}')
     fake_llm.queue(llm.tool_calls([peek, peek, peek]))
     agent, rt, _ = make_agent(
-        fake_llm, workspace_dir, ModeApprover("all"), limits=Limits(max_tool_calls=2)
+        fake_llm, workspace_dir, ModeApprover("all"), limits=TurnLimits(max_tool_calls=2)
     )
     outcome = await agent.turn("peek a lot")
     assert outcome.reason == "limit" and "2 tool calls" in outcome.text
@@ -208,7 +209,7 @@ async def test_session_budget_stops_before_the_next_model_call(
         fake_llm,
         workspace_dir,
         ModeApprover("all"),
-        limits=Limits(budget_usd=1e-6),
+        limits=TurnLimits(budget_usd=1e-6),
         model="openai/gpt-4o-mini",
     )
     outcome = await agent.turn("read")

@@ -8,6 +8,7 @@ import pytest
 
 from assistant import config, paths
 from assistant.cli import main
+from tools.http_request import HttpSettings
 
 
 def test_assistant_home_moves_everything(assistant_home: Path) -> None:
@@ -32,7 +33,7 @@ def test_defaults_file_and_environment_in_that_order(assistant_home: Path) -> No
         ("localhost:8000",),
     )
     assert s.deny[0].tool == "http_request" and s.secrets == {"SHOP": ("shop.example.com",)}
-    assert s.http.timeout == 5.0
+    assert s.for_tool(HttpSettings).timeout == 5.0
     s = config.load(
         env={"ASSISTANT_MODEL": "ollama_chat/llama3.1", "ASSISTANT_MAX_TOOL_CALLS": "3"}
     )

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from assistant import config, paths
+from tools.http_request import HttpSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -101,7 +102,8 @@ def test_good_values_still_load() -> None:
     )
     s = config.load(env={"ASSISTANT_ALLOW_PLAINTEXT_KEYRING": "false"})
     assert (s.budget_usd, s.keyring_timeout, s.allow_plaintext_keyring) == (0.0, 1.0, False)
-    assert (s.http.timeout, s.http.use_proxy_env, s.http.max_redirects) == (5.0, False, 0)
+    http = s.for_tool(HttpSettings)
+    assert (http.timeout, http.use_proxy_env, http.max_redirects) == (5.0, False, 0)
     assert s.deny[0].effect == "write"
 
 

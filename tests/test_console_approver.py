@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from assistant.agent.approval import ConsoleApprover
+from assistant.agent.approval import ApprovalRequest, ConsoleApprover
 from tools.base import Action, Effect, Preview, Scope
 
 ACTION = Action(
@@ -33,7 +33,7 @@ def scripted(*answers: str) -> tuple[Callable[[str], str], list[str]]:
 async def decide(*answers: str, action: Action = ACTION) -> tuple[object, list[str]]:
     read, _ = scripted(*answers)
     written: list[str] = []
-    decision = await ConsoleApprover(written.append, read).decide(action)
+    decision = await ConsoleApprover(written.append, read).decide(ApprovalRequest("a1", action))
     return decision, written
 
 

@@ -76,7 +76,10 @@ async def test_preview_approve_write_and_undo(
     )
     assert '  │ ~ row 2: name: "Bob" → "Robert"' in shown
     assert "  │ + row 4: 4,'=2+2" in shown
-    assert "[a] allow for this session: csv_write overwrite people.csv" in shown
+    assert (
+        "[a] allow for this session: csv_write: overwrite existing files in the workspace root "
+        "(not its subfolders)" in shown
+    )
     assert console.prompts == ["  decide> "]
     written = (workspace_dir / "people.csv").read_bytes()
     assert written == ORIGINAL[: ORIGINAL.index(b"2;")] + b"2;Robert\r\n3;Zo\xeb\r\n4;'=2+2\r\n"
@@ -96,7 +99,7 @@ async def test_undo_of_a_create_removes_the_file(
 ) -> None:
     rt, console, seen = session
     console.answers = ["y"]
-    sql = "SELECT name FROM read_csv('people.csv', encoding = 'latin-1') ORDER BY id DESC"
+    sql = "SELECT name FROM 'people.csv' ORDER BY id DESC"  # cp1252 and ';', as csv_read sees it
     outcome = await rt.gate.execute(
         "csv_write", {"path": "names.csv", "mode": "create", "sql": sql}
     )

@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from tools.csv_files.engine import Limits, connect_locked
+from tools.csv_files.engine import QueryLimits, connect_locked
 
 
 @pytest.fixture
@@ -39,7 +39,9 @@ def files(tmp_path: Path) -> dict[str, Path]:
 def con(files: dict[str, Path], tmp_path: Path) -> Iterator[Any]:
     spill = tmp_path / "spill"
     spill.mkdir()
-    connection = connect_locked([files["ok"]], Limits(memory_limit="64MB", threads=1), str(spill))
+    connection = connect_locked(
+        [files["ok"]], QueryLimits(memory_limit="64MB", threads=1), str(spill)
+    )
     yield connection
     connection.close()
 

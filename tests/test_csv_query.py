@@ -13,7 +13,7 @@ import pytest
 
 from tools.base import Effect, Result, ToolContext, ToolError
 from tools.csv_files import CsvQueryTool, engine
-from tools.csv_files.engine import Limits
+from tools.csv_files.engine import QueryLimits
 from tools.workspace import Workspace
 
 
@@ -45,10 +45,11 @@ def test_aggregate_with_columns_types_and_total(ctx: ToolContext) -> None:
     assert "data/orders.csv" in action.preview.text and sql in action.preview.text
     result = tool.run(action, ctx)
     assert result.data["columns"] == ["region", "total"]
-    assert result.data["types"] == ["VARCHAR", "DOUBLE"]
-    assert result.data["rows"] == [["east", 7.0], ["north", 15.0], ["south", 20.0]]
+    # amount holds 10.5, 20, 4.5 and 7: an exact decimal that prints each value as written.
+    assert result.data["types"] == ["VARCHAR", "DECIMAL(38,1)"]
+    assert result.data["rows"] == [["east", "7"], ["north", "15"], ["south", "20"]]
     assert result.data["total"] == 3
-    assert result.output.startswith("rows 1-3 of 3:\nregion,total\neast,7.0\n")
+    assert result.output.startswith("rows 1-3 of 3:\nregion,total\neast,7\n")
 
 
 def test_large_results_are_paged_with_the_total(ctx: ToolContext) -> None:
@@ -76,7 +77,7 @@ def test_default_page_is_bounded_in_rows_and_bytes(ctx: ToolContext) -> None:
             [[1, "Ann"], [2, "Bob"]],
         ),
         ("SELECT orders.id FROM 'data/orders.csv' WHERE orders.id < 2", [[1]]),  # default alias
-        ("SELECT * FROM read_csv('data/semi.txt', delim = ';')", [[1, 2]]),
+        ("SELECT * FROM read_csv('data/semi.txt')", [[1, 2]]),  # ';' as csv_read sniffs it
         ("SELECT count(*) FROM read_csv(['data/orders.csv', 'data/orders.csv'])", [[8]]),
         ("SELECT count(*) FROM 'data/o*.csv'", [[4]]),
         ("SELECT count(*) FROM read_csv('data/*.csv', union_by_name = true)", [[7]]),
@@ -194,19 +195,26 @@ def test_environment_is_out_of_reach(ctx: ToolContext, monkeypatch: pytest.Monke
 
 
 def test_errors_show_workspace_relative_paths(ctx: ToolContext, workspace_dir: Path) -> None:
-    (workspace_dir / "data" / "latin.csv").write_bytes("a,b\n1,café\n".encode("cp1252"))
+    (workspace_dir / "data" / "bad.csv").write_text("a,b\n1,2\n3\n")
     with pytest.raises(ToolError) as err:
-        query(ctx, "SELECT * FROM 'data/latin.csv'")
+        query(ctx, "SELECT * FROM 'data/bad.csv'")
     message = str(err.value)
-    assert str(workspace_dir) not in message and "data/latin.csv" in message
-    assert "encoding='latin-1'" in message  # a hint the model can act on
-    assert query(ctx, "SELECT b FROM read_csv('data/latin.csv', encoding = 'latin-1')").data[
-        "rows"
-    ] == [["café"]]
+    assert str(workspace_dir) not in message and "data/bad.csv: line 3" in message
+    with pytest.raises(ToolError) as err:
+        query(ctx, "SELECT a + 'x' FROM 'data/orders.csv' o(a)")
+    assert str(workspace_dir) not in str(err.value) and "/tmp" not in str(err.value)
+
+
+def test_a_legacy_encoding_is_read_as_csv_read_reads_it(
+    ctx: ToolContext, workspace_dir: Path
+) -> None:
+    # Earlier, DuckDB refused this file and the model had to guess an encoding option.
+    (workspace_dir / "data" / "latin.csv").write_bytes("a,b\n1,café\n".encode("cp1252"))
+    assert query(ctx, "SELECT b FROM 'data/latin.csv'").data["rows"] == [["café"]]
 
 
 def test_slow_query_is_stopped_at_the_deadline(ctx: ToolContext) -> None:
-    tool = CsvQueryTool(Limits(timeout=0.3))
+    tool = CsvQueryTool(QueryLimits(timeout=0.3))
     with pytest.raises(ToolError, match=r"ran longer than 0.3 s and was stopped"):
         query(ctx, "SELECT count(*) FROM range(1000000) a, range(1000000) b", tool=tool)
 
@@ -217,7 +225,7 @@ SPILLING_SQL = (
 
 
 def test_big_sorts_spill_into_the_given_folder(tmp_path: Path) -> None:
-    con = engine.connect_locked([], Limits(memory_limit="16MB", threads=1), str(tmp_path))
+    con = engine.connect_locked([], QueryLimits(memory_limit="16MB", threads=1), str(tmp_path))
     try:
         cursor = con.execute(SPILLING_SQL)
         assert cursor.fetchmany(1) == [(799_999, "799999" + "x" * 30)]
@@ -240,7 +248,7 @@ def test_each_query_spills_into_its_own_folder_then_removes_it(
         return made[-1]
 
     monkeypatch.setattr(engine.tempfile, "mkdtemp", mkdtemp)
-    tool = CsvQueryTool(Limits(memory_limit="16MB", threads=1))
+    tool = CsvQueryTool(QueryLimits(memory_limit="16MB", threads=1))
     assert query(ctx, SPILLING_SQL, tool=tool, limit=1).data["total"] == 800_000
     assert len(made) == 1 and Path(made[0]).parent == spill_root
     assert os.listdir(spill_root) == []
@@ -270,3 +278,24 @@ def test_very_wide_results_stay_bounded(ctx: ToolContext, workspace_dir: Path) -
     result = query(ctx, "SELECT * FROM 'wide.csv'")
     assert len(result.output) < 9_000 and "…" in result.output
     assert len(result.data["columns"]) == 1500 and result.data["total"] == 2
+
+
+def test_files_of_a_pattern_are_typed_together_and_named_relatively(
+    ctx: ToolContext, workspace_dir: Path
+) -> None:
+    logs = workspace_dir / "logs"
+    logs.mkdir()
+    (logs / "a.csv").write_text("day,n\n2024-01-01,1\n")
+    (logs / "b.csv").write_text("n,day,extra\n2.5,2024-01-02,x\n")
+    sql = (
+        "SELECT filename, day, n, extra FROM read_csv('logs/*.csv', union_by_name = true, "
+        "filename = true) ORDER BY filename"
+    )
+    result = query(ctx, sql)
+    assert result.data["types"] == ["VARCHAR", "DATE", "DECIMAL(38,1)", "VARCHAR"]
+    assert result.data["rows"] == [
+        ["logs/a.csv", "2024-01-01", "1", None],
+        ["logs/b.csv", "2024-01-02", "2.5", "x"],
+    ]
+    with pytest.raises(ToolError, match="have different columns; add union_by_name"):
+        query(ctx, "SELECT * FROM 'logs/*.csv'")

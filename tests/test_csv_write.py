@@ -36,8 +36,9 @@ def test_create_previews_every_row_and_writes_utf8(workspace_dir: Path, ctx: Too
     rows = [["id", "name", "price"], [1, "Zoë", 2.5], [2, "a,b", None], [3, 'say "hi"', True]]
     action = tool.plan({"path": "data/new.csv", "mode": "create", "rows": rows}, ctx)
     assert action.effect is Effect.WRITE and action.targets == ("path:data/new.csv",)
-    assert action.scope is not None and action.scope.key == "csv_write:create:dir:data"
-    assert action.scope.label == "csv_write create in data/"
+    assert action.scope is not None and action.scope.key == "csv_write:dir:data"
+    assert action.scope.kinds == {"create"}
+    assert action.scope.label == "csv_write: create new files in data/ (not its subfolders)"
     assert not (workspace_dir / "data" / "new.csv").exists()  # plan has no side effect
     text = action.preview.text
     assert "csv_write create data/new.csv" in text and "3 rows added" in text
@@ -57,7 +58,9 @@ def test_create_in_the_root_and_tsv(workspace_dir: Path, ctx: ToolContext) -> No
         {"path": "t.tsv", "mode": "create", "rows": [["a", "b"], ["1", "x\ty"]]}, ctx
     )
     assert (
-        action.scope is not None and action.scope.label == "csv_write create in the workspace root"
+        action.scope is not None
+        and action.scope.label
+        == "csv_write: create new files in the workspace root (not its subfolders)"
     )
     CsvWriteTool().run(action, ctx)
     assert (workspace_dir / "t.tsv").read_bytes() == b'a\tb\n1\t"x\ty"\n'
@@ -128,7 +131,8 @@ def test_overwrite_keeps_untouched_records_byte_for_byte(
     rows.append(["5", "Eve", "new"])
     tool = CsvWriteTool()
     action = tool.plan({"path": "data/p.csv", "mode": "overwrite", "rows": rows}, ctx)
-    assert action.scope is not None and action.scope.key == "csv_write:overwrite:path:data/p.csv"
+    assert action.scope is not None and action.scope.key == "csv_write:dir:data"
+    assert action.scope.kinds == {"overwrite"}
     text = action.preview.text
     assert "delimiter ';', CRLF line endings (kept)" in text
     assert (
@@ -330,10 +334,11 @@ def test_sql_result_is_written_and_previewed(workspace_dir: Path, ctx: ToolConte
     sql = "SELECT id, amount * 2 AS doubled, day, NULL AS nothing FROM 'data/o.csv' WHERE id > 1 ORDER BY id"
     action = tool.plan({"path": "data/out.csv", "mode": "create", "sql": sql}, ctx)
     assert action.targets == ("path:data/out.csv", "path:data/o.csv")
-    assert "+ row 1: 2,-6.0,2024-01-02," in action.preview.text
+    # amount (10.5, -3, 7) is an exact decimal: doubled, -3 and 7 print as -6 and 14.
+    assert "+ row 1: 2,-6,2024-01-02," in action.preview.text
     tool.run(action, ctx)
     assert (workspace_dir / "data" / "out.csv").read_text() == (
-        "id,doubled,day,nothing\n2,-6.0,2024-01-02,\n3,14.0,2024-01-03,\n"
+        "id,doubled,day,nothing\n2,-6,2024-01-02,\n3,14,2024-01-03,\n"
     )
 
 

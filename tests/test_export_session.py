@@ -19,10 +19,11 @@ from pathlib import Path
 import pytest
 
 from assistant import config
-from assistant.agent.approval import Decision, ScriptedApprover
+from assistant.agent.approval import Decision
 from assistant.journal import Journal
 from assistant.secrets import SecretStore, reset_redactor
 from tests.support import fake_llm as llm
+from tests.support.approvers import ScriptedApprover
 from tests.support.http_servers import LoopbackServer, Reply, Seen
 
 ROOT = Path(__file__).resolve().parent.parent

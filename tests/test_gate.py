@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from assistant.agent.approval import Decision, ModeApprover, ScriptedApprover
+from assistant.agent.approval import Decision, ModeApprover
+from assistant.agent.event_log import EventLog
 from assistant.agent.gate import Gate
 from assistant.agent.policy import Policy
-from assistant.agent.session import SessionLog
 from assistant.config import DenyRule
+from tests.support.approvers import ScriptedApprover
 from tests.support.fake_tools import NoteTool, PeekTool
 from tools.base import Action, ToolContext
 from tools.workspace import Workspace
@@ -45,7 +46,7 @@ def make_gate(
     store = ListStore()
     ctx = ToolContext(workspace=Workspace(ws))
     gate = Gate(
-        {"note": note, "peek": PeekTool()}, ctx, Policy(deny), approver, SessionLog(store, "s1")
+        {"note": note, "peek": PeekTool()}, ctx, Policy(deny), approver, EventLog(store, "s1")
     )
     return gate, note, store
 
@@ -108,6 +109,36 @@ async def test_edit_replans_previews_again_then_runs_the_edited_args(workspace_d
     assert note.runs == [{"path": "other.txt", "text": "edited"}]
     assert not (workspace_dir / "out.txt").exists()
     assert store.kinds().count("action.proposed") == 2
+
+
+async def test_the_approver_is_asked_with_the_journaled_id_and_the_edit(
+    workspace_dir: Path,
+) -> None:
+    """A front end finds the card by the id the gate journaled, never by matching actions; the
+    edited re-plan says what the arguments were before the edit."""
+    approver = ScriptedApprover(
+        [Decision("edit", edited_args={"path": "out.txt", "text": "new"}), Decision("approve")]
+    )
+    gate, _, store = make_gate(workspace_dir, approver)
+    await gate.execute("note", '{"path": "out.txt", "text": "old"}', "c1")
+    proposed = [p["action_id"] for k, p in store.events if k == "action.proposed"]
+    assert [r.action_id for r in approver.requests] == proposed and len(set(proposed)) == 2
+    first, second = approver.requests
+    assert first.edited_from is None
+    assert second.edited_from == {"path": "out.txt", "text": "old"}
+
+
+async def test_identical_calls_are_asked_under_their_own_ids(workspace_dir: Path) -> None:
+    approver = ScriptedApprover([Decision("approve"), Decision("deny", reason="once is enough")])
+    gate, note, store = make_gate(workspace_dir, approver)
+    call = '{"path": "out.txt", "text": "same"}'
+    first = await gate.execute("note", call, "c1")
+    second = await gate.execute("note", call, "c2")
+    ids = [r.action_id for r in approver.requests]
+    assert ids == [first.action_id, second.action_id] and ids[0] != ids[1]
+    decided = {p["action_id"]: p["verdict"] for k, p in store.events if k == "action.decided"}
+    assert decided == {ids[0]: "approve", ids[1]: "deny"}
+    assert len(note.runs) == 1
 
 
 async def test_allow_for_session_creates_a_narrow_rule(workspace_dir: Path) -> None:

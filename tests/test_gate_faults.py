@@ -13,14 +13,15 @@ from typing import Any
 import pytest
 
 from assistant.agent import events as ev
-from assistant.agent.approval import Decision, ScriptedApprover
+from assistant.agent.approval import ApprovalRequest, Decision
+from assistant.agent.event_log import EventLog
 from assistant.agent.gate import Gate
 from assistant.agent.policy import Policy
-from assistant.agent.session import SessionLog
 from assistant.cli.render import JsonRenderer
 from assistant.journal import Journal
 from tests import test_cli_run
 from tests.support import fake_llm as llm
+from tests.support.approvers import ScriptedApprover
 from tests.support.fake_tools import NoteTool
 from tests.test_cli_run import assistant, journal, model_args
 from tests.test_gate import ListStore
@@ -57,7 +58,7 @@ def gate_with(ws: Path, tool: Any, store: Any = None) -> tuple[Gate, Any]:
         ToolContext(workspace=Workspace(ws)),
         Policy(),
         ScriptedApprover(lambda a: Decision("approve")),
-        SessionLog(store, "s1"),
+        EventLog(store, "s1"),
     )
     return gate, store
 
@@ -136,7 +137,7 @@ async def test_lone_surrogates_reach_the_journal_and_json_escaped(
     j = Journal(tmp_path / "j.sqlite3")
     session = j.create_session(model=None, workspace=str(workspace_dir), title="t")
     out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")  # a strict UTF-8 stdout
-    log = SessionLog(j, session, listeners=[JsonRenderer(out)])
+    log = EventLog(j, session, listeners=[JsonRenderer(out)])
     gate = Gate(
         {"note": NoteTool()},
         ToolContext(workspace=Workspace(workspace_dir)),
@@ -165,7 +166,7 @@ async def test_an_approver_that_fails_ends_the_call_not_the_turn(workspace_dir: 
         ToolContext(workspace=Workspace(workspace_dir)),
         Policy(),
         ScriptedApprover(explode),
-        SessionLog(ListStore(), "s1"),
+        EventLog(ListStore(), "s1"),
     )
     outcome = await gate.execute("note", '{"path": "a.txt", "text": "x"}', "c1")
     assert outcome.status == "error" and "the terminal went away" in outcome.text
@@ -256,7 +257,8 @@ async def test_the_console_approver_shows_hostile_arguments_escaped() -> None:
         Preview("text", "x"),
         scope=Scope("k", "note in f\udcff/"),
     )
-    decision = await ConsoleApprover(write, lambda prompt: next(answers)).decide(action)
+    request = ApprovalRequest("a1", action)
+    decision = await ConsoleApprover(write, lambda prompt: next(answers)).decide(request)
     assert decision.verdict == "deny"
     edited = [line for line in shown if "current arguments" in line]
     assert edited and "\\udcff" in edited[0]

@@ -16,11 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.agent.approval import Decision, ScriptedApprover
-from assistant.agent.gate import Gate, Outcome
+from assistant.agent.approval import Decision
+from assistant.agent.event_log import EventLog
+from assistant.agent.gate import CallOutcome, Gate
 from assistant.agent.policy import Policy
-from assistant.agent.session import SessionLog
 from assistant.journal import Journal
+from tests.support.approvers import ScriptedApprover
 from tests.support.hostile import Hostile
 from tests.support.http_servers import LoopbackServer, NetworkGuard, make_tool
 from tools import all_tools
@@ -50,7 +51,7 @@ def build_workspace(ws: Path, outside: Path) -> None:
     (ws / "dir" / "inner.csv").write_text("x;y\r\n1;2,5\r\n")
     (ws / "sp ace.txt").write_text("spaces\n")
     if not (ws / "link_out").is_symlink():
-        (ws / "link_out").symlink_to(outside)
+        (ws / "link_out").symlink_to(os.path.relpath(outside, ws))  # ls -l shows it as written
 
 
 def approve_loopback(port: int):  # type: ignore[no-untyped-def]
@@ -72,7 +73,7 @@ def forbidden_spellings(tmp_path: Path, ws: Path) -> list[str]:
     return sorted(s for s in spots if s and s != "/")
 
 
-def check_outcome(outcome: Outcome, raw: str, ws: Path, forbidden: list[str]) -> None:
+def check_outcome(outcome: CallOutcome, raw: str, ws: Path, forbidden: list[str]) -> None:
     assert outcome.status in STATUSES, outcome
     text = outcome.text
     assert isinstance(text, str)
@@ -113,7 +114,7 @@ async def test_hostile_arguments_never_escape_the_gate(
         tools["http_request"] = http_tool
         ctx = ToolContext(workspace=Workspace(workspace_dir), read_blob=journal.get_blob)
         approver = ScriptedApprover(approve_loopback(server.port))
-        log = SessionLog(journal, session)
+        log = EventLog(journal, session)
         gate = Gate(tools, ctx, Policy(), approver, log)
         hostile = Hostile(SEED * 1000 + TOOLS.index(tool_name), http_base=server.url(""))
         forbidden = forbidden_spellings(tmp_path, workspace_dir)

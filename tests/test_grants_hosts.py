@@ -11,16 +11,17 @@ from typing import Any
 
 import pytest
 
-from assistant.agent.approval import Decision, ScriptedApprover
-from assistant.agent.gate import Gate
-from assistant.agent.policy import Policy, approval_unlocks
-from assistant.agent.session import SessionLog
-from assistant.ui.textdump import screen_text
+from assistant.agent.approval import Decision
+from assistant.agent.event_log import EventLog
+from assistant.agent.gate import Gate, unlock_notice
+from assistant.agent.policy import Policy
+from tests.support.approvers import ScriptedApprover
 from tests.support.http_servers import LoopbackServer, NetworkGuard, make_tool
+from tests.support.textdump import screen_text
 from tests.test_console_pty import run_in_pty
 from tests.test_gate import ListStore
 from tests.test_ui_chat import SIZE, events, make_app, pending, send, wait_for
-from tools.base import Action, Effect, Preview, Result, ToolContext
+from tools.base import Action, Effect, Preview, Result, ToolContext, Unlock
 from tools.workspace import Workspace
 
 
@@ -37,7 +38,7 @@ def http_gate(ws: Path, approver: ScriptedApprover, dns: dict[str, Any] | None =
     tool, _ = make_tool(dns)
     store = ListStore()
     ctx = ToolContext(workspace=Workspace(ws))
-    return Gate({tool.name: tool}, ctx, Policy(), approver, SessionLog(store, "s1")), store
+    return Gate({tool.name: tool}, ctx, Policy(), approver, EventLog(store, "s1")), store
 
 
 def get(url: str) -> str:
@@ -51,7 +52,7 @@ async def test_a_loopback_unlock_is_said_listed_and_revocable(
     gate, store = http_gate(workspace_dir, approver)
     first = await gate.execute("http_request", get(api.url("/a")), "c1")
     assert first.status == "done"
-    asked = approval_unlocks(approver.seen[0]) or ""
+    asked = unlock_notice(gate.tools["http_request"], approver.seen[0]) or ""
     assert "Approving also unlocks it" in asked
     assert f"{api.key}, a loopback/private address" in asked
     (proposed,) = [p for k, p in store.events if k == "action.proposed"]
@@ -71,7 +72,7 @@ async def test_a_loopback_unlock_is_said_listed_and_revocable(
     assert [u.id for u in gate.policy.unlocks.values()] == ["h1"]
     gate.revoke("h1")
     assert ("grant.revoked", {"grant_id": "h1"}) in store.events
-    assert gate.policy.unlocks == {} and api.key not in gate.ctx.approved_private
+    assert gate.policy.unlocks == {} and gate.ctx.unlocked(f"host:{api.key}") is None
     third = await gate.execute("http_request", get(api.url("/d")), "c4")
     assert third.status == "denied" and approver.seen[-1].needs_person  # asked by name again
     assert [s.path for s in api.seen] == ["/a", "/b"]
@@ -80,7 +81,8 @@ async def test_a_loopback_unlock_is_said_listed_and_revocable(
 
 
 class EgressTool:
-    """Reads from a named public host: an egress the first time, as http_request is."""
+    """Reads from a named public host: an egress until an approval unlocks it, as http_request
+    is; the gate records what ``unlocks`` says and knows nothing of hosts."""
 
     name = "fetch"
     description = "fetch"
@@ -88,13 +90,17 @@ class EgressTool:
 
     def plan(self, args: Mapping[str, Any], ctx: ToolContext) -> Action:
         key = "api.example.test:443"
-        effect = Effect.READ if key in ctx.allowed_hosts else Effect.EGRESS
+        effect = Effect.READ if ctx.unlocked(f"host:{key}") else Effect.EGRESS
         return Action(
             self.name, dict(args), effect, f"GET {key}", Preview("text", ""), (f"host:{key}",)
         )
 
     def run(self, action: Action, ctx: ToolContext) -> Result:
         return Result(True, "ok")
+
+    def unlocks(self, action: Action, by: str) -> tuple[Unlock, ...]:
+        key = action.targets[0].removeprefix("host:")
+        return (Unlock(action.targets[0], key, f"reads from {key}"),)
 
 
 async def test_an_approved_egress_unlocks_reads_and_says_so(workspace_dir: Path) -> None:
@@ -105,7 +111,7 @@ async def test_an_approved_egress_unlocks_reads_and_says_so(workspace_dir: Path)
         ToolContext(workspace=Workspace(workspace_dir)),
         Policy(),
         approver,
-        SessionLog(store, "s1"),
+        EventLog(store, "s1"),
     )
     await gate.execute("fetch", "{}")
     await gate.execute("fetch", "{}")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import http_servers
-from tests.support.http_servers import NetworkGuard, make_ctx, make_tool
+from tests.support.http_servers import NetworkGuard, approve_host, make_ctx, make_tool
 from tools.base import Effect, ToolError
 from tools.http_request.addresses import problem
 
@@ -75,7 +75,7 @@ def test_public_addresses_are_not_refused(
     action = tool.plan({"url": "https://public.test/"}, ctx)
     assert action.needs_person is None and action.effect is Effect.EGRESS
     assert dns.calls == []  # planning never looks a name up
-    ctx.allowed_hosts.add("public.test:443")  # the person approved the egress
+    approve_host(ctx, "public.test:443")  # the person approved the egress
     with pytest.raises(ToolError, match="could not connect"):  # the guard, not a refusal
         tool.run(action, ctx)
     assert dns.calls == ["public.test"]

@@ -10,12 +10,14 @@ from typing import Any
 
 import pytest
 
-from assistant.agent.approval import Decision, ModeApprover, ScriptedApprover
+from assistant.agent.approval import Decision, ModeApprover
+from assistant.agent.event_log import EventLog
 from assistant.agent.gate import Gate
 from assistant.agent.policy import Policy
-from assistant.agent.session import SessionLog
 from assistant.config import DenyRule
+from assistant.runtime import standing_unlocks
 from tests.support import http_servers
+from tests.support.approvers import ScriptedApprover
 from tests.support.http_servers import FakeDNS, LoopbackServer, NetworkGuard, Reply
 from tools.base import ToolContext
 from tools.http_request import HttpRequestTool
@@ -56,15 +58,17 @@ def make_gate(
     approver: Any,
     dns: FakeDNS,
     *,
-    private_allow: frozenset[str] = frozenset(),
+    allow_hosts: frozenset[str] = frozenset(),
     deny: tuple[DenyRule, ...] = (),
     rule_dns: RuleDNS | None = None,
 ) -> tuple[Gate, Store]:
-    ctx = ToolContext(workspace=Workspace(ws), private_allow=private_allow)
+    ctx = ToolContext(workspace=Workspace(ws))
     store = Store()
-    policy = Policy(deny, resolve_name=rule_dns or RuleDNS({}))
+    policy = Policy(
+        deny, resolve_name=rule_dns or RuleDNS({}), standing=standing_unlocks(allow_hosts)
+    )
     tools = {"http_request": HttpRequestTool(resolver=dns)}
-    return Gate(tools, ctx, policy, approver, SessionLog(store, "s1")), store
+    return Gate(tools, ctx, policy, approver, EventLog(store, "s1")), store
 
 
 HOSTILE = [
@@ -101,9 +105,7 @@ async def test_the_name_is_looked_up_only_after_the_person_approved(
         return Decision("approve")
 
     key = f"api.test:{http_server.port}"
-    gate, _ = make_gate(
-        workspace_dir, ScriptedApprover(decide), dns, private_allow=frozenset({key})
-    )
+    gate, _ = make_gate(workspace_dir, ScriptedApprover(decide), dns, allow_hosts={key})
     url = f"http://api.test:{http_server.port}/"
     outcome = await gate.execute("http_request", json.dumps({"url": url, "method": "POST"}))
     assert outcome.status == "done", outcome.text
@@ -155,7 +157,7 @@ async def test_a_cidr_deny_rule_covers_the_address_a_name_resolves_to(
     dns = FakeDNS({"api.test": ["127.0.0.1"]})
     rule = DenyRule(tool="http_request", target="host:127.0.0.0/8:*", reason="no loopback")
     gate, store = make_gate(
-        workspace_dir, ModeApprover("all"), dns, private_allow=frozenset({key}), deny=(rule,)
+        workspace_dir, ModeApprover("all"), dns, allow_hosts={key}, deny=(rule,)
     )
     outcome = await gate.execute("http_request", json.dumps({"url": f"http://{key}/"}))
     assert outcome.status == "failed"
@@ -175,7 +177,7 @@ async def test_a_rule_naming_a_host_covers_its_addresses_in_any_spelling(
     allow = frozenset({f"{host}:{http_server.port}"})
     approver = ScriptedApprover([Decision("approve")])
     gate, _ = make_gate(
-        workspace_dir, approver, FakeDNS(), private_allow=allow, deny=(rule,), rule_dns=rule_dns
+        workspace_dir, approver, FakeDNS(), allow_hosts=allow, deny=(rule,), rule_dns=rule_dns
     )
     url = f"http://{spelling}:{http_server.port}/"
     outcome = await gate.execute("http_request", json.dumps({"url": url, "method": "POST"}))
@@ -195,7 +197,7 @@ async def test_a_rule_naming_a_host_covers_another_name_for_the_same_address(
         workspace_dir,
         ModeApprover("all"),
         FakeDNS({"alias.test": ["127.0.0.1"]}),
-        private_allow=frozenset({key}),
+        allow_hosts={key},
         deny=(rule,),
         rule_dns=rule_dns,
     )
@@ -218,7 +220,7 @@ async def test_a_redirect_to_a_denied_host_or_address_is_not_followed(
             workspace_dir,
             ModeApprover("all"),
             FakeDNS({"db.test": ["127.0.0.1"]}),
-            private_allow=allow,
+            allow_hosts=allow,
             deny=(rule,),
         )
         for path in ("/name", "/addr"):

@@ -35,7 +35,7 @@ def ctx(workspace_dir: Path, outside: Path, http_server: LoopbackServer) -> Tool
     os.symlink(outside / "victim.txt", workspace_dir / "victim_link.txt")
     os.symlink("..", workspace_dir / "sub" / "up")
     os.symlink(workspace_dir / "sub" / "loop", workspace_dir / "sub" / "loop")
-    return make_ctx(workspace_dir, protected=[state], private_allow=frozenset({http_server.key}))
+    return make_ctx(workspace_dir, protected=[state], allow_hosts={http_server.key})
 
 
 ESCAPES = [

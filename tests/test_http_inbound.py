@@ -15,6 +15,7 @@ from tests.support import http_servers
 from tests.support.http_servers import LoopbackServer, Reply, Secrets, Seen, make_ctx, make_tool
 from tests.support.test_keyring import MemoryKeyring
 from tools.base import Result
+from tools.http_request import HttpSettings
 from tools.secret_match import base64_cores
 
 net_guard = http_servers.net_guard
@@ -76,7 +77,7 @@ def test_an_echo_in_any_spelling_comes_back_marked(
     tool, _ = make_tool()
     ctx = make_ctx(
         workspace_dir,
-        private_allow=frozenset({http_server.key}),
+        allow_hosts={http_server.key},
         secrets=Secrets({"T": (VALUE, (f"http://{http_server.key}",))}),
     )
     args = {"url": http_server.url("/e"), "headers": {"X-K": "{{secret:T}}"}, "save_to": "r.txt"}
@@ -101,9 +102,9 @@ def test_a_value_cut_at_the_body_limit_leaves_no_part_behind(
     tool, _ = make_tool()
     ctx = make_ctx(
         workspace_dir,
-        private_allow=frozenset({http_server.key}),
+        allow_hosts={http_server.key},
         secrets=Secrets({"T": (VALUE, (f"http://{http_server.key}",))}),
-        settings=type("S", (), {"max_body_bytes": limit, "model_excerpt_chars": 100_000})(),
+        settings=HttpSettings(max_body_bytes=limit, model_excerpt_chars=100_000),
     )
     args = {"url": http_server.url("/c"), "headers": {"X-K": "{{secret:T}}"}}
     result = tool.run(tool.plan(args, ctx), ctx)
@@ -128,9 +129,9 @@ def test_another_secret_cut_by_the_excerpt_is_scrubbed_before_the_cut(
     tool, _ = make_tool()
     ctx = make_ctx(
         workspace_dir,
-        private_allow=frozenset({http_server.key}),
+        allow_hosts={http_server.key},
         secrets=secrets,
-        settings=type("S", (), {"model_excerpt_chars": excerpt})(),
+        settings=HttpSettings(model_excerpt_chars=excerpt),
     )
     result = tool.run(tool.plan({"url": http_server.url("/o")}, ctx), ctx)
     assert leaks(everything(result), OTHER, keep=8) == []

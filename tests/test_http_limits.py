@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import HttpSettings
 from tests.support import http_servers
 from tests.support.http_servers import LoopbackServer, Reply, Seen, allowed, make_ctx, make_tool
 from tools.base import ToolError
+from tools.http_request import HttpSettings
 
 # fixtures from the support module, bound here so pytest finds them
 net_guard = http_servers.net_guard
@@ -134,7 +134,7 @@ def test_connection_refused_is_a_clear_error(
     with LoopbackServer() as gone:
         port = gone.port
     tool, _ = make_tool()
-    ctx = make_ctx(workspace_dir, private_allow=frozenset({f"127.0.0.1:{port}"}))
+    ctx = make_ctx(workspace_dir, allow_hosts={f"127.0.0.1:{port}"})
     with pytest.raises(ToolError, match=f"could not connect to 127.0.0.1:{port}"):
         tool.run(tool.plan({"url": f"http://127.0.0.1:{port}/"}, ctx), ctx)
 
@@ -156,7 +156,7 @@ def test_proxy_variables_are_ignored_unless_configured(
         ctx = allowed(workspace_dir, http_server)
         assert tool.run(tool.plan({"url": http_server.url("/direct")}, ctx), ctx).ok
         assert proxy.seen == [] and [s.path for s in http_server.seen] == ["/direct"]
-        ctx.settings = HttpSettings(use_proxy_env=True)
+        ctx.tool_settings = (HttpSettings(use_proxy_env=True),)
         assert tool.run(tool.plan({"url": http_server.url("/via")}, ctx), ctx).ok
         assert [s.path for s in proxy.seen] == [
             http_server.url("/via")

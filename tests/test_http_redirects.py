@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import HttpSettings
 from tests.support import http_servers
 from tests.support.http_servers import LoopbackServer, Reply, allowed, make_ctx, make_tool
+from tools.http_request import HttpSettings
 
 # fixtures from the support module, bound here so pytest finds them
 net_guard = http_servers.net_guard
@@ -72,8 +72,8 @@ def test_a_write_is_never_resent_to_another_host(
         tool, _ = make_tool()
         ctx = make_ctx(
             workspace_dir,
-            private_allow=frozenset({http_server.key, other.key}),
-            allowed_hosts={http_server.key, other.key},
+            allow_hosts={http_server.key, other.key},
+            unlocked_hosts={http_server.key, other.key},
         )
         result = tool.run(
             tool.plan({"method": "POST", "url": http_server.url("/w"), "body": "b"}, ctx), ctx

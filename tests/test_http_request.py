@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import HttpSettings
 from tests.support import http_servers
 from tests.support.http_servers import (
     LoopbackServer,
@@ -18,6 +17,7 @@ from tests.support.http_servers import (
     make_tool,
 )
 from tools.base import Effect, StaleActionError, ToolError, validate_args
+from tools.http_request import HttpSettings
 
 # fixtures from the support module, bound here so pytest finds them
 net_guard = http_servers.net_guard
@@ -79,7 +79,7 @@ def test_effect_is_decided_from_the_arguments(
     net_guard: NetworkGuard,
 ) -> None:
     tool, _ = make_tool(DNS)
-    action = tool.plan(args, make_ctx(workspace_dir, allowed_hosts=set(hosts)))
+    action = tool.plan(args, make_ctx(workspace_dir, unlocked_hosts=set(hosts)))
     assert action.effect is effect
     assert action.needs_person is None
     assert action.targets[0] == f"host:api.test:{443 if args['url'].startswith('https') else 80}"

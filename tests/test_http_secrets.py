@@ -10,7 +10,15 @@ from urllib.parse import quote, quote_plus
 import pytest
 
 from tests.support import http_servers
-from tests.support.http_servers import LoopbackServer, Reply, Secrets, Seen, make_ctx, make_tool
+from tests.support.http_servers import (
+    LoopbackServer,
+    Reply,
+    Secrets,
+    Seen,
+    make_ctx,
+    make_tool,
+    set_allow_hosts,
+)
 from tools.base import ToolContext, ToolError
 from tools.http_request.handles import SecretValues, bound_to, parse_binding
 from tools.http_request.urls import parse_url
@@ -38,7 +46,7 @@ def ctx_for(
 ) -> ToolContext:
     return make_ctx(
         workspace_dir,
-        private_allow=frozenset({srv.key}),
+        allow_hosts={srv.key},
         secrets=Secrets({"TOKEN": (VALUE, hosts)}),
         **kw,
     )
@@ -155,7 +163,7 @@ def test_binding_removed_after_plan_is_checked_again_at_run(
 ) -> None:
     tool, _ = make_tool()
     secrets = Secrets({"TOKEN": (VALUE, (origin(http_server),))})
-    ctx = make_ctx(workspace_dir, private_allow=frozenset({http_server.key}), secrets=secrets)
+    ctx = make_ctx(workspace_dir, allow_hosts={http_server.key}, secrets=secrets)
     action = tool.plan({"url": http_server.url("/"), "headers": {"X-Key": HANDLE}}, ctx)
     secrets.entries["TOKEN"] = (VALUE, ("elsewhere.test",))
     with pytest.raises(ToolError, match="may only be sent to https://elsewhere.test:443"):
@@ -226,7 +234,7 @@ def test_missing_secrets_and_malformed_handles_are_clear_errors(
     tool, _ = make_tool()
     ctx = make_ctx(
         workspace_dir,
-        private_allow=frozenset({http_server.key}),
+        allow_hosts={http_server.key},
         secrets=Secrets({"EMPTY": ("", (origin(http_server),))}),
     )
     url = http_server.url("/")
@@ -239,7 +247,7 @@ def test_missing_secrets_and_malformed_handles_are_clear_errors(
             tool.plan({"url": url, "body": bad, "method": "POST"}, ctx)
     with pytest.raises(ToolError, match="not a valid header name"):
         tool.plan({"url": url, "headers": {"{{secret:TOKEN}}": "x"}}, ctx)
-    no_source = make_ctx(workspace_dir, private_allow=frozenset({http_server.key}))
+    no_source = make_ctx(workspace_dir, allow_hosts={http_server.key})
     with pytest.raises(ToolError, match="no secrets are available"):
         tool.plan({"url": url, "headers": {"X-Key": HANDLE}}, no_source)
     assert http_server.seen == []
@@ -255,9 +263,9 @@ def test_secret_headers_are_stripped_on_a_redirect_to_another_host(
             workspace_dir,
             http_server,
             (origin(http_server),),
-            allowed_hosts={http_server.key, other.key},
+            unlocked_hosts={http_server.key, other.key},
         )
-        ctx.private_allow = frozenset({http_server.key, other.key})
+        set_allow_hosts(ctx, {http_server.key, other.key})
         args = {
             "url": http_server.url("/go"),
             "headers": {"X-Api-Key": HANDLE, "Authorization": "Basic abc", "X-Plain": "kept"},
@@ -294,8 +302,8 @@ def test_a_redirect_carrying_the_secret_to_an_unbound_host_is_refused(
         tool, _ = make_tool()
         ctx = make_ctx(
             workspace_dir,
-            private_allow=frozenset({http_server.key, other.key}),
-            allowed_hosts={other.key},
+            allow_hosts={http_server.key, other.key},
+            unlocked_hosts={other.key},
             secrets=Secrets({"TOKEN": (VALUE, (origin(http_server),))}),
         )
         result = tool.run(

@@ -15,8 +15,10 @@ from tests.support.http_servers import (
     NetworkGuard,
     Reply,
     Route,
+    approve_host,
     make_ctx,
     make_tool,
+    set_allow_hosts,
 )
 from tools.base import Effect, StaleActionError, ToolError
 from tools.http_request import HttpRequestTool
@@ -133,13 +135,13 @@ def test_private_form_needs_a_person_and_is_refused_without_one(
     port = srv.port
     key = f"{key_host}:{port}"
     tool, dns = make_tool(DNS)
-    # a blanket approval earlier in the session put the host in allowed_hosts: that must not help
-    ctx = make_ctx(workspace_dir, allowed_hosts={key})
+    # a blanket approval earlier in the session unlocked the host: that must not help
+    ctx = make_ctx(workspace_dir, unlocked_hosts={key})
     action = tool.plan({"url": f"http://{host}:{port}/secret"}, ctx)
 
     assert action.needs_person is not None
     assert action.needs_person.startswith(f"{key} resolves to private address ")
-    assert action.effect is Effect.EGRESS  # never a read, whatever allowed_hosts says
+    assert action.effect is Effect.EGRESS  # never a read, whatever was unlocked
     assert action.scope is None  # no session rule can cover it
     assert action.targets == (f"host:{key}",)
     assert "PRIVATE ADDRESS" in action.preview.text
@@ -173,7 +175,7 @@ def test_a_name_is_resolved_only_when_it_runs_and_a_private_answer_is_refused(
     assert action.needs_person is None and action.effect is Effect.EGRESS
     assert "looked up only after approval" in action.preview.text
 
-    ctx.allowed_hosts.add(key)  # approved, say by --approve all: still no private address
+    approve_host(ctx, key)  # approved, say by --approve all: still no private address
     with pytest.raises(ToolError, match="refused: .*private address.*nothing was sent"):
         tool.run(action, ctx)
     assert dns.calls == [host]
@@ -192,7 +194,7 @@ def test_a_name_is_resolved_only_when_it_runs_and_a_private_answer_is_refused(
     [f for f in PRIVATE_FORMS if f[2]],
     ids=[f[0] for f in PRIVATE_FORMS if f[2]],
 )
-@pytest.mark.parametrize("how", ["private_allow", "approved_private"])
+@pytest.mark.parametrize("how", ["allow_hosts", "approved_private"])
 def test_the_same_forms_reach_the_server_once_that_exact_host_port_is_allowed(
     host: str,
     key_host: str,
@@ -206,11 +208,10 @@ def test_the_same_forms_reach_the_server_once_that_exact_host_port_is_allowed(
     key = f"{key_host}:{target.port}"
     tool, _ = make_tool(DNS)
     ctx = make_ctx(workspace_dir)
-    if how == "private_allow":
-        ctx.private_allow = frozenset({key})
+    if how == "allow_hosts":
+        set_allow_hosts(ctx, {key})
     else:
-        ctx.approved_private.add(key)
-        ctx.allowed_hosts.add(key)
+        approve_host(ctx, key, private=True)
     action = tool.plan({"url": f"http://{host}:{target.port}/ok"}, ctx)
     assert action.needs_person is None
     assert action.effect is Effect.READ
@@ -224,7 +225,7 @@ def test_allowing_one_spelling_does_not_allow_another(
     workspace_dir: Path, http_server: LoopbackServer
 ) -> None:
     tool, _ = make_tool(DNS)
-    ctx = make_ctx(workspace_dir, private_allow=frozenset({f"127.0.0.1:{http_server.port}"}))
+    ctx = make_ctx(workspace_dir, allow_hosts={f"127.0.0.1:{http_server.port}"})
     for other in (
         f"localhost:{http_server.port}",
         f"2130706433:{http_server.port}",
@@ -241,10 +242,10 @@ def test_allow_revoked_between_plan_and_run_is_rechecked(
     workspace_dir: Path, http_server: LoopbackServer
 ) -> None:
     tool, _ = make_tool()
-    ctx = make_ctx(workspace_dir, private_allow=frozenset({http_server.key}))
+    ctx = make_ctx(workspace_dir, allow_hosts={http_server.key})
     action = tool.plan({"url": http_server.url("/")}, ctx)
     assert action.needs_person is None
-    ctx.private_allow = frozenset()
+    set_allow_hosts(ctx, ())
     with pytest.raises(ToolError, match="refused"):
         tool.run(action, ctx)
     assert http_server.seen == []
@@ -297,10 +298,8 @@ def test_bad_urls_are_refused_at_plan(
     # even with every allowance a session can hold, these never run
     ctx = make_ctx(
         workspace_dir,
-        allowed_hosts={key, f"localhost:{http_server.port}"},
-        private_allow=frozenset(
-            {key, f"internal.test:{http_server.port}", f"localhost:{http_server.port}"}
-        ),
+        unlocked_hosts={key, f"localhost:{http_server.port}"},
+        allow_hosts=({key, f"internal.test:{http_server.port}", f"localhost:{http_server.port}"}),
     )
     with pytest.raises(ToolError, match=why):
         tool.plan({"url": url.format(port=http_server.port)}, ctx)
@@ -314,7 +313,7 @@ def test_public_and_private_mix_is_refused_and_never_contacts_either(
 ) -> None:
     tool, _ = make_tool(DNS)
     key = f"mixed.test:{http_server.port}"
-    ctx = make_ctx(workspace_dir, allowed_hosts={key})
+    ctx = make_ctx(workspace_dir, unlocked_hosts={key})
     action = tool.plan({"url": f"http://mixed.test:{http_server.port}/"}, ctx)
     with pytest.raises(ToolError) as info:
         tool.run(action, ctx)
@@ -330,7 +329,7 @@ def test_an_unknown_name_fails_when_it_runs_and_nothing_is_sent(
     workspace_dir: Path, net_guard: NetworkGuard
 ) -> None:
     tool, dns = make_tool(DNS)
-    ctx = make_ctx(workspace_dir, allowed_hosts={"nowhere.test:80"})
+    ctx = make_ctx(workspace_dir, unlocked_hosts={"nowhere.test:80"})
     action = tool.plan({"url": "http://nowhere.test/"}, ctx)
     assert dns.calls == []
     with pytest.raises(ToolError, match="cannot resolve nowhere.test: .*nothing was sent"):
@@ -352,7 +351,7 @@ def test_dns_rebinding_connects_only_to_the_checked_address(
     ctx = make_ctx(workspace_dir)
     action = tool.plan({"url": f"http://rebind.test:{http_server.port}/"}, ctx)
     assert action.needs_person is None and action.effect is Effect.EGRESS
-    ctx.allowed_hosts.add(key)  # the person approved the egress
+    approve_host(ctx, key)  # the person approved the egress
     with pytest.raises(ToolError, match="could not connect"):
         tool.run(action, ctx)
     assert dns.calls == ["rebind.test"]  # resolved once; the second answer was never asked for
@@ -387,7 +386,7 @@ def test_redirect_from_allowed_host_to_a_private_one_is_refused(
         f"::ffff:127.0.0.1:{port}",
     }
     # the redirect targets are even "allowed in the session" (say, by --approve all): still refused
-    ctx = make_ctx(workspace_dir, private_allow=frozenset({key}), allowed_hosts={key, *others})
+    ctx = make_ctx(workspace_dir, allow_hosts={key}, unlocked_hosts={key, *others})
     for path in targets:
         result = tool.run(tool.plan({"url": http_server.url(path)}, ctx), ctx)
         assert not result.ok
@@ -405,7 +404,7 @@ def test_redirect_to_a_host_not_allowed_in_the_session_is_not_followed(
         301, [("Location", "https://elsewhere.test/x")]
     )
     tool, dns = make_tool({**DNS, "elsewhere.test": [PUBLIC]})
-    ctx = make_ctx(workspace_dir, private_allow=frozenset({http_server.key}))
+    ctx = make_ctx(workspace_dir, allow_hosts={http_server.key})
     result = tool.run(tool.plan({"url": http_server.url("/away")}, ctx), ctx)
     assert not result.ok
     assert "elsewhere.test:443 is not allowed in this session" in result.output
@@ -423,7 +422,7 @@ def test_each_redirect_hop_is_resolved_again_and_pinned(
     dns = FakeDNS({"flip.test": lambda: next(answers, ["10.0.0.7"])})
     tool = HttpRequestTool(resolver=dns)
     key = f"flip.test:{http_server.port}"
-    ctx = make_ctx(workspace_dir, private_allow=frozenset({key}))
+    ctx = make_ctx(workspace_dir, allow_hosts={key})
     http_server.routes["/"] = lambda seen: Reply(302, [("Location", "/again")])
     action = tool.plan({"url": f"http://flip.test:{http_server.port}/"}, ctx)
     with pytest.raises(ToolError, match="could not connect"):
@@ -435,7 +434,7 @@ def test_each_redirect_hop_is_resolved_again_and_pinned(
 
 def test_run_refuses_a_tampered_action(workspace_dir: Path, http_server: LoopbackServer) -> None:
     tool, _ = make_tool(DNS)
-    ctx = make_ctx(workspace_dir, allowed_hosts={"10.10.10.10:80"})
+    ctx = make_ctx(workspace_dir, unlocked_hosts={"10.10.10.10:80"})
     action = tool.plan({"url": "http://10.10.10.10/"}, ctx)
     assert action.needs_person
     forged = type(action)(**{**action.__dict__, "state": {"addresses": [PUBLIC], "save": None}})

@@ -52,7 +52,7 @@ def test_https_connects_to_the_checked_address_and_verifies_the_name(
 ) -> None:
     tool = _tool(ca)
     key = f"secure.test:{tls_server.port}"
-    ctx = make_ctx(workspace_dir, private_allow=frozenset({key}))
+    ctx = make_ctx(workspace_dir, allow_hosts={key})
     url = f"https://secure.test:{tls_server.port}/hello"
     result = tool.run(tool.plan({"url": url}, ctx), ctx)
     assert result.ok, result.output
@@ -66,7 +66,7 @@ def test_a_certificate_for_another_name_is_refused(
 ) -> None:
     with LoopbackServer(tls=_server_context(ca, "other.test")) as srv:
         tool = _tool(ca)
-        ctx = make_ctx(workspace_dir, private_allow=frozenset({f"secure.test:{srv.port}"}))
+        ctx = make_ctx(workspace_dir, allow_hosts={f"secure.test:{srv.port}"})
         action = tool.plan({"url": f"https://secure.test:{srv.port}/"}, ctx)
         with pytest.raises(ToolError, match="could not connect.*(certificate|hostname|Hostname)"):
             tool.run(action, ctx)
@@ -77,7 +77,7 @@ def test_an_ip_url_is_verified_against_the_ip_not_a_name(
     ca: object, tls_server: LoopbackServer, workspace_dir: Path
 ) -> None:
     tool = _tool(ca)
-    ctx = make_ctx(workspace_dir, private_allow=frozenset({tls_server.key}))
+    ctx = make_ctx(workspace_dir, allow_hosts={tls_server.key})
     with pytest.raises(ToolError, match="could not connect"):
         tool.run(tool.plan({"url": tls_server.url("/", scheme="https")}, ctx), ctx)
     assert tls_server.seen == []
@@ -87,7 +87,7 @@ def test_an_unknown_ca_is_refused_by_default(
     tls_server: LoopbackServer, net_guard: NetworkGuard, workspace_dir: Path
 ) -> None:
     tool = HttpRequestTool(resolver=http_servers.FakeDNS({"secure.test": ["127.0.0.1"]}))
-    ctx = make_ctx(workspace_dir, private_allow=frozenset({f"secure.test:{tls_server.port}"}))
+    ctx = make_ctx(workspace_dir, allow_hosts={f"secure.test:{tls_server.port}"})
     with pytest.raises(ToolError, match="certificate verify failed"):
         tool.run(tool.plan({"url": f"https://secure.test:{tls_server.port}/"}, ctx), ctx)
     assert tls_server.seen == []

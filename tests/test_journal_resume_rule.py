@@ -8,7 +8,7 @@ from pathlib import Path
 
 from assistant import paths
 from assistant.journal import Journal
-from assistant.ui.textdump import screen_text
+from tests.support.textdump import screen_text
 from tests.test_ui_chat import SIZE, make_app, pending, send, wait_for
 
 

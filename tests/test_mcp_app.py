@@ -15,9 +15,9 @@ from textual.pilot import Pilot
 
 from assistant import config
 from assistant.ui.app import AssistantApp
-from assistant.ui.textdump import screen_text
 from tests.support import fake_llm as llm
 from tests.support.mcp_world import CANARY, alive, filesystem, hostile, server_pids, write_config
+from tests.support.textdump import screen_text
 
 SIZE = (120, 40)
 

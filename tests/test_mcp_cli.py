@@ -16,6 +16,7 @@ import pytest
 
 from assistant import config
 from tests.support.mcp_world import CANARY, ROOT, filesystem, write_config
+from tools.mcp import McpSettings
 
 
 @pytest.fixture
@@ -50,7 +51,7 @@ def test_add_list_remove(env: dict[str, str], assistant_home: Path, workspace_di
     )  # fmt: skip
     assert added.returncode == 0, added.stderr
     assert "added MCP server files (stdio; every call asks)" in added.stdout
-    cfg = config.load().mcp.servers["files"]
+    cfg = config.load().for_tool(McpSettings).servers["files"]
     assert cfg.command == server["command"] and cfg.args == tuple(server["args"])
     assert cfg.read_only_tools == ("read_text_file",)
 
@@ -67,7 +68,7 @@ def test_add_list_remove(env: dict[str, str], assistant_home: Path, workspace_di
     again = assistant(env, "mcp", "add", "files", "--", "true")
     assert again.returncode == 2 and "--force replaces it" in again.stderr
     removed = assistant(env, "mcp", "remove", "files")
-    assert removed.returncode == 0 and config.load().mcp.servers == {}
+    assert removed.returncode == 0 and config.load().for_tool(McpSettings).servers == {}
     assert assistant(env, "mcp", "remove", "files").returncode == 2
 
 
@@ -93,7 +94,7 @@ def test_a_bad_mcp_config_is_one_line(env: dict[str, str], assistant_home: Path)
         ('[mcp.servers.x]\ncommand = "a"\nurl = "http://b"\n', "either command"),
         ('[mcp.servers.x]\ncommand = "a"\nargs = "oops"\n', "args must be a list of strings"),
         ('[mcp.servers.x]\ncommand = "a"\nenabled = "no"\n', "enabled must be true or false"),
-        ("[mcp]\ncall_timeout = -1\n", "call_timeout must be more than 0"),
+        ("[mcp]\ncall_timeout = -1\n", "call_timeout must be a number more than 0"),
         ('[mcp.servers.x]\ncommand = "a"\nbogus = 1\n', "unknown setting(s) bogus"),
     ]:
         path.write_text(text)
@@ -124,7 +125,7 @@ def test_import_moves_secret_looking_values_into_the_keyring(
     path.write_text(json.dumps(doc))
     proc = assistant(env, "mcp", "import", str(path))
     assert proc.returncode == 0, proc.stderr
-    servers = config.load().mcp.servers
+    servers = config.load().for_tool(McpSettings).servers
     assert sorted(servers) == ["github", "off", "remote-docs"]
     gh = servers["github"]
     assert gh.env == {
@@ -151,7 +152,7 @@ def test_import_without_a_keyring_writes_nothing(env: dict[str, str], tmp_path: 
     )
     proc = assistant(env, "mcp", "import", str(path))
     assert proc.returncode == 2 and "Nothing was written" in proc.stderr
-    assert config.load().mcp.servers == {}
+    assert config.load().for_tool(McpSettings).servers == {}
 
 
 def test_an_mcp_tool_by_hand(
@@ -194,7 +195,7 @@ async def test_streamable_http_server_with_a_secret_header(
 ) -> None:
     from assistant.agent.approval import ModeApprover
     from assistant.mcp.servers import McpStart
-    from assistant.runtime import start_session
+    from assistant.session import Session
     from tools import builtin_tools
 
     keyring.set_password("live-assistant", "MCP_CANARY", CANARY)
@@ -202,10 +203,8 @@ async def test_streamable_http_server_with_a_secret_header(
         assistant_home,
         {"web": {"url": http_server, "headers": {"Authorization": "Bearer {{secret:MCP_CANARY}}"}}},
     )
-    rt = start_session(
-        config.load(), approver=ModeApprover("all"), tools=builtin_tools(),
-        workspace=workspace_dir, mcp=McpStart(),
-    )  # fmt: skip
+    session = Session(config.load(), workspace_dir, builtin_tools(), mcp=McpStart())
+    rt = session.open(ModeApprover("all"))
     try:
         out = await rt.gate.execute("web__whoami", {})
         stored = [e.payload for e in rt.journal.events(rt.session_id)]

@@ -100,7 +100,7 @@ async def test_the_replay_screen_shows_mcp_calls(session: str, assistant_home: P
     from assistant.config import Settings
     from assistant.ui.app import AssistantApp
     from assistant.ui.screens.replay import ReplayScreen
-    from assistant.ui.textdump import screen_text
+    from tests.support.textdump import screen_text
 
     app = AssistantApp(Settings(), preload=False, setup=False)
     async with app.run_test(size=(120, 40)) as pilot:

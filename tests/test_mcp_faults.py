@@ -19,10 +19,12 @@ from assistant.agent.approval import ModeApprover
 from assistant.journal import Journal
 from assistant.mcp.servers import McpStart
 from assistant.mcp.status import status_lines
-from assistant.runtime import Runtime, start_session
+from assistant.runtime import Runtime
+from assistant.session import Session
 from tests.support import fake_llm as llm
 from tests.support.mcp_world import CANARY, ROOT, hostile, write_config
 from tools import builtin_tools
+from tools.mcp import McpSettings
 
 
 @pytest.fixture
@@ -69,10 +71,8 @@ def events(home: Path) -> list[tuple[str, dict[str, Any]]]:
 
 def in_process(workspace: Path) -> Runtime:
     keyring.set_password("live-assistant", "MCP_CANARY", CANARY)
-    return start_session(
-        config.load(), approver=ModeApprover("all"), tools=builtin_tools(), workspace=workspace,
-        mcp=McpStart(),
-    )  # fmt: skip
+    opened = Session(config.load(), workspace, builtin_tools(), mcp=McpStart())
+    return opened.open(ModeApprover("all"))
 
 
 async def test_a_server_that_fails_or_hangs_at_start_is_one_line_and_offers_nothing(
@@ -110,7 +110,7 @@ async def test_an_invalid_tool_schema_skips_that_tool_only(
     try:
         names = set(rt.gate.tools)
         fine = await rt.gate.execute("b__fine", {"text": "still works"})
-        lines = status_lines(rt.settings.mcp, rt.mcp)
+        lines = status_lines(rt.settings.for_tool(McpSettings), rt.mcp)
         notes = list(rt.notes)
     finally:
         rt.close()

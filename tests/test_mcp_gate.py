@@ -1,5 +1,5 @@
 """MCP tools under the gate, in process: npm's reference servers (nobody here wrote them) and
-small hostile servers, through start_session, Gate.execute, the policy and the journal."""
+small hostile servers, through the session service, Gate.execute, the policy and the journal."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import pytest
 from assistant import config
 from assistant.agent.approval import ModeApprover
 from assistant.mcp.servers import McpStart
-from assistant.runtime import Runtime, start_session
+from assistant.runtime import Runtime
+from assistant.session import Session
 from tests.support.mcp_world import (
     CANARY,
     Recorder,
@@ -31,10 +32,9 @@ def canary_secret() -> None:
 
 
 def session(workspace: Path, approver: Any, **start: Any) -> Runtime:
-    return start_session(
-        config.load(), approver=approver, tools=builtin_tools(), workspace=workspace,
-        mcp=McpStart(**start),
-    )  # fmt: skip
+    """A session as the CLI opens one; ``Runtime.close`` stops its servers."""
+    opened = Session(config.load(), workspace, builtin_tools(), mcp=McpStart(**start))
+    return opened.open(approver)
 
 
 def kinds(rt: Runtime) -> list[str]:
@@ -158,8 +158,8 @@ async def test_deny_rules_and_session_grants_apply(
         moved = await rt.gate.execute("fs__move_file", {"source": "a", "destination": "b"})
         from assistant.agent.approval import Decision
 
-        async def remember(action: Any, position: Any = (1, 1)) -> Decision:
-            approver.asked.append((action, None))
+        async def remember(request: Any) -> Decision:
+            approver.asked.append((request.action, None))
             return Decision("approve", remember=True)
 
         rt.gate.approver.decide = remember  # type: ignore[method-assign]

@@ -46,10 +46,10 @@ def _action(kinds: set[str], key: str = "shell:cp:.") -> Action:
 def test_a_grant_covers_only_the_kinds_it_was_made_on() -> None:
     policy = Policy()
     policy.add_grant(_action({"create"}))
-    assert policy.decide(_action({"create"})).outcome == "allow"
-    assert policy.decide(_action({"overwrite"})).outcome == "ask"
-    assert policy.decide(_action({"create", "overwrite"})).outcome == "ask"
-    assert policy.decide(_action({"create"}, key="shell:cp:sub")).outcome == "ask"
+    assert policy.decide(_action({"create"})).kind == "allow"
+    assert policy.decide(_action({"overwrite"})).kind == "ask"
+    assert policy.decide(_action({"create", "overwrite"})).kind == "ask"
+    assert policy.decide(_action({"create"}, key="shell:cp:sub")).kind == "ask"
 
 
 def test_a_denied_target_refuses_the_action_and_answers_tools() -> None:
@@ -64,4 +64,4 @@ def test_a_denied_target_refuses_the_action_and_answers_tools() -> None:
         preview=Preview("text", ""),
         targets=("path:private/a.txt",),
     )
-    assert policy.decide(action).outcome == "deny"
+    assert policy.decide(action).kind == "deny"

@@ -170,11 +170,11 @@ def test_the_window_shows_ordinary_text_at_once() -> None:
 def test_the_session_log_holds_a_split_value_back_from_every_listener() -> None:
     """What the console, the JSON printer and the app's chat all receive: the log's events."""
     from assistant.agent import events as ev
-    from assistant.agent.session import SessionLog
+    from assistant.agent.event_log import EventLog
 
     red = Redactor(lambda: [("SHOP", CANARY)])
     seen: list[ev.Event] = []
-    log = SessionLog(None, "s", redact=red.redact, listeners=[seen.append], delta_window=red.window)
+    log = EventLog(None, "s", redact=red.redact, listeners=[seen.append], delta_window=red.window)
     text = f"The key is {CANARY}, now you know."
     for i in range(0, len(text), 5):
         log.emit(ev.AssistantDelta(text[i : i + 5]))

@@ -13,9 +13,10 @@ from urllib.parse import quote
 import pytest
 
 from assistant.agent.approval import ModeApprover
+from assistant.agent.event_log import EventLog
 from assistant.agent.gate import Gate
 from assistant.agent.policy import Policy
-from assistant.agent.session import SessionLog
+from assistant.runtime import standing_unlocks
 from assistant.secrets import SERVICE, ConfiguredSecrets, Redactor, SecretStore
 from tests.support import http_servers
 from tests.support.http_servers import FakeDNS, LoopbackServer
@@ -52,15 +53,12 @@ def make_gate(
     dns = FakeDNS({"evil.test": ["127.0.0.1"]})
     tools = builtin_tools()
     tools["http_request"] = HttpRequestTool(resolver=dns)
-    ctx = ToolContext(
-        workspace=Workspace(ws),
-        secrets=secrets,
-        private_allow=frozenset({srv.key, f"evil.test:{srv.port}"}),
-    )
+    ctx = ToolContext(workspace=Workspace(ws), secrets=secrets)
+    policy = Policy(standing=standing_unlocks({srv.key, f"evil.test:{srv.port}"}))
     store = Store()
-    log = SessionLog(store, "s1", redact=red.redact)
+    log = EventLog(store, "s1", redact=red.redact)
     approver = ModeApprover(mode)  # type: ignore[arg-type]
-    return Gate(tools, ctx, Policy(), approver, log), store, dns
+    return Gate(tools, ctx, policy, approver, log), store, dns
 
 
 def b64(text: str) -> str:
@@ -154,3 +152,19 @@ async def test_the_handle_still_goes_to_its_bound_origin_and_the_echo_comes_back
     assert "[raw value of secret SHOP]" in outcome.text and CANARY not in outcome.text
     proposed = dict(store.events)["action.proposed"]
     assert "X-K: {{secret:SHOP}}" in proposed["preview"]["text"]
+
+
+async def test_a_value_too_short_to_be_a_secret_never_blocks_ordinary_calls(
+    workspace_dir: Path, memory_keyring: MemoryKeyring
+) -> None:
+    # a local server's dummy key, as people set OPENAI_API_KEY=ollama: not a secret to find
+    red = Redactor(lambda: [("OPENAI_API_KEY", "ollama")])
+    secrets = ConfiguredSecrets(SecretStore(), {}, red)
+    ctx = ToolContext(workspace=Workspace(workspace_dir), secrets=secrets)
+    store = Store()
+    log = EventLog(store, "s1", redact=red.redact)
+    gate = Gate(builtin_tools(), ctx, Policy(), ModeApprover("all"), log)  # type: ignore[arg-type]
+    outcome = await gate.execute("shell", json.dumps({"command": "echo Ollama runs > o.txt"}))
+    assert outcome.status == "done", outcome
+    assert (workspace_dir / "o.txt").read_text() == "Ollama runs\n"
+    assert red.redact_text("ollama and Ollama") == "ollama and Ollama"

@@ -10,7 +10,7 @@ import pytest
 
 from tests.test_shell_lite_support import tool_run
 from tools.base import ToolError
-from tools.shell_lite import Limits
+from tools.shell_lite import ShellLimits
 
 
 def test_output_is_cut_with_a_marker(workspace_dir: Path) -> None:
@@ -31,14 +31,14 @@ def test_small_output_is_not_marked(workspace_dir: Path) -> None:
 def test_pipe_is_capped(workspace_dir: Path) -> None:
     (workspace_dir / "big.txt").write_bytes(b"line\n" * 1000)
     with pytest.raises(ToolError, match="output of cat into the pipe is over the 1000 B limit"):
-        tool_run(workspace_dir, "cat big.txt | wc -l", Limits(pipe=1000))
+        tool_run(workspace_dir, "cat big.txt | wc -l", ShellLimits(pipe=1000))
 
 
 def test_catastrophic_regex_is_stopped_by_the_time_limit(workspace_dir: Path) -> None:
     (workspace_dir / "x.txt").write_bytes(b"x" * 5000 + b"\n")
     started = time.monotonic()
     with pytest.raises(ToolError, match="time limit"):
-        tool_run(workspace_dir, "grep -E '(x+x+)+y' x.txt", Limits(timeout=0.3))
+        tool_run(workspace_dir, "grep -E '(x+x+)+y' x.txt", ShellLimits(timeout=0.3))
     assert time.monotonic() - started < 5
 
 
@@ -47,7 +47,7 @@ def test_walks_check_the_deadline(workspace_dir: Path) -> None:
         (workspace_dir / f"d{i}").mkdir()
     for command in ("find .", "ls -R", "grep -r x", "rm -r d1", "cp -r d1 d2"):
         with pytest.raises(ToolError, match="time limit"):
-            tool_run(workspace_dir, command, Limits(timeout=0))
+            tool_run(workspace_dir, command, ShellLimits(timeout=0))
 
 
 def test_fifo_is_refused_not_waited_on(workspace_dir: Path) -> None:

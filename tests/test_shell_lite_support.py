@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from tools.base import Result, ToolContext
-from tools.shell_lite import Limits, ShellTool
+from tools.shell_lite import ShellLimits, ShellTool
 from tools.shell_lite.lexer import parse
 from tools.shell_lite.pipeline import execute, prepare
 from tools.shell_lite.vfs import VirtualFS
@@ -94,7 +94,7 @@ def make_tree(root: Path, seed: int = 7) -> Path:
     return root
 
 
-def tool_run(ws: Path, command: str, limits: Limits | None = None) -> Result:
+def tool_run(ws: Path, command: str, limits: ShellLimits | None = None) -> Result:
     """Plan then run, as the agent does."""
     tool = ShellTool(limits)
     ctx = ToolContext(workspace=Workspace(ws))
@@ -107,7 +107,7 @@ def run_bytes(ws: Path, command: str) -> tuple[bytes, int]:
     pipeline = parse(command)
     fs = VirtualFS(Workspace(ws))
     prepared = prepare(pipeline, fs)
-    outcome = execute(pipeline, prepared, fs, Limits(output=1 << 30), time.monotonic() + 60)
+    outcome = execute(pipeline, prepared, fs, ShellLimits(output=1 << 30), time.monotonic() + 60)
     return outcome.stdout, outcome.status
 
 

@@ -9,7 +9,7 @@ import pytest
 from tests.support import undo_path
 from tests.support.undo_path import snapshot
 from tools.base import Action, Effect, StaleActionError, ToolContext, ToolError
-from tools.shell_lite import Limits, ShellTool
+from tools.shell_lite import ShellLimits, ShellTool
 from tools.workspace import Workspace
 
 
@@ -55,7 +55,8 @@ def test_redirect_creates_a_file_with_a_diff_preview(ws: Path) -> None:
     assert "create  sorted.txt (15 B)" in text
     assert "+++ b/sorted.txt" in text and "+apple\n+fig\n+pear" in text
     assert action.preview.data["changes"][0]["action"] == "create"
-    assert action.scope is not None and action.scope.key == "shell:>:dir:."
+    assert action.scope is not None and action.scope.key == "shell:redirect:."
+    assert action.scope.kinds == {"create@1"}
     result = ShellTool().run(action, ctx_for(ws))
     assert (ws / "sorted.txt").read_bytes() == b"apple\nfig\npear\n"
     assert dict(result.before_images) == {"sorted.txt": None}
@@ -70,9 +71,14 @@ def test_overwrite_shows_a_unified_diff_and_undo_restores_bytes(ws: Path) -> Non
     assert "--- a/noeol.txt" in text and "-two\n\\ No newline at end of file" in text
 
 
-def test_sort_in_place_reads_before_the_redirect_writes(ws: Path) -> None:
-    ShellTool().run(plan(ws, "sort a.txt > a.txt"), ctx_for(ws))
-    assert (ws / "a.txt").read_bytes() == b"apple\nfig\npear\n"
+def test_sort_into_its_own_input_empties_it_as_bash_does(ws: Path) -> None:
+    """bash opens (and empties) the redirect target before sort reads it: the result is an
+    empty file, as in GNU (this used to sort in place, a silent difference), and the preview
+    says why."""
+    action = plan(ws, "sort a.txt > a.txt")
+    assert "the redirect empties a.txt before sort reads it" in action.preview.text
+    ShellTool().run(action, ctx_for(ws))
+    assert (ws / "a.txt").read_bytes() == b""
 
 
 def test_append(ws: Path) -> None:
@@ -115,7 +121,9 @@ def test_cp_file_and_tree(ws: Path) -> None:
         "copy/sub/y.txt": None,
         "copy/x.txt": None,
     }
-    assert action.scope is not None and action.scope.label == "shell cp in the workspace top folder"
+    assert action.scope is not None and action.scope.key == "shell:cp:."
+    assert action.scope.kinds == {"mkdir@1", "mkdir@2", "mkdir@3", "create@2", "create@3"}
+    assert action.scope.label.startswith("shell cp in the workspace top folder: ")
 
 
 def test_cp_into_itself_and_without_r_are_refused(ws: Path) -> None:
@@ -240,11 +248,11 @@ def test_reads_are_read_effect_and_name_their_paths(ws: Path) -> None:
 
 def test_limits_on_paths_and_bytes(ws: Path) -> None:
     with pytest.raises(ToolError, match="would touch 5 paths, over the limit of 3"):
-        plan(ws, "rm -r tree", ShellTool(Limits(paths=3)))
+        plan(ws, "rm -r tree", ShellTool(ShellLimits(paths=3)))
     with pytest.raises(ToolError, match="limit for one write"):
-        plan(ws, "cat a.txt a.txt > noeol.txt", ShellTool(Limits(write_bytes=35)))
+        plan(ws, "cat a.txt a.txt > noeol.txt", ShellTool(ShellLimits(write_bytes=35)))
     with pytest.raises(ToolError, match="for the redirect is over the 20 B limit"):
-        plan(ws, "cat a.txt a.txt > big.txt", ShellTool(Limits(write_bytes=20)))
+        plan(ws, "cat a.txt a.txt > big.txt", ShellTool(ShellLimits(write_bytes=20)))
 
 
 def test_preview_escapes_control_and_bidi_characters(ws: Path) -> None:
@@ -270,9 +278,12 @@ def test_session_scope_is_narrow(ws: Path) -> None:
     first = plan(ws, "echo a > tree/one.txt").scope
     same = plan(ws, "echo b > tree/two.txt").scope
     other_folder = plan(ws, "echo a > one.txt").scope
-    append = plan(ws, "echo a >> tree/one.txt").scope
+    overwrite = plan(ws, "echo a > tree/x.txt").scope
+    append = plan(ws, "echo a >> tree/x.txt").scope
     assert first is not None and same is not None and other_folder is not None
-    assert append is not None
-    assert first.key == same.key == "shell:>:dir:tree"
-    assert first.label == "shell > in tree/"
-    assert len({first.key, other_folder.key, append.key}) == 3
+    assert overwrite is not None and append is not None
+    assert first.key == same.key == overwrite.key == append.key == "shell:redirect:tree"
+    assert first.kinds == same.kinds == {"create@1"}
+    assert overwrite.kinds == {"overwrite@1"} and append.kinds == {"append@1"}
+    assert first.label == "shell redirect in the folder tree/: create new files in it"
+    assert other_folder.key != first.key

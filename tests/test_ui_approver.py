@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 
 from assistant.agent import events as ev
-from assistant.agent.approval import Decision
+from assistant.agent.approval import ApprovalRequest, Decision
 from assistant.ui.approver import PendingApproval, TuiApprover
 from assistant.ui.bridge import ApprovalRequested, DeltaBatch, EventBridge, SessionEvent
 from tools.base import Action, Effect, Preview
@@ -19,15 +19,14 @@ def action(tool: str = "shell", fp: str = "fp1", **args: Any) -> Action:
     )
 
 
-def proposed(action_id: str, fp: str) -> ev.ActionProposed:
-    return ev.ActionProposed(action_id, None, "shell", {}, "write", "s", {}, [], fp)
+def ask(action_id: str, act: Action | None = None, **more: Any) -> ApprovalRequest:
+    return ApprovalRequest(action_id, act or action(), **more)
 
 
-async def test_decide_waits_for_the_answer_and_knows_the_action_id() -> None:
+async def test_decide_waits_for_the_answer_under_the_gates_action_id() -> None:
     posted: list[PendingApproval] = []
     approver = TuiApprover(posted.append)
-    approver.observe(proposed("a1", "fp1"))
-    task = asyncio.ensure_future(approver.decide(action(fp="fp1")))
+    task = asyncio.ensure_future(approver.decide(ask("a1")))
     await asyncio.sleep(0)
     (request,) = posted
     assert request.action_id == "a1" and approver.pending == [request] and not task.done()
@@ -37,21 +36,24 @@ async def test_decide_waits_for_the_answer_and_knows_the_action_id() -> None:
     assert approver.pending == []
 
 
-async def test_an_unmatched_fingerprint_gets_no_action_id() -> None:
+async def test_identical_actions_are_separate_requests() -> None:
+    """Same tool, same arguments, same fingerprint: still two requests, told apart by id."""
     posted: list[PendingApproval] = []
     approver = TuiApprover(posted.append)
-    approver.observe(proposed("a1", "other"))
-    task = asyncio.ensure_future(approver.decide(action(fp="fp1")))
+    same = action(fp="same")
+    first = asyncio.ensure_future(approver.decide(ask("a1", same)))
+    second = asyncio.ensure_future(approver.decide(ask("a2", same)))
     await asyncio.sleep(0)
-    assert posted[0].action_id is None
-    posted[0].answer(Decision("deny"))
-    await task
+    assert [r.action_id for r in posted] == ["a1", "a2"]
+    posted[1].answer(Decision("deny", reason="only once"))
+    posted[0].answer(Decision("approve"))
+    assert (await first).verdict == "approve" and (await second).verdict == "deny"
 
 
 async def test_deny_all_answers_every_waiting_request() -> None:
     posted: list[PendingApproval] = []
     approver = TuiApprover(posted.append)
-    tasks = [asyncio.ensure_future(approver.decide(action(fp=f"f{i}"))) for i in range(3)]
+    tasks = [asyncio.ensure_future(approver.decide(ask(f"a{i}"))) for i in range(3)]
     await asyncio.sleep(0)
     answered = approver.deny_all("stopped by the user")
     assert len(answered) == 3
@@ -65,23 +67,35 @@ async def test_deny_all_answers_every_waiting_request() -> None:
     assert approver.deny_all() == []
 
 
-async def test_an_edit_marks_the_next_proposal_of_that_tool() -> None:
+async def test_stop_returns_once_the_denial_is_recorded() -> None:
+    """The stop waits for the journal's action.decided of that id (the listener tells it), so
+    the turn cancelled next never leaves the action undecided; no polling loop."""
     posted: list[PendingApproval] = []
     approver = TuiApprover(posted.append)
-    first = asyncio.ensure_future(approver.decide(action(command="old")))
+    recorded: list[str] = []
+
+    async def gate() -> None:  # what the gate does: ask, then journal the decision at once
+        decision = await approver.decide(ask("a7"))
+        recorded.append(decision.reason)
+        approver.observe(ev.ActionDecided("a7", decision.verdict, decision.by, decision.reason))
+
+    task = asyncio.ensure_future(gate())
     await asyncio.sleep(0)
-    posted[0].answer(Decision("edit", edited_args={"command": "new"}))
-    await first
-    second = asyncio.ensure_future(approver.decide(action(command="new")))
+    answered = await approver.stop()
+    assert [r.action_id for r in answered] == ["a7"] and answered[0].recorded.done()
+    assert recorded == ["stopped by the user"]
+    await task
+
+
+async def test_the_request_carries_the_edit_and_the_unlock_words() -> None:
+    posted: list[PendingApproval] = []
+    approver = TuiApprover(posted.append)
+    request = ask("a2", action(command="new"), edited_from={"command": "old"}, unlocks="h")
+    task = asyncio.ensure_future(approver.decide(request))
     await asyncio.sleep(0)
-    assert posted[1].edited_from == {"command": "old"}
-    posted[1].answer(Decision("approve"))
-    await second
-    third = asyncio.ensure_future(approver.decide(action(command="other")))
-    await asyncio.sleep(0)
-    assert posted[2].edited_from is None
-    posted[2].answer(Decision("approve"))
-    await third
+    assert posted[0].edited_from == {"command": "old"} and posted[0].unlocks == "h"
+    posted[0].answer(Decision("approve"))
+    await task
 
 
 class Target:
@@ -123,7 +137,7 @@ def test_bridge_batches_thousands_of_deltas_into_one_message() -> None:
 async def test_bridge_posts_approval_requests() -> None:
     target = Target()
     bridge = EventBridge(target)  # type: ignore[arg-type]
-    request = PendingApproval(action(), asyncio.get_running_loop().create_future())
+    request = PendingApproval(ask("a1"), asyncio.get_running_loop().create_future())
     bridge.approval(request)
     (message,) = target.messages
     assert isinstance(message, ApprovalRequested) and message.request is request

@@ -15,8 +15,8 @@ from textual.pilot import Pilot
 from assistant.config import Settings
 from assistant.journal import Journal
 from assistant.ui.app import AssistantApp
-from assistant.ui.textdump import screen_text
 from tests.support import fake_llm as llm
+from tests.support.textdump import screen_text
 
 SIZE = (120, 36)
 
@@ -183,11 +183,14 @@ async def test_edit_replans_and_previews_again_before_it_runs(
         )
         await pilot.pause()
         shown = screen_text(app)
-        assert "Your edit, re-planned" in shown and "b.txt" in shown and "+bye" in shown
+        assert "Your edit, re-planned" in shown and "b.txt" in shown
+        app.chat.pane.focus()
+        await pilot.press("end")  # the new diff's last line is below the fold
+        await pilot.pause()
+        assert "+bye" in screen_text(app)
         assert not (workspace_dir / "b.txt").exists()  # nothing ran yet
         first, second = app.chat.view.cards
         assert first.status == "edited" and second.status == "waiting"
-        app.chat.pane.focus()
         await pilot.press("y")
         await turn_done(pilot)
         assert second.status == "done"
@@ -205,6 +208,7 @@ async def test_edit_replans_and_previews_again_before_it_runs(
 async def test_allow_for_session_then_the_same_write_runs_by_rule(
     fake_llm: llm.FakeLLM, workspace_dir: Path
 ) -> None:
+    (workspace_dir / "a.txt").write_text("")  # both calls append: the grant covers appends
     fake_llm.queue(
         shell("echo hi >> a.txt"),
         shell("echo hi >> a.txt", call_id="call_2"),

@@ -8,9 +8,9 @@ from pathlib import Path
 from assistant.config import Settings
 from assistant.secrets import SERVICE
 from assistant.ui.app import AssistantApp
-from assistant.ui.textdump import screen_text
 from tests.support import fake_llm as llm
 from tests.support.test_keyring import MemoryKeyring
+from tests.support.textdump import screen_text
 from tests.test_ui_chat import SIZE, events, make_app, pending, send, turn_done, wait_for
 
 
@@ -45,6 +45,7 @@ async def test_reads_run_at_once_and_errors_are_shown(workspace_dir: Path) -> No
 
 
 async def test_grants_list_and_revoke(workspace_dir: Path) -> None:
+    (workspace_dir / "log.txt").write_text("")  # every write appends: the grant covers appends
     app = make_app(None, workspace_dir, setup=False)
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "/sh echo a >> log.txt")
@@ -59,7 +60,7 @@ async def test_grants_list_and_revoke(workspace_dir: Path) -> None:
         )
         await send(pilot, "/grants")
         await pilot.pause()
-        assert "g1  shell >> in the workspace top folder" in screen_text(app)
+        assert "g1  shell redirect in the workspace top folder: append" in screen_text(app)
         await send(pilot, "/grants revoke g1")
         await wait_for(pilot, lambda: "rule g1 revoked" in screen_text(app), "the revocation")
         assert ("grant.revoked", {"grant_id": "g1"}) in events(app)
@@ -197,7 +198,7 @@ async def test_resume_continues_a_stored_session(
 
 
 async def test_undo_requested_by_the_replay_screen_is_previewed(workspace_dir: Path) -> None:
-    from assistant.ui.screens.replay import RunToolRequest
+    from assistant.ui.screens.session_actions import UndoRequest
 
     (workspace_dir / "a.txt").write_text("old\n")
     app = make_app(None, workspace_dir, setup=False)
@@ -206,17 +207,40 @@ async def test_undo_requested_by_the_replay_screen_is_previewed(workspace_dir: P
         await pending(pilot)
         await pilot.press("y")
         await wait_for(pilot, lambda: (workspace_dir / "a.txt").read_text() == "new\n", "the write")
-        from assistant.undo import undo_args
-
-        rt = app.session.runtime
-        assert rt is not None
-        args, ws = undo_args(rt.journal, app.chat.view.cards[0].action_id)
-        app.post_message(RunToolRequest("restore", args, "/somewhere/else"))
-        await wait_for(pilot, lambda: "open the app there" in screen_text(app), "the refusal")
-        app.post_message(RunToolRequest("restore", args, ws))
+        app.post_message(UndoRequest(app.chat.view.cards[0].action_id))
         await pending(pilot)
         await pilot.press("y")
         await wait_for(pilot, lambda: (workspace_dir / "a.txt").read_text() == "old\n", "the undo")
+
+
+async def test_an_undo_from_another_workspace_is_refused_by_the_session(
+    workspace_dir: Path, tmp_path: Path
+) -> None:
+    """The session's rule, whoever asks (/undo or the replay screen): an action that ran in
+    another folder is not undone here."""
+    from assistant.ui.screens.session_actions import UndoRequest
+
+    (workspace_dir / "a.txt").write_text("old\n")
+    first = make_app(None, workspace_dir, setup=False)
+    async with first.run_test(size=SIZE) as pilot:
+        await send(pilot, "/sh echo new > a.txt")
+        await pending(pilot)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: (workspace_dir / "a.txt").read_text() == "new\n", "the write")
+        action_id = first.chat.view.cards[0].action_id
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    app = make_app(None, elsewhere, setup=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.session.runtime is not None, "the session")
+        app.post_message(UndoRequest(action_id))
+        await wait_for(pilot, lambda: "open the app there" in screen_text(app), "the refusal")
+        await send(pilot, f"/undo {action_id}")
+        await wait_for(
+            pilot, lambda: screen_text(app).count("open the app there") == 2, "the same refusal"
+        )
+        assert not app.chat.pane.queue
+    assert (workspace_dir / "a.txt").read_text() == "new\n"
 
 
 async def test_several_waiting_actions_queue_in_order(workspace_dir: Path) -> None:

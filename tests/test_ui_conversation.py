@@ -11,9 +11,9 @@ from textual.app import App, ComposeResult
 
 from assistant.agent import events as ev
 from assistant.ui.bridge import DeltaBatch, EventBridge
-from assistant.ui.textdump import screen_text
 from assistant.ui.widgets.conversation import ConversationView
 from assistant.ui.widgets.reply import Reply
+from tests.support.textdump import screen_text
 
 AT = datetime(2026, 11, 25, 14, 2, 11)
 ANSWER = "# Orders\n\nI fetched **312** orders; `271` are paid:\n\n- ACME\n- Rossi\n\nDone."

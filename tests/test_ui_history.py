@@ -16,7 +16,6 @@ from assistant.journal import Journal, SessionInfo
 from assistant.ui.screens.history import HistoryScreen, format_cost, format_when
 from assistant.ui.screens.history_filters import FilterDialog, ListFilter
 from assistant.ui.screens.replay import ReplayScreen
-from assistant.ui.screens.session_actions import ExportDialog
 from tests.test_ui_history_helpers import (
     NOW,
     HostApp,
@@ -242,24 +241,6 @@ async def test_resume_posts_the_selected_session_to_the_app(
         await pilot.press("down", "down", "r")
         await pilot.pause()
         assert app.resumed == [ids[2]]
-
-
-async def test_export_without_the_export_module_says_so(
-    demo: tuple[Journal, list[str]], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    journal, _ = demo
-    monkeypatch.setitem(sys.modules, "assistant.export", None)  # import fails: not built yet
-    app = history_app(journal)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("x")
-        await pilot.pause()
-        assert isinstance(app.screen, ExportDialog)
-        await pilot.press("m")
-        await settle(pilot)
-        assert [n.message for n in app._notifications] == [
-            "export is not available in this build (no assistant.export)"
-        ]
 
 
 async def test_export_writes_the_chosen_format_privately_under_the_data_dir(

@@ -19,7 +19,7 @@ from textual.widgets import DataTable
 
 from assistant.agent import events as ev
 from assistant.journal import Journal
-from assistant.ui.screens.session_actions import ResumeSession, RunToolRequest
+from assistant.ui.screens.session_actions import ResumeSession, UndoRequest
 from assistant.ui.widgets.action_card import ActionCard
 from assistant.ui.widgets.conversation import ConversationView, Notice, Reply
 
@@ -51,7 +51,7 @@ class HostApp(App[None]):
         super().__init__()
         self.make_screen = make_screen
         self.resumed: list[str] = []
-        self.tool_requests: list[RunToolRequest] = []
+        self.undo_requests: list[UndoRequest] = []
 
     def on_mount(self) -> None:
         self.push_screen(self.make_screen())
@@ -59,8 +59,8 @@ class HostApp(App[None]):
     def on_resume_session(self, message: ResumeSession) -> None:
         self.resumed.append(message.session_id)
 
-    def on_run_tool_request(self, message: RunToolRequest) -> None:
-        self.tool_requests.append(message)
+    def on_undo_request(self, message: UndoRequest) -> None:
+        self.undo_requests.append(message)
 
 
 async def settle(pilot: Any) -> None:

@@ -15,9 +15,9 @@ from textual.pilot import Pilot
 from assistant.config import Settings
 from assistant.ui.app import AssistantApp
 from assistant.ui.screens.preview_screen import FullPreviewScreen
-from assistant.ui.textdump import screen_text
 from tests.support import fake_llm as llm
 from tests.support.http_servers import LoopbackServer
+from tests.support.textdump import screen_text
 from tests.test_ui_chat import make_app, pending, send, turn_done, wait_for
 
 SMALL = (80, 24)
@@ -85,7 +85,10 @@ async def test_a_1000_row_csv_write_reaches_its_last_row_at_80x24(
         assert any("customer-1000" in line for line in view.visible_lines())
         assert "1000  customer-1000  1000.50" in shown  # the last row, on the real screen
         assert keys_on_screen(app)
-        assert "[a] allow for this session: csv_write create in the workspace root" in shown
+        assert (
+            "[a] allow for this session: csv_write: create new files in the workspace root"
+            in " ".join(pane_words(app).split())
+        )
 
         await pilot.press("home")
         await pilot.pause()

@@ -15,7 +15,7 @@ import pytest
 from textual.app import App, ComposeResult
 
 from assistant import config
-from assistant.agent.approval import Decision, ScriptedApprover
+from assistant.agent.approval import Decision
 from assistant.agent.loop import Agent
 from assistant.agent.model_reply import ModelReply, ToolCall, Usage
 from assistant.journal import Journal
@@ -26,6 +26,8 @@ from assistant.ui.screens.replay import ReplayScreen
 from assistant.ui.screens.replay_painter import ReplayPainter
 from assistant.ui.widgets.action_card import ActionCard
 from assistant.ui.widgets.conversation import ConversationView
+from assistant.undo import undo_args
+from tests.support.approvers import ScriptedApprover
 from tests.test_ui_history_helpers import HostApp, demo_journal, frozen_now, settle, shown
 from tools import all_tools
 
@@ -184,7 +186,7 @@ async def test_keys_jump_between_actions_and_play_advances(workspace_dir: Path) 
         assert replay.timeline.speed is None and replay.timeline.position == 9
 
 
-async def test_undo_asks_the_app_to_run_restore_and_resume_asks_to_continue(
+async def test_undo_asks_the_app_to_undo_that_action_and_resume_asks_to_continue(
     workspace_dir: Path,
 ) -> None:
     rt = await make_session(workspace_dir)
@@ -194,15 +196,16 @@ async def test_undo_asks_the_app_to_run_restore_and_resume_asks_to_continue(
         write_id = app.screen.view.cards[0].action_id
         await pilot.press("u")
         await settle(pilot)
-        (request,) = app.tool_requests
-        assert request.tool == "restore" and request.source == write_id
-        assert request.args == {
+        (request,) = app.undo_requests
+        assert request.action_id == write_id
+        args, workspace = undo_args(rt.journal, request.action_id)  # what the chat will run
+        assert args == {
             "source": write_id,
             "tool": "shell",
             "paths": [{"path": "notes.txt", "to": {"kind": "absent"}, "left": ANY}],
         }
-        assert request.args["paths"][0]["left"]["kind"] == "file"
-        assert request.workspace == str(workspace_dir.resolve())
+        assert args["paths"][0]["left"]["kind"] == "file"
+        assert workspace == str(workspace_dir.resolve())
         assert (workspace_dir / "notes.txt").exists()  # the screen itself ran nothing
 
         await pilot.press("r")
@@ -217,7 +220,7 @@ async def test_undo_before_any_write_is_shown_explains_instead(workspace_dir: Pa
         await settle(pilot)
         await pilot.press("home", "right", "right", "right", "right", "u")
         await settle(pilot)
-        assert app.tool_requests == []
+        assert app.undo_requests == []
         assert [n.message for n in app._notifications] == ["no file write shown here to undo"]
 
 
@@ -288,7 +291,7 @@ async def test_a_session_that_is_not_there_says_so(tmp_path: Path) -> None:
         assert replay.head_text().plain == "Replay  s:deadbeef  ·  not loaded"
         await pilot.press("right", "n", "p", "u", "x", "r")  # nothing to act on: nothing happens
         await settle(pilot)
-        assert app.resumed == [] and app.tool_requests == [] and replay.timeline.speed is None
+        assert app.resumed == [] and app.undo_requests == [] and replay.timeline.speed is None
     journal.close()
 
 
@@ -325,20 +328,21 @@ async def test_undo_of_a_focused_http_card_explains_why_not(tmp_path: Path) -> N
         read_card.focus()
         await pilot.press("u")
         await settle(pilot)
-        assert app.tool_requests == []
+        assert app.undo_requests == []
         assert [n.message for n in app._notifications] == [
             "cannot undo: HTTP requests cannot be undone: the server has already acted on it"
         ]
         write_card.focus()
         await pilot.press("u")
         await settle(pilot)
-        (request,) = app.tool_requests
-        assert request.args == {  # recorded without an after-state: left None (a person decides)
+        (request,) = app.undo_requests
+        args, workspace = undo_args(journal, request.action_id)  # what the chat will run
+        assert args == {  # recorded without an after-state: left None (a person decides)
             "source": "a-12",
             "tool": "csv_write",
             "paths": [{"path": "orders.csv", "to": {"kind": "absent"}, "left": None}],
         }
-        assert request.workspace == "/home/ana/data/q3-pull"
+        assert workspace == "/home/ana/data/q3-pull"
     journal.close()
 
 

@@ -15,9 +15,9 @@ from assistant import config
 from assistant.secrets import SERVICE
 from assistant.ui.app import AssistantApp
 from assistant.ui.probe import Candidate, LocalServer, model_names, probe
-from assistant.ui.textdump import screen_text
 from tests.support import fake_llm as llm
 from tests.support.test_keyring import MemoryKeyring
+from tests.support.textdump import screen_text
 from tests.test_ui_chat import SIZE, send, wait_for
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.ui.textdump import screen_text
+from tests.support.textdump import screen_text
 from tests.support.undo_path import snapshot
 from tests.test_ui_chat import SIZE, make_app, pending, send, wait_for
 

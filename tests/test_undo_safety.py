@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.agent.approval import Decision, ScriptedApprover
+from assistant.agent.approval import Decision
 from assistant.config import DenyRule, Settings
 from assistant.runtime import start_session
 from assistant.undo import undo_args
+from tests.support.approvers import ScriptedApprover
 from tests.support.undo_path import journal, snapshot, tool, undo
 from tools.base import Action
 from tools.restore import RestoreTool
@@ -199,3 +200,15 @@ def test_a_tampered_record_cannot_reach_outside_the_workspace(
     assert undo("feedfacecafe", "--approve", "all", "--force") != 0
     after = {k: v for k, v in snapshot(ws.parent).items() if not k.startswith("ws/home/data")}
     assert after == before and not outside.exists()
+
+
+def test_a_file_with_another_hard_link_is_not_undone_over(
+    ws: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    action = tool(ws, "shell", {"command": "echo hi > notes.txt"})
+    outside = tmp_path / "outside.txt"
+    os.link(ws / "notes.txt", outside)  # a door from the workspace to a file outside
+    capsys.readouterr()
+    assert undo(action, "--approve", "all", "--force") != 0
+    assert "hard links" in capsys.readouterr().out
+    assert outside.read_bytes() == b"hi\n" and (ws / "notes.txt").exists()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tools.base import Tool
 
 
@@ -29,3 +31,12 @@ def all_tools() -> dict[str, Tool]:
     restore = RestoreTool()
     tools[restore.name] = restore
     return tools
+
+
+def settings_types() -> tuple[type[Any], ...]:
+    """Each tool's settings class, read from the config table it names (``[http]``, ``[mcp]``).
+    Only the settings modules are imported: reading the config loads no tool."""
+    from tools.http_request.settings import HttpSettings
+    from tools.mcp.settings import McpSettings
+
+    return (HttpSettings, McpSettings)

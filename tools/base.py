@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 if TYPE_CHECKING:
     from tools.workspace import Workspace
@@ -136,20 +136,48 @@ class SecretSource(Protocol):
     def hosts(self, name: str) -> tuple[str, ...]: ...
 
 
+@dataclass(frozen=True)
+class Unlock:
+    """What approving an action lets later calls of its tool do without asking, for the rest of
+    the session. The tool that planned the action says what (``Unlocking.unlocks``); the session
+    records it, lists it (/grants) and can revoke it; the tool reads it back through
+    ``ToolContext.unlocked``. The app also starts a session with standing unlocks (config)."""
+
+    target: str
+    """What it covers, spelled as in ``Action.targets``: "host:api.example.com:443"."""
+    subject: str
+    """The same, as the person reads it: "api.example.com:443"."""
+    label: str
+    """What it lets run, in the person's words (shown by /grants)."""
+    needs_person: bool = False
+    """It also covers what only a person may allow (``Action.needs_person``, e.g. a private
+    address): made only from a person's approval of an action whose preview showed it."""
+
+
+UnlockCheck = Callable[[str], "Unlock | None"]
+"""target -> the unlock covering it in this session (one that ``needs_person`` first), or None."""
+
+
+def nothing_unlocked(target: str) -> Unlock | None:
+    """The UnlockCheck of a context where nothing was approved yet (tools used alone)."""
+    return None
+
+
+S = TypeVar("S")
+
+
 @dataclass
 class ToolContext:
     """What a tool may use. Tools get nothing else from the app."""
 
     workspace: Workspace
     secrets: SecretSource | None = None
-    allowed_hosts: set[str] = field(default_factory=set)
-    """host:port pairs a GET may reach without asking again (grows as the person allows egress)."""
-    private_allow: frozenset[str] = frozenset()
-    """host:port pairs on loopback/private networks allowed by config or --allow-host."""
-    settings: Any = None
-    """assistant.config.HttpSettings-like object for tools that need limits; None means defaults."""
-    approved_private: set[str] = field(default_factory=set)
-    """host:port pairs a person approved in a preview naming the private address, this session."""
+    tool_settings: tuple[object, ...] = ()
+    """Each tool's settings object (e.g. ``HttpSettings``), built from its config table; read
+    with ``settings_for``."""
+    unlocked: UnlockCheck = nothing_unlocked
+    """What approvals (and the config) unlocked this session, asked per target; revoking one
+    takes effect at the next ask."""
     read_blob: Callable[[str], bytes] | None = None
     """Fetch a stored before-image by hash (the undo tool restores from these)."""
     denied: DenyCheck = nothing_denied
@@ -158,6 +186,13 @@ class ToolContext:
     (recursion, globs, the contents of a folder operand) and every address it connects to, and
     skips a denied file with a note or refuses the action: a denied file's name and contents never
     appear in a result or a preview."""
+
+    def settings_for(self, kind: type[S]) -> S:
+        """This session's settings of type ``kind``, or its defaults when none were configured."""
+        for item in self.tool_settings:
+            if isinstance(item, kind):
+                return item
+        return kind()
 
 
 @runtime_checkable
@@ -171,6 +206,30 @@ class Tool(Protocol):
     def plan(self, args: Mapping[str, Any], ctx: ToolContext) -> Action: ...
 
     def run(self, action: Action, ctx: ToolContext) -> Result: ...
+
+
+@runtime_checkable
+class Unlocking(Protocol):
+    """A tool whose approved actions unlock later ones (an HTTP request unlocks its host for reads)."""
+
+    def unlocks(self, action: Action, by: str) -> Sequence[Unlock]:
+        """What approving ``action`` lets later calls do without asking; no side effect, so it
+        is also asked before the decision (to say it beside the preview). ``by`` is who approves:
+        "human" for a person, else a rule or mode ("--approve all", "rule:g1")."""
+        ...
+
+
+@runtime_checkable
+class Configurable(Protocol):
+    """A tool with settings: ``settings_type`` is a frozen dataclass with a ``table`` name (see
+    ``tools.settings``) that the config builds from that table."""
+
+    settings_type: ClassVar[type[Any]]
+
+
+def approval_unlocks(tool: object, action: Action, by: str) -> tuple[Unlock, ...]:
+    """What approving ``action`` of ``tool`` unlocks (nothing for a tool without the hook)."""
+    return tuple(tool.unlocks(action, by)) if isinstance(tool, Unlocking) else ()
 
 
 def validate_args(schema: Mapping[str, Any], args: Any) -> dict[str, Any]:

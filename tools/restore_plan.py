@@ -137,6 +137,8 @@ def survey(args: Mapping[str, Any], ctx: ToolContext) -> Plan:
             budget[0] -= len(now_data or b"")
         if budget[0] < 0:
             raise ToolError(f"this undo would hold over {MAX_BYTES >> 20} MB; restore by hand")
+        if now.kind == FILE:  # another link may be a file outside: never change it through this one
+            ctx.workspace.refuse_hard_link(ctx.workspace.root / rel)
         entries[rel] = Entry(rel, to, data, left, origin, now, now_data)
         return entries[rel]
 

@@ -24,8 +24,10 @@ from typing import Any
 
 import regex  # type: ignore[import-untyped]
 
-MIN_VALUE_CHARS = 4
-"""Shorter values would turn ordinary text into markers; they are not matched at all."""
+MIN_VALUE_CHARS = 8
+"""Shorter values would turn ordinary text into markers and refuse ordinary calls (a local
+server's dummy key such as "ollama" or "none", matched in any case); they are not matched at
+all. Real keys are far longer; `keys set` warns when a value is this short."""
 MIN_ENCODED_CHARS = 8
 """A base64 core shorter than this would match random base64 text too often; not used."""
 TAIL_MIN_CHARS = 8

@@ -1,5 +1,5 @@
-"""Approvers answer "may this action run?" when policy says ask: a person at the console, a
-blanket mode from the command line, or a script in tests. The TUI's confirm pane is another."""
+"""Approvers answer "may this action run?" when policy says ask: a person at the console or a
+blanket mode from the command line. The TUI's confirm pane is another (``assistant.ui.approver``)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import errno
 import json
 import os
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TextIO
 
 from tools.base import Action, escape_text
@@ -27,9 +27,22 @@ class Decision:
     """Approve and allow the action's scope for the rest of the session."""
 
 
+@dataclass(frozen=True)
+class ApprovalRequest:
+    """One action put to an approver, as the gate journaled it: a front end finds its card by
+    ``action_id`` (two identical actions in one reply are two requests)."""
+
+    action_id: str
+    action: Action
+    edited_from: Mapping[str, Any] | None = None
+    """The arguments before the person's edit, when this is the re-planned, edited action."""
+    unlocks: str | None = None
+    """What approving it also unlocks, in the words to show beside the preview."""
+
+
 class Approver(Protocol):
-    async def decide(self, action: Action, position: tuple[int, int] = (1, 1)) -> Decision:
-        """Decide one action; ``position`` is (n, of) when several wait in a queue."""
+    async def decide(self, request: ApprovalRequest) -> Decision:
+        """Decide one action. Raising CancelledError (a stopped turn) leaves it not run."""
         ...
 
 
@@ -39,7 +52,8 @@ class ModeApprover:
     def __init__(self, mode: Literal["never", "all", "headless"]) -> None:
         self.mode = mode
 
-    async def decide(self, action: Action, position: tuple[int, int] = (1, 1)) -> Decision:
+    async def decide(self, request: ApprovalRequest) -> Decision:
+        action = request.action
         if self.mode == "all":
             if action.needs_person:
                 return Decision(
@@ -57,22 +71,6 @@ class ModeApprover:
             by="headless",
             reason="no terminal to ask for approval; rerun with --approve all to allow writes",
         )
-
-
-@dataclass
-class ScriptedApprover:
-    """Answers from a list (or a function) in order; records what it was asked. For tests."""
-
-    answers: list[Decision] | Callable[[Action], Decision] = field(default_factory=list)
-    seen: list[Action] = field(default_factory=list)
-
-    async def decide(self, action: Action, position: tuple[int, int] = (1, 1)) -> Decision:
-        self.seen.append(action)
-        if callable(self.answers):
-            return self.answers(action)
-        if not self.answers:
-            raise AssertionError(f"ScriptedApprover: no answer left for {action.summary!r}")
-        return self.answers.pop(0)
 
 
 class ConsoleApprover:
@@ -100,7 +98,8 @@ class ConsoleApprover:
         except EOFError:
             return ""
 
-    async def decide(self, action: Action, position: tuple[int, int] = (1, 1)) -> Decision:
+    async def decide(self, request: ApprovalRequest) -> Decision:
+        action = request.action
         options = ["[y] approve", "[n] deny", "[e] edit arguments"]
         if action.scope is not None and not action.needs_person:
             options.append(f"[a] allow for this session: {escape_text(action.scope.label)}")

@@ -15,21 +15,30 @@ from typing import Any, Literal
 
 from assistant.agent import events as ev
 from assistant.agent import faults
-from assistant.agent.approval import Approver, Decision
-from assistant.agent.policy import Grant, HostUnlock, Policy, approval_unlocks
-from assistant.agent.session import SessionLog
+from assistant.agent.approval import ApprovalRequest, Approver, Decision
+from assistant.agent.event_log import EventLog
+from assistant.agent.policy import Grant, Policy, UnlockRule
 from assistant.secrets import plan_checked
-from tools.base import Action, Result, Tool, ToolContext, ToolError, escape_text, validate_args
+from tools.base import (
+    Action,
+    Result,
+    Tool,
+    ToolContext,
+    ToolError,
+    approval_unlocks,
+    escape_text,
+    validate_args,
+)
 
-Status = Literal["done", "failed", "denied", "error"]
+CallStatus = Literal["done", "failed", "denied", "error"]
 MAX_EDITS = 5
 
 
 @dataclass(frozen=True)
-class Outcome:
+class CallOutcome:
     """What became of one call; ``text`` is what the model reads as the tool result."""
 
-    status: Status
+    status: CallStatus
     text: str
     action_id: str | None = None
     result: Result | None = None
@@ -42,7 +51,7 @@ class Gate:
         ctx: ToolContext,
         policy: Policy,
         approver: Approver,
-        log: SessionLog,
+        log: EventLog,
     ) -> None:
         self.tools = tools
         self.ctx = ctx
@@ -50,11 +59,12 @@ class Gate:
         self.approver = approver
         self.log = log
         ctx.denied = policy.target_denied
+        ctx.unlocked = policy.unlocked
 
     async def execute(
         self, name: str, raw_args: str | Mapping[str, Any], call_id: str | None = None
-    ) -> Outcome:
-        """Put one call through; whatever the arguments, this returns an Outcome (it never
+    ) -> CallOutcome:
+        """Put one call through; whatever the arguments, this returns an CallOutcome (it never
         raises but for cancellation), and the text holds no traceback or outside path."""
         try:
             return await self._execute(name, raw_args, call_id)
@@ -63,7 +73,7 @@ class Gate:
 
     async def _execute(
         self, name: str, raw_args: str | Mapping[str, Any], call_id: str | None
-    ) -> Outcome:
+    ) -> CallOutcome:
         tool = self.tools.get(name)
         if tool is None:
             known = ", ".join(sorted(self.tools)) or "none"
@@ -74,6 +84,7 @@ class Gate:
         except faults.ArgumentError as exc:
             return self._error(call_id, name, f"{exc}; nothing was run")
         edits = 0
+        edited_from: dict[str, Any] | None = None
         while True:
             try:
                 faults.check_args(args)
@@ -85,32 +96,36 @@ class Gate:
             except Exception as exc:
                 return self._fault(call_id, name, "plan", exc)
             action_id = uuid.uuid4().hex[:12]
-            self.log.emit(_proposed(action, action_id, call_id))
-            decision = await self._decide(action, action_id)
+            proposed = _proposed(tool, action, action_id, call_id)
+            self.log.emit(proposed)
+            request = ApprovalRequest(action_id, action, edited_from, proposed.unlocks)
+            decision = await self._decide(request)
             if (
                 decision.verdict == "edit"
                 and decision.edited_args is not None
                 and edits < MAX_EDITS
             ):
                 edits += 1
+                edited_from = dict(action.args)
                 args = decision.edited_args
                 continue  # re-planned and previewed again before anything can run
             break
         if decision.verdict != "approve":
             reason = decision.reason or "no reason given"
             who = "the user" if decision.by == "human" else decision.by
-            return Outcome(
+            return CallOutcome(
                 "denied",
                 ev.escape_surrogates(f"Denied by {who}: {reason}. The action was not run."),
                 action_id,
             )
         return await self._run(tool, action, action_id, decision.by)
 
-    async def _decide(self, action: Action, action_id: str) -> Decision:
-        verdict = self.policy.decide(action)
-        if verdict.outcome == "ask":
+    async def _decide(self, request: ApprovalRequest) -> Decision:
+        action, action_id = request.action, request.action_id
+        ruling = self.policy.decide(action)
+        if ruling.kind == "ask":
             try:
-                decision = await self.approver.decide(action)
+                decision = await self.approver.decide(request)
             except asyncio.CancelledError:  # Ctrl+C or a stopped turn while it waited: not run
                 self.log.emit(
                     ev.ActionDecided(
@@ -119,8 +134,8 @@ class Gate:
                 )
                 raise
         else:
-            verb = "approve" if verdict.outcome == "allow" else "deny"
-            decision = Decision(verb, by=verdict.by, reason=verdict.reason)  # type: ignore[arg-type]
+            verb = "approve" if ruling.kind == "allow" else "deny"
+            decision = Decision(verb, by=ruling.by, reason=ruling.reason)  # type: ignore[arg-type]
         grant = None
         remember = decision.verdict == "approve" and decision.remember and decision.by == "human"
         if remember and action.scope is not None and not action.needs_person:
@@ -139,10 +154,10 @@ class Gate:
         )
         return decision
 
-    async def _run(self, tool: Tool, action: Action, action_id: str, by: str) -> Outcome:
+    async def _run(self, tool: Tool, action: Action, action_id: str, by: str) -> CallOutcome:
         # Durable before the tool starts: a crash from here on reads "outcome unknown".
         self.log.emit(ev.ActionApproved(action_id, by))
-        self._unlock(action, by)
+        self._unlock(tool, action, by)
         started = time.monotonic()
         try:
             result = await asyncio.to_thread(tool.run, action, self.ctx)
@@ -178,40 +193,32 @@ class Gate:
         )
         assert isinstance(emitted, ev.ActionResult)
         text = ev.escape_surrogates(emitted.output)
-        return Outcome("done" if result.ok else "failed", text, action_id, result)
+        return CallOutcome("done" if result.ok else "failed", text, action_id, result)
 
-    def _unlock(self, action: Action, by: str) -> None:
-        """An approved request unlocks its host for later reads (and, approved by a person
-        who saw the private address, that address): recorded, listed by /grants, revocable."""
-        private = bool(action.needs_person) and by == "human"
-        for host in _hosts(action):
-            if host in self.ctx.private_allow:
-                continue  # allowed by the config or --allow-host already: nothing to unlock
-            unlock = self.policy.unlock(host, private=private, by=by)
-            self.ctx.allowed_hosts.add(host)
-            if private:
-                self.ctx.approved_private.add(host)
-            if unlock is not None:
+    def _unlock(self, tool: Tool, action: Action, by: str) -> None:
+        """Record what the tool says this approval unlocks (an HTTP request: its host, for later
+        reads): journaled, listed by /grants, revocable. The tool reads it back through
+        ``ctx.unlocked``; nothing here knows what a target means."""
+        for unlock in approval_unlocks(tool, action, by):
+            rule = self.policy.unlock(unlock, by)
+            if rule is not None:
                 self.log.emit(
-                    ev.HostUnlocked(unlock.id, unlock.host, unlock.private, unlock.label, by)
+                    ev.HostUnlocked(rule.id, unlock.subject, unlock.needs_person, unlock.label, by)
                 )
 
-    def revoke(self, rule_id: str) -> Grant | HostUnlock:
-        """Take back a session rule or a host unlock: the next such call asks again.
+    def revoke(self, rule_id: str) -> Grant | UnlockRule:
+        """Take back a session rule or an unlock: the next such call asks again.
         KeyError (with the message to show) when there is none by that id."""
         rule = self.policy.revoke(rule_id)
-        if isinstance(rule, HostUnlock):
-            self.ctx.allowed_hosts.discard(rule.host)
-            self.ctx.approved_private.discard(rule.host)
         self.log.emit(ev.GrantRevoked(rule.id))
         return rule
 
-    def _error(self, call_id: str | None, tool: str, message: str) -> Outcome:
+    def _error(self, call_id: str | None, tool: str, message: str) -> CallOutcome:
         emitted = self.log.emit(ev.ActionError(call_id, tool, message))
         assert isinstance(emitted, ev.ActionError)
-        return Outcome("error", ev.escape_surrogates(f"error: {emitted.message}"))
+        return CallOutcome("error", ev.escape_surrogates(f"error: {emitted.message}"))
 
-    def _fault(self, call_id: str | None, tool: str, phase: str, exc: Exception) -> Outcome:
+    def _fault(self, call_id: str | None, tool: str, phase: str, exc: Exception) -> CallOutcome:
         """An unexpected exception: the model reads one clean line, the journal keeps the rest."""
         message = faults.describe(exc, self._roots())
         what = {"plan": "could not plan this call", "decide": "could not complete this call"}
@@ -222,7 +229,7 @@ class Gate:
             self._record_fault(tool, phase, exc, call_id, None)
             return self._error(call_id, tool, text)
         except Exception:  # the journal itself failed: still an answer, never a crash
-            return Outcome("error", f"error: {ev.escape_surrogates(text)}")
+            return CallOutcome("error", f"error: {ev.escape_surrogates(text)}")
 
     def _record_fault(
         self, tool: str, phase: str, exc: Exception, call_id: str | None, action_id: str | None
@@ -246,10 +253,6 @@ class Gate:
         return faults.shorten(faults.scrub(text, self._roots())) if text else text
 
 
-def _hosts(action: Action) -> list[str]:
-    return [t.removeprefix("host:") for t in action.targets if t.startswith("host:")]
-
-
 def _text(exc: BaseException) -> str:
     try:
         return str(exc)
@@ -257,7 +260,20 @@ def _text(exc: BaseException) -> str:
         return repr(type(exc))
 
 
-def _proposed(action: Action, action_id: str, call_id: str | None) -> ev.ActionProposed:
+def unlock_notice(tool: Tool, action: Action) -> str | None:
+    """What a person's approval of an action that needs one also unlocks, in the words every
+    front end shows beside the preview (None when approving unlocks nothing of the kind)."""
+    if not action.needs_person:
+        return None
+    words = "; ".join(u.label for u in approval_unlocks(tool, action, "human") if u.needs_person)
+    return (
+        f"Approving also unlocks it: {words} (listed by /grants, revocable there)"
+        if words
+        else None
+    )
+
+
+def _proposed(tool: Tool, action: Action, action_id: str, call_id: str | None) -> ev.ActionProposed:
     return ev.ActionProposed(
         action_id=action_id,
         call_id=call_id,
@@ -270,5 +286,5 @@ def _proposed(action: Action, action_id: str, call_id: str | None) -> ev.ActionP
         fingerprint=action.fingerprint,
         scope=action.scope.label if action.scope else None,
         needs_person=action.needs_person,
-        unlocks=approval_unlocks(action),
+        unlocks=unlock_notice(tool, action),
     )

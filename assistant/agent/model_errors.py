@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit, urlunsplit
 
 from assistant.agent.model_providers import KEY_NAMES
+from assistant.errors import AssistantError
 
 KINDS = frozenset(
     {
@@ -30,7 +31,7 @@ KINDS = frozenset(
 RETRYABLE_KINDS = frozenset({"rate_limit", "server", "connection", "timeout", "stream_cut"})
 
 
-class ModelError(Exception):
+class ModelError(AssistantError):
     """A model call that failed; ``str(exc)`` is one line for the person (no secrets, no traceback).
 
     ``kind``: auth, quota, rate_limit, server, stream_cut, connection, bad_request, not_found,

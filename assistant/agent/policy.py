@@ -14,14 +14,16 @@ from dataclasses import dataclass
 from typing import Literal
 
 from assistant.config import DenyRule
-from tools.base import Action, Effect
+from tools.base import Action, Effect, Unlock
 
-Outcome = Literal["allow", "ask", "deny"]
+RulingKind = Literal["allow", "ask", "deny"]
 
 
 @dataclass(frozen=True)
-class Verdict:
-    outcome: Outcome
+class Ruling:
+    """What the policy says of an action: allow it, ask a person, or deny it."""
+
+    kind: RulingKind
     by: str
     """Who decided: "policy:read", "policy:deny", "rule:<id>", or "" when a person must."""
     reason: str = ""
@@ -40,35 +42,17 @@ class Grant:
 
 
 @dataclass(frozen=True)
-class HostUnlock:
-    """A host the HTTP tool may reach again in this session because a request to it was approved:
-    its reads run without asking. ``private``: a loopback/private address a person approved by
-    name, which no rule or blanket mode can unlock. Listed by /grants, revocable like a grant."""
+class UnlockRule:
+    """An unlock in force: what a tool said an approval unlocks (``tools.base.Unlock``), under the
+    id /grants lists (h1...) and revokes, with who approved it."""
 
     id: str
-    host: str
-    private: bool
-    label: str
+    unlock: Unlock
     by: str = "human"
 
-
-def unlock_label(host: str, private: bool) -> str:
-    """What approving a request to ``host`` unlocks, in the words the person reads."""
-    what = f"{host}, a loopback/private address," if private else host
-    return (
-        f"GET, HEAD and OPTIONS requests to {what} run without asking for the rest of this "
-        "session (no body, no save_to); requests that write still ask"
-    )
-
-
-def approval_unlocks(action: Action) -> str | None:
-    """What a person's approval of a private-address action also unlocks, in the words every
-    front end shows beside the preview (None when approving unlocks nothing)."""
-    hosts = [t.removeprefix("host:") for t in action.targets if t.startswith("host:")]
-    if not action.needs_person or not hosts:
-        return None
-    words = "; ".join(unlock_label(h, True) for h in hosts)
-    return f"Approving also unlocks it: {words} (listed by /grants, revocable there)"
+    @property
+    def label(self) -> str:
+        return self.unlock.label
 
 
 class Policy:
@@ -76,30 +60,33 @@ class Policy:
         self,
         deny_rules: Sequence[DenyRule] = (),
         resolve_name: Callable[[str], Iterable[str]] | None = None,
+        standing: Iterable[Unlock] = (),
     ) -> None:
-        """``resolve_name`` looks up a host deny rule's own name (tests pass a fake)."""
+        """``resolve_name`` looks up a host deny rule's own name (tests pass a fake);
+        ``standing``: unlocks the config gives (allow_hosts), never listed nor revocable."""
         self.deny_rules = tuple(deny_rules)
         self.grants: dict[str, Grant] = {}
-        self.unlocks: dict[str, HostUnlock] = {}
+        self.unlocks: dict[str, UnlockRule] = {}
+        self.standing = {u.target: u for u in standing}
         self._ids = itertools.count(1)
         self._resolve_name = resolve_name or rule_host_addresses
         self._unlock_ids = itertools.count(1)
 
-    def decide(self, action: Action) -> Verdict:
+    def decide(self, action: Action) -> Ruling:
         for target in action.targets or ("",):
             # while planning, names in rules are matched as written: nothing is looked up
             reason = self._denied(action.tool, target, action.effect, None)
             if reason is not None:
-                return Verdict("deny", "policy:deny", reason)
+                return Ruling("deny", "policy:deny", reason)
         if action.needs_person:
             # Only a person approving this exact action may unlock it; no rule, no read shortcut.
-            return Verdict("ask", "", action.needs_person)
+            return Ruling("ask", "", action.needs_person)
         if action.effect is Effect.READ:
-            return Verdict("allow", "policy:read")
+            return Ruling("allow", "policy:read")
         grant = self.matching_grant(action)
         if grant is not None:
-            return Verdict("allow", f"rule:{grant.id}", grant.label)
-        return Verdict("ask", "")
+            return Ruling("allow", f"rule:{grant.id}", grant.label)
+        return Ruling("ask", "")
 
     def target_denied(self, tool: str, target: str, effect: Effect) -> str | None:
         """The reason of the first deny rule covering ``target`` (see ``tools.base.DenyCheck``).
@@ -150,17 +137,25 @@ class Policy:
         self.grants[grant.id] = grant
         return grant
 
-    def unlock(self, host: str, *, private: bool, by: str = "human") -> HostUnlock | None:
-        """Record that ``host`` was unlocked; None when an unlock already covers it."""
-        current = next((u for u in self.unlocks.values() if u.host == host), None)
-        if current is not None and (current.private or not private):
+    def unlock(self, unlock: Unlock, by: str = "human") -> UnlockRule | None:
+        """Record what an approval unlocked; None when an unlock in force already covers it
+        (a standing one from the config, or an earlier approval)."""
+        covering = self.unlocked(unlock.target)
+        if covering is not None and (covering.needs_person or not unlock.needs_person):
             return None
-        unlock_id = current.id if current is not None else f"h{next(self._unlock_ids)}"
-        unlock = HostUnlock(unlock_id, host, private, unlock_label(host, private), by)
-        self.unlocks[unlock_id] = unlock
-        return unlock
+        current = next((r for r in self.unlocks.values() if r.unlock.target == unlock.target), None)
+        rule_id = current.id if current is not None else f"h{next(self._unlock_ids)}"
+        rule = UnlockRule(rule_id, unlock, by)
+        self.unlocks[rule_id] = rule
+        return rule
 
-    def revoke(self, grant_id: str) -> Grant | HostUnlock:
+    def unlocked(self, target: str) -> Unlock | None:
+        """The unlock covering ``target`` now (see ``tools.base.UnlockCheck``)."""
+        found = [self.standing[target]] if target in self.standing else []
+        found += [r.unlock for r in self.unlocks.values() if r.unlock.target == target]
+        return max(found, key=lambda u: u.needs_person, default=None)
+
+    def revoke(self, grant_id: str) -> Grant | UnlockRule:
         """Take back a session rule (g1...) or a host unlock (h1...)."""
         if grant_id in self.grants:
             return self.grants.pop(grant_id)

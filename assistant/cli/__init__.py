@@ -47,14 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"assistant {__version__}")
     add_app_options(parser.add_argument_group("the app (no COMMAND)"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"assistant.cli.{name}")
-        except ModuleNotFoundError as exc:  # a command not built yet must not break the others
-            if exc.name != f"assistant.cli.{name}":
-                raise
-            continue
-        module.add_parser(sub)
+    for name in COMMAND_MODULES:  # a missing module is a broken install: it must say so
+        importlib.import_module(f"assistant.cli.{name}").add_parser(sub)
     return parser
 
 

@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from assistant.errors import AssistantError
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -15,7 +17,7 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_DENIED, EXIT_MODEL, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
 
-class CommandError(Exception):
+class CommandError(AssistantError):
     """A clear, expected failure of a command: printed as one line, with an exit code."""
 
     def __init__(self, message: str, code: int = EXIT_USAGE) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from assistant.cli.common import EXIT_OK, load_settings, out
 
@@ -11,9 +12,10 @@ from assistant.cli.common import EXIT_OK, load_settings, out
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("config", help="show where settings live and what they resolve to")
     cs = p.add_subparsers(dest="config_command", metavar="ACTION", required=True)
-    cs.add_parser("path", help="print the config file, data folder and journal paths").set_defaults(
-        func=show_path
-    )
+    cs.add_parser(
+        "path",
+        help="print where the config file, the system prompt, the data folder and the journal are",
+    ).set_defaults(func=show_path)
     show = cs.add_parser(
         "show", help="print the effective settings (secret values are never shown)"
     )
@@ -25,9 +27,11 @@ def show_path(args: argparse.Namespace) -> int:
     from assistant import paths
 
     console = out()
-    console.print(f"config file: {paths.config_file()}")
-    console.print(f"data folder: {paths.data_dir()}")
-    console.print(f"journal:     {paths.journal_file()}")
+    prompt = paths.system_prompt_file()
+    console.print(f"config file:   {paths.config_file()}")
+    console.print(f"system prompt: {prompt}" + ("" if prompt.exists() else " (absent: built-in)"))
+    console.print(f"data folder:   {paths.data_dir()}")
+    console.print(f"journal:       {paths.journal_file()}")
     return EXIT_OK
 
 
@@ -43,7 +47,8 @@ def show_settings(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _drop_none(value):  # type: ignore[no-untyped-def]
+def _drop_none(value: Any) -> Any:
+    """TOML has no null: a setting left unset is left out."""
     if isinstance(value, dict):
         return {k: _drop_none(v) for k, v in value.items() if v is not None}
     if isinstance(value, (list, tuple)):

@@ -48,53 +48,24 @@ def _read_value(name: str) -> str:
     return value.strip("\r\n")
 
 
-def _bindings(raw: list[str]) -> list[str]:
-    """--host values as the origins they mean: scheme, host and port (https:443 unless named)."""
-    from tools.http_request.handles import parse_binding
-
-    out = []
-    for entry in raw:
-        if not entry.strip():
-            continue
-        try:
-            out.append(str(parse_binding(entry)))
-        except ValueError as exc:
-            raise CommandError(f"--host {exc}") from None
-    return out
-
-
 def set_key(args: argparse.Namespace) -> int:
-    from assistant import config
-    from assistant.secrets import KeyringUnavailable, SecretError, SecretStore, validate_name
+    from assistant.keys import bindings, store_secret
+    from assistant.secrets import KeyringUnavailable, SecretError, validate_name
 
     settings = load_settings()
-    try:
+    try:  # the name and the hosts are checked before the value is asked for
         validate_name(args.name)
+        hosts = bindings(args.host)
     except SecretError as exc:
         raise CommandError(str(exc)) from None
-    hosts = _bindings(args.host)
     value = _read_value(args.name)
-    if not value:
+    if not value.strip():
         raise CommandError("no value given; nothing stored")
-    store = SecretStore(settings.keyring_timeout, settings.allow_plaintext_keyring)
     try:
-        store.set(args.name, value)
-    except KeyringUnavailable as exc:
-        raise CommandError(
-            f"{exc}. Nothing was stored; set {args.name} as an environment variable instead",
-            EXIT_FAILED,
-        ) from None
-    except SecretError as exc:
+        stored = store_secret(settings, args.name, value, hosts)
+    except (KeyringUnavailable, SecretError) as exc:
         raise CommandError(str(exc), EXIT_FAILED) from None
-    current = settings.secrets.get(args.name, ())
-    config.set_secret_hosts(args.name, hosts or list(current))
-    bound = ", ".join(hosts or current) or "no hosts (a provider key, or bind it later with --host)"
-    where = store.backend()
-    err().print(f"stored {args.name} in {where.describe()}; may be sent to: {bound}")
-    if where.kind == "file":
-        err().print(
-            "note: anyone who can read that file can read the value (allow_plaintext_keyring is on)"
-        )
+    err().print(stored.message())
     return EXIT_OK
 
 
@@ -118,20 +89,14 @@ def list_keys(args: argparse.Namespace) -> int:
 
 
 def delete_key(args: argparse.Namespace) -> int:
-    from assistant import config
-    from assistant.secrets import KeyringUnavailable, SecretStore
+    from assistant.keys import delete_secret
+    from assistant.secrets import KeyringUnavailable
 
-    settings = load_settings()
-    known = args.name in settings.secrets
     try:
-        removed = SecretStore(settings.keyring_timeout, settings.allow_plaintext_keyring).delete(
-            args.name
-        )
+        removed = delete_secret(load_settings(), args.name)
     except KeyringUnavailable as exc:
         raise CommandError(str(exc), EXIT_FAILED) from None
-    if known:
-        config.set_secret_hosts(args.name, None)
-    if not removed and not known:
+    if not removed:
         raise CommandError(f"no secret named {args.name}")
     err().print(f"deleted {args.name}")
     return EXIT_OK

@@ -7,8 +7,14 @@ tools: every call asks unless the config marks the tool (or the server) read-onl
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from assistant.cli.common import EXIT_FAILED, EXIT_OK, CommandError, err, load_settings, out
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
+    from tools.mcp.settings import McpServer
 
 EXAMPLES = """examples:
   assistant mcp add files -- npx -y @modelcontextprotocol/server-filesystem ~/notes
@@ -153,8 +159,10 @@ def _pairs(values: list[str], what: str) -> dict[str, str]:
     return out
 
 
-def _store_secrets(servers: list, settings) -> tuple[list, list[str]]:  # type: ignore[no-untyped-def]
-    from assistant.mcp.settings import moved_to_keyring, secret_like
+def _store_secrets(
+    servers: list[McpServer], settings: Settings
+) -> tuple[list[McpServer], list[str]]:
+    from assistant.mcp.config_file import moved_to_keyring, secret_like
     from assistant.secrets import KeyringUnavailable, SecretError, SecretStore
 
     store = SecretStore(settings.keyring_timeout, settings.allow_plaintext_keyring)
@@ -178,12 +186,12 @@ def _store_secrets(servers: list, settings) -> tuple[list, list[str]]:  # type: 
 
 
 def add(args: argparse.Namespace) -> int:
-    from assistant.config import ConfigError
-    from assistant.mcp.settings import parse_server, write_server
+    from assistant.mcp.config_file import write_server
+    from tools.mcp.settings import McpConfigError, parse_server
 
     settings = load_settings()
     command = _split_command(args)
-    raw: dict = {}
+    raw: dict[str, Any] = {}
     if args.url and command:
         raise CommandError("give either --url URL or -- COMMAND [ARGS...], not both")
     if args.url:
@@ -210,9 +218,9 @@ def add(args: argparse.Namespace) -> int:
         raw["enabled"] = False
     try:
         server = parse_server(args.name, raw, "mcp add")
-    except ConfigError as exc:
+    except McpConfigError as exc:
         raise CommandError(str(exc)) from None
-    if args.name in settings.mcp.servers and not args.force:
+    if args.name in _servers(settings) and not args.force:
         raise CommandError(f"a server named {args.name} exists; --force replaces it")
     (server,), lines = _store_secrets([server], settings)
     write_server(server, server.name)
@@ -227,12 +235,12 @@ def add(args: argparse.Namespace) -> int:
 
 
 def remove(args: argparse.Namespace) -> int:
-    from assistant.mcp.settings import write_server
+    from assistant.mcp.config_file import write_server
 
-    settings = load_settings()
-    server = settings.mcp.servers.get(args.name)
+    configured = _servers(load_settings())
+    server = configured.get(args.name)
     if server is None:
-        known = ", ".join(sorted(settings.mcp.servers)) or "none"
+        known = ", ".join(sorted(configured)) or "none"
         raise CommandError(f"no MCP server {args.name!r}; the servers: {known}")
     write_server(None, args.name)
     out().print(f"removed MCP server {args.name}")
@@ -249,7 +257,7 @@ def import_file(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from assistant.config import ConfigError
-    from assistant.mcp.settings import from_json, write_server
+    from assistant.mcp.config_file import from_json, write_server
 
     settings = load_settings()
     try:
@@ -262,7 +270,7 @@ def import_file(args: argparse.Namespace) -> int:
         found = from_json(doc)
     except ConfigError as exc:
         raise CommandError(f"{args.file}: {exc}") from None
-    clash = [s.name for s in found.servers if s.name in settings.mcp.servers]
+    clash = [s.name for s in found.servers if s.name in _servers(settings)]
     if clash and not args.force:
         raise CommandError(
             f"already configured: {', '.join(clash)} (--force replaces them); nothing was written"
@@ -280,10 +288,12 @@ def import_file(args: argparse.Namespace) -> int:
 
 
 def list_servers(args: argparse.Namespace) -> int:
+    from assistant.errors import SetupError
     from assistant.mcp.servers import McpServers
     from assistant.mcp.status import status_lines
-    from assistant.runtime import SetupError, open_workspace
+    from assistant.runtime import open_workspace
     from assistant.secrets import SecretStore, redactor
+    from tools.mcp import McpSettings
 
     settings = load_settings()
     try:
@@ -291,10 +301,11 @@ def list_servers(args: argparse.Namespace) -> int:
     except SetupError as exc:
         raise CommandError(str(exc)) from None
     red = redactor()
-    servers = McpServers(settings.mcp, SecretStore(settings.keyring_timeout), red, ws.root)
+    configured = settings.for_tool(McpSettings)
+    servers = McpServers(configured, SecretStore(settings.keyring_timeout), red, ws.root)
     try:
         servers.start()
-        lines = status_lines(settings.mcp, servers)
+        lines = status_lines(configured, servers)
     finally:
         servers.close()
     console = out()
@@ -302,3 +313,10 @@ def list_servers(args: argparse.Namespace) -> int:
         console.print(red.redact_text(line))
     failed = any(e.state == "failed" for e in servers.entries.values())
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _servers(settings: Settings) -> Mapping[str, McpServer]:
+    """The configured servers, by name."""
+    from tools.mcp import McpSettings
+
+    return settings.for_tool(McpSettings).servers

@@ -181,8 +181,8 @@ def test(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     import dataclasses
 
+    from assistant.errors import SetupError
     from assistant.recipes import NeedsModel, RecipeError, parse_overrides
-    from assistant.runtime import SetupError
 
     settings = load_settings()
     if args.model or args.api_base:

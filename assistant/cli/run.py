@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from typing import TYPE_CHECKING
 
 from assistant.cli.common import (
     EXIT_FAILED,
@@ -16,6 +17,9 @@ from assistant.cli.common import (
     load_settings,
 )
 from assistant.cli.session_args import add_session_options, open_session
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
 
 MODEL_ERRORS = {"auth", "quota", "config", "not_found"}
 
@@ -39,7 +43,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(args: argparse.Namespace) -> int:
-    from assistant.runtime import SetupError
+    from assistant.errors import SetupError
 
     settings = load_settings()
     overrides = {k: v for k, v in (("model", args.model), ("api_base", args.api_base)) if v}
@@ -55,54 +59,34 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(str(exc), EXIT_MODEL if exc.model_problem else EXIT_USAGE) from None
 
 
-async def _run(args: argparse.Namespace, settings, prompt: str) -> int:  # type: ignore[no-untyped-def]
-    from assistant.agent.conversation import messages_from_events
-    from assistant.agent.loop import Agent, Limits
+async def _run(args: argparse.Namespace, settings: Settings, prompt: str) -> int:
     from assistant.mcp.servers import McpStart
-    from assistant.runtime import SetupError, build_model
+    from assistant.runtime import build_model
     from tools import builtin_tools
 
     if not settings.model:
         build_model(settings)  # raises the clear "no model configured" error
-    rt, _ = open_session(
+    session, _ = open_session(
         args,
         settings,
         tools=builtin_tools(),
         workspace=args.workspace,
         allow_hosts=args.allow_host,
-        model=settings.model,
         resume=args.resume,
         mcp=McpStart(),
     )
-    history = []
-    if args.resume:
-        from assistant.journal import NotResumable
-
-        try:  # the shared rule: an altered session or an imported copy is not continued
-            rt.journal.check_resumable(rt.session_id)
-        except NotResumable as exc:
-            rt.close()
-            raise SetupError(str(exc)) from None
-        history = messages_from_events(
-            (e.kind, e.payload) for e in rt.journal.events(rt.session_id)
-        )
     try:
-        model = build_model(settings, rt)
-    except SetupError:
-        rt.close()
-        raise
-    for note in rt.notes:
-        err().print(f"assistant: {note}")
-    if not args.json:
-        err().print(
-            f"session {rt.session_id[:8]} · {settings.model} · {rt.gate.ctx.workspace.root}"
-        )
-    limits = Limits(settings.max_tool_calls, settings.max_identical_failures, settings.budget_usd)
-    agent = Agent(model, rt.gate, rt.log, limits=limits, messages=history)
-    try:
-        outcome = await agent.turn(prompt)
+        session.model()  # a missing key is said before anything is journaled as a turn
+        rt = session.require()
+        for note in rt.notes:
+            err().print(f"assistant: {note}")
+        if not args.json:
+            err().print(
+                f"session {rt.session_id[:8]} · {settings.model} · {rt.gate.ctx.workspace.root}"
+            )
+        outcome = await session.turn(prompt)
     finally:
-        rt.close()
+        session.close()
     if outcome.reason == "done":
         return EXIT_OK
     if outcome.error is not None and outcome.error.kind in MODEL_ERRORS:

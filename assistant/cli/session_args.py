@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from assistant.agent.approval import Approver
     from assistant.cli.render import ConsoleRenderer, JsonRenderer
     from assistant.config import Settings
-    from assistant.runtime import Runtime
+    from assistant.session import Session
 
     Renderer = ConsoleRenderer | JsonRenderer
 
@@ -53,20 +53,26 @@ def choose_approver(
 
 
 def open_session(
-    args: argparse.Namespace, settings: Settings, **session: Any
-) -> tuple[Runtime, Renderer]:
-    """Start a journaled session for a headless command: the renderer its --json asks for, the
-    approver its --approve asks for, and one clear line (exit 2) when it cannot start."""
+    args: argparse.Namespace,
+    settings: Settings,
+    *,
+    resume: str | None = None,
+    **options: Any,
+) -> tuple[Session, Renderer]:
+    """Open a journaled session for a headless command (``options`` as ``Session`` takes them):
+    the renderer its --json asks for, the approver its --approve asks for, and one clear line
+    (exit 2) when it cannot start or ``resume`` is refused by the resume rule."""
     from assistant.cli.common import CommandError
     from assistant.cli.render import ConsoleRenderer, JsonRenderer
-    from assistant.journal import JournalError
-    from assistant.runtime import SetupError, start_session
+    from assistant.errors import SetupError
+    from assistant.session import Session
 
     renderer: Renderer = JsonRenderer() if args.json else ConsoleRenderer()
     notice = renderer if isinstance(renderer, ConsoleRenderer) else ConsoleRenderer(sys.stderr)
     approver = choose_approver(args.approve or settings.approve, notice.write, notice.stream)
+    session = Session(settings, **options)
     try:
-        rt = start_session(settings, approver=approver, listeners=[renderer], **session)
-    except (SetupError, JournalError) as exc:
+        session.open(approver, [renderer], resume=resume)
+    except SetupError as exc:
         raise CommandError(str(exc)) from None
-    return rt, renderer
+    return session, renderer

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from assistant.cli.common import (
     EXIT_DENIED,
@@ -16,6 +17,10 @@ from assistant.cli.common import (
     out,
 )
 from assistant.cli.session_args import add_session_options, open_session
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
+    from tools.base import Tool
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -57,17 +62,21 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(_run(args, settings, tools, raw))
 
 
-async def _run(args, settings, tools, raw: str) -> int:  # type: ignore[no-untyped-def]
+async def _run(
+    args: argparse.Namespace, settings: Settings, tools: dict[str, Tool], raw: str
+) -> int:
     from assistant.cli.common import err
     from assistant.mcp.servers import McpStart, server_of
+    from tools.mcp import McpSettings
 
     server = server_of(args.name)
-    if server is not None and server not in settings.mcp.servers:
-        known = ", ".join(sorted(settings.mcp.servers)) or "none (`assistant mcp add`)"
+    configured = settings.for_tool(McpSettings).servers
+    if server is not None and server not in configured:
+        known = ", ".join(sorted(configured)) or "none (`assistant mcp add`)"
         raise CommandError(
             f"{args.name!r}: no MCP server {server!r} is configured; the servers: {known}"
         )
-    rt, renderer = open_session(
+    session, renderer = open_session(
         args,
         settings,
         tools=tools,
@@ -77,11 +86,12 @@ async def _run(args, settings, tools, raw: str) -> int:  # type: ignore[no-untyp
         mcp=McpStart(names=[server]) if server is not None else None,
     )
     try:
+        rt = session.require()
         for note in rt.notes if server is not None else ():
             err().print(f"assistant: {note}")
         outcome = await rt.gate.execute(args.name, raw)
     finally:
-        rt.close()
+        session.close()
     if not args.json and outcome.status == "done":
         renderer.show(outcome.text)  # type: ignore[union-attr]
     return {"done": EXIT_OK, "failed": EXIT_FAILED, "denied": EXIT_DENIED, "error": EXIT_USAGE}[

@@ -6,7 +6,7 @@ it) or ``--force``, which the preview shows."""
 from __future__ import annotations
 
 import argparse
-import json
+from typing import TYPE_CHECKING
 
 from assistant.cli.common import (
     EXIT_DENIED,
@@ -18,6 +18,9 @@ from assistant.cli.common import (
     open_journal,
 )
 from assistant.cli.session_args import open_session
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -44,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     from assistant.undo import UndoError, undo_args
 
     journal = open_journal()
-    try:
+    try:  # where it ran: the session opens there (the session checks it all again)
         restore_args, workspace = undo_args(journal, args.action_id, force=args.force)
     except UndoError as exc:
         raise CommandError(str(exc)) from None
@@ -52,29 +55,29 @@ def run(args: argparse.Namespace) -> int:
         journal.close()
     import asyncio
 
-    return asyncio.run(_run(args, settings, restore_args, workspace))
+    title = f"undo {restore_args['source']}"
+    return asyncio.run(_run(args, settings, workspace, title))
 
 
-async def _run(args, settings, restore_args: dict, workspace: str) -> int:  # type: ignore[no-untyped-def]
+async def _run(args: argparse.Namespace, settings: Settings, workspace: str, title: str) -> int:
     from assistant.agent import events as ev
+    from assistant.errors import AssistantError
     from tools.restore import RestoreTool
 
     tool = RestoreTool()
-    rt, renderer = open_session(
-        args,
-        settings,
-        tools={tool.name: tool},
-        workspace=workspace,
-        title=f"undo {restore_args['source']}",
+    session, _ = open_session(
+        args, settings, tools={tool.name: tool}, workspace=workspace, title=title
     )
     proposed: list[ev.ActionProposed] = []
-    rt.gate.log.listeners.append(
+    session.require().log.listeners.append(
         lambda e: proposed.append(e) if isinstance(e, ev.ActionProposed) else None
     )
     try:
-        outcome = await rt.gate.execute(tool.name, json.dumps(restore_args))
+        outcome = await session.undo(args.action_id, force=args.force)
+    except AssistantError as exc:
+        raise CommandError(str(exc)) from None
     finally:
-        rt.journal.close()
+        session.close()
     if outcome.status == "denied" and proposed and proposed[-1].needs_person:
         err().print(
             "assistant: files changed after that action, and the undo would lose those changes: "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from assistant.errors import AssistantError
 from assistant.export._jsonl import ImportRefused, ImportResult, import_jsonl
 from assistant.export._transcript import Redact
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 FORMATS = ("md", "html", "jsonl", "recipe")
 
 
-class ExportError(ValueError):
+class ExportError(AssistantError, ValueError):
     """An export that cannot be made as asked (an unknown format)."""
 
 

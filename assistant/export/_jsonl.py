@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from assistant.errors import AssistantError
 from assistant.export._transcript import Redact, Transcript
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ _ID = re.compile(r"[0-9a-f]{32}")
 _KIND = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*")
 
 
-class ImportRefused(Exception):
+class ImportRefused(AssistantError):
     """A file that is not an intact session export; the message names the line."""
 
 

@@ -5,7 +5,7 @@ Nothing here imports the agent or the UI: the journal stores event kinds and JSO
 
 from assistant.journal._chain import GENESIS, canonical, event_hash
 from assistant.journal._migrations import MIGRATIONS
-from assistant.journal._model import (
+from assistant.journal._records import (
     DENIED,
     DONE,
     FAILED,

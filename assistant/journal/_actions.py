@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from assistant.journal._model import (
+from assistant.journal._records import (
     DENIED,
     DONE,
     FAILED,

@@ -24,7 +24,7 @@ from assistant.journal._chain import (
 )
 from assistant.journal._derive import derive
 from assistant.journal._ledger import LedgerWriter
-from assistant.journal._model import DuplicateSession, JournalError
+from assistant.journal._records import DuplicateSession, JournalError
 
 _CHUNK = 500
 

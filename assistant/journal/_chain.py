@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from json.encoder import encode_basestring
 from typing import Any
 
-from assistant.journal._model import JournalError, VerifyResult
+from assistant.journal._records import JournalError, VerifyResult
 
 GENESIS = "0" * 64
 """The prev_hash of a session's first event."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from assistant.journal import _keys, _query, _report, _verify
 from assistant.journal._connection import Connection
-from assistant.journal._model import JournalReport, NotResumable, SessionInfo, VerifyResult
+from assistant.journal._records import JournalReport, NotResumable, SessionInfo, VerifyResult
 
 
 class Checks(Connection):

@@ -17,7 +17,7 @@ from assistant.journal import _keys
 from assistant.journal._head import Head, HeadFile
 from assistant.journal._ledger import LedgerWriter, meta_get, tail
 from assistant.journal._migrations import migrate
-from assistant.journal._model import JournalError
+from assistant.journal._records import JournalError
 
 
 def format_ts(moment: datetime) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from assistant.journal._chain import verify_rows
-from assistant.journal._model import JournalError, SessionInfo, SessionLookupError, VerifyResult
+from assistant.journal._records import JournalError, SessionInfo, SessionLookupError, VerifyResult
 from assistant.journal._summary import Summary
 
 _HEX = re.compile(r"[0-9a-f]+")

@@ -12,7 +12,7 @@ from assistant.journal import _keys
 from assistant.journal._chain import KEYED, genesis_link, sha256_hex
 from assistant.journal._head import Head
 from assistant.journal._ledger import head_disagreement
-from assistant.journal._model import JournalReport, VerifyResult
+from assistant.journal._records import JournalReport, VerifyResult
 from assistant.journal._verify import (
     AFTER_KEYED,
     INITIAL,

@@ -21,7 +21,7 @@ from assistant.journal._chain import (
 )
 from assistant.journal._checks import Checks
 from assistant.journal._connection import _is_utf8, format_ts
-from assistant.journal._model import (
+from assistant.journal._records import (
     ActionRecord,
     ActionState,
     JournalError,

@@ -28,8 +28,8 @@ from assistant.journal._chain import (
     verify_rows,
 )
 from assistant.journal._derive import derive, index_mismatch, summary_mismatch
-from assistant.journal._model import VerifyResult
 from assistant.journal._query import load_payload
+from assistant.journal._records import VerifyResult
 
 MAX_LISTED = 5
 """Bad records named one by one before the rest are only counted."""

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.mcp.settings import HANDLE_RE, McpServer, McpSettings
+from assistant.errors import AssistantError
 from tools.base import Tool, escape_text
+from tools.mcp.settings import HANDLE_RE, McpServer, McpSettings
 
 if TYPE_CHECKING:
     from assistant.secrets import Redactor, SecretStore
@@ -49,7 +50,7 @@ class Entry:
     reason: str = ""
 
 
-class ResolveError(Exception):
+class ResolveError(AssistantError):
     """A secret handle in a server's env or headers has no value."""
 
 
@@ -199,7 +200,6 @@ class McpServers:
                 remote,
                 link,
                 read_only=cfg.read_only or name in cfg.read_only_tools,
-                max_result_chars=self.settings.max_result_chars,
                 about=link.spec.describe(),
             )
             if tool.name in out:

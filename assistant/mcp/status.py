@@ -9,7 +9,7 @@ from tools.base import escape_text
 
 if TYPE_CHECKING:
     from assistant.mcp.servers import McpServers
-    from assistant.mcp.settings import McpSettings
+    from tools.mcp.settings import McpSettings
 
 
 def _about(server: object) -> str:

@@ -13,7 +13,15 @@ from assistant.recipes._fill import check_tools, fill_steps, resolve_params
 from assistant.recipes._live import describe
 from assistant.recipes._run import params_lines
 from assistant.recipes._spec import Recipe
-from tools.base import Action, Effect, Tool, ToolContext, ToolError, escape_text, validate_args
+from tools.base import (
+    Action,
+    Effect,
+    Tool,
+    ToolError,
+    approval_unlocks,
+    escape_text,
+    validate_args,
+)
 
 if TYPE_CHECKING:
     from assistant.config import Settings
@@ -81,9 +89,10 @@ async def dry_run(
     if not servers:
         return await _dry_run(recipe, settings, tools, ws, overrides, allow_hosts, say)
     from assistant.mcp.servers import McpServers, ToolBox
+    from tools.mcp import McpSettings
 
     store = SecretStore(settings.keyring_timeout)
-    mcp = McpServers(settings.mcp, store, redactor(), ws.root)
+    mcp = McpServers(settings.for_tool(McpSettings), store, redactor(), ws.root)
     try:
         for line in await asyncio.to_thread(mcp.start, servers):
             say(escape_text(line))
@@ -103,20 +112,17 @@ async def _dry_run(
     allow_hosts: Iterable[str],
     say: Say,
 ) -> int:
-    from assistant.runtime import parse_allow_hosts
+    from assistant.runtime import session_policy, tool_context
     from assistant.secrets import ConfiguredSecrets, SecretStore, redactor
 
     check_tools(recipe, tools)
     values = resolve_params(recipe, overrides or {})
     filled = fill_steps(recipe, values)
     red = redactor()
-    ctx = ToolContext(
-        workspace=ws,
-        secrets=ConfiguredSecrets(SecretStore(settings.keyring_timeout), settings.secrets, red),
-        private_allow=parse_allow_hosts([*settings.allow_hosts, *allow_hosts]),
-        settings=settings.http,
-        read_blob=blob_reader(),
-    )
+    secrets = ConfiguredSecrets(SecretStore(settings.keyring_timeout), settings.secrets, red)
+    ctx = tool_context(settings, ws, secrets, blob_reader())
+    policy = session_policy(settings, allow_hosts)
+    ctx.unlocked = policy.unlocked
     say(
         f"dry run of {len(filled)} step(s) in {escape_text(str(ws.root))}: nothing is run or changed"
     )
@@ -180,7 +186,8 @@ async def _dry_run(
             say(f"  ! {escape_text(action.needs_person)}")
         for path in written_paths(action):
             pending.setdefault(path, step.number)
-        ctx.allowed_hosts |= {t[5:] for t in action.targets if t.startswith("host:")}
+        for unlock in approval_unlocks(tool, action, "dry run"):  # as if it were approved
+            policy.unlock(unlock, "dry run")
     say("")
     say(
         f"dry run done: {len(filled) - problems} of {len(filled)} step(s) planned"

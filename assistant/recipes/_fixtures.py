@@ -15,6 +15,7 @@ Layout::
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -233,7 +234,11 @@ def _read_input(ws: Path, rel: str, number: int) -> bytes:
 
 
 def write_manifest(
-    root: Path, gathered: Gathered, made: Made, http_files: list[str], mcp_files: list[str] = ()
+    root: Path,
+    gathered: Gathered,
+    made: Made,
+    http_files: list[str],
+    mcp_files: Sequence[str] = (),
 ) -> None:
     info = {
         "format": FIXTURES_FORMAT,

@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from assistant.agent.approval import Approver, Decision
+from assistant.agent.approval import ApprovalRequest, Approver, Decision
 from assistant.agent.gate import Gate
-from assistant.agent.policy import Policy, Verdict
+from assistant.agent.policy import Policy, Ruling
 from tools.base import Action, Effect, ToolContext, ToolError, escape_text
 
 if TYPE_CHECKING:
@@ -44,9 +44,9 @@ class _AlwaysAsk:
     def __init__(self, policy: Policy) -> None:
         self._policy = policy
 
-    def decide(self, action: Action) -> Verdict:
-        verdict = self._policy.decide(action)
-        return verdict if verdict.outcome == "deny" else Verdict("ask", "")
+    def decide(self, action: Action) -> Ruling:
+        ruling = self._policy.decide(action)
+        return ruling if ruling.kind == "deny" else Ruling("ask", "")
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._policy, name)
@@ -55,7 +55,7 @@ class _AlwaysAsk:
 class _NobodyHere:
     """What a ``confirm = "always"`` step meets when no person is at a terminal."""
 
-    async def decide(self, action: Action, position: tuple[int, int] = (1, 1)) -> Decision:
+    async def decide(self, request: ApprovalRequest) -> Decision:
         return Decision(
             "deny",
             by="headless",
@@ -160,7 +160,7 @@ async def attempt(
     feedback: str,
 ) -> Attempt:
     """One try at a live step: a fresh, bounded turn of the model, then its output checked."""
-    from assistant.agent.loop import Agent, Limits
+    from assistant.agent.loop import Agent, TurnLimits
 
     system = LIVE_PROMPT.format(
         workspace=gate.ctx.workspace.root,
@@ -171,7 +171,7 @@ async def attempt(
     if feedback:
         prompt += f"\n\nYour previous attempt at this step failed: {feedback}. Try again."
     agent = Agent(
-        model, gate, gate.log, limits=Limits(max_tool_calls=max_calls), system_prompt=system
+        model, gate, gate.log, limits=TurnLimits(max_tool_calls=max_calls), system_prompt=system
     )
     outcome = await agent.turn(prompt)
     if outcome.reason == "limit":

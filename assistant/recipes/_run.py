@@ -22,10 +22,11 @@ from tools.base import SecretSource, Tool, escape_text
 
 if TYPE_CHECKING:
     from assistant.agent.approval import Approver
+    from assistant.agent.event_log import Listener
     from assistant.agent.gate import Gate
     from assistant.agent.loop import ModelLike
-    from assistant.agent.session import Listener
     from assistant.config import Settings
+    from assistant.session import Session
 
 Say = Callable[[str], None]
 
@@ -311,7 +312,8 @@ class Runner:
 async def run(recipe: Recipe, settings: Settings, options: Options) -> RunReport:
     """Run the recipe's steps in order as a new journaled session; see ``Runner``."""
     from assistant.recipes._mcp import needed_servers
-    from assistant.runtime import open_workspace, parse_allow_hosts, start_session
+    from assistant.runtime import open_workspace, parse_allow_hosts
+    from assistant.session import Session
     from tools import all_tools
 
     tools = dict(options.tools or all_tools())
@@ -331,19 +333,14 @@ async def run(recipe: Recipe, settings: Settings, options: Options) -> RunReport
             )
         model_name, model = settings.model, options.model()  # a bad key fails before anything runs
     rt: Any
+    session: Session | None = None
     if options.journal:
         session_id = linked_session(recipe, values, str(ws.root), options, model_name)
-        rt = start_session(
-            settings,
-            approver=options.approver,
-            tools=tools,
-            workspace=ws.root,
-            allow_hosts=options.allow_hosts,
-            listeners=options.listeners,
-            resume=session_id,
-            mcp=_mcp_start(servers),
+        session = Session(
+            settings, ws.root, tools, allow_hosts=options.allow_hosts, mcp=_mcp_start(servers)
         )
-        _check_mcp(recipe, rt)
+        rt = session.open(options.approver, options.listeners, resume=session_id)
+        _check_mcp(recipe, session)
     else:
         rt = _unrecorded(settings, tools, options, ws)
     if options.secrets is not None:
@@ -357,8 +354,8 @@ async def run(recipe: Recipe, settings: Settings, options: Options) -> RunReport
     try:
         return await Runner(recipe, rt, filled, options, model).run()
     finally:
-        if getattr(rt, "mcp", None) is not None:
-            rt.close()  # stops the MCP servers it started, closes the journal
+        if session is not None:
+            session.close()  # stops the MCP servers it started, closes the journal
         elif rt.journal is not None:
             rt.journal.close()
 
@@ -379,16 +376,17 @@ def _mcp_start(servers: Sequence[str]) -> Any:
     return McpStart(names=list(servers))
 
 
-def _check_mcp(recipe: Recipe, rt: Any) -> None:
+def _check_mcp(recipe: Recipe, session: Session) -> None:
     """Before the first step: every MCP tool a step calls is offered by its server now (else
     the run stops with the server's own line: not started, failed and why)."""
+    rt = session.require()
     if rt.mcp is None:
         return
     try:
         check_tools(recipe, rt.gate.tools)
     except RecipeError as exc:
         why = "; ".join(n for n in rt.notes if n.startswith("MCP server"))
-        rt.close()
+        session.close()
         raise RecipeError(f"{exc}" + (f" ({why})" if why else "")) from None
 
 
@@ -405,22 +403,15 @@ def _unrecorded(
     settings: Settings, tools: Mapping[str, Tool], options: Options, ws: Any
 ) -> _Unrecorded:
     """The same gate and policy with no journal behind them (an export checking its fixtures)."""
+    from assistant.agent.event_log import EventLog
     from assistant.agent.gate import Gate
-    from assistant.agent.policy import Policy
-    from assistant.agent.session import SessionLog
     from assistant.recipes._dry import blob_reader
-    from assistant.runtime import parse_allow_hosts
+    from assistant.runtime import session_policy, tool_context
     from assistant.secrets import redactor
-    from tools.base import ToolContext
 
     red = redactor()
-    ctx = ToolContext(
-        workspace=ws,
-        secrets=options.secrets,
-        private_allow=parse_allow_hosts([*settings.allow_hosts, *options.allow_hosts]),
-        settings=settings.http,
-        read_blob=blob_reader(),
-    )
-    log = SessionLog(None, "", redact=red.redact, listeners=list(options.listeners))
-    gate = Gate(tools, ctx, Policy(settings.deny), options.approver, log)
+    ctx = tool_context(settings, ws, options.secrets, blob_reader())
+    log = EventLog(None, "", redact=red.redact, listeners=list(options.listeners))
+    policy = session_policy(settings, options.allow_hosts)
+    gate = Gate(tools, ctx, policy, options.approver, log)
     return _Unrecorded(gate, log, red)

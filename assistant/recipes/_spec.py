@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.errors import AssistantError
+
 FORMAT = 2
 """The recipe format this version reads and writes (1 was a Python file, no longer read)."""
 MAX_FILE_BYTES = 5_000_000
@@ -48,7 +50,7 @@ RECORDED_KEYS = (
 """Facts the source session recorded for a step; compared one by one under ``--strict``."""
 
 
-class RecipeError(Exception):
+class RecipeError(AssistantError):
     """A recipe that cannot be made, read or run as asked; the message says where and why."""
 
 

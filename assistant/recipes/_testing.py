@@ -25,7 +25,7 @@ from assistant.recipes._spec import Recipe, RecipeError
 from tools.base import escape_text
 
 if TYPE_CHECKING:
-    from assistant.agent.session import Listener
+    from assistant.agent.event_log import Listener
     from assistant.config import Settings
     from assistant.journal import Journal
     from assistant.recipes._make import Made

@@ -16,11 +16,13 @@ from textual.binding import Binding
 if TYPE_CHECKING:
     from textual.command import Provider
 
+    from assistant.ui.screens.session_actions import ResumeSession, UndoRequest
     from tools.base import Tool
 
 from assistant.config import Settings
+from assistant.errors import AssistantError
+from assistant.session import Session
 from assistant.ui.screens.chat import ChatScreen
-from assistant.ui.session import ChatSession
 
 
 class AssistantApp(App[None]):
@@ -59,7 +61,11 @@ class AssistantApp(App[None]):
         self.settings = dataclasses.replace(
             settings, model=model or settings.model, api_base=api_base or settings.api_base
         )
-        self.session = ChatSession(self.settings, workspace, tools)
+        from assistant.mcp.servers import McpStart
+
+        # the MCP servers start with the session, in the background: the app never waits on one
+        mcp = McpStart(background=True)
+        self.session = Session(self.settings, workspace, tools, meta={"app": "tui"}, mcp=mcp)
         self.preload = preload
         self.setup = setup
         self.clock = clock
@@ -87,7 +93,7 @@ class AssistantApp(App[None]):
         if self.setup and not self.settings.model:
             from assistant.ui.screens.setup import SetupScreen
 
-            self.push_screen(SetupScreen(probe=self.probe), self._setup_done)
+            self.push_screen(SetupScreen(self.settings, probe=self.probe), self._setup_done)
         if self.preload:
             self.call_after_refresh(self._preload)
 
@@ -101,7 +107,11 @@ class AssistantApp(App[None]):
                 "Manual mode: slash commands and /history work; /model NAME connects a model later."
             )
             return
-        chat.session.set_model(result["model"], result.get("api_base"))
+        try:
+            chat.session.switch_model(result["model"], result.get("api_base"))
+        except AssistantError as exc:
+            chat.view.notice(f"cannot use {result['model']}: {exc}", error=True)
+            return
         chat.status.update_status(model=result["model"])
         chat.view.notice(
             f"connected: {result['model']}"
@@ -133,12 +143,9 @@ class AssistantApp(App[None]):
             await self.action_quit()
 
     def action_history(self) -> None:
-        """Open the history screen (built separately); say so if it is not available yet."""
-        try:
-            from assistant.ui.screens.history import HistoryScreen
-        except ImportError:
-            self.notify("The history screen is not available in this build.", severity="warning")
-            return
+        """Open the history screen over this session's journal."""
+        from assistant.ui.screens.history import HistoryScreen
+
         rt = self.session.runtime
         if rt is None:
             self.notify("The journal is not open.", severity="error")
@@ -151,22 +158,11 @@ class AssistantApp(App[None]):
             self.pop_screen()
         return chat
 
-    def on_run_tool_request(self, message: Any) -> None:
-        """The replay screen's undo: run the tool here, through the gate (previewed first)."""
-        chat = self._back_to_chat()
-        rt = chat.session.runtime
-        workspace = getattr(message, "workspace", "")
-        if rt is not None and workspace:
-            here = Path(rt.gate.ctx.workspace.root).resolve()
-            if Path(workspace).resolve() != here:
-                chat.view.notice(
-                    f"that action ran in {workspace}; open the app there (--workspace) to undo it",
-                    error=True,
-                )
-                return
-        chat.run_tool(message.tool, dict(message.args))
+    def on_undo_request(self, message: UndoRequest) -> None:
+        """The replay screen's undo: checked and previewed in the chat, like /undo."""
+        self._back_to_chat().undo(message.action_id)
 
-    async def on_resume_session(self, message: Any) -> None:
+    async def on_resume_session(self, message: ResumeSession) -> None:
         """History or replay asked to continue a session in the chat."""
         chat = self._back_to_chat()
         await chat.resume(message.session_id)

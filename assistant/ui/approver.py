@@ -4,27 +4,46 @@ answers it. Nothing here imports Textual: the app hands in the function that pos
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from assistant.agent import events as ev
-    from assistant.agent.approval import Decision
+    from assistant.agent.approval import ApprovalRequest, Decision
     from tools.base import Action
 
 STOPPED = "stopped by the user"
+RECORD_WAIT = 5.0
+"""Seconds a stop waits for the gate to journal the denials it answered (it does so at once)."""
 
 
 @dataclass(eq=False)
 class PendingApproval:
-    """One action waiting for a person. ``edited_from``: the arguments before the person's edit,
-    when this proposal is the re-planned result of one (the pane shows what changed)."""
+    """One action waiting for a person, under the id the gate journaled it with."""
 
-    action: Action
+    request: ApprovalRequest
     future: asyncio.Future[Decision]
-    action_id: str | None = None
-    edited_from: dict[str, Any] | None = field(default=None)
+    recorded: asyncio.Future[None] = field(default_factory=lambda: _loop_future())
+    """Done once the gate has journaled the decision (a stop waits on it, not on a timer)."""
+
+    @property
+    def action(self) -> Action:
+        return self.request.action
+
+    @property
+    def action_id(self) -> str:
+        return self.request.action_id
+
+    @property
+    def edited_from(self) -> Mapping[str, Any] | None:
+        """The arguments before the person's edit, when this is the edited action (the pane
+        shows what changed)."""
+        return self.request.edited_from
+
+    @property
+    def unlocks(self) -> str | None:
+        return self.request.unlocks
 
     @property
     def done(self) -> bool:
@@ -38,51 +57,54 @@ class PendingApproval:
         return True
 
 
+def _loop_future() -> asyncio.Future[None]:
+    return asyncio.get_running_loop().create_future()
+
+
 class TuiApprover:
-    """Implements ``Approver`` for the app. Register :meth:`observe` as a session listener so a
-    request knows the action id the gate journaled for it."""
+    """Implements ``Approver`` for the app. Register :meth:`observe` as a session listener: it
+    tells each answered request when the gate has journaled its decision."""
 
     def __init__(self, post: Callable[[PendingApproval], None]) -> None:
         self._post = post
         self.pending: list[PendingApproval] = []
         """Requests not yet answered, oldest first."""
-        self._last_proposed: tuple[str, str] | None = None
-        self.decided: set[str] = set()
-        """Action ids whose decision the gate has journaled (Esc waits for its denials)."""
-        self._edited_from: tuple[str, dict[str, Any]] | None = None
+        self._unrecorded: dict[str, PendingApproval] = {}
 
     def observe(self, event: ev.Event) -> None:
-        """Session listener: remember the last proposal (the gate asks about it right after)."""
-        if event.kind == "action.proposed":
-            self._last_proposed = (event.fingerprint, event.action_id)  # type: ignore[attr-defined]
-        elif event.kind == "action.decided":
-            self.decided.add(event.action_id)  # type: ignore[attr-defined]
+        """Session listener: an ``action.decided`` settles the request with that action id."""
+        from assistant.agent.events import ActionDecided
 
-    async def decide(self, action: Action, position: tuple[int, int] = (1, 1)) -> Decision:
-        loop = asyncio.get_running_loop()
-        action_id = None
-        if self._last_proposed is not None and self._last_proposed[0] == action.fingerprint:
-            action_id = self._last_proposed[1]
-        edited_from = None
-        if self._edited_from is not None and self._edited_from[0] == action.tool:
-            edited_from = self._edited_from[1]
-        self._edited_from = None
-        request = PendingApproval(action, loop.create_future(), action_id, edited_from)
-        self.pending.append(request)
+        if isinstance(event, ActionDecided):
+            request = self._unrecorded.pop(event.action_id, None)
+            if request is not None and not request.recorded.done():
+                request.recorded.set_result(None)
+
+    async def decide(self, request: ApprovalRequest) -> Decision:
+        waiting = PendingApproval(request, asyncio.get_running_loop().create_future())
+        self.pending.append(waiting)
+        self._unrecorded[request.action_id] = waiting
         try:
-            self._post(request)
-            decision = await request.future
+            self._post(waiting)
+            return await waiting.future
         finally:
-            if request in self.pending:
-                self.pending.remove(request)
-        if decision.verdict == "edit":
-            # the gate re-plans at once: its next proposal of this tool is the edited action
-            self._edited_from = (action.tool, dict(action.args))
-        return decision
+            if waiting in self.pending:
+                self.pending.remove(waiting)
 
     def deny_all(self, reason: str = STOPPED) -> list[PendingApproval]:
         """Answer every waiting request as denied (Esc, quit); returns the ones answered."""
         from assistant.agent.approval import Decision
 
-        answered = [r for r in list(self.pending) if r.answer(Decision("deny", reason=reason))]
+        return [r for r in list(self.pending) if r.answer(Decision("deny", reason=reason))]
+
+    async def stop(self, reason: str = STOPPED) -> list[PendingApproval]:
+        """Deny every waiting request and return once the gate has journaled each denial, so a
+        turn cancelled next leaves "denied: stopped by the user" in the journal, never an
+        undecided action. Bounded: a journal that fails to record does not hang the app."""
+        answered = self.deny_all(reason)
+        waits = [r.recorded for r in answered]
+        if waits:
+            await asyncio.wait(waits, timeout=RECORD_WAIT)
+        for request in answered:
+            self._unrecorded.pop(request.action_id, None)
         return answered

@@ -9,10 +9,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.errors import AssistantError
+
 HTTP_METHODS = ("GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE")
 
 
-class SlashError(Exception):
+class SlashError(AssistantError):
     """A slash command that cannot be understood; the message says how to write it."""
 
 
@@ -56,7 +58,11 @@ COMMANDS: tuple[CommandHelp, ...] = (
     ),
     CommandHelp("tool", "/tool NAME {JSON}", "run any tool with JSON arguments", True),
     CommandHelp("model", "/model [NAME]", "show or switch the model for the next turn"),
-    CommandHelp("keys", "/keys [set NAME | delete NAME]", "list, store or remove keys (keyring)"),
+    CommandHelp(
+        "keys",
+        "/keys [set NAME [--host HOST] | delete NAME]",
+        "list, store (bound to hosts) or remove keys (keyring)",
+    ),
     CommandHelp("history", "/history", "browse and replay past sessions"),
     CommandHelp("undo", "/undo ACTION_ID", "restore the files an action changed (previewed)", True),
     CommandHelp("grants", "/grants [revoke ID]", "list or revoke this session's allow rules"),

@@ -16,8 +16,11 @@ from typing import Any
 
 import pytest
 
+from assistant.agent.policy import Policy
+from assistant.runtime import standing_unlocks
 from tools.base import ToolContext
-from tools.http_request import HttpRequestTool
+from tools.http_request import HttpRequestTool, HttpSettings
+from tools.http_request.unlocks import host_unlock
 from tools.workspace import Workspace
 
 
@@ -212,15 +215,50 @@ def http_server(net_guard: NetworkGuard) -> Iterator[LoopbackServer]:
         yield s
 
 
-def make_ctx(workspace_dir: Path, **kwargs: Any) -> ToolContext:
-    """A ToolContext on a workspace whose protected folder is the app's own state."""
-    protected = kwargs.pop("protected", ())
-    return ToolContext(workspace=Workspace(workspace_dir, protected=protected), **kwargs)
+def make_ctx(
+    workspace_dir: Path,
+    *,
+    allow_hosts: Iterable[str] = (),
+    unlocked_hosts: Iterable[str] = (),
+    settings: HttpSettings | None = None,
+    protected: Iterable[Path] = (),
+    **kwargs: Any,
+) -> ToolContext:
+    """A ToolContext on a workspace whose protected folder is the app's own state, with the
+    session's real policy behind ``ctx.unlocked``: ``allow_hosts`` as the config's allow_hosts
+    (or --allow-host), ``unlocked_hosts`` as hosts a person approved a request to."""
+    ctx = ToolContext(
+        workspace=Workspace(workspace_dir, protected=tuple(protected)),
+        tool_settings=(settings,) if settings is not None else (),
+        **kwargs,
+    )
+    ctx.unlocked = Policy(standing=standing_unlocks(allow_hosts)).unlocked
+    for key in unlocked_hosts:
+        approve_host(ctx, key)
+    return ctx
+
+
+def policy_of(ctx: ToolContext) -> Policy:
+    """The policy whose unlocks ``ctx`` reads (made by ``make_ctx``)."""
+    policy = getattr(ctx.unlocked, "__self__", None)
+    assert isinstance(policy, Policy), "make the context with make_ctx"
+    return policy
+
+
+def approve_host(ctx: ToolContext, key: str, *, private: bool = False) -> None:
+    """What approving a request to ``key`` leaves behind: the tool's own unlock, recorded by the
+    policy (``private``: a person approved a preview naming its private address)."""
+    policy_of(ctx).unlock(host_unlock(key, private), "human" if private else "--approve all")
+
+
+def set_allow_hosts(ctx: ToolContext, keys: Iterable[str]) -> None:
+    """Change what the config allows (as a restart with another allow_hosts would)."""
+    policy_of(ctx).standing = {u.target: u for u in standing_unlocks(keys)}
 
 
 def allowed(workspace_dir: Path, srv: LoopbackServer, **kwargs: Any) -> ToolContext:
     """A context where ``srv`` (a loopback server) is allowed by config, like --allow-host."""
-    return make_ctx(workspace_dir, private_allow=frozenset({srv.key}), **kwargs)
+    return make_ctx(workspace_dir, allow_hosts={srv.key}, **kwargs)
 
 
 def make_tool(

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.agent.approval import Decision
+from assistant.agent.approval import ApprovalRequest, Decision
 from tests.support.npm_servers import binary, install
 from tools.base import Action
 
@@ -63,8 +63,8 @@ class Recorder:
     check: Callable[[], Any] = lambda: None
     asked: list[tuple[Action, Any]] = field(default_factory=list)
 
-    async def decide(self, action: Action, position: tuple[int, int] = (1, 1)) -> Decision:
-        self.asked.append((action, self.check()))
+    async def decide(self, request: ApprovalRequest) -> Decision:
+        self.asked.append((request.action, self.check()))
         verdict = self.verdicts.pop(0) if self.verdicts else "deny"
         return Decision(verdict, reason="" if verdict == "approve" else "not now")  # type: ignore[arg-type]
 

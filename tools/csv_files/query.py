@@ -1,8 +1,12 @@
-"""csv_query: read-only SQL over workspace CSV files with DuckDB, paged to the model with a total."""
+"""csv_query: read-only SQL over workspace CSV files with DuckDB, paged to the model with a total.
+
+Each file is read with the dialect csv_read detects and typed only where the type keeps every
+cell's exact text (see loader and coltypes); the query runs in a worker within its limits."""
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,9 +20,19 @@ from tools.base import (
     escape_text,
     fingerprint,
 )
-from tools.csv_files.engine import Limits, locked_query, parser_connection, wrap_count
-from tools.csv_files.sqlpaths import MAX_SQL_CHARS, prepare
-from tools.csv_files.table import MAX_ROWS, json_value, page_heading, render_rows
+from tools.csv_files.engine import (
+    QueryLimits,
+    clean_error,
+    parser_connection,
+    run_job,
+    warm_workers,
+)
+from tools.csv_files.guard import check_known, check_text, deny_check, guarded
+from tools.csv_files.sqlpaths import MAX_SQL_CHARS, Prepared, prepare
+from tools.csv_files.table import MAX_ROWS, page_heading, render_rows
+from tools.workspace import Workspace
+
+BAD_ROWS = ("error", "skip")
 
 
 class CsvQueryTool:
@@ -28,11 +42,15 @@ class CsvQueryTool:
     description = (
         "Run one read-only DuckDB SQL query over CSV files in the workspace, naming each file by "
         "its workspace-relative path in quotes: SELECT region, sum(amount) FROM 'data/orders.csv' "
-        "GROUP BY ALL, or read_csv('data/x.txt', delim=';'); globs such as 'logs/*.csv' work. "
-        "Only SELECT-style queries (WITH, FROM-first, VALUES, DESCRIBE, SUMMARIZE); no ATTACH, "
-        "COPY, INSTALL, LOAD, SET, PRAGMA or URLs; files outside the workspace are refused. "
-        "Streams big files. Returns the total row count and the first rows (at most 50 and about "
-        "8 KB; use ORDER BY with LIMIT/OFFSET in the SQL to page)."
+        "GROUP BY ALL, or read_csv('data/x.csv'); globs such as 'logs/*.csv' work (read_csv(["
+        "...], union_by_name = true) matches columns by name). Each file is read with the "
+        "dialect csv_read detects; a column is typed (BIGINT, DECIMAL, DOUBLE, DATE, TIMESTAMP) "
+        "only when every value keeps its exact text that way, otherwise it is text (codes with "
+        "leading zeros, 01/02/2024, 1,5): cast it to compute. A ragged row is an error naming "
+        "its line unless bad_rows is 'skip' (skipped and counted). Only SELECT-style queries "
+        "(WITH, FROM-first, VALUES, DESCRIBE, SUMMARIZE); no ATTACH, COPY, INSTALL, LOAD, SET, "
+        "PRAGMA or URLs; files outside the workspace are refused. Returns the total row count "
+        "and the first rows (at most 50 and about 8 KB; use ORDER BY with LIMIT/OFFSET to page)."
     )
     parameters: Mapping[str, Any] = {
         "type": "object",
@@ -49,52 +67,55 @@ class CsvQueryTool:
                 "default": MAX_ROWS,
                 "description": f"rows to return (at most {MAX_ROWS}); the total is always counted",
             },
+            "bad_rows": {
+                "type": "string",
+                "enum": list(BAD_ROWS),
+                "default": "error",
+                "description": "ragged rows: 'error' (name the line) or 'skip' (count them)",
+            },
         },
         "required": ["sql"],
         "additionalProperties": False,
     }
 
-    def __init__(self, limits: Limits | None = None) -> None:
-        self.limits = limits or Limits()
+    def __init__(self, limits: QueryLimits | None = None) -> None:
+        self.limits = limits or QueryLimits()
 
+    @guarded
     def plan(self, args: Mapping[str, Any], ctx: ToolContext) -> Action:
-        import duckdb
-
-        sql, limit = _check_args(args)
-        parser = parser_connection()
-        try:
-            prepared = prepare(parser, sql, ctx.workspace)
-        except duckdb.Error as exc:
-            raise ToolError(f"the SQL cannot be checked: {exc}") from None
-        finally:
-            parser.close()
-        rels = [ctx.workspace.relative(p) for p in prepared.files]
-        state = {rel: _stat(p) for rel, p in zip(rels, prepared.files, strict=True)}
+        clean = _check_args(args)
+        prepared = self._prepare(clean["sql"], ctx)
+        rels = prepared.rels
+        state = {rel: _stat(ctx.workspace, rel) for rel in rels}
         files = ", ".join(rels[:5]) + (f" and {len(rels) - 5} more" if len(rels) > 5 else "")
-        text = f"SQL:\n{sql}\nfiles: {files or 'none'}"
+        text = f"SQL:\n{clean['sql']}\nfiles: {files or 'none'}"
+        text += "".join(f"\nnote: {n}" for n in prepared.notes)
         return Action(
             tool=self.name,
-            args={"sql": sql, "limit": limit},
+            args=clean,
             effect=Effect.READ,
             summary=f"query {files or 'no files'}",
-            preview=Preview("text", escape_text(text), {"sql": sql, "files": rels}),
+            preview=Preview("text", escape_text(text), {"sql": clean["sql"], "files": rels}),
             targets=tuple(f"path:{rel}" for rel in rels),
-            fingerprint=fingerprint({"sql": sql, "limit": limit}, state),
+            fingerprint=fingerprint(clean, state),
         )
 
+    @guarded
     def run(self, action: Action, ctx: ToolContext) -> Result:
-        sql, limit = _check_args(action.args)
-        with locked_query(sql, ctx.workspace, self.limits) as (prepared, con, _deadline):
-            cursor = con.execute(prepared.sql)
-            columns = [str(d[0]) for d in cursor.description]
-            types = [str(d[1]) for d in cursor.description]
-            page = cursor.fetchmany(limit + 1)
-            total: int | None = len(page)
-            if len(page) > limit:
-                page = page[:limit]
-                total = _count(con, prepared.sql)
-        rows = [[json_value(v) for v in row] for row in page]
-        table, shown = render_rows(columns, rows)
+        clean = _check_args(action.args)
+        limit = clean["limit"]
+        prepared = self._prepare(clean["sql"], ctx)
+        answer = run_job(
+            prepared,
+            ctx.workspace.root,
+            self.limits,
+            fetch=limit + 1,
+            count=True,
+            text=False,
+            skip_ragged=clean["bad_rows"] == "skip",
+        )
+        rows, total = answer.rows, answer.total
+        table, shown = render_rows(answer.columns, rows)
         heading = (
             page_heading(0, shown, total)
             if total is not None
@@ -105,39 +126,63 @@ class CsvQueryTool:
             lines.append(f"(cut to fit about 8 KB; add OFFSET {shown} in the SQL for the rest)")
         elif total is not None and total > shown:
             lines.append(f"({total - shown:,} more rows: use ORDER BY with LIMIT/OFFSET to page)")
-        lines.extend(f"note: {n}" for n in prepared.notes)
+        lines.extend(f"note: {escape_text(n)}" for n in answer.notes)
         return Result(
             ok=True,
             output="\n".join(lines),
-            display=f"{total if total is not None else '?'} rows · {len(columns)} columns",
-            data={"columns": columns, "types": types, "rows": rows, "total": total, "offset": 0},
+            display=f"{total if total is not None else '?'} rows · {len(answer.columns)} columns",
+            data={
+                "columns": answer.columns,
+                "types": answer.types,
+                "rows": rows,
+                "total": total,
+                "offset": 0,
+                "notes": answer.notes,
+            },
         )
 
+    def _prepare(self, sql: str, ctx: ToolContext) -> Prepared:
+        return prepare_sql(sql, ctx, self.name, self.limits)
 
-def _count(con: Any, sql: str) -> int | None:
+
+def prepare_sql(sql: str, ctx: ToolContext, tool: str, limits: QueryLimits) -> Prepared:
+    """Check ``sql`` and the files it names (deny rules asked as ``tool``), within the planning
+    deadline."""
     import duckdb
 
+    warm_workers()  # the worker server loads DuckDB while the SQL is checked
+    parser = parser_connection()
     try:
-        return int(con.execute(wrap_count(sql)).fetchone()[0])
-    except duckdb.InterruptException:
-        raise
-    except duckdb.Error:
-        return None  # e.g. a statement DuckDB cannot nest; the page is still right
+        return prepare(
+            parser,
+            sql,
+            ctx.workspace,
+            denied=deny_check(ctx, tool, Effect.READ),
+            deadline=time.monotonic() + limits.plan_timeout,
+        )
+    except duckdb.Error as exc:
+        raise ToolError(
+            f"the SQL cannot be checked: {clean_error(exc, str(ctx.workspace.root))}"
+        ) from None
+    finally:
+        parser.close()
 
 
-def _check_args(args: Mapping[str, Any]) -> tuple[str, int]:
-    unknown = sorted(set(args) - {"sql", "limit"})
-    if unknown:
-        raise ToolError(f"unknown argument(s): {', '.join(unknown)}")
+def _check_args(args: Mapping[str, Any]) -> dict[str, Any]:
+    check_known(args, {"sql", "limit", "bad_rows"})
     sql = args.get("sql")
     limit = args.get("limit", MAX_ROWS)
+    bad_rows = args.get("bad_rows", "error")
     if not isinstance(sql, str) or not sql.strip():
         raise ToolError("sql must be a non-empty string")
+    check_text("sql", sql, MAX_SQL_CHARS)
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_ROWS:
         raise ToolError(f"limit must be a whole number from 1 to {MAX_ROWS}")
-    return sql, limit
+    if bad_rows not in BAD_ROWS:
+        raise ToolError("bad_rows must be 'error' or 'skip'")
+    return {"sql": sql, "limit": limit, "bad_rows": bad_rows}
 
 
-def _stat(path: os.PathLike[str]) -> list[int]:
-    info = os.stat(path)
+def _stat(ws: Workspace, rel: str) -> list[int]:
+    info = os.stat(ws.root / rel)
     return [info.st_size, info.st_mtime_ns]

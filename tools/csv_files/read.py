@@ -8,7 +8,7 @@ import stat
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
 from tools.base import (
@@ -21,6 +21,7 @@ from tools.base import (
     escape_text,
     fingerprint,
 )
+from tools.csv_files.guard import check_known, check_text, guarded
 from tools.csv_files.records import (
     CsvDataError,
     Record,
@@ -29,11 +30,12 @@ from tools.csv_files.records import (
     iter_records,
     ragged,
 )
-from tools.csv_files.sniff import CsvFormat, guess_legacy, sniff_bytes
+from tools.csv_files.rows import HEAD_BYTES, with_encoding
+from tools.csv_files.sniff import CsvFormat
 from tools.csv_files.table import MAX_ROWS, cut, page_heading, render_rows, show_cell
 from tools.workspace import Workspace
 
-HEAD_BYTES = 1024 * 1024
+__all__ = ["HEAD_BYTES", "CsvReadTool", "open_regular", "scan"]
 
 
 @dataclass
@@ -62,37 +64,16 @@ def open_regular(ws: Workspace, rel: str) -> tuple[Path, BinaryIO]:
 
 
 def scan(fh: BinaryIO, offset: int, limit: int, deadline: float) -> Scan:
-    """Read the whole file once (or until ``deadline``), keeping rows ``offset``..+``limit``.
+    """Read the whole file once (or until ``deadline``), keeping rows ``offset``..+``limit``."""
 
-    Without a BOM, a UTF-8 guess that meets an invalid byte later on restarts as cp1252/Latin-1.
-    """
-    head = fh.read(HEAD_BYTES)
-    at_eof = len(head) < HEAD_BYTES
-    if not head:
-        raise CsvDataError("the file is empty: there is no header row")
-    fmt = sniff_bytes(head, at_eof=at_eof)
-    for _ in range(3):
+    def attempt(fmt: CsvFormat) -> Scan:
+        text = io.TextIOWrapper(fh, encoding=fmt.encoding, errors="strict", newline="")
         try:
-            return _scan_as(fh, fmt, offset, limit, deadline)
-        except UnicodeDecodeError:
-            if fmt.bom or fmt.encoding not in ("utf-8", "cp1252"):
-                raise ToolError(
-                    f"the file is not valid {fmt.encoding} although it starts with a "
-                    f"{fmt.encoding} byte order mark"
-                ) from None
-            fh.seek(0)
-            legacy = "latin-1" if fmt.encoding == "cp1252" else guess_legacy(fh.read(HEAD_BYTES))
-            fmt = CsvFormat(legacy, b"", True, fmt.delimiter, fmt.quotechar, fmt.lineterminator)
-    raise ToolError("the file's encoding could not be determined")  # pragma: no cover
+            return _scan_records(iter_records(text, fmt), fmt, offset, limit, deadline)
+        finally:
+            text.detach()  # the caller owns the file (and may rewind it to try another encoding)
 
-
-def _scan_as(fh: BinaryIO, fmt: CsvFormat, offset: int, limit: int, deadline: float) -> Scan:
-    fh.seek(len(fmt.bom))
-    text = io.TextIOWrapper(fh, encoding=fmt.encoding, errors="strict", newline="")
-    try:
-        return _scan_records(iter_records(text, fmt), fmt, offset, limit, deadline)
-    finally:
-        text.detach()  # the caller owns the file (and may rewind it to try another encoding)
+    return with_encoding(fh, attempt)
 
 
 def _scan_records(
@@ -164,12 +145,14 @@ class CsvReadTool:
     def __init__(self, scan_seconds: float = 20.0) -> None:
         self.scan_seconds = scan_seconds
 
+    @guarded
     def plan(self, args: Mapping[str, Any], ctx: ToolContext) -> Action:
         path, offset, limit = _check_args(args)
         real = ctx.workspace.resolve(path, must_exist=True)
         rel = ctx.workspace.relative(real)
         if not real.is_file():
             raise ToolError(f"{rel} is not a file")
+        _refuse_denied(ctx, path, rel)
         clean = {"path": path, "offset": offset, "limit": limit}
         info = real.stat()
         return Action(
@@ -182,27 +165,37 @@ class CsvReadTool:
             fingerprint=fingerprint(clean, [rel, info.st_size, info.st_mtime_ns]),
         )
 
+    @guarded
     def run(self, action: Action, ctx: ToolContext) -> Result:
         path, offset, limit = _check_args(action.args)
         real, fh = open_regular(ctx.workspace, path)
         rel = ctx.workspace.relative(real)
+        _refuse_denied(ctx, path, rel)
+        links = ctx.workspace.extra_links(real)
         with fh:
             try:
                 found = scan(fh, offset, limit, time.monotonic() + self.scan_seconds)
             except CsvDataError as exc:
                 raise CsvDataError(f"{rel}: {exc}") from None
-        return _result(rel, found, offset, self.scan_seconds)
+        return _result(rel, found, offset, self.scan_seconds, links)
+
+
+def _refuse_denied(ctx: ToolContext, path: str, rel: str) -> None:
+    spelled = PurePosixPath(os.path.normpath(path)).as_posix()
+    for target in dict.fromkeys((f"path:{spelled}", f"path:{rel}")):
+        reason = ctx.denied("csv_read", target, Effect.READ)
+        if reason:
+            raise ToolError(f"{path!r} is refused by a deny rule: {reason}")
 
 
 def _check_args(args: Mapping[str, Any]) -> tuple[str, int, int]:
-    unknown = sorted(set(args) - {"path", "offset", "limit"})
-    if unknown:
-        raise ToolError(f"unknown argument(s): {', '.join(unknown)}")
+    check_known(args, {"path", "offset", "limit"})
     path = args.get("path")
     offset = args.get("offset", 0)
     limit = args.get("limit", MAX_ROWS)
     if not isinstance(path, str) or not path:
         raise ToolError("path must be a non-empty string")
+    check_text("path", path, 4096)
     if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
         raise ToolError("offset must be a whole number, 0 or more")
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_ROWS:
@@ -210,7 +203,7 @@ def _check_args(args: Mapping[str, Any]) -> tuple[str, int, int]:
     return path, offset, limit
 
 
-def _result(rel: str, found: Scan, offset: int, seconds: float) -> Result:
+def _result(rel: str, found: Scan, offset: int, seconds: float, links: int = 0) -> Result:
     table, shown = render_rows(found.header, found.page)
     count = f"{found.rows:,} rows" if found.complete else f"at least {found.rows:,} rows"
     lines = [
@@ -229,6 +222,11 @@ def _result(rel: str, found: Scan, offset: int, seconds: float) -> Result:
         )
     if found.blank_lines:
         lines.append(f"{found.blank_lines} blank line(s) skipped")
+    if links:
+        lines.append(
+            f"note: {escape_text(rel)} has {links + 1} hard links: another link may be a file "
+            "outside the workspace (read here as it is)"
+        )
     lines.append(page_heading(offset, shown, found.rows, exact=found.complete) + ":")
     lines.append(table)
     if shown < len(found.page):
@@ -247,5 +245,6 @@ def _result(rel: str, found: Scan, offset: int, seconds: float) -> Result:
             "total": found.rows,
             "total_exact": found.complete,
             "blank_lines": found.blank_lines,
+            "hard_links": links + 1,
         },
     )

@@ -88,16 +88,19 @@ def _explain(exc: csv.Error, start: int, current: int) -> CsvDataError:
 
 
 def check_header(fields: list[str], line: int) -> None:
-    """Refuse empty and duplicate column names: a reader would drop or rename data silently."""
+    """Refuse empty and duplicate column names: a reader would drop or rename data silently.
+    Names that differ only in case are duplicates too: SQL cannot tell them apart."""
     seen: dict[str, int] = {}
     for i, name in enumerate(fields, 1):
         if not name.strip():
             raise CsvDataError(f"line {line}: column {i} of the header has an empty name")
-        if name in seen:
+        key = name.lower()
+        if key in seen:
+            same = "" if name == fields[seen[key] - 1] else " (names that differ only in case)"
             raise CsvDataError(
-                f"line {line}: duplicate column name {name!r} (columns {seen[name]} and {i})"
+                f"line {line}: duplicate column name {name!r} (columns {seen[key]} and {i}){same}"
             )
-        seen[name] = i
+        seen[key] = i
 
 
 def ragged(record: Record, width: int) -> CsvDataError:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tools.base import escape_text
+from tools.csv_files.coltypes import decimal_text
 
 MAX_ROWS = 50
 MAX_TEXT_BYTES = 8_000
@@ -68,15 +69,18 @@ def page_heading(first: int, shown: int, total: int | None, *, exact: bool = Tru
     return f"rows {first + 1:,}-{first + shown:,}{of}"
 
 
-def json_value(value: Any) -> Any:
-    """A value from DuckDB as JSON-able data: exact numbers as text, times in ISO form."""
+def json_value(value: Any, sql_type: str | None = None) -> Any:
+    """A value from DuckDB as JSON-able data: decimals as exact text (see ``decimal_text``), floats
+    as numbers (their shortest form), times in ISO form with a space, as DuckDB prints them."""
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
     if isinstance(value, decimal.Decimal):
-        return str(value)
-    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return decimal_text(value, sql_type)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, (dt.timedelta, uuid.UUID)):
         return str(value)
@@ -89,17 +93,16 @@ def json_value(value: Any) -> Any:
     return str(value)
 
 
-def text_value(value: Any) -> str:
-    """A value as the text of a CSV cell (what csv_write writes): NULL becomes empty."""
+def text_value(value: Any, sql_type: str | None = None) -> str:
+    """A value as the text of a CSV cell (what csv_write writes): NULL becomes empty; a cell read
+    from a file comes back as the exact text it had there (see coltypes)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
         return value
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
-    data = json_value(value)
+    data = json_value(value, sql_type)
     if isinstance(data, (list, dict)):
         return json.dumps(data, ensure_ascii=False)
     return str(data)

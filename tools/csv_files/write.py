@@ -4,6 +4,7 @@ a row/cell diff, written atomically, refused when the file changed since the pre
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import posixpath
 import stat
@@ -24,10 +25,13 @@ from tools.base import (
     fingerprint,
 )
 from tools.csv_files.diff import Change, WritePlan, plan_append, plan_create, plan_overwrite
-from tools.csv_files.engine import Limits, locked_query
+from tools.csv_files.engine import QueryLimits, run_job
+from tools.csv_files.guard import check_known, check_text, guarded
+from tools.csv_files.query import prepare_sql
 from tools.csv_files.records import check_header
 from tools.csv_files.sniff import default_format
-from tools.csv_files.table import csv_line, cut, show_cell, text_value
+from tools.csv_files.sqlpaths import MAX_SQL_CHARS
+from tools.csv_files.table import csv_line, cut, show_cell
 from tools.undo_record import Capture
 from tools.workspace import Workspace
 
@@ -71,26 +75,22 @@ class CsvWriteTool:
         "additionalProperties": False,
     }
 
-    def __init__(self, limits: Limits | None = None) -> None:
-        self.limits = limits or Limits()
+    def __init__(self, limits: QueryLimits | None = None) -> None:
+        self.limits = limits or QueryLimits()
 
+    @guarded
     def plan(self, args: Mapping[str, Any], ctx: ToolContext) -> Action:
         clean = _check_args(args)
         ws = ctx.workspace
         real = ws.resolve(clean["path"])
         rel = ws.relative(real)
+        _refuse_denied(ctx, clean["path"], rel)
+        ws.refuse_hard_link(real)
         old = _read_target(ws, real, rel, clean["mode"])
-        rows, sources = self._rows(clean, ws)
+        rows, sources, notes = self._rows(clean, ctx)
         plan = _plan(clean["mode"], old, rows, rel)
+        plan.notes.extend(notes)
         state = {"target": _sha(old), "output": _sha(plan.data), "sources": sources}
-        parent = posixpath.dirname(rel) or "."
-        if clean["mode"] == "create":
-            where = "the workspace root" if parent == "." else f"{parent}/"
-            scope = Scope(f"csv_write:create:dir:{parent}", f"csv_write create in {where}")
-        else:
-            scope = Scope(
-                f"csv_write:{clean['mode']}:path:{rel}", f"csv_write {clean['mode']} {rel}"
-            )
         return Action(
             tool=self.name,
             args=clean,
@@ -99,22 +99,25 @@ class CsvWriteTool:
             preview=_preview(rel, clean["mode"], plan),
             targets=(f"path:{rel}", *(f"path:{s}" for s in sources if s != rel)),
             fingerprint=fingerprint(clean, state),
-            scope=scope,
+            scope=_scope(clean["mode"], rel),
             state=state,
         )
 
+    @guarded
     def run(self, action: Action, ctx: ToolContext) -> Result:
         clean = _check_args(action.args)
         ws = ctx.workspace
         real = ws.resolve(clean["path"])
         rel = ws.relative(real)
+        _refuse_denied(ctx, clean["path"], rel)
+        ws.refuse_hard_link(real)
         current = _current_bytes(ws, real)
         if _sha(current) != action.state.get("target"):
             raise StaleActionError(
                 f"{rel} changed since the preview; nothing was written (plan the write again)"
             )
         old = _read_target(ws, real, rel, clean["mode"])
-        rows, _sources = self._rows(clean, ws)
+        rows, _sources, _notes = self._rows(clean, ctx)
         plan = _plan(clean["mode"], old, rows, rel)
         if _sha(plan.data) != action.state.get("output"):
             raise StaleActionError(
@@ -141,35 +144,68 @@ class CsvWriteTool:
         return capture.attach(result)
 
     def _rows(
-        self, clean: Mapping[str, Any], ws: Workspace
-    ) -> tuple[list[list[str]], dict[str, list[int]]]:
+        self, clean: Mapping[str, Any], ctx: ToolContext
+    ) -> tuple[list[list[str]], dict[str, list[int]], list[str]]:
         if "rows" in clean:
-            return [[_cell(v) for v in row] for row in clean["rows"]], {}
-        with locked_query(clean["sql"], ws, self.limits) as (prepared, con, _deadline):
-            cursor = con.execute(prepared.sql)
-            header = [str(d[0]) for d in cursor.description]
-            fetched = cursor.fetchmany(MAX_ROWS + 1)
-        if len(fetched) > MAX_ROWS:
+            return (
+                [
+                    [_cell(v, i, j) for j, v in enumerate(row)]
+                    for i, row in enumerate(clean["rows"])
+                ],
+                {},
+                [],
+            )
+        prepared = prepare_sql(clean["sql"], ctx, self.name, self.limits)
+        answer = run_job(
+            prepared, ctx.workspace.root, self.limits, fetch=MAX_ROWS + 1, count=False, text=True
+        )
+        if len(answer.rows) > MAX_ROWS:
             raise ToolError(
                 f"the query returns more than {MAX_ROWS:,} rows; csv_write writes at most that many"
             )
         try:
-            check_header(header, 1)
+            check_header(answer.columns, 1)
         except ToolError as exc:
             detail = str(exc).removeprefix("line 1: ").replace("of the header ", "")
             raise ToolError(f"the query's columns need distinct names: {detail}; use AS") from None
-        sources = {ws.relative(p): _stat(p) for p in prepared.files}
-        return [header] + [[text_value(v) for v in row] for row in fetched], sources
+        sources = {rel: _stat(ctx.workspace.root / rel) for rel in prepared.rels}
+        return [answer.columns, *answer.rows], sources, answer.notes
+
+
+def _scope(mode: str, rel: str) -> Scope:
+    """The session rule a grant on this write makes: this tool, this folder (not its
+    subfolders), this kind of change only; a grant to create never covers an overwrite."""
+    parent = posixpath.dirname(rel) or "."
+    where = "the workspace root" if parent == "." else f"{parent}/"
+    what = {
+        "create": "create new files",
+        "overwrite": "overwrite existing files",
+        "append": "append rows to existing files",
+    }[mode]
+    return Scope(
+        f"csv_write:dir:{parent}",
+        f"csv_write: {what} in {where} (not its subfolders)",
+        frozenset({mode}),
+    )
+
+
+def _refuse_denied(ctx: ToolContext, path: str, rel: str) -> None:
+    """The target is written and (for the diff) read: a rule on either refuses it."""
+    spelled = posixpath.normpath(path)
+    for target in dict.fromkeys((f"path:{spelled}", f"path:{rel}")):
+        for effect in (Effect.WRITE, Effect.READ):
+            reason = ctx.denied("csv_write", target, effect)
+            if reason:
+                raise ToolError(f"{path!r} is refused by a deny rule: {reason}")
 
 
 def _check_args(args: Mapping[str, Any]) -> dict[str, Any]:
-    unknown = sorted(set(args) - {"path", "mode", "rows", "sql"})
-    if unknown:
-        raise ToolError(f"unknown argument(s): {', '.join(unknown)}")
+    check_known(args, {"path", "mode", "rows", "sql"})
     path, mode = args.get("path"), args.get("mode")
     if not isinstance(path, str) or not path:
         raise ToolError("path must be a non-empty string")
-    if mode not in MODES:
+    check_text("path", path, 4096)
+    if not isinstance(mode, str) or mode not in MODES:
         raise ToolError(f"mode must be one of {', '.join(MODES)}")
     has_rows, has_sql = args.get("rows") is not None, args.get("sql") is not None
     if has_rows == has_sql:
@@ -178,7 +214,7 @@ def _check_args(args: Mapping[str, Any]) -> dict[str, Any]:
     if has_sql:
         if not isinstance(args["sql"], str) or not args["sql"].strip():
             raise ToolError("sql must be a non-empty string")
-        clean["sql"] = args["sql"]
+        clean["sql"] = check_text("sql", args["sql"], MAX_SQL_CHARS)
         return clean
     rows = args["rows"]
     if not isinstance(rows, list) or not rows or not all(isinstance(r, list) for r in rows):
@@ -189,18 +225,25 @@ def _check_args(args: Mapping[str, Any]) -> dict[str, Any]:
         for j, value in enumerate(row):
             if value is not None and not isinstance(value, (str, int, float, bool)):
                 raise ToolError(f"rows[{i}][{j}] must be a string, number, boolean or null")
+            if isinstance(value, str):
+                check_text(f"rows[{i}][{j}]", value, MAX_FILE_BYTES)
+            elif isinstance(value, float) and not math.isfinite(value):
+                raise ToolError(f"rows[{i}][{j}] is not a finite number; write it as text")
     clean["rows"] = rows
     return clean
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, row: int, col: int) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
         return repr(value)
-    return str(value)
+    try:
+        return str(value)
+    except ValueError:  # an integer with more digits than Python will print
+        raise ToolError(f"rows[{row}][{col}] is a number too long to write") from None
 
 
 def _current_bytes(ws: Workspace, real: Path) -> bytes | None:

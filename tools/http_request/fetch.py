@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from tools.base import SecretSource, ToolError
+from tools.base import SecretSource, ToolError, UnlockCheck
 from tools.http_request.addresses import (
     RESOLVE_TIMEOUT,
     IPAddress,
@@ -34,8 +34,10 @@ from tools.http_request.addresses import (
 )
 from tools.http_request.body import ACCEPT_ENCODING, Body, BodyError, read_body
 from tools.http_request.handles import HANDLE, SecretValues, bound_to
-from tools.http_request.spec import SAFE_METHODS, Limits, RequestSpec
+from tools.http_request.settings import HttpSettings
+from tools.http_request.spec import SAFE_METHODS, RequestSpec
 from tools.http_request.transport import Deadline, PinnedBackend, PinnedTransport
+from tools.http_request.unlocks import private_allowed, reachable
 from tools.http_request.urls import Target, parse_url
 
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -80,17 +82,19 @@ class Exchange:
 
 @dataclass(frozen=True)
 class Permissions:
-    """The session's host sets, read when each hop is checked (at run time, not plan time)."""
+    """What the session allows, asked when each hop is checked (at run time, not plan time)."""
 
-    allowed_hosts: frozenset[str]
-    private_allow: frozenset[str]
-    approved_private: frozenset[str]
+    unlocked: UnlockCheck
+    """The unlocks of this session ("host:<host>:<port>"), see ``tools.http_request.unlocks``."""
     secrets: SecretSource | None
     denied: Callable[[str], str | None] = lambda target: None
     """The deny rules, asked per target ("host:<name>:<port>", "host:<ip>:<port>") at run time."""
 
     def private_ok(self, key: str) -> bool:
-        return key in self.private_allow or key in self.approved_private
+        return private_allowed(self.unlocked(f"host:{key}"))
+
+    def reachable(self, key: str) -> bool:
+        return reachable(self.unlocked(f"host:{key}"))
 
 
 def check_private(key: str, addrs: Sequence[IPAddress], perms: Permissions) -> str | None:
@@ -121,7 +125,7 @@ class Fetcher:
         spec: RequestSpec,
         values: SecretValues,
         perms: Permissions,
-        limits: Limits,
+        limits: HttpSettings,
         resolver: Resolver,
         ssl_context: Callable[[], ssl.SSLContext],
         shown_url: str | None = None,
@@ -315,7 +319,7 @@ class Fetcher:
                     f"the server redirected this {method} to {where}; a request that changes data is "
                     "never re-sent to another host. Make a new request there if it is wanted"
                 )
-            if nxt.key not in self.perms.allowed_hosts and nxt.key not in self.perms.private_allow:
+            if not self.perms.reachable(nxt.key):
                 raise RedirectRefused(
                     f"the server redirected to {where}, but {nxt.key} is not allowed in this session; "
                     "request that URL directly so a person can approve it"

@@ -10,7 +10,8 @@ from typing import Any
 
 from tools.base import Effect, Preview, escape_text
 from tools.http_request.fetch import Exchange
-from tools.http_request.spec import Limits, RequestSpec
+from tools.http_request.settings import HttpSettings
+from tools.http_request.spec import RequestSpec
 
 PREVIEW_BODY_CHARS = 20_000
 DATA_BODY_CHARS = 100_000
@@ -167,7 +168,7 @@ def _header_lines(headers: Sequence[tuple[str, str]]) -> list[str]:
 
 
 def response_text(
-    ex: Exchange, kind: str, text: str | None, limits: Limits, saved: Mapping[str, Any] | None
+    ex: Exchange, kind: str, text: str | None, limits: HttpSettings, saved: Mapping[str, Any] | None
 ) -> tuple[str, str]:
     """(output for the model, one-line display) for a finished exchange."""
     ctype = content_type(ex.headers) or "no content type"

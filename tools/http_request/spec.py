@@ -1,5 +1,4 @@
-"""The request a call describes, checked field by field (plan never trusts the schema check),
-and the limits that bound it."""
+"""The request a call describes, checked field by field (plan never trusts the schema check)."""
 
 from __future__ import annotations
 
@@ -14,6 +13,7 @@ import httpx
 
 from tools.base import ToolError
 from tools.http_request.handles import SecretValues, handle, names_in_request
+from tools.http_request.settings import HttpSettings
 from tools.http_request.urls import Target, parse_url
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -41,38 +41,6 @@ MAX_HEADER_CHARS = 8192
 MAX_QUERY_PARAMS = 100
 MAX_BODY_BYTES = 1_000_000
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$")
-
-
-@dataclass(frozen=True)
-class Limits:
-    """The tool's bounds, from ``ctx.settings`` (an HttpSettings-like object) or defaults."""
-
-    timeout: float = 30.0
-    max_body_bytes: int = 10_000_000
-    model_excerpt_chars: int = 8_000
-    max_redirects: int = 5
-    use_proxy_env: bool = False
-
-    @classmethod
-    def from_settings(cls, settings: object) -> Limits:
-        base = cls()
-        if settings is None:
-            return base
-
-        def pick(name: str, kind: type) -> Any:
-            value = getattr(settings, name, getattr(base, name))
-            if kind is bool:
-                return bool(value)
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
-            return kind(value) if ok and math.isfinite(value) else getattr(base, name)
-
-        return cls(
-            timeout=pick("timeout", float) or base.timeout,
-            max_body_bytes=pick("max_body_bytes", int) or base.max_body_bytes,
-            model_excerpt_chars=pick("model_excerpt_chars", int) or base.model_excerpt_chars,
-            max_redirects=pick("max_redirects", int),
-            use_proxy_env=pick("use_proxy_env", bool),
-        )
 
 
 @dataclass(frozen=True)
@@ -212,7 +180,7 @@ def _write_reasons(
     return tuple(reasons)
 
 
-def parse_args(args: Mapping[str, Any], limits: Limits) -> RequestSpec:
+def parse_args(args: Mapping[str, Any], limits: HttpSettings) -> RequestSpec:
     """Check every argument again (the schema check ran elsewhere and is not trusted)."""
     if not isinstance(args, Mapping):
         raise ToolError("arguments must be a JSON object")

@@ -16,6 +16,7 @@ from tools.base import (
     StaleActionError,
     ToolContext,
     ToolError,
+    Unlock,
     escape_text,
     fingerprint,
 )
@@ -49,15 +50,16 @@ from tools.http_request.render import (
     response_data,
     response_text,
 )
+from tools.http_request.settings import HttpSettings
 from tools.http_request.spec import (
     MAX_BODY_BYTES,
     METHODS,
-    Limits,
     RequestSpec,
     parse_args,
     refuse_raw_values,
 )
 from tools.http_request.transport import default_ssl_context
+from tools.http_request.unlocks import private_allowed, reachable, request_unlocks
 from tools.http_request.urls import MAX_URL_CHARS
 from tools.undo_record import Capture
 from tools.workspace import Workspace
@@ -129,6 +131,7 @@ class HttpRequestTool:
     name = "http_request"
     description = DESCRIPTION
     parameters: Mapping[str, Any] = PARAMETERS
+    settings_type = HttpSettings
 
     def __init__(
         self, resolver: Resolver | None = None, ssl_context: ssl.SSLContext | None = None
@@ -146,7 +149,7 @@ class HttpRequestTool:
         """Check and preview a request. Nothing leaves here, not even a DNS query: an IP literal
         is read as a number, ``localhost`` is loopback, and any other name is looked up only
         when the approved request runs (data in a host name must not reach a resolver first)."""
-        limits = Limits.from_settings(ctx.settings)
+        limits = ctx.settings_for(HttpSettings)
         spec = parse_args(args, limits)
         target = spec.target
         check_bindings(spec.secret_names, target, ctx.secrets)
@@ -161,11 +164,11 @@ class HttpRequestTool:
         private = describe_private(key, literal or remembered or [])
         if private and remembered:
             private += ", found when it was last requested"
-        private_ok = key in ctx.private_allow or key in ctx.approved_private
-        needs_person = private if private and not private_ok else None
+        unlocked = ctx.unlocked(f"host:{key}")
+        needs_person = private if private and not private_allowed(unlocked) else None
         if spec.write_reasons or save is not None:
             effect = Effect.WRITE
-        elif needs_person is None and (key in ctx.allowed_hosts or key in ctx.private_allow):
+        elif needs_person is None and reachable(unlocked):
             effect = Effect.READ
         else:
             effect = Effect.EGRESS
@@ -215,6 +218,10 @@ class HttpRequestTool:
             raise ToolError(f"save_to: {shown} is not a regular file")
         return path
 
+    def unlocks(self, action: Action, by: str) -> tuple[Unlock, ...]:
+        """Approving a request unlocks its host for reads (see ``tools.http_request.unlocks``)."""
+        return request_unlocks(action, by)
+
     # -- run -----------------------------------------------------------------------------------
 
     def run(self, action: Action, ctx: ToolContext) -> Result:
@@ -223,7 +230,7 @@ class HttpRequestTool:
         is pinned to the checked addresses."""
         if action.tool != self.name:
             raise ToolError(f"{self.name} cannot run an action planned by {action.tool}")
-        limits = Limits.from_settings(ctx.settings)
+        limits = ctx.settings_for(HttpSettings)
         spec = parse_args(action.args, limits)
         state = dict(action.state)
         if fingerprint(dict(action.args), state) != action.fingerprint:
@@ -232,9 +239,7 @@ class HttpRequestTool:
             )
         effect = action.effect
         perms = Permissions(
-            allowed_hosts=frozenset(ctx.allowed_hosts),
-            private_allow=frozenset(ctx.private_allow),
-            approved_private=frozenset(ctx.approved_private),
+            unlocked=ctx.unlocked,
             secrets=ctx.secrets,
             denied=lambda target: ctx.denied(self.name, target, effect),
         )
@@ -299,7 +304,7 @@ class HttpRequestTool:
         ex: Exchange,
         spec: RequestSpec,
         values: SecretValues,
-        limits: Limits,
+        limits: HttpSettings,
         ws: Workspace,
         save_path: Path | None,
         state: Mapping[str, Any],

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from tools.base import (
     Action,
@@ -27,6 +27,7 @@ from tools.base import (
     fingerprint,
 )
 from tools.mcp.content import render
+from tools.mcp.settings import McpSettings
 
 SEPARATOR = "__"
 MAX_NAME = 64
@@ -97,6 +98,9 @@ def hints_line(hints: Mapping[str, Any]) -> str:
 class McpTool:
     """One remote tool. ``read_only`` is the person's mark in the config, never the server's."""
 
+    settings_type: ClassVar[type[McpSettings]] = McpSettings
+    """[mcp]: ``max_result_chars`` bounds what a result shows."""
+
     def __init__(
         self,
         server: str,
@@ -104,7 +108,6 @@ class McpTool:
         caller: Caller,
         *,
         read_only: bool = False,
-        max_result_chars: int = 20_000,
         about: str = "",
     ) -> None:
         self.server = server
@@ -119,7 +122,6 @@ class McpTool:
         self.parameters: Mapping[str, Any] = schema if isinstance(schema, dict) else {}
         self.hints = declared_hints(remote)
         self.read_only = read_only
-        self.max_result_chars = max_result_chars
         self.about = about
         self._caller = caller
 
@@ -175,7 +177,8 @@ class McpTool:
         if action.tool != self.name:
             raise ToolError(f"{self.name} cannot run an action of {action.tool}")
         raw = self._caller.call(self.remote_name, dict(action.args))
-        shown = render(raw, max_chars=self.max_result_chars, scrub=_scrubber(ctx))
+        limit = ctx.settings_for(McpSettings).max_result_chars
+        shown = render(raw, max_chars=limit, scrub=_scrubber(ctx))
         n = len(shown.blocks)
         size = f"{shown.chars:,} characters" + (", cut" if shown.cut else "")
         data: dict[str, Any] = {

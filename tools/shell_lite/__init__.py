@@ -1,30 +1,38 @@
 """shell-lite: the ``shell`` tool, coreutils-like commands implemented in Python over the workspace.
 
 Layout: ``lexer`` (quotes, pipes, redirects; refusals), ``globbing`` (workspace-only globs),
-``pipeline`` (runs stages in memory), ``cmd_*`` (the commands), ``posix_re`` (BRE/ERE to
-Python regex), ``vfs`` (the overlay writes are planned in, and the before-image convention),
-``preview``, ``undo`` (puts before-images back), ``tool`` (plan and run).
+``lookup`` (operands resolved as the kernel does), ``pipeline`` (runs stages, opens the
+redirect as bash does), ``cmd_*`` (the commands), ``posix_re`` (BRE/ERE to Python regex),
+``spill`` (sort's memory bound), ``vfs`` (the overlay writes are planned in, and the
+before-image convention), ``scope`` (what "allow for this session" covers), ``preview``,
+``undo`` (puts before-images back), ``tool`` (plan and run).
 
-Output matches GNU coreutils 9.1 / grep 3.8 in the C locale byte for byte for the supported
-flags (tests/test_shell_lite_coreutils.py runs the real tools as the oracle). Deliberate
-differences, each because matching would be unsafe or not reproducible:
+The rule: stdout, exit status and the resulting files are those of bash 5.2 + GNU coreutils 9.1
+and grep 3.8 in the C locale, or the command is refused with a reason; never a silent
+difference. tests/test_shell_lite_differential.py checks it on thousands of random command lines
+(tests/support/shell_diff.py). Refused rather than imitated, because matching would be unsafe,
+racy or not reproducible:
 
-- ls has no -l (owners and dates); ls, find and grep -r walk folders in name order, where GNU
-  uses directory order; the app's own data folders are left out of every listing and glob.
-- A redirect is written after the pipeline ends, so ``sort f > f`` sorts f in place and
-  ``ls > f`` does not list f (a shell truncates f first).
-- A glob that matches nothing is an error (bash's failglob), never passed on as text.
-- grep decides "binary" per 1 MiB block (GNU per read buffer), so a file whose first NUL byte
-  lies past the first block may print a different number of lines before the notice; -o with -w
-  and a pattern that can match the empty string may differ; a few murky constructs (a leading
-  ``*`` in -E, an unmatched ``)``, ``\\{`` or ``\\+`` with nothing before them) are refused.
-- Numbers take no suffixes (head -n 5k); tail -NUM takes one file; echo knows only -n (no
-  escapes); pwd prints the workspace folder; touch on a folder does nothing.
-- Symbolic links are never moved, removed or copied (undo could not restore them); cp gives new
-  files ordinary permissions rather than the source's mode.
+- a glob that matches nothing (bash's failglob), a glob that would follow a link out of the
+  workspace, and anything that escapes it (absolute paths, '..' out, links out, app data);
+- write commands inside a pipeline, and earlier stages that read or list what the redirect at
+  the end creates or empties (bash runs them at the same time: a race); reading the redirect's
+  own file after output went to it (the result depends on buffering);
+- moving, removing or copying symbolic links (cp -r), special files, hard-linked files (a door
+  to a file outside), and partial operations GNU performs before it fails (cp into itself);
+- grep constructs whose GNU meaning is murky or buggy (-o with both -w and -x, a leading '*' in
+  -E, ...) and a binary input whose first NUL byte comes after lines grep would print (where
+  GNU's read buffer ends decides how many it prints);
+- numbers with suffixes (head -n 5k), unknown flags, NAME=~ (bash expands the tilde).
+
+Differences that remain on purpose: ls, find and grep -r walk folders in name order (GNU uses
+directory order, which is name order only on some file systems); the app's own data folders and
+paths covered by a deny rule are left out of every listing, walk and glob (with a note); pwd
+prints the workspace folder; touch on a folder does nothing; cp gives new files ordinary
+permissions rather than the source's mode.
 """
 
-from tools.shell_lite.pipeline import Limits
+from tools.shell_lite.pipeline import ShellLimits
 from tools.shell_lite.tool import ShellTool
 
-__all__ = ["Limits", "ShellTool"]
+__all__ = ["ShellLimits", "ShellTool"]

@@ -1,15 +1,14 @@
-"""Listing commands: ls (one name per line, as GNU ls prints into a pipe) and find."""
+"""find: GNU findutils' output for the supported tests, walking in name order."""
 
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tools.shell_lite.command import IO, Command, UsageError, parse_count
 from tools.shell_lite.globbing import translate
-from tools.shell_lite.runtime import IO, Command, Spec, UsageError, getopt, parse_count
-from tools.shell_lite.vfs import ABSENT, DIR, FILE, LINK
+from tools.shell_lite.vfs import DIR, FILE, LINK
 
 
 def _key(name: str) -> bytes:
@@ -18,82 +17,6 @@ def _key(name: str) -> bytes:
 
 def _child(parent: str, name: str) -> str:
     return parent + name if parent.endswith("/") else f"{parent}/{name}"
-
-
-# -- ls -------------------------------------------------------------------------------------
-
-
-def _parse_ls(argv: list[str]) -> Spec:
-    opts = getopt("ls", argv, "aA1Rpd")
-    return Spec(opts, paths=list(opts.operands))
-
-
-def _lexical_kind(io: IO, operand: str) -> tuple[Path, str]:
-    """The resolved path and the kind of the operand itself (a link stays a link unless the
-    operand ends with '/', as GNU tools do)."""
-    path = io.fs.resolve(operand)
-    name = operand.rstrip("/").rsplit("/", 1)[-1]
-    if not operand.endswith("/") and name not in ("", ".", ".."):
-        parent = operand.rstrip("/").rpartition("/")[0] or "."
-        lexical = io.fs.resolve(parent) / name
-        if io.fs.kind(lexical) == LINK:
-            return path, LINK
-    return path, io.fs.kind(path)
-
-
-def _run_ls(spec: Spec, io: IO) -> int:
-    opts = spec.opts
-    operands = opts.operands or ["."]
-    status = 0
-    files: list[tuple[str, str]] = []
-    dirs: list[tuple[str, Path]] = []
-    for operand in operands:
-        path, kind = _lexical_kind(io, operand)
-        if kind == ABSENT:
-            io.err(f"cannot access '{operand}': No such file or directory")
-            status = 2
-            continue
-        target_kind = io.fs.kind(path)
-        if target_kind == DIR and not opts.has("d"):
-            dirs.append((operand, path))
-        else:
-            files.append((operand, "dir" if target_kind == DIR and kind != LINK else kind))
-    out: list[bytes] = []
-    for operand, kind in sorted(files, key=lambda f: _key(f[0])):
-        out.append(_key(operand) + (b"/" if opts.has("p") and kind == DIR else b"") + b"\n")
-    header = len(operands) > 1 or opts.has("R")
-    printed = bool(out)
-    for operand, path in sorted(dirs, key=lambda d: _key(d[0])):
-        printed = _list_dir(io, spec, operand, path, header, printed, out)
-    io.out.write(b"".join(out))
-    return status
-
-
-def _list_dir(
-    io: IO, spec: Spec, shown: str, path: Path, header: bool, printed: bool, out: list[bytes]
-) -> bool:
-    io.check()
-    opts = spec.opts
-    if header:
-        out.append((b"\n" if printed else b"") + _key(shown) + b":\n")
-    names = io.fs.listdir(path)
-    if opts.has("a"):
-        names = [".", "..", *names]
-    elif not opts.has("A"):
-        names = [n for n in names if not n.startswith(".")]
-    subdirs = []
-    for name in names:
-        kind = DIR if name in (".", "..") else io.fs.kind(path / name)
-        out.append(_key(name) + (b"/" if opts.has("p") and kind == DIR else b"") + b"\n")
-        if kind == DIR and name not in (".", ".."):
-            subdirs.append(name)
-    if len(out) > 200_000:
-        io.out.write(b"".join(out))
-        out.clear()
-    if opts.has("R"):
-        for name in subdirs:
-            _list_dir(io, spec, _child(shown, name), path / name, True, True, out)
-    return True
 
 
 # -- find -----------------------------------------------------------------------------------
@@ -105,6 +28,7 @@ _TYPES = {"f": FILE, "d": DIR, "l": LINK}
 class _FindSpec:
     starts: list[str]
     tests: list[tuple[bool, str, object]] = field(default_factory=list)
+    """(negated, test, argument): test is type, name, iname, path or ipath."""
     maxdepth: int | None = None
     mindepth: int = 0
     paths: list[str] = field(default_factory=list)
@@ -151,9 +75,13 @@ def _parse_find(argv: list[str]) -> _FindSpec:
                     raise UsageError(f"find: -type {value!r} is not supported (use f, d or l)")
                 spec.tests.append((negate, "type", _TYPES[value]))
             else:
-                flags = re.IGNORECASE if arg.startswith("-i") else 0
-                regex = re.compile(translate(value).pattern, re.S | flags)
-                spec.tests.append((negate, "name" if arg.endswith("name") else "path", regex))
+                regex = translate(value, fold=arg.startswith("-i"))
+                if arg.endswith("name") and "/" in value:
+                    raise UsageError(
+                        f"find: {arg} {value!r}: a name never holds '/' (use -path to match "
+                        "the whole path)"
+                    )
+                spec.tests.append((negate, arg[1:], regex))
             negate = False
             continue
         if arg in ("-exec", "-execdir", "-ok", "-delete", "-fprint", "-fls"):
@@ -170,11 +98,11 @@ def _matches(spec: _FindSpec, shown: str, kind: str) -> bool:
     for negate, test, arg in spec.tests:
         if test == "type":
             ok = kind == arg
-        elif test == "name":
-            base = shown.rstrip("/").rsplit("/", 1)[-1] or shown
-            ok = arg.fullmatch(base) is not None  # type: ignore[attr-defined]
         else:
-            ok = arg.fullmatch(shown) is not None  # type: ignore[attr-defined]
+            text = _key(shown)
+            if test.endswith("name"):
+                text = _key(shown.rstrip("/").rsplit("/", 1)[-1] or shown)
+            ok = arg.fullmatch(text) is not None  # type: ignore[attr-defined]
         if ok == negate:
             return False
     return True
@@ -198,17 +126,19 @@ def _run_find(spec: _FindSpec, io: IO) -> int:
             visit(_child(shown, name), child, io.fs.kind(child), depth + 1)
 
     for start in spec.starts:
-        path, kind = _lexical_kind(io, start)
-        if kind == ABSENT:
-            io.err(f"'{start}': No such file or directory")
+        found = io.lookup(start)  # find -P: a start that is a link is not followed
+        if found.error is not None and found.lkind != LINK:
+            io.err(f"'{start}': {found.error}")
             status = 1
             continue
-        visit(start, path, kind, 0)
+        if found.lkind == LINK:
+            visit(start, found.entry, LINK, 0)
+        else:
+            if found.kind == DIR:
+                io.fs.refuse_denied(found.path)
+            visit(start, found.path, found.kind, 0)
     io.out.write(b"".join(out))
     return status
 
 
-COMMANDS = [
-    Command("ls", False, _parse_ls, _run_ls),
-    Command("find", False, _parse_find, _run_find),
-]
+COMMANDS = [Command("find", False, _parse_find, _run_find)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -11,8 +11,7 @@ from typing import Any, BinaryIO
 import regex  # type: ignore[import-untyped]
 
 from tools.base import ToolError
-from tools.shell_lite.posix_re import RegexError, translate
-from tools.shell_lite.runtime import (
+from tools.shell_lite.command import (
     IO,
     Command,
     Spec,
@@ -21,9 +20,16 @@ from tools.shell_lite.runtime import (
     getopt,
     parse_count,
 )
+from tools.shell_lite.lookup import EISDIR
+from tools.shell_lite.posix_re import MAX_WEIGHT, RegexError, translate
 from tools.shell_lite.vfs import DIR, FILE
 
 FLAGS = "ivnclEFGwxorhHqs"
+READ_SURE = 64 << 10
+"""GNU grep's first read of a file holds at least this much: a NUL byte within it makes the
+whole file binary before any line prints."""
+PIPE_SURE = 4 << 10
+"""The same for a pipe (PIPE_BUF: one write of at most this size arrives whole)."""
 
 
 @dataclass
@@ -39,11 +45,12 @@ def compile_patterns(patterns: list[bytes], opts: set[str]) -> _Matcher:
     """One regex for all patterns (grep ORs them), honouring -E -F -i -w -x."""
     parts = []
     groups = 0
+    budget = [MAX_WEIGHT]
     for pattern in patterns:
         if "F" in opts:
             parts.append(b"".join(b"\\x%02x" % b for b in pattern))
             continue
-        source, n = translate(pattern, extended="E" in opts, group_offset=groups)
+        source, n = translate(pattern, extended="E" in opts, group_offset=groups, budget=budget)
         groups += n
         parts.append(source)
     combined = b"|".join(b"(?:" + p + b")" for p in parts)
@@ -76,9 +83,18 @@ def _parse(argv: list[str]) -> Spec:
     max_count = None
     if opts.last("m") is not None:
         max_count = parse_count("grep", "max count (-m)", opts.last("m") or "")
+    matcher = compile_patterns(patterns, opts.flags)
+    if opts.has("o") and opts.has("w") and opts.has("x"):
+        # GNU grep 3.8 prints each match with its line's newline here (a bug): refused
+        raise UsageError("grep: -o together with both -w and -x is not supported (use one)")
     spec = Spec(opts, paths=[p for p in operands if p != "-"])
     spec.extra.update(
-        operands=operands, matcher=compile_patterns(patterns, opts.flags), max_count=max_count
+        operands=operands,
+        matcher=matcher,
+        max_count=max_count,
+        # GNU grep exits at once, reading nothing, when nothing could ever be selected
+        nothing=max_count == 0
+        or (not any(patterns) and opts.has("v") and not opts.has("x") and not opts.has("w")),
     )
     return spec
 
@@ -105,7 +121,7 @@ class _Search:
             else "lines"
         )
 
-    def search(self, reader: BinaryIO, label: bytes, show_name: bool) -> int:
+    def search(self, reader: BinaryIO, label: bytes, show_name: bool, piped: bool = False) -> int:
         """Search one input; returns the number of selected lines."""
         selected = 0
         line_no = 0
@@ -113,8 +129,18 @@ class _Search:
         prefix_name = label + b":" if show_name else b""
         if self.max_count == 0:
             return 0
+        offset_in_file = 0
         for chunk in self.io.chunks(reader):
-            binary = binary or b"\x00" in chunk
+            if not binary and b"\x00" in chunk:
+                binary = True
+                first = chunk.index(b"\x00")
+                if self.mode in ("lines", "only") and offset_in_file + first >= (
+                    PIPE_SURE if piped else READ_SURE
+                ):
+                    self._refuse_late_nul(chunk[: chunk.rfind(b"\n", 0, first) + 1], selected)
+            offset_in_file += len(chunk)
+            if binary:
+                chunk = chunk.replace(b"\x00", b"\n")  # GNU splits a binary file's lines at NUL
             if self.mode == "count" and self.max_count is None:
                 found = self._count(chunk)
                 if self.invert:
@@ -161,18 +187,33 @@ class _Search:
             line_no += chunk.count(b"\n")
         return selected
 
+    def _refuse_late_nul(self, before: bytes, selected: int) -> None:
+        """GNU prints the lines it read before its buffer held the first NUL, then only "binary
+        file matches": where that buffer ends is GNU's business (96 KiB reads from a file, any
+        size from a pipe), so a line that would print before a late NUL is refused."""
+        if selected or (
+            self._gaps(before, self._matched(before)) if self.invert else self._matched(before)
+        ):
+            raise ToolError(
+                "grep: the input turns binary (a NUL byte) after lines that would be printed; "
+                "how many GNU grep prints first depends on its read buffers: use grep -c, or "
+                "head -c to cut the input before the NUL"
+            )
+
     def _line_matches(self, chunk: bytes) -> Iterator[Any]:
         """One match object per matching line; the search runs in C under the time limit."""
         n = len(chunk)
         phantom = chunk.endswith(b"\n")
+        end = -1
         try:
             for count, m in enumerate(
                 self.matcher.lines.finditer(chunk, timeout=self.io.remaining())
             ):
-                if phantom and m.start() == n:
-                    return  # an empty match after the final newline is not a line
+                if m.start() == n and (phantom or end == n):
+                    return  # an empty match past the last line (or at its end, once it matched)
                 if count % 8192 == 8191:
                     self.io.check()
+                end = m.end()
                 yield m
         except TimeoutError:
             raise TimeLimitError("grep: stopped at the time limit; nothing was changed") from None
@@ -237,12 +278,18 @@ class _Search:
 
 
 def _run(spec: Spec, io: IO) -> int:
+    if spec.extra["nothing"]:
+        return 1
     search = _Search(spec, io)
     f = spec.opts.flags
     operands = spec.extra["operands"]
     recursive = "r" in f
     selected_any = False
     error = False
+    # GNU refuses to read its own output file, except when it prints at most one line per file
+    guard_output = search.mode in ("lines", "only") and (
+        search.max_count is None or search.max_count > 1
+    )
 
     def report(message: str) -> None:
         nonlocal error
@@ -250,8 +297,8 @@ def _run(spec: Spec, io: IO) -> int:
         if "s" not in f:
             io.err(message)
 
-    def one(reader: BinaryIO, label: str, show: bool) -> bool:
-        count = search.search(reader, os.fsencode(label), show)
+    def one(reader: BinaryIO, label: str, show: bool, piped: bool = False) -> bool:
+        count = search.search(reader, os.fsencode(label), show, piped)
         name = os.fsencode(label)
         if search.mode == "count":
             io.out.write((name + b":" if show else b"") + b"%d\n" % count)
@@ -259,7 +306,20 @@ def _run(spec: Spec, io: IO) -> int:
             io.out.write(name + b"\n")
         return count > 0
 
-    show_named = "H" in f or (len(operands) > 1 and "h" not in f)
+    def path(file: Path, label: str, show: bool) -> bool:
+        if guard_output and io.is_output(file):
+            report(f"{label}: input file is also the output")
+            return False
+        inp = io.input_path(file, label)
+        if inp.reader is None:
+            report(f"{label}: {inp.error}")
+            return False
+        with inp.reader as reader:
+            return one(reader, label, show)
+
+    names = [flag for flag, _ in spec.opts.order if flag in "hH"]
+    named = names[-1] if names else ""  # the later of -h and -H wins
+    show_named = named == "H" or (len(operands) > 1 and named != "h")
     if operands:
         targets = [(name, name) for name in operands]
     else:
@@ -269,46 +329,39 @@ def _run(spec: Spec, io: IO) -> int:
             break
         if operand == "-":
             with io.stdin_reader() as reader:
-                selected_any |= one(reader, "(standard input)", show_named)
+                selected_any |= one(reader, "(standard input)", show_named, True)
             continue
-        path = io.fs.resolve(operand)
-        if io.fs.kind(path) != DIR:
-            selected_any |= _search_path(io, path, label, show_named, one, report)
+        found = io.lookup(operand)
+        if found.error is not None:
+            report(f"{operand}: {found.error}")
             continue
+        if found.kind != DIR:
+            if found.kind != FILE:
+                report(f"{operand}: not a regular file")
+                continue
+            selected_any |= path(found.path, label, show_named)
+            continue
+        io.fs.refuse_denied(found.path)
         if not recursive:
-            report(f"{operand}: Is a directory")
+            report(f"{operand}: {EISDIR}")
+            if search.mode == "count":
+                io.out.write((os.fsencode(label) + b":" if show_named else b"") + b"0\n")
             continue
+        hidden = len(io.fs.hidden_by_rule)
         base = label.rstrip("/") or label
-        for child in io.fs.walk(path):
+        for child in io.fs.walk(found.path):
             if io.fs.kind(child) != FILE:
                 continue  # links found while recursing are not followed (grep -r)
-            rel = child.relative_to(path).as_posix()
+            rel = child.relative_to(found.path).as_posix()
             shown = f"{base}/{rel}" if base else rel
-            selected_any |= _search_path(io, child, shown, "h" not in f, one, report)
+            selected_any |= path(child, shown, named != "h")
             if selected_any and search.mode == "quiet":
                 break
+        if len(io.fs.hidden_by_rule) > hidden:
+            error = True  # as GNU does for a file it may not read; the note says why
     if error and not (selected_any and "q" in f):
         return 2
     return 0 if selected_any else 1
-
-
-def _search_path(
-    io: IO,
-    path: Path,
-    label: str,
-    show: bool,
-    one: Callable[[BinaryIO, str, bool], bool],
-    report: Callable[[str], None],
-) -> bool:
-    try:
-        reader = io.fs.open(path)
-    except ToolError as exc:  # unreadable: report it and go on to the next file, as grep does
-        message = str(exc)
-        rel = io.fs.rel(path)
-        report(label + message[len(rel) :] if message.startswith(rel) else message)
-        return False
-    with reader:
-        return one(reader, label, show)
 
 
 COMMANDS = [Command("grep", False, _parse, _run)]

@@ -1,43 +1,22 @@
-"""Line tools: sort, uniq and cut, matching GNU coreutils in the C locale."""
+"""sort, matching GNU coreutils in the C locale; input past the memory bound is sorted in runs
+spilled to temporary files (see ``spill``)."""
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from tools.base import ToolError
-from tools.shell_lite.runtime import IO, Command, Spec, UsageError, getopt
+from tools.shell_lite.command import IO, Command, Spec, UsageError, getopt
+from tools.shell_lite.lookup import EISDIR
+from tools.shell_lite.spill import Reversed, Runs
 
-MAX_SORT_BYTES = 256 << 20
 _BLANKS = b" \t"
 _UPPER = bytes.maketrans(b"abcdefghijklmnopqrstuvwxyz", b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _NUMBER = re.compile(rb"[ \t]*(-?)([0-9]*)(?:\.([0-9]*))?")
-
-
-def _read_lines(io: IO, operands: list[str], cap: int) -> tuple[list[bytes], bool]:
-    """All input lines without their newlines (a missing final newline is supplied)."""
-    blocks: list[bytes] = []
-    total = 0
-    failed = False
-    for name in operands or ["-"]:
-        got = io.open_input(name)
-        if got is None:
-            failed = True
-            continue
-        with got[0] as reader:
-            for chunk in io.chunks(reader):
-                total += len(chunk)
-                if total > cap:
-                    raise ToolError(f"{io.cmd}: input over the {cap >> 20} MB limit")
-                blocks.append(chunk if chunk.endswith(b"\n") else chunk + b"\n")
-    data = b"".join(blocks)
-    lines = data.split(b"\n")
-    lines.pop()
-    return lines, failed
 
 
 # -- sort -----------------------------------------------------------------------------------
@@ -98,6 +77,8 @@ def _parse_sort(argv: list[str]) -> Spec:
     tab = opts.last("t")
     if tab is not None and len(tab.encode("utf-8", "surrogateescape")) != 1:
         raise UsageError("sort: the -t separator must be a single byte")
+    if len(set(opts.values.get("t", []))) > 1:
+        raise UsageError("sort: incompatible tabs (two different -t separators)")
     keys = [_parse_key(k) for k in opts.values.get("k", [])]
     spec = Spec(opts, paths=[p for p in opts.operands if p != "-"])
     gkey = _Key(
@@ -218,150 +199,69 @@ def _key_function(key: _Key, tab: bytes | None) -> Callable[[bytes], Any]:
 
 def _run_sort(spec: Spec, io: IO) -> int:
     opts = spec.opts
-    lines, failed = _read_lines(io, opts.operands, MAX_SORT_BYTES)
-    if failed:
-        return 2
     keys: list[_Key] = spec.extra["keys"]
     tab = spec.extra["tab"]
     unique, stable, reverse = opts.has("u"), opts.has("s"), opts.has("r")
-    # Stable passes from the least to the most significant ordering give GNU's comparison:
-    # first the whole-line last resort (skipped with -s or -u), then each key, last to first.
-    if not keys or not (unique or stable):
-        lines.sort(reverse=reverse)
-    for key in reversed(keys):
-        io.check()
-        lines.sort(key=_key_function(key, tab), reverse=key.reverse)
-    if unique:
-        lines = _unique(lines, keys, tab)
-    if lines:
-        io.out.write(b"\n".join(lines) + b"\n")
-    return 0
+    last_resort = not keys or not (unique or stable)
 
-
-def _unique(lines: list[bytes], keys: list[_Key], tab: bytes | None) -> list[bytes]:
-    out: list[bytes] = []
-    previous: Any = object()
-    functions = [_key_function(k, tab) for k in keys]
-    for line in lines:
-        value = tuple(f(line) for f in functions) if keys else line
-        if value != previous:
-            out.append(line)
-            previous = value
-    return out
-
-
-# -- uniq -----------------------------------------------------------------------------------
-
-
-def _parse_uniq(argv: list[str]) -> Spec:
-    opts = getopt("uniq", argv, "cdu")
-    if len(opts.operands) > 1:
-        raise UsageError("uniq: writing to an output file is not supported: use one input file")
-    return Spec(opts, paths=[p for p in opts.operands if p != "-"])
-
-
-def _run_uniq(spec: Spec, io: IO) -> int:
-    opts = spec.opts
-    lines, failed = _read_lines(io, opts.operands, MAX_SORT_BYTES)
-    if failed:
-        return 1
-    out: list[bytes] = []
-    i, n = 0, len(lines)
-    while i < n:
-        j = i + 1
-        while j < n and lines[j] == lines[i]:
-            j += 1
-        count = j - i
-        if (not opts.has("d") or count > 1) and (not opts.has("u") or count == 1):
-            out.append((b"%7d " % count if opts.has("c") else b"") + lines[i] + b"\n")
-        i = j
-        if i % 65536 == 0:
+    def order(lines: list[bytes]) -> None:
+        # Stable passes from the least to the most significant ordering give GNU's comparison:
+        # first the whole-line last resort (skipped with -s or -u), then each key, last to first.
+        if last_resort:
+            lines.sort(reverse=reverse)
+        for key in reversed(keys):
             io.check()
-    io.out.write(b"".join(out))
+            lines.sort(key=_key_function(key, tab), reverse=key.reverse)
+
+    with Runs(io, order) as runs:
+        for name in opts.operands or ["-"]:
+            inp = io.input(name)
+            if inp.error is not None:
+                io.err(f"cannot read: {name}: {inp.error}")
+                return 2  # GNU sort stops at the first unreadable input, printing nothing
+            if inp.reader is None:
+                io.err(f"read failed: {name}: {EISDIR}")
+                return 2
+            with inp.reader as reader:
+                for chunk in io.chunks(reader):
+                    runs.add(chunk)
+        functions = [_key_function(k, tab) for k in keys]
+        merged = runs.result(_merge_key(functions, keys, last_resort and reverse, last_resort))
+        if unique:
+            merged = _unique(merged, functions)
+        batch: list[bytes] = []
+        for line in merged:
+            batch.append(line)
+            if len(batch) >= 65536:
+                io.out.write(b"\n".join(batch) + b"\n")
+                batch.clear()
+        if batch:
+            io.out.write(b"\n".join(batch) + b"\n")
     return 0
 
 
-# -- cut ------------------------------------------------------------------------------------
+def _merge_key(
+    functions: list[Callable[[bytes], Any]], keys: list[_Key], reverse: bool, last_resort: bool
+) -> Callable[[bytes], tuple[Any, ...]]:
+    """One key giving the same order as the stable passes, for merging sorted runs."""
+    parts = [(f, k.reverse) for f, k in zip(functions, keys, strict=True)]
 
-_RANGE = re.compile(r"([0-9]*)(-?)([0-9]*)")
+    def key(line: bytes) -> tuple[Any, ...]:
+        values: list[Any] = [Reversed(f(line)) if rev else f(line) for f, rev in parts]
+        if last_resort:
+            values.append(Reversed(line) if reverse else line)
+        return tuple(values)
 
-
-def _parse_list(text: str) -> list[tuple[int, int | None]]:
-    ranges: list[tuple[int, int | None]] = []
-    for part in re.split(r"[,\s]+", text.strip()):
-        m = _RANGE.fullmatch(part)
-        if not part or not m or (not m.group(1) and not m.group(3)):
-            raise UsageError(f"cut: invalid list {text!r}: use N, N-M, N- or -M, comma-separated")
-        lo = int(m.group(1)) if m.group(1) else 1
-        hi: int | None = lo if not m.group(2) else (int(m.group(3)) if m.group(3) else None)
-        if lo == 0 or hi == 0:
-            raise UsageError("cut: fields and positions are numbered from 1")
-        if hi is not None and hi < lo:
-            raise UsageError(f"cut: invalid decreasing range {part!r}")
-        ranges.append((lo, hi))
-    return ranges
+    return key
 
 
-def _parse_cut(argv: list[str]) -> Spec:
-    opts = getopt("cut", argv, "s", "bcfd")
-    modes = [m for m in "bcf" if m in opts.values]
-    if len(modes) != 1:
-        raise UsageError("cut: give exactly one of -b, -c or -f with a list")
-    mode = modes[0]
-    if "d" in opts.values and mode != "f":
-        raise UsageError("cut: -d only makes sense with -f")
-    if opts.has("s") and mode != "f":
-        raise UsageError("cut: -s only makes sense with -f")
-    delim = opts.last("d")
-    raw = b"\t" if delim is None else delim.encode("utf-8", "surrogateescape")
-    if len(raw) != 1:
-        raise UsageError("cut: the delimiter must be a single byte")
-    spec = Spec(opts, paths=[p for p in opts.operands if p != "-"])
-    spec.extra.update(mode=mode, ranges=_parse_list(opts.last(mode) or ""), delim=raw)
-    return spec
+def _unique(lines: Iterable[bytes], functions: list[Callable[[bytes], Any]]) -> Iterator[bytes]:
+    previous: Any = object()
+    for line in lines:
+        value = tuple(f(line) for f in functions) if functions else line
+        if value != previous:
+            yield line
+            previous = value
 
 
-def _selected(ranges: list[tuple[int, int | None]], count: int) -> list[int]:
-    """0-based positions chosen out of ``count``, in ascending order, each once."""
-    chosen: set[int] = set()
-    for lo, hi in ranges:
-        chosen.update(range(lo - 1, min(count, hi if hi is not None else count)))
-    return sorted(chosen)
-
-
-def _run_cut(spec: Spec, io: IO) -> int:
-    mode, ranges, delim = spec.extra["mode"], spec.extra["ranges"], spec.extra["delim"]
-    only_delimited = spec.opts.has("s")
-    status = 0
-    for name in spec.opts.operands or ["-"]:
-        got = io.open_input(name)
-        if got is None:
-            status = 1
-            continue
-        with got[0] as reader:
-            for chunk in io.chunks(reader):
-                out = []
-                lines = chunk.split(b"\n")
-                if lines[-1] == b"":
-                    lines.pop()
-                for line in lines:
-                    if mode != "f":
-                        out.append(bytes(line[i] for i in _selected(ranges, len(line))) + b"\n")
-                        continue
-                    if delim not in line:
-                        if not only_delimited:
-                            out.append(line + b"\n")
-                        continue
-                    fields = line.split(delim)
-                    out.append(
-                        delim.join(fields[i] for i in _selected(ranges, len(fields))) + b"\n"
-                    )
-                io.out.write(b"".join(out))
-    return status
-
-
-COMMANDS = [
-    Command("sort", False, _parse_sort, _run_sort),
-    Command("uniq", False, _parse_uniq, _run_uniq),
-    Command("cut", False, _parse_cut, _run_cut),
-]
+COMMANDS = [Command("sort", False, _parse_sort, _run_sort)]

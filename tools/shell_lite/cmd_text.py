@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from typing import BinaryIO
 
-from tools.shell_lite.runtime import IO, Command, Spec, UsageError, getopt, parse_count
+from tools.shell_lite.command import IO, Command, Spec, UsageError, getopt, parse_count
+from tools.shell_lite.lookup import EISDIR
 
 # -- cat ------------------------------------------------------------------------------------
 
@@ -21,11 +21,18 @@ def _run_cat(spec: Spec, io: IO) -> int:
     status = 0
     state = {"line": 0, "at_start": True}
     for name in spec.opts.operands or ["-"]:
-        got = io.open_input(name)
-        if got is None:
+        if name != "-" and io.output is not None:
+            found = io.lookup(name)
+            if found.error is None and io.is_output(found.path) and io.output_size():
+                io.err(f"{name}: input file is output file")  # GNU refuses to grow it forever
+                status = 1
+                continue
+        inp = io.input(name)
+        if inp.reader is None:
+            io.err(f"{name}: {inp.error or EISDIR}")
             status = 1
             continue
-        with got[0] as reader:
+        with inp.reader as reader:
             for chunk in io.chunks(reader):
                 io.out.write(_number(chunk, state) if spec.opts.has("n") else chunk)
     return status
@@ -49,24 +56,53 @@ def _number(chunk: bytes, state: dict[str, int | bool]) -> bytes:
 
 # -- head and tail --------------------------------------------------------------------------
 
-_LEGACY = re.compile(r"-([0-9]+)")
+_HEAD_LEGACY = re.compile(r"-([0-9]+)")
+_TAIL_OBSOLETE = re.compile(r"([+-])([0-9]*)([bcl]?)(f?)")
+
+
+def _tail_obsolete(argv: list[str]) -> Spec | None:
+    """GNU tail's obsolete form: one option like +N, -N, +Nc, -Nl (b: 512-byte blocks) and at
+    most one file; anything else is parsed as options and files (so 'tail +2 a b' reads a file
+    named '+2', as GNU does)."""
+    if not argv or len(argv) > 2 or (len(argv) == 2 and argv[1][:1] == "-" and argv[1] != "-"):
+        return None
+    m = _TAIL_OBSOLETE.fullmatch(argv[0])
+    if m is None:
+        return None
+    sign, digits, unit, follow = m.groups()
+    rest = argv[0][1:]
+    if sign == "-" and (rest == "" or rest == "c"):
+        return None
+    if follow:
+        raise UsageError("tail: following a file (f) is not supported")
+    count = parse_count("tail", "number", digits) if digits else 10
+    if unit == "b":
+        count *= 512
+    spec = Spec(getopt("tail", argv[1:], ""), paths=[p for p in argv[1:] if p != "-"])
+    spec.extra.update(mode="n" if unit in ("", "l") else "c", count=count, sign=sign)
+    if sign == "-":
+        spec.extra["sign"] = ""
+    return spec
 
 
 def _parse_head_tail(cmd: str, argv: list[str]) -> Spec:
-    if argv and _LEGACY.fullmatch(argv[0]):
-        if cmd == "tail" and len(argv) > 2:
-            raise UsageError("tail: -NUM works with one file only; use -n NUM")
+    if cmd == "tail":
+        obsolete = _tail_obsolete(argv)
+        if obsolete is not None:
+            return obsolete
+    elif argv and _HEAD_LEGACY.fullmatch(argv[0]):
         argv = ["-n", argv[0][1:], *argv[1:]]
     opts = getopt(cmd, argv, "", "nc")
-    mode, raw = ("c", opts.last("c")) if opts.last("c") is not None else ("n", opts.last("n"))
-    raw = "10" if raw is None else raw
+    valued = [(flag, value) for flag, value in opts.order if value is not None]
+    mode, raw = valued[-1] if valued else ("n", "10")  # the last of -n and -c wins
+    assert raw is not None
     sign = ""
-    if raw[:1] in "-+" and raw[:1]:
+    if raw[:1] in ("-", "+") and raw:
         sign, raw = raw[0], raw[1:]
-    if cmd == "head" and sign == "+":
-        raise UsageError(f"head: invalid number {sign + raw!r}: head takes N or -N")
-    if cmd == "tail" and sign == "-":
-        sign = ""
+    if cmd == "head" and sign == "+" or cmd == "tail" and sign == "-":
+        sign = ""  # head +N is N; tail -N is N
+    if cmd == "tail" and any((v or "")[:1] == "+" for _, v in valued):
+        sign = "+"  # GNU tail never forgets an earlier +N: 'tail -n +2 -n 5' is 'tail -n +5'
     count = parse_count(cmd, "number of lines" if mode == "n" else "number of bytes", raw)
     spec = Spec(opts, paths=[p for p in opts.operands if p != "-"])
     spec.extra.update(mode=mode, count=count, sign=sign)
@@ -75,27 +111,38 @@ def _parse_head_tail(cmd: str, argv: list[str]) -> Spec:
 
 def _run_head_tail(cmd: str, spec: Spec, io: IO) -> int:
     names = spec.opts.operands or ["-"]
+    mode, count, sign = spec.extra["mode"], spec.extra["count"], spec.extra["sign"]
+    if cmd == "tail" and count == 0 and sign != "+":
+        return 0  # GNU tail opens nothing when it would print nothing
+    reads = cmd == "tail" or count > 0 or sign == "-"
     status = 0
     printed = 0
     for name in names:
-        got = io.open_input(name)
-        if got is None:
+        inp = io.input(name)
+        if inp.error is not None:
+            io.err(f"cannot open '{name}' for reading: {inp.error}")
             status = 1
             continue
         if len(names) > 1:
-            label = "standard input" if name == "-" else name
-            io.out.write(b"%s==> %s <==\n" % (b"\n" if printed else b"", os.fsencode(label)))
+            label = b"standard input" if name == "-" else inp.label
+            io.out.write(b"%s==> %s <==\n" % (b"\n" if printed else b"", label))
         printed += 1
-        with got[0] as reader:
+        if inp.reader is None:
+            if reads:
+                io.err(f"error reading '{name}': {EISDIR}")
+                status = 1
+                if cmd == "tail" and sign == "+" and (mode == "c" or count <= 1):
+                    return 1  # GNU tail copying from the start gives up on every later file
+            continue
+        with inp.reader as reader:
             if cmd == "head":
-                _head(spec, reader, io)
+                _head(mode, count, sign, reader, io)
             else:
-                _tail(spec, reader, io)
+                _tail(mode, count, sign, reader, io)
     return status
 
 
-def _head(spec: Spec, reader: BinaryIO, io: IO) -> None:
-    mode, count, sign = spec.extra["mode"], spec.extra["count"], spec.extra["sign"]
+def _head(mode: str, count: int, sign: str, reader: BinaryIO, io: IO) -> None:
     if sign == "-":  # all but the last N: find where they start, copy up to there
         size = reader.seek(0, os.SEEK_END)
         stop = max(0, size - count) if mode == "c" else _last_lines_offset(reader, count, io)
@@ -118,11 +165,10 @@ def _head(spec: Spec, reader: BinaryIO, io: IO) -> None:
         left = 0
 
 
-def _tail(spec: Spec, reader: BinaryIO, io: IO) -> None:
-    mode, count, sign = spec.extra["mode"], spec.extra["count"], spec.extra["sign"]
+def _tail(mode: str, count: int, sign: str, reader: BinaryIO, io: IO) -> None:
     size = reader.seek(0, os.SEEK_END)
     if mode == "c":
-        start = max(0, count - 1) if sign == "+" else max(0, size - count)
+        start = min(size, max(0, count - 1)) if sign == "+" else max(0, size - count)
         _copy(reader, start, size, io)
         return
     if sign != "+":
@@ -182,80 +228,6 @@ def _last_lines_offset(reader: BinaryIO, count: int, io: IO) -> int:
     return 0
 
 
-# -- wc -------------------------------------------------------------------------------------
-
-_PRINTABLE_OR_SPACE = bytes(range(0x21, 0x7F)) + b" \t\n\v\f\r"
-_NOT_COUNTED = bytes(b for b in range(256) if b not in _PRINTABLE_OR_SPACE)
-
-
-def _parse_wc(argv: list[str]) -> Spec:
-    opts = getopt("wc", argv, "lwc")
-    return Spec(opts, paths=[p for p in opts.operands if p != "-"])
-
-
-def _count(reader: BinaryIO, io: IO, need_words: bool) -> tuple[int, int, int]:
-    """Lines, words and bytes like GNU wc in the C locale: a word is a run between whitespace
-    holding at least one printable byte (other bytes neither start nor end a word)."""
-    lines = words = size = 0
-    in_word = False
-    while True:
-        io.check()
-        block = reader.read(1 << 22)
-        if not block:
-            return lines, words, size
-        size += len(block)
-        lines += block.count(b"\n")
-        if need_words:
-            kept = block.translate(None, _NOT_COUNTED)
-            if kept:
-                words += len(kept.split())
-                if in_word and not kept[:1].isspace():
-                    words -= 1
-                in_word = not kept[-1:].isspace()
-
-
-def _run_wc(spec: Spec, io: IO) -> int:
-    opts = spec.opts
-    show = [f for f in "lwc" if opts.has(f)] or ["l", "w", "c"]
-    names = opts.operands or ["-"]
-    rows: list[tuple[list[int], str | None]] = []
-    status = 0
-    regular_total, minimum = 0, 1
-    one_number = len(names) == 1 and len(show) == 1
-    for name in names:
-        got = io.open_input(name)
-        if got is None:
-            status = 1
-            continue
-        reader, path = got
-        if path is None or not _is_regular(io, path):
-            minimum = 7
-        else:
-            regular_total += io.fs.size(path)
-        with reader:
-            if show == ["c"] and path is not None:
-                counts = (0, 0, io.fs.size(path))
-            else:
-                counts = _count(reader, io, "w" in show)
-        by_flag = dict(zip("lwc", counts, strict=True))
-        rows.append(([by_flag[f] for f in show], None if not opts.operands else name))
-    width = 1 if one_number else max(minimum, len(str(regular_total)))
-    if len(names) > 1:
-        totals = [sum(r[0][i] for r in rows) for i in range(len(show))]
-        rows.append((totals, "total"))
-    for numbers, label in rows:
-        text = b" ".join(b"%*d" % (width, v) for v in numbers)
-        io.out.write(text + (b" " + os.fsencode(label) if label is not None else b"") + b"\n")
-    return status
-
-
-def _is_regular(io: IO, path: object) -> bool:
-    try:
-        return stat.S_ISREG(os.stat(path).st_mode)  # type: ignore[arg-type]
-    except OSError:
-        return True  # a file only in the overlay: a planned regular file
-
-
 # -- echo and pwd ---------------------------------------------------------------------------
 
 _ECHO_FLAG = re.compile(r"-[A-Za-z]+")
@@ -309,7 +281,6 @@ COMMANDS = [
         lambda a: _parse_head_tail("tail", a),
         lambda s, io: _run_head_tail("tail", s, io),
     ),
-    Command("wc", False, _parse_wc, _run_wc),
     Command("echo", False, _parse_echo, _run_echo),
     Command("pwd", False, _parse_pwd, _run_pwd),
 ]

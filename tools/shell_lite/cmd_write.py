@@ -1,16 +1,26 @@
-"""Commands that change files: mkdir, touch, cp, mv, rm. They only record changes in the overlay."""
+"""Commands that change files: mkdir, touch, cp, mv, rm. They only record changes in the overlay.
+
+Operands are looked up as the kernel does (``lookup``): a trailing '/' asks for a folder, so
+``rm -f notes.txt/`` fails as in GNU instead of removing the file. Symbolic links are never
+moved, removed or copied (undo could not restore them): such a command fails with a message.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from tools.base import ToolError
-from tools.shell_lite.runtime import IO, Command, Spec, UsageError, getopt
+from tools.shell_lite.command import IO, Command, Spec, UsageError, getopt
+from tools.shell_lite.lookup import (
+    ENAMETOOLONG,
+    ENOENT,
+    ENOTDIR,
+    NAME_MAX,
+    Lookup,
+    basename,
+    strip,
+)
 from tools.shell_lite.vfs import ABSENT, DIR, FILE, LINK
-
-
-def _name(operand: str) -> str:
-    return operand.rstrip("/").rsplit("/", 1)[-1]
 
 
 def _parent_is_dir(io: IO, path: Path) -> bool:
@@ -30,30 +40,43 @@ def _parse_mkdir(argv: list[str]) -> Spec:
 def _run_mkdir(spec: Spec, io: IO) -> int:
     status = 0
     for operand in spec.opts.operands:
-        path = io.fs.resolve(operand)
         if spec.opts.has("p"):
-            parts = operand.rstrip("/").split("/")
+            parts = [p for p in strip(operand).split("/") if p not in ("", ".")]
+            made: Path | None = None  # once one folder is new, the rest are new below it
             for i in range(1, len(parts) + 1):
                 prefix = "/".join(parts[:i])
-                if prefix in ("", "."):
+                if made is not None and parts[i - 1] != "..":
+                    if len(parts[i - 1].encode("utf-8", "surrogateescape")) > NAME_MAX:
+                        io.err(f"cannot create directory '{prefix}': {ENAMETOOLONG}")
+                        status = 1
+                        break
+                    made = made / parts[i - 1]
+                    io.fs.mkdir(made)
                     continue
-                step = io.fs.resolve(prefix)
-                kind = io.fs.kind(step)
-                if kind == ABSENT:
-                    io.fs.mkdir(step)
-                elif kind != DIR:
-                    io.err(f"cannot create directory '{operand}': Not a directory")
-                    status = 1
-                    break
+                found = io.lookup(prefix)
+                if found.kind == DIR:
+                    continue
+                if found.lkind == ABSENT and found.parent_error is None:
+                    io.fs.mkdir(found.path)
+                    made = found.path
+                    continue
+                last = i == len(parts) or found.lkind == LINK
+                io.err(
+                    f"cannot create directory '{prefix}': "
+                    + ("File exists" if last else found.parent_error or ENOTDIR)
+                )
+                status = 1
+                break
             continue
-        if io.fs.exists(path):
+        found = io.lookup(strip(operand))
+        if found.parent_error is not None:
+            io.err(f"cannot create directory '{operand}': {found.parent_error}")
+            status = 1
+        elif found.lkind != ABSENT:
             io.err(f"cannot create directory '{operand}': File exists")
             status = 1
-        elif not _parent_is_dir(io, path):
-            io.err(f"cannot create directory '{operand}': No such file or directory")
-            status = 1
         else:
-            io.fs.mkdir(path)
+            io.fs.mkdir(found.path)
     return status
 
 
@@ -70,22 +93,29 @@ def _parse_touch(argv: list[str]) -> Spec:
 def _run_touch(spec: Spec, io: IO) -> int:
     status = 0
     for operand in spec.opts.operands:
-        path = io.fs.resolve(operand)
-        kind = io.fs.kind(path)
-        if kind == FILE:
-            io.fs.touch(path)
-        elif kind == DIR:
-            continue  # a folder's time stamp is not worth an undo record
-        elif kind != ABSENT:
-            io.err(f"cannot touch '{operand}': not a regular file")
+        found = io.lookup(operand)
+        if found.parent_error is not None:
+            if not (spec.opts.has("c") and found.parent_error == ENOENT):
+                io.err(f"cannot touch '{operand}': {found.parent_error}")
+                status = 1
+        elif found.error == ENOENT and spec.opts.has("c"):
+            continue
+        elif found.error is not None and (found.error != ENOENT or found.slash):
+            io.err(f"setting times of '{operand}': {found.error}")
             status = 1
+        elif found.kind == FILE:
+            io.fs.touch(found.path)
+        elif found.kind == DIR:
+            continue  # a folder's time stamp is not worth an undo record
+        elif found.kind != ABSENT:
+            raise ToolError(f"touch: {operand} is a special file; shell-lite leaves those alone")
         elif spec.opts.has("c"):
             continue
-        elif not _parent_is_dir(io, path):
-            io.err(f"cannot touch '{operand}': No such file or directory")
+        elif not _parent_is_dir(io, found.path):
+            io.err(f"cannot touch '{operand}': {ENOENT}")
             status = 1
         else:
-            io.fs.write(path, b"")
+            io.fs.write(found.path, b"")  # through a dangling link: its target, as touch does
     return status
 
 
@@ -99,138 +129,147 @@ def _parse_copy_move(cmd: str, flags: str, argv: list[str]) -> Spec:
     return Spec(opts, paths=list(opts.operands))
 
 
-def _targets(io: IO, cmd: str, operands: list[str]) -> list[tuple[str, Path]] | None:
-    """(source operand, destination path) pairs, or None after reporting a bad destination."""
-    *sources, dest = operands
-    dpath = io.fs.resolve(dest)
-    if io.fs.kind(dpath) == DIR:
-        return [(s, io.fs.resolve(dest) / _name(s)) for s in sources]
-    if len(sources) > 1:
-        io.err(f"target '{dest}' is not a directory")
+def _destination(io: IO, cmd: str, dest: Lookup, source: Lookup, into: bool) -> Path | None:
+    """Where one source goes, or None after reporting why it cannot."""
+    shown = dest.operand
+    if into:
+        return dest.path / basename(source.operand)
+    if dest.parent_error is not None:
+        verb = "create regular file" if cmd == "cp" else f"move '{source.operand}' to"
+        io.err(f"cannot {verb} '{shown}': {dest.parent_error}")
         return None
-    if dest.endswith("/"):
-        io.err(f"cannot create '{dest}': Not a directory")
+    if dest.slash and source.kind != DIR:  # 'e/' names a folder: only a folder may become it
+        if cmd == "cp":
+            io.err(f"cannot create regular file '{shown}': {ENOTDIR}")
+        else:
+            io.err(f"cannot move '{source.operand}' to '{shown}': {ENOTDIR}")
         return None
-    return [(sources[0], dpath)]
+    if dest.lkind == LINK and (cmd == "mv" or dest.kind == ABSENT):
+        raise ToolError(
+            f"{cmd}: {shown} is a symbolic link; shell-lite does not replace or write through it"
+        )
+    return dest.path
 
 
-def _tree(io: IO, cmd: str, operand: str, root: Path) -> list[Path] | None:
-    """Every entry below a folder, or None (reported) when it holds a link or special file."""
+def _run_copy_move(cmd: str, spec: Spec, io: IO) -> int:
+    *sources, dest_operand = spec.opts.operands
+    dest = io.lookup(dest_operand)
+    into = dest.kind == DIR
+    if len(sources) > 1 and not into:
+        io.err(f"target '{dest_operand}' is not a directory")
+        return 1
+    status = 0
+    created: set[Path] = set()  # files this command made: GNU will not overwrite one of them
+    seen: set[Path] = set()  # cp copies a source named twice once, with a warning
+    for operand in sources:
+        source = io.lookup(operand)
+        entry = source.path if source.slash else source.entry
+        if cmd == "cp" and source.error is None and entry in seen:
+            what = "directory" if source.kind == DIR else "file"
+            io.err(f"warning: source {what} '{operand}' specified more than once")
+            continue
+        seen.add(entry)
+        if (cmd == "mv" or spec.opts.has("r")) and _is_link(io, operand):
+            # mv and cp -r would move or copy the link itself, which undo could not restore
+            raise ToolError(f"{cmd}: {operand} is a symbolic link; shell-lite does not {cmd} links")
+        if source.error is not None:
+            io.err(f"cannot stat '{operand}': {source.error}")
+            status = 1
+            continue
+        if source.kind not in (FILE, DIR):
+            raise ToolError(f"{cmd}: {operand} is a special file; shell-lite leaves those alone")
+        if source.kind == DIR and cmd == "cp" and not spec.opts.has("r"):
+            io.err(f"-r not specified; omitting directory '{operand}'")
+            status = 1
+            continue
+        if source.path == io.fs.ws.root:
+            raise ToolError(f"{cmd}: {operand} is the workspace folder itself; name what is in it")
+        if cmd == "mv" and basename(operand) in (".", ".."):
+            io.err(f"cannot move '{operand}': a folder named '.' or '..' cannot be renamed")
+            status = 1
+            continue
+        target = _destination(io, cmd, dest, source, into)
+        if target is None or not _one(io, cmd, source, target, created):
+            status = 1
+    return status
+
+
+def _is_link(io: IO, operand: str) -> bool:
+    """The entry the operand names, trailing slash or not, is a symbolic link."""
+    if strip(operand) == operand:
+        return io.lookup(operand).lkind == LINK
+    return io.lookup(strip(operand)).lkind == LINK
+
+
+def _one(io: IO, cmd: str, source: Lookup, target: Path, created: set[Path]) -> bool:
+    """Copy or move one looked-up source to ``target``; False after reporting a failure."""
+    fs = io.fs
+    spath = source.path
+    shown = fs.rel(target)
+    tkind = fs.kind(target)
+    if spath == target:
+        io.err(f"'{source.operand}' and '{shown}' are the same file")
+        return False
+    if not _parent_is_dir(io, target):
+        io.err(f"cannot create '{shown}': {ENOENT}")
+        return False
+    if source.kind == FILE:
+        if tkind == DIR:
+            io.err(f"cannot overwrite directory '{shown}' with non-directory")
+            return False
+        if target in created:
+            io.err(f"will not overwrite just-created '{shown}' with '{source.operand}'")
+            return False
+        fs.write(target, fs.read(spath))
+        created.add(target)
+        if cmd == "mv":
+            fs.remove(spath)
+        return True
+    if target.is_relative_to(spath):
+        if cmd == "cp":  # GNU copies part of the tree before it notices: refused, not imitated
+            raise ToolError(
+                f"cp: cannot copy a directory, '{source.operand}', into itself, '{shown}'"
+            )
+        io.err(f"cannot move '{source.operand}' to a subdirectory of itself, '{shown}'")
+        return False
+    if tkind not in (ABSENT, DIR):
+        io.err(f"cannot overwrite non-directory '{shown}' with directory '{source.operand}'")
+        return False
+    if cmd == "mv" and tkind == DIR and fs.listdir(target):
+        io.err(f"cannot move '{source.operand}' to '{shown}': Directory not empty")
+        return False
+    entries = _tree(io, "copy" if cmd == "cp" else "move", source.operand, spath)
+    if tkind == ABSENT:
+        fs.mkdir(target)
+    for entry in entries:
+        io.check()
+        dest = target / entry.relative_to(spath)
+        if fs.kind(entry) == DIR:
+            if fs.kind(dest) != DIR:
+                fs.mkdir(dest)
+        else:
+            if dest in created:  # GNU reports it and goes on with the rest: not imitated
+                raise ToolError(f"{cmd}: would overwrite {fs.rel(dest)}, which it just created")
+            fs.write(dest, fs.read(entry))
+            created.add(dest)
+    if cmd == "mv":
+        for entry in reversed(entries):
+            fs.remove(entry)
+        fs.remove(spath)
+    return True
+
+
+def _tree(io: IO, cmd: str, operand: str, root: Path) -> list[Path]:
+    """Every entry below a folder; one holding a link or special file refuses the command."""
     entries = list(io.fs.walk(root))
     for entry in entries:
         if io.fs.kind(entry) not in (FILE, DIR):
             rel = io.fs.rel(entry)
-            io.err(
-                f"'{operand}' holds {rel}, a link or special file; shell-lite does not {cmd} those"
+            raise ToolError(
+                f"{cmd}: '{operand}' holds {rel}, a link or special file; shell-lite does not "
+                f"{cmd} those (undo could not restore them)"
             )
-            return None
     return entries
-
-
-def _run_cp(spec: Spec, io: IO) -> int:
-    pairs = _targets(io, "cp", spec.opts.operands)
-    if pairs is None:
-        return 1
-    status = 0
-    for source, target in pairs:
-        spath = io.fs.resolve(source)
-        io.fs.ws.resolve(io.fs.rel(target))
-        kind = io.fs.kind(spath)
-        tkind = io.fs.kind(target)
-        if kind == ABSENT:
-            io.err(f"cannot stat '{source}': No such file or directory")
-        elif kind == DIR and not spec.opts.has("r"):
-            io.err(f"-r not specified; omitting directory '{source}'")
-        elif spath == target:
-            io.err(f"'{source}' and '{io.fs.rel(target)}' are the same file")
-        elif not _parent_is_dir(io, target):
-            io.err(f"cannot create '{io.fs.rel(target)}': No such file or directory")
-        elif kind == FILE:
-            if tkind == DIR:
-                io.err(f"cannot overwrite directory '{io.fs.rel(target)}' with non-directory")
-            else:
-                io.fs.write(target, io.fs.read(spath))
-                continue
-        elif kind == DIR:
-            if target.is_relative_to(spath):
-                io.err(f"cannot copy a directory, '{source}', into itself")
-            elif tkind not in (ABSENT, DIR):
-                io.err(f"cannot overwrite non-directory '{io.fs.rel(target)}' with directory")
-            else:
-                entries = _tree(io, "copy", source, spath)
-                if entries is not None:
-                    if tkind == ABSENT:
-                        io.fs.mkdir(target)
-                    for entry in entries:
-                        io.check()
-                        dest = target / entry.relative_to(spath)
-                        if io.fs.kind(entry) == DIR:
-                            if io.fs.kind(dest) != DIR:
-                                io.fs.mkdir(dest)
-                        else:
-                            io.fs.write(dest, io.fs.read(entry))
-                    continue
-        else:
-            io.err(f"'{source}' is not a regular file or folder; not copied")
-        status = 1
-    return status
-
-
-def _run_mv(spec: Spec, io: IO) -> int:
-    pairs = _targets(io, "mv", spec.opts.operands)
-    if pairs is None:
-        return 1
-    status = 0
-    for source, target in pairs:
-        try:
-            spath = io.fs.entry(source, "mv")
-        except ToolError as exc:
-            io.errors.append(str(exc))
-            status = 1
-            continue
-        io.fs.ws.resolve(io.fs.rel(target))
-        kind = io.fs.kind(spath)
-        tkind = io.fs.kind(target)
-        if kind == ABSENT:
-            io.err(f"cannot stat '{source}': No such file or directory")
-        elif spath == target:
-            io.err(f"'{source}' and '{io.fs.rel(target)}' are the same file")
-        elif not _parent_is_dir(io, target):
-            io.err(f"cannot move '{source}' to '{io.fs.rel(target)}': No such file or directory")
-        elif kind == FILE:
-            if tkind == DIR:
-                io.err(f"cannot overwrite directory '{io.fs.rel(target)}' with non-directory")
-            else:
-                io.fs.write(target, io.fs.read(spath))
-                io.fs.remove(spath)
-                continue
-        elif kind == DIR:
-            if target.is_relative_to(spath):
-                io.err(f"cannot move '{source}' to a subdirectory of itself")
-            elif tkind not in (ABSENT, DIR):
-                io.err(f"cannot overwrite non-directory '{io.fs.rel(target)}' with directory")
-            elif tkind == DIR and io.fs.listdir(target):
-                io.err(f"cannot move '{source}' to '{io.fs.rel(target)}': Directory not empty")
-            else:
-                entries = _tree(io, "move", source, spath)
-                if entries is not None:
-                    if tkind == ABSENT:
-                        io.fs.mkdir(target)
-                    for entry in entries:
-                        io.check()
-                        dest = target / entry.relative_to(spath)
-                        if io.fs.kind(entry) == DIR:
-                            io.fs.mkdir(dest)
-                        else:
-                            io.fs.write(dest, io.fs.read(entry))
-                    for entry in reversed(entries):
-                        io.fs.remove(entry)
-                    io.fs.remove(spath)
-                    continue
-        else:
-            io.err(f"'{source}' is not a regular file or folder; not moved")
-        status = 1
-    return status
 
 
 # -- rm -------------------------------------------------------------------------------------
@@ -247,41 +286,47 @@ def _run_rm(spec: Spec, io: IO) -> int:
     status = 0
     force = spec.opts.has("f")
     for operand in spec.opts.operands:
-        try:
-            path = io.fs.entry(operand, "rm")
-        except ToolError as exc:
-            io.errors.append(str(exc))
+        found = io.lookup(operand)
+        if found.lkind == LINK or _is_link(io, operand):
+            raise ToolError(f"rm: {operand} is a symbolic link; shell-lite leaves links alone")
+        if found.error is not None:
+            if not (force and found.error in (ENOENT, ENOTDIR)):
+                io.err(f"cannot remove '{operand}': {found.error}")
+                status = 1
+            continue
+        if basename(operand) in (".", "..") or found.path == io.fs.ws.root:
+            io.err(f"refusing to remove '.' or '..' directory: skipping '{operand}'")
             status = 1
             continue
-        kind = io.fs.kind(path)
-        if kind == ABSENT:
-            if not force:
-                io.err(f"cannot remove '{operand}': No such file or directory")
-                status = 1
-        elif kind == DIR and not spec.opts.has("r"):
+        if found.kind == DIR and not spec.opts.has("r"):
             io.err(f"cannot remove '{operand}': Is a directory")
             status = 1
-        elif kind == DIR:
-            entries = _tree(io, "remove", operand, path)
-            if entries is None:
-                status = 1
-                continue
+        elif found.kind == DIR:
+            entries = _tree(io, "remove", operand, found.path)
             for entry in reversed(entries):
                 io.fs.remove(entry)
-            io.fs.remove(path)
-        elif kind in (FILE,):
-            io.fs.remove(path)
+            io.fs.remove(found.path)
+        elif found.kind == FILE:
+            io.fs.remove(found.path)
         else:
-            kind_name = "a symbolic link" if kind == LINK else "a special file"
-            io.err(f"cannot remove '{operand}': {kind_name}; shell-lite leaves those alone")
-            status = 1
+            raise ToolError(f"rm: {operand} is a special file; shell-lite leaves those alone")
     return status
 
 
 COMMANDS = [
     Command("mkdir", True, _parse_mkdir, _run_mkdir),
     Command("touch", True, _parse_touch, _run_touch),
-    Command("cp", True, lambda a: _parse_copy_move("cp", "r", a), _run_cp),
-    Command("mv", True, lambda a: _parse_copy_move("mv", "", a), _run_mv),
+    Command(
+        "cp",
+        True,
+        lambda a: _parse_copy_move("cp", "r", a),
+        lambda s, io: _run_copy_move("cp", s, io),
+    ),
+    Command(
+        "mv",
+        True,
+        lambda a: _parse_copy_move("mv", "", a),
+        lambda s, io: _run_copy_move("mv", s, io),
+    ),
     Command("rm", True, _parse_rm, _run_rm),
 ]

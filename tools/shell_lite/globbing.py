@@ -1,30 +1,50 @@
-"""Glob expansion (``*``, ``?``, ``[...]``) confined to the workspace, done by the tool, not a shell."""
+"""Glob expansion (``*``, ``?``, ``[...]``) confined to the workspace, done by the tool, not a shell.
+
+Patterns match bytes, as bash does in the C locale (``?`` is one byte, ``[z-a]`` matches nothing).
+Listings come from the overlay (``VirtualFS.listdir``), so the app's own data and paths a deny
+rule covers are never matched; a symbolic link is followed only where bash must know whether it
+names a folder (``*/`` and every component before the last), and a link leading out of the
+workspace there refuses the whole pattern rather than guessing what lies outside.
+"""
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Callable
 
 from tools.base import ToolError
-from tools.workspace import PathEscapeError, Workspace
+from tools.shell_lite.vfs import ABSENT, DIR, LINK, VirtualFS
+from tools.workspace import PathEscapeError
 
 MAX_MATCHES = 10_000
 
-_CLASSES = {
-    "alpha": "a-zA-Z",
-    "digit": "0-9",
-    "alnum": "a-zA-Z0-9",
-    "upper": "A-Z",
-    "lower": "a-z",
-    "space": " \\t\\n\\r\\f\\v",
-    "blank": " \\t",
-    "punct": re.escape("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"),
-    "xdigit": "0-9A-Fa-f",
-    "print": "\\x20-\\x7e",
-    "graph": "\\x21-\\x7e",
-    "cntrl": "\\x00-\\x1f\\x7f",
+
+def _span(lo: int, hi: int) -> frozenset[int]:
+    return frozenset(range(lo, hi + 1))
+
+
+_CLASSES: dict[bytes, frozenset[int]] = {
+    b"alpha": _span(65, 90) | _span(97, 122),
+    b"digit": _span(48, 57),
+    b"alnum": _span(48, 57) | _span(65, 90) | _span(97, 122),
+    b"upper": _span(65, 90),
+    b"lower": _span(97, 122),
+    b"space": frozenset(b" \t\n\r\f\v"),
+    b"blank": frozenset(b" \t"),
+    b"punct": _span(33, 47) | _span(58, 64) | _span(91, 96) | _span(123, 126),
+    b"xdigit": _span(48, 57) | _span(65, 70) | _span(97, 102),
+    b"print": _span(32, 126),
+    b"graph": _span(33, 126),
+    b"cntrl": _span(0, 31) | {127},
 }
+_ALL = _span(0, 255)
+
+
+class GlobError(ToolError):
+    """A glob pattern shell-lite will not expand (or that matches nothing)."""
+
+
+def encode(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
 
 
 def has_magic(part: str) -> bool:
@@ -45,71 +65,114 @@ def unescape(part: str) -> str:
     return re.sub(r"\\(.)", r"\1", part, flags=re.S)
 
 
-def _bracket(part: str, i: int) -> tuple[str, int] | None:
-    """Translate ``[...]`` starting at ``part[i] == '['``; None when it is not closed (a literal '[')."""
+def _byte(b: int) -> bytes:
+    return b"\\x%02x" % b
+
+
+def _lower(c: int) -> int:
+    return c + 32 if 65 <= c <= 90 else c
+
+
+def _folded(chars: frozenset[int] | set[int], fold: bool) -> set[int]:
+    """The bytes whose (case-folded, under ``fold``) value is among ``chars``."""
+    if not fold:
+        return set(chars)
+    return {b for b in _ALL if _lower(b) in chars}
+
+
+def _class(chars: set[int], negate: bool = False) -> bytes:
+    """A regex matching one byte of the set (or of its complement)."""
+    if negate:
+        chars = set(_ALL) - chars
+    if not chars:
+        return b"(?!)"
+    return b"[" + b"".join(_byte(b) for b in sorted(chars)) + b"]"
+
+
+def _bracket(part: bytes, i: int, fold: bool = False) -> tuple[bytes, int] | None:
+    """Translate ``[...]`` starting at ``part[i] == '['``; None when it is not closed (a literal
+    '['). Under ``fold`` (glibc's FNM_CASEFOLD) letters and ranges compare case-folded while a
+    class like [:upper:] tests the byte as it is."""
+    if part.find(b"]", i + 2) < 0:
+        return None  # never closed: the '[' is literal (checked first, so '[[[[...' is linear)
     j = i + 1
     negate = False
-    if j < len(part) and part[j] in "!^":
+    if j < len(part) and part[j : j + 1] in (b"!", b"^"):
         negate = True
         j += 1
-    items: list[str] = []
+    chars: set[int] = set()
     first = True
     while j < len(part):
         c = part[j]
-        if c == "]" and not first:
-            body = "".join(items) or "\\x00-\\U0010ffff"
-            return ("[^" if negate else "[") + body + "]", j + 1
+        if c == ord("]") and not first:
+            return _class(chars, negate), j + 1
         first = False
-        if c == "[" and part.startswith("[:", j):
-            end = part.find(":]", j + 2)
-            if end > 0 and part[j + 2 : end] in _CLASSES:
-                items.append(_CLASSES[part[j + 2 : end]])
+        if c == ord("[") and part[j + 1 : j + 2] in (b":", b"=", b"."):
+            kind = part[j + 1 : j + 2]
+            end = part.find(kind + b"]", j + 2)
+            if end > 0:
+                name = part[j + 2 : end]
+                if kind == b":":
+                    if name not in _CLASSES:
+                        raise GlobError(
+                            f"unknown character class [:{name.decode('utf-8', 'replace')}:] in a "
+                            "glob pattern"
+                        )
+                    chars |= _CLASSES[name]
+                    j = end + 2
+                    continue
+                if len(name) != 1:
+                    raise GlobError("only single characters are supported in [= =] and [. .]")
+                chars |= _folded({_lower(name[0]) if fold else name[0]}, fold)
                 j = end + 2
                 continue
-        if c == "\\" and j + 1 < len(part):
-            c = part[j + 1]
+        if c == ord("\\") and j + 1 < len(part):
             j += 1
-        if j + 2 < len(part) and part[j + 1] == "-" and part[j + 2] != "]":
+            c = part[j]
+        if j + 2 < len(part) and part[j + 1] == ord("-") and part[j + 2] != ord("]"):
             hi = part[j + 2]
             end = j + 3
-            if hi == "\\" and end < len(part):
+            if hi == ord("\\") and end < len(part):
                 hi, end = part[end], end + 1
-            if ord(hi) >= ord(c):
-                items.append(f"{re.escape(c)}-{re.escape(hi)}")
+            if fold:
+                c, hi = _lower(c), _lower(hi)
+            chars |= _folded(_span(c, hi), fold)  # a reversed range like [z-a] is empty
             j = end
             continue
-        items.append(re.escape(c))
+        chars |= _folded({_lower(c) if fold else c}, fold)
         j += 1
     return None
 
 
-def translate(part: str) -> re.Pattern[str]:
-    """A compiled regex for one path component of a glob pattern."""
-    out: list[str] = []
+def translate(part: str, fold: bool = False) -> re.Pattern[bytes]:
+    """A compiled bytes regex for one path component of a glob pattern (C locale); ``fold``
+    matches as glibc's fnmatch with FNM_CASEFOLD does (find -iname)."""
+    raw = encode(part)
+    out: list[bytes] = []
     i = 0
-    while i < len(part):
-        c = part[i]
-        if c == "\\" and i + 1 < len(part):
-            out.append(re.escape(part[i + 1]))
+    while i < len(raw):
+        c = raw[i]
+        if c == ord("\\") and i + 1 < len(raw):
+            out.append(_class(_folded({_lower(raw[i + 1]) if fold else raw[i + 1]}, fold)))
             i += 2
-        elif c == "*":
-            out.append(".*")
+        elif c == ord("*"):
+            out.append(b".*")
             i += 1
-        elif c == "?":
-            out.append(".")
+        elif c == ord("?"):
+            out.append(b".")
             i += 1
-        elif c == "[":
-            got = _bracket(part, i)
+        elif c == ord("["):
+            got = _bracket(raw, i, fold)
             if got is None:
-                out.append(re.escape("["))
+                out.append(_byte(c))
                 i += 1
             else:
                 out.append(got[0])
                 i = got[1]
         else:
-            out.append(re.escape(c))
+            out.append(_class(_folded({_lower(c) if fold else c}, fold)))
             i += 1
-    return re.compile("".join(out), re.S)
+    return re.compile(b"".join(out), re.S)
 
 
 def _join(prefix: str, name: str) -> str:
@@ -118,10 +181,10 @@ def _join(prefix: str, name: str) -> str:
     return prefix + name if prefix.endswith("/") else f"{prefix}/{name}"
 
 
-def expand(ws: Workspace, pattern: str, check: Callable[[], None] = lambda: None) -> list[str]:
-    """The workspace paths a pattern matches, sorted bytewise; an error when none or when it could
-    reach outside (absolute, ``..``). Hidden names match only a pattern part starting with '.',
-    and entries the workspace refuses (symlinks out, the app's own data) are never matched."""
+def expand(fs: VirtualFS, pattern: str) -> list[str]:
+    """The workspace paths a pattern matches, sorted bytewise (as bash sorts in the C locale);
+    an error when none match or when it could reach outside (absolute, ``..``). Hidden names
+    match only a pattern part starting with '.'."""
     if pattern.startswith("/"):
         raise PathEscapeError(
             f"{pattern!r}: absolute glob patterns are refused; use a relative one"
@@ -131,65 +194,73 @@ def expand(ws: Workspace, pattern: str, check: Callable[[], None] = lambda: None
         raise PathEscapeError(f"{pattern!r}: glob patterns may not contain '..'")
     results = [""]
     for index, part in enumerate(parts):
-        check()
+        fs.check()
         last = index == len(parts) - 1
         if part == "":
             if index == 0:
                 continue
-            # a trailing or doubled slash: keep what is a folder
-            results = [r + "/" for r in results if _is_dir(ws, r)] if last else results
+            if last:  # a trailing slash: keep what is a folder
+                results = [r + "/" for r in results if _folder(fs, r, pattern)]
             continue
         if not has_magic(part):
             literal = unescape(part)
             results = [_join(r, literal) for r in results]
             if last:
-                results = [r for r in results if _exists(ws, r)]
+                results = [r for r in results if _exists(fs, r)]
             continue
         regex = translate(part)
         hidden_ok = part.startswith(".") or part.startswith("\\.")
         found: list[str] = []
         for prefix in results:
-            base = _dir(ws, prefix)
-            if base is None:
+            if not _folder(fs, prefix or ".", pattern):
                 continue
-            try:
-                names = sorted(os.listdir(base), key=os.fsencode)
-            except OSError:
-                continue
-            for name in names:
-                check()
+            base = fs.resolve(prefix or ".")
+            for name in fs.listdir(base):
+                fs.check()
                 if name.startswith(".") and not hidden_ok:
                     continue
-                if not regex.fullmatch(name):
+                if not regex.fullmatch(encode(name)):
                     continue
                 rel = _join(prefix, name)
-                try:
-                    real = ws.resolve(rel)
-                except PathEscapeError:
-                    continue
-                if not last and not real.is_dir():
+                if not last and not _folder(fs, rel, pattern):
                     continue
                 found.append(rel)
                 if len(found) > MAX_MATCHES:
-                    raise ToolError(f"{pattern!r} matches more than {MAX_MATCHES} paths")
+                    raise GlobError(f"{pattern!r} matches more than {MAX_MATCHES} paths")
         results = found
-    results = sorted(set(results), key=os.fsencode)
+    results = sorted(set(results), key=encode)
     if not results:
-        raise ToolError(
+        raise GlobError(
             f"no files match the glob pattern {pattern!r} (quote it to pass it as text)"
         )
     return results
 
 
-def _dir(ws: Workspace, rel: str) -> str | None:
-    # a prefix typed literally that leaves the workspace is an error, not "no match"
-    real = ws.resolve(rel or ".")
-    return str(real) if real.is_dir() else None
+def _folder(fs: VirtualFS, rel: str, pattern: str) -> bool:
+    """Is ``rel`` a folder, following links as bash does? A link out of the workspace refuses
+    the pattern: what it names cannot be checked without looking outside."""
+    try:
+        return fs.kind(fs.resolve(rel)) == DIR
+    except PathEscapeError:
+        raise GlobError(
+            f"the glob pattern {pattern!r} would follow {rel!r}, a symbolic link out of the "
+            "workspace (or to the assistant's own data); name the paths instead"
+        ) from None
 
 
-def _is_dir(ws: Workspace, rel: str) -> bool:
-    return _dir(ws, rel) is not None
-
-
-def _exists(ws: Workspace, rel: str) -> bool:
-    return ws.resolve(rel).exists()
+def _exists(fs: VirtualFS, rel: str) -> bool:
+    """A literal last component exists (a link counts even when dangling, as for lstat)."""
+    parent, _, name = rel.rstrip("/").rpartition("/")
+    try:
+        base = fs.resolve(parent or ".")
+    except PathEscapeError:
+        return False
+    if fs.kind(base) != DIR:
+        return False
+    kind = fs.kind(base / name)
+    if kind in (ABSENT,) or fs.hidden(base / name):
+        return False
+    if fs.denied(fs.rel(base / name)) is not None:
+        fs.hidden_by_rule.add(fs.rel(base / name))
+        return False
+    return kind != LINK or not rel.endswith("/") or _folder(fs, rel, rel)

@@ -91,6 +91,7 @@ class _WordBuilder:
 
     def build(self) -> Word:
         text = "".join(c for c, _ in self.chars)
+        _refuse_assignment_tilde(self.chars)
         if not any(c in GLOB_CHARS and not q for c, q in self.chars):
             return Word(text)
         pattern = []
@@ -100,6 +101,22 @@ class _WordBuilder:
             else:
                 pattern.append(c)
         return Word(text, "".join(pattern))
+
+
+def _refuse_assignment_tilde(chars: list[tuple[str, bool]]) -> None:
+    """bash expands '~' after the '=' of a word shaped like an assignment, and after each ':'
+    in it (``echo a=~`` prints ``a=/home/me``), even as an argument: refused, not guessed."""
+    prefix = "".join(c for c, _ in chars[:64])
+    m = _ASSIGNMENT.match(prefix)
+    if m is None or any(q for _, q in chars[: m.end()]):
+        return
+    for i in range(m.end(), len(chars)):
+        c, quoted = chars[i]
+        if c == "~" and not quoted and (i == m.end() or chars[i - 1] == (":", False)):
+            raise ParseError(
+                "'~' after '=' or ':' in NAME=VALUE is expanded by bash to a home directory: "
+                "quote it ('~') to mean the character"
+            )
 
 
 def tokenize(line: str) -> list[Word | _Op]:

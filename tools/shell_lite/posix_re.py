@@ -13,6 +13,12 @@ import re
 from tools.base import ToolError
 
 DUP_MAX = 32767
+MAX_WEIGHT = 1 << 16
+"""Atoms a pattern may stand for once counted repetitions are multiplied out ('(a{300}){300}'
+is 90,000): more is refused as "too big" before the regex engine allocates gigabytes."""
+MAX_DEPTH = 100
+"""Groups nested deeper than this are refused (a recursive translator, and a regex engine, must
+not run out of stack on a hostile pattern)."""
 _INTERVAL = re.compile(rb"([0-9]*)(,([0-9]*))?")
 
 _CLASSES = {
@@ -61,6 +67,10 @@ class _Translator:
         self.i = 0
         self.offset = group_offset
         self.groups = 0
+        self.depth = 0
+        self.weight = 0
+        """Size of what was just parsed, counting each repetition's copies (see MAX_WEIGHT)."""
+        self.count = 1
         self.closed: set[int] = set()
 
     def error(self, message: str) -> RegexError:
@@ -73,10 +83,23 @@ class _Translator:
 
     # ``alternation := branch ('|' branch)*``; ``depth`` counts open groups
     def alternation(self, depth: int) -> bytes:
+        # A back-reference may name only a group closed earlier in its own alternative (glibc
+        # says "Invalid back reference" to '(a)|\\1'), so each branch starts from the groups
+        # closed before the alternation.
+        initial = set(self.closed)
         branches = [self.branch(depth)]
+        weight = self.weight
+        closed = set(self.closed)
         while self.at_bar():
             self.i += 1 if self.ere else 2
+            self.closed = set(initial)
             branches.append(self.branch(depth))
+            weight += self.weight
+            closed |= self.closed
+        self.closed = closed
+        self.weight = weight
+        if weight > MAX_WEIGHT:
+            raise self.error("regular expression too big")
         return b"|".join(branches)
 
     def at_bar(self) -> bool:
@@ -88,6 +111,8 @@ class _Translator:
     def branch(self, depth: int) -> bytes:
         out: list[bytes] = []
         start = True  # at the start of the RE, a group or an alternative
+        star_literal = False
+        total = 0
         while self.i < len(self.p):
             if self.at_bar():
                 break
@@ -97,13 +122,19 @@ class _Translator:
                 if not self.ere:
                     raise self.error("unmatched ) or \\)")
                 raise self.error("an unmatched ')' is not supported: write \\) for a literal one")
-            atom, quantifiable = self.atom(start)
+            self.weight = 1
+            atom, quantifiable = self.atom(start, star_literal)
+            weight = self.weight  # a group's atom weighs what its inside does
             out.append(atom)
-            start = atom == b"^" and not self.ere  # BRE: '*' right after a leading '^' is literal
-            if start:
+            # BRE: right after a leading '^', '*' is literal and another '^' is too ('^^x')
+            star_literal = start and atom == b"^" and not self.ere
+            start = False
+            if star_literal:
+                total += weight
                 continue
             quantified = False
             while True:
+                self.count = 1
                 q = self.quantifier()
                 if q is None:
                     break
@@ -115,6 +146,12 @@ class _Translator:
                     out[-1] = b"(?:" + out[-1] + b")"
                 out[-1] += q
                 quantified = True
+                weight *= self.count
+            total += weight
+            if total > MAX_WEIGHT:
+                # a{32767}{32767} made the regex engine take gigabytes: GNU calls it too big
+                raise self.error("regular expression too big")
+        self.weight = total
         return b"".join(out)
 
     def quantifier(self) -> bytes | None:
@@ -151,6 +188,8 @@ class _Translator:
         low, comma, high = m.group(1), m.group(2), m.group(3)
         if self.p[m.end() : m.end() + len(close)] != close or not (low or comma):
             return None
+        if len(low) > 9 or len(high or b"") > 9:
+            raise self.error(f"repetition count above {DUP_MAX}")
         lo = int(low or b"0")
         hi = (int(high) if high else None) if comma else lo
         if hi is not None and lo > hi:
@@ -158,9 +197,10 @@ class _Translator:
         if lo > DUP_MAX or (hi or 0) > DUP_MAX:
             raise self.error(f"repetition count above {DUP_MAX}")
         self.i = m.end() + len(close)
+        self.count = max(1, lo, hi or 0)
         return b"{%d,%s}" % (lo, b"" if hi is None else b"%d" % hi)
 
-    def atom(self, start: bool) -> tuple[bytes, bool]:
+    def atom(self, start: bool, star_literal: bool = False) -> tuple[bytes, bool]:
         c = self.p[self.i]
         ch = bytes([c])
         if ch == b"\\":
@@ -182,7 +222,7 @@ class _Translator:
                 return b"$", False
             return _lit(c), True
         if ch == b"*":
-            if start and not self.ere:
+            if (start or star_literal) and not self.ere:
                 self.i += 1
                 return _lit(c), True
             raise self.error("'*' at the start of an expression is not supported: use \\*")
@@ -202,8 +242,12 @@ class _Translator:
 
     def group(self) -> bytes:
         self.groups += 1
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"groups nested more than {MAX_DEPTH} deep")
         number = self.groups
         inner = self.alternation(1)
+        self.depth -= 1
         if not self.at_close():
             raise self.error("unmatched ( or \\(")
         self.i += 1 if self.ere else 2
@@ -283,8 +327,11 @@ class _Translator:
         return b"[^" + body + b"\\n]" if negate else b"[" + body + b"]"
 
 
-def translate(pattern: bytes, *, extended: bool, group_offset: int = 0) -> tuple[bytes, int]:
-    """A Python regex source equivalent to one POSIX pattern, and its number of groups."""
+def translate(
+    pattern: bytes, *, extended: bool, group_offset: int = 0, budget: list[int] | None = None
+) -> tuple[bytes, int]:
+    """A Python regex source equivalent to one POSIX pattern, and its number of groups.
+    ``budget`` (one number) is what is left of MAX_WEIGHT for several patterns together."""
     if pattern.startswith(b"[:") and pattern.endswith(b":]") and pattern[2:-2] in _CLASSES:
         raise RegexError(
             f"character class syntax is [[:{pattern[2:-2].decode()}:]], not {pattern.decode()}"
@@ -293,4 +340,8 @@ def translate(pattern: bytes, *, extended: bool, group_offset: int = 0) -> tuple
     out = t.alternation(0)
     if t.i != len(pattern):
         raise t.error("unmatched ) or \\)")
+    if budget is not None:
+        budget[0] -= t.weight
+        if budget[0] < 0:
+            raise RegexError("the patterns together are too big a regular expression")
     return out, t.groups

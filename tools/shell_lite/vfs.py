@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import os
 import stat
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,10 @@ DIR = "dir"
 LINK = "link"
 OTHER = "other"
 ABSENT = "absent"
+
+
+class DeniedPathError(ToolError):
+    """A command would read or change a path a deny rule covers; the message never names it."""
 
 
 @dataclass
@@ -69,11 +74,24 @@ class VirtualFS:
         ws: Workspace,
         check: Callable[[], None] = lambda: None,
         max_bytes: int = 32 << 20,
+        denied: Callable[[str], str | None] = lambda rel: None,
     ) -> None:
         self.ws = ws
         self.check = check
         self.max_bytes = max_bytes
         """What one write may hold in memory: a file copied whole, before-images together."""
+        self.denied = denied
+        """Workspace-relative path -> the reason a deny rule gives, or None (see ``ToolContext``)."""
+        self.hidden_by_rule: set[str] = set()
+        """Paths a listing, walk or glob left out because a deny rule covers them (never shown)."""
+        self.notes: list[str] = []
+        """Facts the person and the model should read beside the output (hard links)."""
+        self.opened_ns = time.time_ns()
+        """When the command line started: the time a file the redirect creates is made at."""
+        self.watch: Path | None = None
+        """A path whose uses are recorded in ``watched`` ("kind", "open", "stat", "list" for a
+        listing of its folder): the pipeline checks that no earlier stage races the redirect."""
+        self.watched: set[str] = set()
         self._nodes: dict[Path, _Node] = {}
         self._added: dict[Path, set[str]] = {}
 
@@ -116,6 +134,8 @@ class VirtualFS:
     def kind(self, path: Path) -> str:
         """file, dir, link, other or absent: the overlay first, then the disk (not following
         a final symlink: callers resolved the operand already)."""
+        if path == self.watch:
+            self.watched.add("kind")
         node = self._nodes.get(path)
         if node is not None:
             return node.kind
@@ -128,19 +148,63 @@ class VirtualFS:
         return self.kind(path) == DIR
 
     def size(self, path: Path) -> int:
+        if path == self.watch:
+            self.watched.add("stat")
         node = self._nodes.get(path)
         if node is not None:
             return len(node.data)
         return os.stat(path).st_size
 
     def open(self, path: Path) -> BinaryIO:
-        """A reader for a regular file; devices and FIFOs are refused, never opened blocking."""
+        """A reader for a regular file; devices and FIFOs are refused, never opened blocking.
+        A file a deny rule covers is refused without its name; one with other hard links is
+        read with a note."""
+        self.refuse_denied(path)
+        if path == self.watch:
+            self.watched.add("open")
         node = self._nodes.get(path)
         if node is not None:
             if node.kind != FILE:
                 raise ToolError(f"{self.rel(path)}: not a regular file")
             return io.BytesIO(node.data)
-        return _open_regular(path, self.rel(path))
+        reader = _open_regular(path, self.rel(path))
+        links = os.fstat(reader.fileno()).st_nlink
+        if links > 1:
+            self.note(
+                f"note: {self.rel(path)} has {links} hard links; another one may be a file "
+                "outside the workspace (write commands refuse it)"
+            )
+        return reader
+
+    def refuse_denied(self, path: Path) -> None:
+        """Raise when a deny rule covers ``path``; the message never names it."""
+        reason = self.denied(self.rel(path))
+        if reason is not None:
+            raise DeniedPathError(
+                f"refused: this command would read or change a path covered by a deny rule "
+                f"({reason})"
+            )
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def stat(self, path: Path) -> os.stat_result | None:
+        """The entry's own metadata on disk (links not followed); None when it is not on disk."""
+        if path == self.watch:
+            self.watched.add("stat")
+        try:
+            return os.lstat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+
+    def grows(self, path: Path) -> bool:
+        """The overlay plans a new entry in folder ``path`` (so its size and time will change)."""
+        return any(_disk_kind(path / name) == ABSENT for name in self._added.get(path, ()))
+
+    def planned(self, path: Path) -> bool:
+        """The overlay holds a planned change for ``path`` (its bytes or kind differ from disk)."""
+        return path in self._nodes
 
     def read(self, path: Path) -> bytes:
         """A whole file (for copies and appends), refused past ``max_bytes``."""
@@ -153,7 +217,9 @@ class VirtualFS:
             return fh.read(self.max_bytes + 1)
 
     def listdir(self, path: Path) -> list[str]:
-        """Entry names, sorted bytewise, without the app's own folders."""
+        """Entry names, sorted bytewise, without the app's own folders or denied paths."""
+        if self.watch is not None and path == self.watch.parent:
+            self.watched.add("list")
         names: set[str] = set()
         if _disk_kind(path) == DIR:
             try:
@@ -165,6 +231,10 @@ class VirtualFS:
         for name in names:
             child = path / name
             if self.kind(child) == ABSENT or self.hidden(child):
+                continue
+            rel = self.rel(child)
+            if self.denied(rel) is not None:
+                self.hidden_by_rule.add(rel)
                 continue
             out.append(name)
         return sorted(out, key=os.fsencode)

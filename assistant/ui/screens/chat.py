@@ -18,10 +18,11 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerCancelled, WorkerError, WorkerFailed, WorkerState
 
+from assistant.errors import AssistantError
+from assistant.session import Session
 from assistant.ui.approver import STOPPED, TuiApprover
 from assistant.ui.bridge import ApprovalRequested, DeltaBatch, EventBridge, SessionEvent
 from assistant.ui.screens.chat_commands import SlashCommands
-from assistant.ui.session import ChatSession
 from assistant.ui.widgets.confirm_pane import ConfirmPane
 from assistant.ui.widgets.conversation import ConversationView
 from assistant.ui.widgets.prompt import PromptInput
@@ -54,9 +55,7 @@ class ChatScreen(SlashCommands, Screen[None]):
         Binding("ctrl+p", "app.command_palette", "palette"),
     ]
 
-    def __init__(
-        self, session: ChatSession, *, clock: Callable[[], datetime] = datetime.now
-    ) -> None:
+    def __init__(self, session: Session, *, clock: Callable[[], datetime] = datetime.now) -> None:
         super().__init__()
         self.session = session
         self.clock = clock
@@ -97,31 +96,32 @@ class ChatScreen(SlashCommands, Screen[None]):
 
     def on_mount(self) -> None:
         self.status.update_status(workspace=str(self.session.workspace or ""))
+        # an MCP server's ready or failed line comes from its own thread: posted, painted here
+        self.session.on_mcp = self._post_mcp_notice
         # Off the event loop: opening the journal and importing the tools (DuckDB, httpx) takes
         # a moment that the first frame and the first keystrokes should not wait for.
         self.run_worker(self._open_session, thread=True, name="open session", exit_on_error=False)
 
     def _open_session(self) -> None:
-        from assistant.runtime import SetupError
-
-        self.session.on_mcp = lambda line: self.post_message(self.McpNotice(line))
         try:
-            self.session.start(self.approver, [self.approver.observe, self.bridge])
-        except SetupError as exc:
+            self.session.open(self.approver, [self.approver.observe, self.bridge])
+        except AssistantError as exc:
             self.app.call_from_thread(self.session_failed, str(exc))
             return
         self.app.call_from_thread(self.session_ready)
 
-    def start_session(self) -> None:
-        """Open the session now, on the loop (resume uses this)."""
-        from assistant.runtime import SetupError
-
+    def start_session(self, resume: str | None = None) -> None:
+        """Open the session now, on the loop: ``resume`` continues a stored one, if the session
+        service's resume rule lets it."""
         try:
-            self.session.start(self.approver, [self.approver.observe, self.bridge])
-        except SetupError as exc:
+            self.session.open(self.approver, [self.approver.observe, self.bridge], resume=resume)
+        except AssistantError as exc:
             self.session_failed(str(exc))
             return
         self.session_ready()
+
+    def _post_mcp_notice(self, line: str) -> None:
+        self.post_message(self.McpNotice(line))
 
     def on_chat_screen_mcp_notice(self, message: McpNotice) -> None:
         self.view.notice(message.line, error="gone for this session" in message.line)
@@ -211,10 +211,8 @@ class ChatScreen(SlashCommands, Screen[None]):
             self.status.update_status(state="")
         if event.state is not WorkerState.ERROR:
             return
-        from assistant.runtime import SetupError
-
         error = worker.error
-        if isinstance(error, SetupError):
+        if isinstance(error, AssistantError):
             self.view.notice(str(error), error=True)
         else:
             self.view.notice(
@@ -240,10 +238,9 @@ class ChatScreen(SlashCommands, Screen[None]):
         request = message.request
         if request.done:
             return
-        if request.action_id:
-            card = self.view.action_card(request.action_id)
-            if card is not None:
-                card.waiting()
+        card = self.view.action_card(request.action_id)
+        if card is not None:
+            card.waiting()
         was_idle = self.pane.current is None
         self.pane.enqueue(request)
         self.status.update_status(state="waiting for you")
@@ -282,12 +279,7 @@ class ChatScreen(SlashCommands, Screen[None]):
     async def stop(self, reason: str = STOPPED) -> None:
         """Deny every waiting action first and let the gate journal it, then cancel the turn
         (the agent journals turn.error/turn.end "cancelled")."""
-        answered = self.approver.deny_all(reason)
-        waiting = {r.action_id for r in answered if r.action_id}
-        for _ in range(200):  # a few loop turns: each denial is journaled as its gate resumes
-            if waiting <= self.approver.decided:
-                break
-            await asyncio.sleep(0)
+        await self.approver.stop(reason)
         self.pane.refresh_pane()
         worker = self.turn_worker
         if worker is not None and worker.state in (WorkerState.PENDING, WorkerState.RUNNING):
@@ -314,7 +306,6 @@ class ChatScreen(SlashCommands, Screen[None]):
             return False
         self.session.close()
         self.session.workspace = info.workspace
-        self.session.resume_id = info.id
         self.view.clear()
         for item in stored:
             try:
@@ -323,9 +314,11 @@ class ChatScreen(SlashCommands, Screen[None]):
                 continue  # a kind this build does not draw
             self.view.apply(event, at=_parse_ts(item.ts))
         self.view.mark_unfinished()
-        self.start_session()
+        self.start_session(resume=info.id)
+        if self.session.runtime is None:
+            return False
         self.view.notice(f"resumed session {info.id[:8]}; the model sees its conversation")
-        return self.session.runtime is not None
+        return True
 
     async def shutdown(self) -> None:
         """Quit: nothing pending is left undecided in the journal, and the journal is closed."""

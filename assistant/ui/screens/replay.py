@@ -27,7 +27,7 @@ from assistant.ui.replay_timeline import Timeline, parse_ts
 from assistant.ui.screens.replay_painter import ReplayPainter
 from assistant.ui.screens.session_actions import (
     ResumeSession,
-    RunToolRequest,
+    UndoRequest,
     now_local,
     start_export,
 )
@@ -297,12 +297,12 @@ class ReplayScreen(Screen[None]):
         if card is None:
             self.notify("no file write shown here to undo", severity="warning", markup=False)
             return
-        try:
-            args, workspace = undo_args(self.journal, card.action_id)
+        try:  # said here at once; the chat's session checks it again before the preview
+            undo_args(self.journal, card.action_id)
         except UndoError as exc:
             self.notify(f"cannot undo: {safe(exc, 300)}", severity="warning", markup=False)
             return
-        self.post_message(RunToolRequest("restore", args, workspace, source=card.action_id))
+        self.post_message(UndoRequest(card.action_id))
         self.notify(
             f"undo of {safe(card.proposed.summary, 60)} sent to the chat: review its preview there",
             markup=False,

@@ -1,7 +1,7 @@
-"""What the history and replay screens ask of the app (resume, run a tool) and session export.
+"""What the history and replay screens ask of the app (resume, undo) and session export.
 
 The screens never run a tool or touch the workspace: they post these messages, and the app
-carries them out through its gate, where a restore is previewed and approved like any write.
+carries them out through its session, where a restore is previewed and approved like any write.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from assistant import paths
-from assistant.journal import Journal, JournalError
+from assistant.errors import AssistantError
+from assistant.journal import Journal
 from assistant.ui.widgets.preview import safe
 
 EXPORT_FORMATS = {"md": "Markdown", "html": "HTML", "jsonl": "JSONL", "recipe": "recipe"}
@@ -40,45 +41,29 @@ class ResumeSession(Message):
         self.session_id = session_id
 
 
-class RunToolRequest(Message):
-    """Ask the app to run a tool through its gate (policy, preview, approval, journal).
+class UndoRequest(Message):
+    """Ask the app to undo ``action_id``: the chat checks it with the session (a file write, an
+    unaltered session, this workspace) and previews the restore in the confirm pane; it runs
+    only if the person approves."""
 
-    Undo posts ``RunToolRequest("restore", args, workspace, source=action_id)``: the app shows
-    the restore's preview in the confirm pane and runs it only if the person approves.
-    """
-
-    def __init__(
-        self, tool: str, args: dict[str, Any], workspace: str, *, source: str = ""
-    ) -> None:
+    def __init__(self, action_id: str) -> None:
         super().__init__()
-        self.tool = tool
-        self.args = args
-        self.workspace = workspace
-        self.source = source
+        self.action_id = action_id
 
 
 # -- export ---------------------------------------------------------------------------------------
-
-
-class ExportUnavailable(Exception):
-    """The export module is not installed in this build."""
 
 
 def export_to_file(journal: Journal, session_id: str, fmt: str, folder: Path | None = None) -> Path:
     """Render a session with ``assistant.export`` and write it, owner-only, under the data dir.
 
     The data dir, not the workspace: a file the app drops into the workspace would be a write no
-    person approved. Raises ExportUnavailable, JournalError, OSError, or ValueError for a bad
-    format (the exporter's ExportError is one).
+    person approved. Raises JournalError, ExportError, OSError, or ValueError for a bad format.
     """
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"unknown export format {fmt!r}: use {', '.join(EXPORT_FORMATS)}")
-    try:
-        from assistant.export import export_session  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        raise ExportUnavailable(
-            "export is not available in this build (no assistant.export)"
-        ) from None
+    from assistant.export import export_session
+
     text = export_session(journal, session_id, fmt)
     if not isinstance(text, str):
         raise ValueError(f"the exporter returned {type(text).__name__}, not text")
@@ -148,11 +133,9 @@ def _export_job(screen: Screen[Any], journal: Journal, session_id: str, fmt: str
     app = screen.app
     try:
         path = export_to_file(journal, session_id, fmt)
-    except ExportUnavailable as exc:
-        app.notify(str(exc), severity="warning", markup=False)
-    except (JournalError, ValueError, OSError) as exc:
+    except (AssistantError, ValueError, OSError) as exc:
         app.notify(f"export failed: {safe(exc, 300)}", severity="error", markup=False)
-    except Exception as exc:  # the exporter's own bug: say so rather than fail silently
+    except Exception as exc:  # the exporter's own bug: said, not lost in a silent worker
         reason = f"{type(exc).__name__}: {safe(exc, 300)}"
         app.notify(f"export failed: {reason}", severity="error", markup=False)
     else:

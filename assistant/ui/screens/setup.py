@@ -16,6 +16,8 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, OptionList, RadioButton, RadioSet, Static
 from textual.widgets.option_list import Option
 
+from assistant.config import Settings
+from assistant.errors import AssistantError
 from assistant.ui.probe import LocalServer, probe
 from assistant.ui.widgets.preview import safe
 
@@ -34,8 +36,14 @@ class SetupScreen(Screen[dict[str, Any] | None]):
     AUTO_FOCUS = "RadioSet"
     BINDINGS = [Binding("escape", "skip", "skip")]
 
-    def __init__(self, probe: Callable[[], Awaitable[list[LocalServer]]] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        probe: Callable[[], Awaitable[list[LocalServer]]] | None = None,
+    ) -> None:
+        """``settings``: where keys go (keyring timeout, plaintext choice) is the app's."""
         super().__init__()
+        self.settings = settings
         self._probe = probe or probe_default
         self.servers: list[LocalServer] = []
         self.choice = "openai"
@@ -94,7 +102,7 @@ class SetupScreen(Screen[dict[str, Any] | None]):
     def check_keyring(self) -> None:
         from assistant.secrets import KeyringUnavailable, SecretStore
 
-        store = SecretStore(2.0)
+        store = SecretStore(self.settings.keyring_timeout, self.settings.allow_plaintext_keyring)
         try:
             store.get("live-assistant-probe")
             where = store.backend()
@@ -154,7 +162,7 @@ class SetupScreen(Screen[dict[str, Any] | None]):
         """What Connect does (kept apart for tests): store the key, save the model; or the error."""
         from assistant import config
         from assistant.agent.model_providers import provider_key_name
-        from assistant.secrets import KeyringUnavailable, SecretError, SecretStore
+        from assistant.keys import store_secret
 
         model = self.query_one("#model", Input).value.strip()
         base = self.query_one("#base", Input).value.strip() or None
@@ -171,15 +179,17 @@ class SetupScreen(Screen[dict[str, Any] | None]):
         notes: list[str] = []
         key_name = provider_key_name(model)
         if key and key_name:
-            try:
-                store = SecretStore(2.0)
-                store.set(key_name, key)
-                notes.append(f"{key_name} stored in {store.describe()}")
-            except (KeyringUnavailable, SecretError) as exc:
-                os.environ[key_name] = key
+            try:  # no keyring: kept for this session only, and said so
+                stored = store_secret(self.settings, key_name, key, session_only=True)
+            except AssistantError as exc:
+                return f"{key_name} was not stored: {exc}"
+            if stored.session_only:
                 notes.append(
-                    f"{exc}. {key_name} is used for this session only (not saved anywhere)."
+                    f"{stored.session_only}. {key_name} is used for this session only "
+                    "(not saved anywhere)."
                 )
+            else:
+                notes.append(f"{key_name} stored in {stored.where}")
         elif key_name and not base and not os.environ.get(key_name):
             return f"{model} needs an API key ({key_name})"
         try:

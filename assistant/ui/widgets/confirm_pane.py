@@ -209,9 +209,7 @@ class ConfirmPane(Vertical, can_focus=True):
             keys.append(f"[{key}]", style="bold")
             keys.append(f" {label}  ")
         keys.append("↑↓ PgUp PgDn Home End", style="dim")
-        from assistant.agent.policy import approval_unlocks  # with the session, not at start
-
-        unlocks = approval_unlocks(action)
+        unlocks = request.unlocks
         if unlocks:
             # No session rule for a private address: approving this one request is the unlock.
             keys.append("\n[y] ", style="bold red")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -11,7 +12,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from tools.base import ToolError
-from tools.shell_lite.vfs import DIR, VirtualFS
+from tools.shell_lite.lookup import Lookup, lookup
+from tools.shell_lite.vfs import DIR, FILE, DeniedPathError, VirtualFS
 
 CHUNK = 1 << 20
 
@@ -56,6 +58,32 @@ class Sink:
 
 
 @dataclass
+class Redirected:
+    """The file the last stage's output goes to (bash opened it before the command ran)."""
+
+    path: Path
+    base: int
+    """Bytes the file held when the command started (0 after '>' truncated it)."""
+
+
+@dataclass
+class Input:
+    """An input operand opened for reading, or why it could not be."""
+
+    name: str
+    reader: BinaryIO | None = None
+    path: Path | None = None
+    error: str | None = None
+    """The open failed: ENOENT, ENOTDIR, ELOOP or 'not a regular file'."""
+    is_dir: bool = False
+    """It is a folder: it opens, but reading it fails (EISDIR)."""
+
+    @property
+    def label(self) -> bytes:
+        return os.fsencode(self.name)
+
+
+@dataclass
 class IO:
     """The environment of one command in a pipeline."""
 
@@ -65,6 +93,8 @@ class IO:
     out: Sink
     deadline: float
     errors: list[str] = field(default_factory=list)
+    output: Redirected | None = None
+    """Set for the last stage of a redirected pipeline."""
 
     def err(self, message: str) -> None:
         self.errors.append(f"{self.cmd}: {message}")
@@ -83,19 +113,62 @@ class IO:
             )
         return BytesIO(self.stdin)
 
-    def open_input(self, name: str) -> tuple[BinaryIO, Path | None] | None:
-        """A reader for an operand ('-' is standard input), or None after reporting the error."""
+    def lookup(self, name: str) -> Lookup:
+        return lookup(self.fs, name)
+
+    def is_output(self, path: Path | None) -> bool:
+        """The input is the file this stage's output is redirected to."""
+        return self.output is not None and path == self.output.path
+
+    def output_size(self) -> int:
+        """Bytes in the redirect target now: what it held plus what this command wrote."""
+        return 0 if self.output is None else self.output.base + self.out.size
+
+    def input(self, name: str) -> Input:
+        """Open an operand ('-' is standard input); failures come back in the Input."""
         if name == "-":
-            return self.stdin_reader(), None
-        path = self.fs.resolve(name)
-        if self.fs.kind(path) == DIR:
-            self.err(f"{name}: Is a directory")
-            return None
+            return Input(name, self.stdin_reader())
+        found = self.lookup(name)
+        if found.error is not None:
+            return Input(name, error=found.error)
+        if found.kind == DIR:
+            self.fs.refuse_denied(found.path)
+            return Input(name, path=found.path, is_dir=True)
+        if found.kind != FILE:
+            return Input(name, error="not a regular file")
+        return self.input_path(found.path, name)
+
+    def input_path(self, path: Path, name: str) -> Input:
+        """Open a regular file already looked up (an operand, or a file found by a walk)."""
+        if self.is_output(path):
+            self._reading_output()
         try:
-            return self.fs.open(path), path
+            return Input(name, self.fs.open(path), path)
+        except DeniedPathError:
+            raise
         except ToolError as exc:
-            self.err(_strip_rel(str(exc), name, self.fs.rel(path)))
-            return None
+            message = str(exc)
+            rel = self.fs.rel(path)
+            return Input(
+                name, error=message[len(rel) + 2 :] if message.startswith(rel) else message
+            )
+
+    def _reading_output(self) -> None:
+        """A command reads the file its own output goes to. bash made that file empty ('>') or
+        left it ('>>') before the command started; once the command has written, or when it
+        streams over a non-empty file, what it reads depends on buffering: refused."""
+        assert self.output is not None
+        rel = self.fs.rel(self.output.path)
+        if self.out.size or (self.output.base and self.cmd not in ("sort", "wc", "grep")):
+            raise ToolError(
+                f"{self.cmd} would read {rel} while its output is written to it; the result "
+                "would depend on buffering: write to another file"
+            )
+        if not self.output.base:
+            self.fs.note(
+                f"note: the redirect empties {rel} before {self.cmd} reads it, as bash does "
+                f"({self.cmd} reads nothing from it)"
+            )
 
     def chunks(self, reader: BinaryIO) -> Iterator[bytes]:
         """Blocks of whole lines (the last may lack its newline), checking the deadline."""
@@ -116,10 +189,6 @@ class IO:
             yield block[:cut]
 
 
-def _strip_rel(message: str, name: str, rel: str) -> str:
-    return name + message[len(rel) :] if message.startswith(rel) else message
-
-
 def _human(n: int) -> str:
     if n >= 1 << 20:
         return f"{n // (1 << 20)} MB"
@@ -133,6 +202,9 @@ class Options:
     flags: set[str] = field(default_factory=set)
     values: dict[str, list[str]] = field(default_factory=dict)
     operands: list[str] = field(default_factory=list)
+    order: list[tuple[str, str | None]] = field(default_factory=list)
+    """Every flag in the order given, with its value (None for a boolean flag): where GNU lets
+    the last of two flags win (ls -a/-A, head -n/-c), this says which came last."""
 
     def has(self, flag: str) -> bool:
         return flag in self.flags
@@ -171,10 +243,12 @@ def getopt(cmd: str, argv: list[str], flags: str, valued: str = "") -> Options:
                     value = argv[i]
                     i += 1
                 opts.values.setdefault(c, []).append(value)
+                opts.order.append((c, value))
                 break
             if c not in flags:
                 raise UsageError(f"{cmd}: unknown flag -{c}; {supported(cmd, flags, valued)}")
             opts.flags.add(c)
+            opts.order.append((c, None))
             j += 1
     return opts
 
@@ -185,12 +259,16 @@ def supported(cmd: str, flags: str, valued: str = "") -> str:
 
 
 _INT = re.compile(r"[0-9]+")
+UINTMAX = (1 << 64) - 1
+"""GNU tools read counts as uintmax_t: a larger one is an error ("Value too large")."""
 
 
 def parse_count(cmd: str, what: str, text: str) -> int:
     """A non-negative decimal count (no suffixes), or a clear error."""
     if not _INT.fullmatch(text):
         raise UsageError(f"{cmd}: invalid {what}: {text!r} (a whole number is expected)")
+    if len(text) > 25 or int(text) > UINTMAX:
+        raise UsageError(f"{cmd}: invalid {what}: {text!r}: Value too large for defined data type")
     return int(text)
 
 

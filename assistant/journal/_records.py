@@ -6,8 +6,10 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.errors import AssistantError
 
-class JournalError(Exception):
+
+class JournalError(AssistantError):
     """The journal cannot be used, or cannot answer a request; the message says which and why.
 
     Exceptions::

@@ -1,4 +1,4 @@
-"""SessionLog: the one place events go out, redacted, to the journal first and then to listeners."""
+"""EventLog: the one place events go out, redacted, to the journal first and then to listeners."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ class DeltaRedaction(Protocol):
 Listener = Callable[[Event], None]
 
 
-class SessionLog:
+class EventLog:
     """Emits events in order. The journal write commits before any listener sees the event, so
     what was shown was already recorded, and ``action.approved`` is durable before a tool runs.
 

@@ -96,6 +96,10 @@ def test_a_bad_mcp_config_is_one_line(env: dict[str, str], assistant_home: Path)
         ('[mcp.servers.x]\ncommand = "a"\nenabled = "no"\n', "enabled must be true or false"),
         ("[mcp]\ncall_timeout = -1\n", "call_timeout must be a number more than 0"),
         ('[mcp.servers.x]\ncommand = "a"\nbogus = 1\n', "unknown setting(s) bogus"),
+        ("[mcp]\nmax_result_chars = 50\n", "max_result_chars must be a whole number from 100"),
+        ("[mcp]\nmax_result_chars = 99999999999\n", "to 10000000, not 99999999999"),
+        ("[mcp]\nservers = 3\n", "[mcp.servers] must be a table of servers"),
+        ('[mcp.servers.x]\ncommand = "a"\nstart_timeout = 5000\n', "at most 3600 seconds"),
     ]:
         path.write_text(text)
         proc = assistant(env, "config", "show")

@@ -37,9 +37,10 @@ async def wait_for(pilot: Pilot[Any], condition: Callable[[], Any], what: str) -
     raise AssertionError(f"timed out waiting for {what}\n{screen_text(pilot.app)}")
 
 
-def children() -> list[str]:
-    """The command lines of this process's live children (the servers it started)."""
-    out = []
+def children() -> dict[int, str]:
+    """This process's live children (the servers it started), pid -> command line. Other tests
+    in this process may have left a child of their own running (the CSV tools' worker server)."""
+    out = {}
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
             text = status.read_text()
@@ -51,7 +52,7 @@ def children() -> list[str]:
                 cmd = (status.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
             except OSError:
                 continue
-            out.append(cmd)
+            out[int(status.parent.name)] = cmd
     return out
 
 
@@ -78,6 +79,7 @@ async def test_the_pane_previews_an_mcp_call_and_quitting_stops_every_server(
     )
     target = workspace_dir / "from-app.txt"
     call = {"path": str(target), "content": "written through the pane"}
+    before = children()
     fake_llm.queue(llm.tool_call("fs__write_file", json.dumps(call)), llm.text("Written."))
     app = AssistantApp(
         config.load(), model=fake_llm.model(), api_base=fake_llm.base_url,
@@ -89,7 +91,7 @@ async def test_the_pane_previews_an_mcp_call_and_quitting_stops_every_server(
             pilot, lambda: "MCP server dead failed to start" in screen_text(app), "the line"
         )
         assert len(server_pids(pids)) == 2 and any(
-            "fs" in c or "filesystem" in c for c in children()
+            "filesystem" in cmd for pid, cmd in children().items() if pid not in before
         )
         prompt = app.chat.prompt
         prompt.focus()
@@ -117,7 +119,8 @@ async def test_the_pane_previews_an_mcp_call_and_quitting_stops_every_server(
     assert target.read_text() == "written through the pane"
     started = server_pids(pids)
     assert started and not [p for p in started if alive(p)]
-    assert children() == []  # the filesystem server (node) is gone too
+    left = {pid: cmd for pid, cmd in children().items() if pid not in before}
+    assert left == {}  # the filesystem server (node) is gone too
 
 
 async def test_a_hanging_server_never_blocks_the_app(

@@ -101,15 +101,18 @@ def _bool(name: str, raw: Any, source: str) -> bool:
     raise ConfigError(f"{source}: {name} must be true or false, not {_shown(raw)}")
 
 
-def _whole(name: str, raw: Any, source: str, minimum: int) -> int:
-    """A whole number >= ``minimum``: a TOML integer, or digits from the environment."""
+def _whole(name: str, raw: Any, source: str, minimum: int, maximum: float | None = None) -> int:
+    """A whole number from ``minimum`` (to ``maximum``): a TOML integer, or digits from the
+    environment."""
     value: int | None = None
     if isinstance(raw, int) and not isinstance(raw, bool):
         value = raw
     elif isinstance(raw, str) and source.startswith(ENV_PREFIX) and raw.strip().isdigit():
         value = int(raw.strip())
-    if value is None or value < minimum:
+    if value is None or value < minimum or (maximum is not None and value > maximum):
         what = "a positive number" if minimum == 1 else f"a whole number, {minimum} or more"
+        if maximum is not None:
+            what = f"a whole number from {minimum} to {maximum:.0f}"
         raise ConfigError(f"{source}: {name} must be {what}, not {_shown(raw)}")
     return value
 
@@ -279,13 +282,24 @@ def _tool_table(kind: type[T], raw: Any, path: Path) -> T:
         if types[key] is bool:
             values[key] = _bool(key, value, where)
         elif types[key] is int:
-            values[key] = _whole(key, value, where, int(bounds.minimum or 0))
+            values[key] = _whole(key, value, where, int(bounds.minimum or 0), bounds.maximum)
         elif types[key] is float:
             positive = bounds.above and bounds.minimum == 0
             values[key] = _number(key, value, where, positive=positive, maximum=bounds.maximum)
+        elif types[key] is not str and hasattr(kind, "read_field"):
+            values[key] = _sub_tables(kind, key, value, path)
         else:
             values[key] = _text(key, value, where)
     return kind(**values)
+
+
+def _sub_tables(kind: Any, key: str, raw: Any, path: Path) -> Any:
+    """A field that holds tables of its own ([mcp.servers.NAME]), read and checked by its
+    settings class (``tools.settings.HasSubTables``)."""
+    try:
+        return kind.read_field(key, raw, str(path))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def update_file(changes: dict[str, Any], path: Path | None = None) -> None:

@@ -24,6 +24,7 @@ from tools.workspace import Workspace
 if TYPE_CHECKING:
     from assistant.agent.model import Model
     from assistant.journal import Journal
+    from assistant.mcp.servers import McpServers, McpStart
 
 
 @dataclass
@@ -37,6 +38,16 @@ class Runtime:
     redactor: Redactor
     notes: list[str] = field(default_factory=list)
     """One-line notices for the person (e.g. no keyring here)."""
+    mcp: McpServers | None = None
+    """The MCP servers this session started (``start_session(mcp=...)``); ``close`` stops them."""
+
+    def close(self) -> None:
+        """Stop the MCP servers this session started, then close the journal."""
+        try:
+            if self.mcp is not None:
+                self.mcp.close()
+        finally:
+            self.journal.close()
 
 
 def parse_allow_hosts(values: Iterable[str]) -> frozenset[str]:
@@ -71,8 +82,11 @@ def start_session(
     model: str | None = None,
     resume: str | None = None,
     meta: dict[str, object] | None = None,
+    mcp: McpStart | None = None,
 ) -> Runtime:
-    """Open the journal and a session (new, or ``resume`` an existing one) with its gate."""
+    """Open the journal and a session (new, or ``resume`` an existing one) with its gate; with
+    ``mcp``, start the configured MCP servers too (their tools join ``tools`` while they work;
+    the caller must ``Runtime.close()``)."""
     from assistant.journal import Journal
 
     ws = open_workspace(workspace)
@@ -92,8 +106,19 @@ def start_session(
     log = EventLog(
         journal, session_id, redact=red.redact, listeners=list(listeners), delta_window=red.window
     )
+    servers = None
+    if mcp is not None:
+        from assistant.mcp.servers import McpServers, ToolBox
+        from tools.mcp import McpSettings
+
+        mcp_settings = settings.for_tool(McpSettings)
+        servers = McpServers(mcp_settings, store, red, ws.root, on_change=mcp.on_change)
+        tools = ToolBox(tools, servers)
     gate = Gate(tools, ctx, policy, approver, log)
-    return Runtime(settings, journal, session_id, log, gate, store, red)
+    rt = Runtime(settings, journal, session_id, log, gate, store, red, mcp=servers)
+    if servers is not None and mcp is not None:
+        rt.notes += servers.start(mcp.names, background=mcp.background)
+    return rt
 
 
 def session_policy(settings: Settings, allow_hosts: Iterable[str] = ()) -> Policy:

@@ -2,14 +2,19 @@
 (the resume rule), the model and switching it, the session's grants, undo. The CLI, the app and
 recipes ask here and render the answer; none of them re-implements a rule. No Textual here.
 
+MCP servers are part of a session: ``Session(mcp=McpStart(...))`` starts them when it opens
+(their tools join the model's and the by-hand ones while they work; ``on_mcp`` hears one line
+when one is ready or fails) and ``close`` stops every one of them.
+
 Storing a secret lives beside it, in ``assistant.keys``; a Session passes its own redactor and
 secret bindings there so a key set mid-session is used (and hidden) at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +29,7 @@ if TYPE_CHECKING:
     from assistant.agent.model import Model
     from assistant.agent.policy import Grant, UnlockRule
     from assistant.keys import SecretStored
+    from assistant.mcp.servers import McpStart
     from assistant.runtime import Runtime
     from tools.base import Tool
 
@@ -47,15 +53,20 @@ class Session:
         allow_hosts: Iterable[str] = (),
         title: str | None = None,
         meta: dict[str, object] | None = None,
+        mcp: McpStart | None = None,
     ) -> None:
         """``tools``: the model's tools (default: the built-in ones); every tool, restore
-        included, can be run by hand through ``run_tool``."""
+        included, can be run by hand through ``run_tool``. ``mcp``: which MCP servers to start
+        when the session opens, and whether to wait for them (None: none)."""
         self.settings = settings
         self.workspace = workspace
         self.tools = tools
         self.allow_hosts = tuple(allow_hosts)
         self.title = title
         self.meta = meta
+        self.mcp = mcp
+        self.on_mcp: Callable[[str], None] | None = None
+        """Told one line when an MCP server is ready or fails (from a server's thread)."""
         self.resume_id: str | None = None
         """The stored session this one continues, when it was opened with ``resume``."""
         self.history: list[dict[str, Any]] = []
@@ -98,6 +109,7 @@ class Session:
                 model=self.settings.model,
                 resume=resume,
                 meta=self.meta,
+                mcp=self._mcp_start(),
             )
         except JournalError as exc:
             raise SetupError(str(exc)) from None
@@ -107,21 +119,44 @@ class Session:
                 rt.journal.check_resumable(rt.session_id)
                 stored = rt.journal.events(rt.session_id)
             except (NotResumable, JournalError) as exc:
-                rt.journal.close()
+                rt.close()
                 raise SetupError(str(exc)) from None
             history = messages_from_events(typed(stored))
         self.runtime, self.resume_id, self.history = rt, resume, history
         self.workspace = rt.gate.ctx.workspace.root
         self._agent = None
-        by_hand = {**all_tools(), **model_tools}
+        by_hand: Mapping[str, Tool] = {**all_tools(), **model_tools}
+        if rt.mcp is not None:  # /tool SERVER__name reaches the MCP servers' tools too
+            from assistant.mcp.servers import ToolBox
+
+            by_hand = ToolBox(by_hand, rt.mcp)
         self.tool_gate = Gate(by_hand, rt.gate.ctx, rt.gate.policy, approver, rt.log)
         return rt
 
     def close(self) -> None:
+        """Stop the MCP servers this session started and close the journal."""
         if self.runtime is not None:
-            self.runtime.journal.close()
+            self.runtime.close()
             self.runtime = None
             self.tool_gate = None
+
+    def _mcp_start(self) -> McpStart | None:
+        if self.mcp is None:
+            return None
+        return dataclasses.replace(self.mcp, on_change=self._mcp_changed)
+
+    def _mcp_changed(self, line: str) -> None:
+        told = self.mcp.on_change if self.mcp is not None else None
+        for notice in (told, self.on_mcp):
+            if notice is not None:
+                notice(line)
+
+    async def mcp_started(self) -> None:
+        """Wait (off the loop) until the MCP servers that are starting are ready or failed, so
+        a turn or a tool call sees their tools."""
+        rt = self.runtime
+        if rt is not None and rt.mcp is not None:
+            await asyncio.to_thread(rt.mcp.wait_started)
 
     @property
     def session_id(self) -> str:
@@ -189,6 +224,7 @@ class Session:
 
     async def turn(self, prompt: str) -> TurnOutcome:
         """One agent turn (raises SetupError when no model can be used)."""
+        await self.mcp_started()
         return await self.agent().turn(prompt)
 
     # -- tools by hand, undo ----------------------------------------------------------------------
@@ -197,6 +233,7 @@ class Session:
         """A tool by hand: the same plan → policy → approval → journal path as the model's."""
         self.require()
         assert self.tool_gate is not None
+        await self.mcp_started()
         return await self.tool_gate.execute(name, dict(args), None)
 
     def undo_args(self, action_id: str, *, force: bool = False) -> dict[str, Any]:

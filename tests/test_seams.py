@@ -76,6 +76,24 @@ def test_every_configurable_tool_has_its_table_registered() -> None:
         assert isinstance(kind.table, str) and kind.table
 
 
+def test_mcp_tools_read_their_table_like_any_tool() -> None:
+    """MCP tools come and go with their servers (not in ``all_tools``), yet their [mcp] table is
+    a registered tool settings class, and its [mcp.servers.NAME] tables are read by that class,
+    not by the config."""
+    from tools.mcp import McpSettings, McpTool
+
+    assert McpTool.settings_type is McpSettings and McpSettings in settings_types()
+    tree = ast.parse((ROOT / "assistant" / "config.py").read_text())
+    names = [n.id for n in ast.walk(tree) if isinstance(n, ast.Name)]
+    modules = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    assert not [n for n in [*names, *modules] if "mcp" in n.lower()]
+    cfg = paths.config_file()
+    cfg.parent.mkdir(parents=True)
+    cfg.write_text('[mcp]\nmax_result_chars = 500\n[mcp.servers.files]\ncommand = "x"\n')
+    mcp = config.load(env={}).for_tool(McpSettings)
+    assert mcp.max_result_chars == 500 and mcp.servers["files"].command == "x"
+
+
 def test_the_config_builds_a_tools_settings_from_its_table_within_its_bounds() -> None:
     cfg = paths.config_file()
     cfg.parent.mkdir(parents=True)

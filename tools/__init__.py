@@ -34,8 +34,9 @@ def all_tools() -> dict[str, Tool]:
 
 
 def settings_types() -> tuple[type[Any], ...]:
-    """Each tool's settings class, read from the config table it names (``[http]``). Only the
-    settings modules are imported: reading the config loads no tool."""
+    """Each tool's settings class, read from the config table it names (``[http]``, ``[mcp]``).
+    Only the settings modules are imported: reading the config loads no tool."""
     from tools.http_request.settings import HttpSettings
+    from tools.mcp.settings import McpSettings
 
-    return (HttpSettings,)
+    return (HttpSettings, McpSettings)

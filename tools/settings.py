@@ -1,6 +1,7 @@
 """How a tool declares its settings: a frozen dataclass named after its config table, each field
 with its default and bounds written once. The app's config builds it from that table ([http])
-and checks every value against these bounds; the tool reads it with ``ToolContext.settings_for``.
+and checks every value against these bounds (a field holding tables is read by the class itself,
+``HasSubTables``); the tool reads it with ``ToolContext.settings_for``.
 """
 
 from __future__ import annotations
@@ -49,6 +50,17 @@ class ToolSettings(Protocol):
     """What a tool's settings class provides: the config table it is read from."""
 
     table: ClassVar[str]
+
+
+class HasSubTables(Protocol):
+    """A settings class whose table also holds tables of its own (``[mcp.servers.NAME]``): the
+    config hands it each field that is not a bool, number or string to read and check."""
+
+    @classmethod
+    def read_field(cls, name: str, raw: Any, source: str) -> Any:
+        """Field ``name``'s value from ``raw``, read from the file ``source``; ValueError says
+        what is wrong, in one line that names the file and the table."""
+        ...
 
 
 def check_bounds(settings: object) -> None:

@@ -78,7 +78,6 @@ class Agent:
         self.spent_usd = 0.0
         self.cost_unknown = False
         self.tokens = 0
-        self._schemas = tool_schemas(gate.tools)
 
     async def turn(self, prompt: str) -> TurnOutcome:
         said = self.log.emit(ev.UserMessage(prompt))
@@ -150,7 +149,8 @@ class Agent:
 
     async def _ask_model(self) -> ModelReply:
         reply: ModelReply | None = None
-        async for item in self.model.stream(self.messages, self._schemas):
+        # the tools as they are now: an MCP server's come and go as it starts and fails
+        async for item in self.model.stream(self.messages, tool_schemas(self.gate.tools)):
             if isinstance(item, str):
                 if item:
                     self.log.emit(ev.AssistantDelta(item))

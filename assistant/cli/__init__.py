@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "export_cmd",
     "import_cmd",
     "recipe_cmd",
+    "mcp_cmd",
 )
 
 

@@ -60,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _run(args: argparse.Namespace, settings: Settings, prompt: str) -> int:
+    from assistant.mcp.servers import McpStart
     from assistant.runtime import build_model
     from tools import builtin_tools
 
@@ -72,6 +73,7 @@ async def _run(args: argparse.Namespace, settings: Settings, prompt: str) -> int
         workspace=args.workspace,
         allow_hosts=args.allow_host,
         resume=args.resume,
+        mcp=McpStart(),
     )
     try:
         session.model()  # a missing key is said before anything is journaled as a turn

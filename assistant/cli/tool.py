@@ -50,7 +50,10 @@ def run(args: argparse.Namespace) -> int:
             console.print(f"{tool.name}({params})")
             console.print("    " + tool.description.strip().splitlines()[0])
         return EXIT_OK if args.list else EXIT_USAGE
-    if args.name not in tools:
+    from assistant.mcp.servers import server_of
+
+    server = server_of(args.name)
+    if args.name not in tools and server is None:
         raise CommandError(f"unknown tool {args.name!r}; the tools are: {', '.join(sorted(tools))}")
     raw = sys.stdin.read() if args.args == "-" else args.args
     settings = load_settings()
@@ -62,6 +65,17 @@ def run(args: argparse.Namespace) -> int:
 async def _run(
     args: argparse.Namespace, settings: Settings, tools: dict[str, Tool], raw: str
 ) -> int:
+    from assistant.cli.common import err
+    from assistant.mcp.servers import McpStart, server_of
+    from tools.mcp import McpSettings
+
+    server = server_of(args.name)
+    configured = settings.for_tool(McpSettings).servers
+    if server is not None and server not in configured:
+        known = ", ".join(sorted(configured)) or "none (`assistant mcp add`)"
+        raise CommandError(
+            f"{args.name!r}: no MCP server {server!r} is configured; the servers: {known}"
+        )
     session, renderer = open_session(
         args,
         settings,
@@ -69,9 +83,13 @@ async def _run(
         workspace=args.workspace,
         allow_hosts=args.allow_host,
         title=f"tool {args.name} {raw}"[:80],
+        mcp=McpStart(names=[server]) if server is not None else None,
     )
     try:
-        outcome = await session.require().gate.execute(args.name, raw)
+        rt = session.require()
+        for note in rt.notes if server is not None else ():
+            err().print(f"assistant: {note}")
+        outcome = await rt.gate.execute(args.name, raw)
     finally:
         session.close()
     if not args.json and outcome.status == "done":

@@ -17,6 +17,7 @@ from assistant.recipes._spec import Recipe
 from tools.base import (
     Action,
     Effect,
+    Tool,
     ToolError,
     approval_unlocks,
     escape_text,
@@ -25,6 +26,7 @@ from tools.base import (
 
 if TYPE_CHECKING:
     from assistant.config import Settings
+    from tools.workspace import Workspace
 
 Say = Callable[[str], None]
 
@@ -74,16 +76,48 @@ async def dry_run(
     say: Say = print,
 ) -> int:
     """Plan every step now and show its preview; returns how many steps could not be planned
-    for a reason other than an earlier step's pending write."""
-    from assistant.runtime import open_workspace, session_policy, tool_context
-    from assistant.secrets import ConfiguredSecrets, SecretStore, redactor
+    for a reason other than an earlier step's pending write. The MCP servers whose tools the
+    steps call are started to learn their tools (nothing is called) and stopped after."""
+    from assistant.recipes._mcp import needed_servers
+    from assistant.runtime import open_workspace
+    from assistant.secrets import SecretStore, redactor
     from tools import all_tools
 
-    tools = all_tools()
+    tools: Mapping[str, Tool] = all_tools()
+    ws = open_workspace(workspace)
+    servers = needed_servers(recipe, tools)
+    if not servers:
+        return await _dry_run(recipe, settings, tools, ws, overrides, allow_hosts, say)
+    from assistant.mcp.servers import McpServers, ToolBox
+    from tools.mcp import McpSettings
+
+    store = SecretStore(settings.keyring_timeout)
+    mcp = McpServers(settings.for_tool(McpSettings), store, redactor(), ws.root)
+    try:
+        for line in await asyncio.to_thread(mcp.start, servers):
+            say(escape_text(line))
+        return await _dry_run(
+            recipe, settings, ToolBox(tools, mcp), ws, overrides, allow_hosts, say
+        )
+    finally:
+        await asyncio.to_thread(mcp.close)
+
+
+async def _dry_run(
+    recipe: Recipe,
+    settings: Settings,
+    tools: Mapping[str, Tool],
+    ws: Workspace,
+    overrides: Mapping[str, str] | None,
+    allow_hosts: Iterable[str],
+    say: Say,
+) -> int:
+    from assistant.runtime import session_policy, tool_context
+    from assistant.secrets import ConfiguredSecrets, SecretStore, redactor
+
     check_tools(recipe, tools)
     values = resolve_params(recipe, overrides or {})
     filled = fill_steps(recipe, values)
-    ws = open_workspace(workspace)
     red = redactor()
     secrets = ConfiguredSecrets(SecretStore(settings.keyring_timeout), settings.secrets, red)
     ctx = tool_context(settings, ws, secrets, blob_reader())

@@ -8,17 +8,20 @@ Layout::
     DIR/fixtures.toml    what is where, and the session it came from
     DIR/inputs/...       the workspace files the session started from
     DIR/http/NNN.json    one recorded request and its response per file
+    DIR/mcp/NNN.json     one recorded MCP call and its result per file
     DIR/expected/...     the files the session wrote, byte for byte
 """
 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.recipes._book import Source, _path_uses
+from assistant.recipes._mcp import McpRecording, recording_of
 from assistant.recipes._params import clean_path
 from assistant.recipes._replay import Recording
 from assistant.recipes._spec import RecipeError
@@ -43,6 +46,7 @@ class Fixtures:
     outputs: list[str] = field(default_factory=list)
     recordings: list[Recording] = field(default_factory=list)
     source_session: str = ""
+    mcp: list[McpRecording] = field(default_factory=list)
 
     def input_file(self, rel: str) -> Path:
         return self.root / "inputs" / rel
@@ -99,6 +103,16 @@ def read(root: Path) -> Fixtures:
             raise RecipeError(f"{path}: cannot read this recording ({exc})") from None
         except ToolError as exc:
             raise RecipeError(str(exc)) from None
+    for rel in _safe_list(info.get("mcp", []), "mcp", where):
+        path = root / rel
+        try:
+            import json
+
+            found.mcp.append(McpRecording.from_json(json.loads(path.read_text("utf-8")), str(path)))
+        except (OSError, ValueError) as exc:
+            raise RecipeError(f"{path}: cannot read this recording ({exc})") from None
+        except ToolError as exc:
+            raise RecipeError(str(exc)) from None
     for rel in found.inputs:
         if not found.input_file(rel).is_file() or found.input_file(rel).is_symlink():
             raise RecipeError(f"{where}: the input {escape_text(rel)} is missing from inputs/")
@@ -118,6 +132,7 @@ class Gathered:
     inputs: dict[str, bytes] = field(default_factory=dict)
     outputs: list[str] = field(default_factory=list)
     recordings: list[Recording] = field(default_factory=list)
+    mcp: list[McpRecording] = field(default_factory=list)
 
 
 def _uses(life: Life) -> list[tuple[str, str]]:
@@ -184,6 +199,9 @@ def gather(made: Made, journal: Journal) -> Gathered:
             ):
                 out.inputs[path] = _read_input(ws, path, number)
         p = life.proposed
+        mcp = recording_of(life, number)
+        if mcp is not None:
+            out.mcp.append(mcp)
         if p.tool == "http_request":
             data = p.preview.get("data") if isinstance(p.preview.get("data"), dict) else {}
             assert isinstance(data, dict)
@@ -216,13 +234,20 @@ def _read_input(ws: Path, rel: str, number: int) -> bytes:
         ) from None
 
 
-def write_manifest(root: Path, gathered: Gathered, made: Made, http_files: list[str]) -> None:
+def write_manifest(
+    root: Path,
+    gathered: Gathered,
+    made: Made,
+    http_files: list[str],
+    mcp_files: Sequence[str] = (),
+) -> None:
     info = {
         "format": FIXTURES_FORMAT,
         "source_session": str(made.recipe.info.get("source_session", "")),
         "inputs": sorted(gathered.inputs),
         "outputs": gathered.outputs,
         "http": http_files,
+        **({"mcp": list(mcp_files)} if mcp_files else {}),
     }
     lines = [
         "# "

@@ -18,7 +18,7 @@ from assistant import present
 from assistant.recipes import _expect
 from assistant.recipes._fill import Filled, check_tools, fill_steps, resolve_params
 from assistant.recipes._live import Person, attempt, step_gate
-from assistant.recipes._spec import NeedsModel, Recipe
+from assistant.recipes._spec import NeedsModel, Recipe, RecipeError
 from tools.base import SecretSource, Tool, escape_text
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from assistant.agent.gate import Gate
     from assistant.agent.loop import ModelLike
     from assistant.config import Settings
+    from assistant.session import Session
 
 Say = Callable[[str], None]
 
@@ -315,12 +316,14 @@ class Runner:
 
 async def run(recipe: Recipe, settings: Settings, options: Options) -> RunReport:
     """Run the recipe's steps in order as a new journaled session; see ``Runner``."""
+    from assistant.recipes._mcp import needed_servers
     from assistant.runtime import open_workspace, parse_allow_hosts
     from assistant.session import Session
     from tools import all_tools
 
     tools = dict(options.tools or all_tools())
-    check_tools(recipe, tools)
+    servers = needed_servers(recipe, tools) if options.mode == "run" and options.journal else []
+    check_tools(recipe, [*tools, *_mcp_names(recipe, servers)])
     values = resolve_params(recipe, options.overrides)
     filled = fill_steps(recipe, values)
     ws = open_workspace(options.workspace)
@@ -337,10 +340,14 @@ async def run(recipe: Recipe, settings: Settings, options: Options) -> RunReport
             )
         model_name, model = settings.model, options.model()  # a bad key fails before anything runs
     rt: Any
+    session: Session | None = None
     if options.journal:
         session_id = linked_session(recipe, values, str(ws.root), options, model_name)
-        session = Session(settings, ws.root, tools, allow_hosts=options.allow_hosts)
+        session = Session(
+            settings, ws.root, tools, allow_hosts=options.allow_hosts, mcp=_mcp_start(servers)
+        )
         rt = session.open(options.approver, options.listeners, resume=session_id)
+        _check_mcp(recipe, session)
     else:
         rt = _unrecorded(settings, tools, options, ws)
     if options.secrets is not None:
@@ -355,8 +362,40 @@ async def run(recipe: Recipe, settings: Settings, options: Options) -> RunReport
     try:
         return await Runner(recipe, rt, filled, options, model).run()
     finally:
-        if rt.journal is not None:
+        if session is not None:
+            session.close()  # stops the MCP servers it started, closes the journal
+        elif rt.journal is not None:
             rt.journal.close()
+
+
+def _mcp_names(recipe: Recipe, servers: Sequence[str]) -> list[str]:
+    from assistant.mcp.servers import server_of
+
+    names = [s.tool for s in recipe.steps] + [t for s in recipe.steps for t in s.tools]
+    names += [c.tool for s in recipe.steps for c in s.calls]
+    return [n for n in names if server_of(n) in servers]
+
+
+def _mcp_start(servers: Sequence[str]) -> Any:
+    if not servers:
+        return None
+    from assistant.mcp.servers import McpStart
+
+    return McpStart(names=list(servers))
+
+
+def _check_mcp(recipe: Recipe, session: Session) -> None:
+    """Before the first step: every MCP tool a step calls is offered by its server now (else
+    the run stops with the server's own line: not started, failed and why)."""
+    rt = session.require()
+    if rt.mcp is None:
+        return
+    try:
+        check_tools(recipe, rt.gate.tools)
+    except RecipeError as exc:
+        why = "; ".join(n for n in rt.notes if n.startswith("MCP server"))
+        session.close()
+        raise RecipeError(f"{exc}" + (f" ({why})" if why else "")) from None
 
 
 @dataclass

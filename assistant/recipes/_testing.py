@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 from assistant import present
 from assistant.recipes import _fixtures
 from assistant.recipes._fixtures import Fixtures
+from assistant.recipes._mcp import FOLDER as MCP_FOLDER
+from assistant.recipes._mcp import replay_tools
 from assistant.recipes._replay import ReplayHttp, StandIns, dumps, origin_of
 from assistant.recipes._run import Options, RunReport, run
 from assistant.recipes._spec import Recipe, RecipeError
@@ -78,6 +80,7 @@ async def replay(
     _copy_inputs(fixtures, ws)
     tools = all_tools()
     tools["http_request"] = ReplayHttp(tools["http_request"], fixtures.recordings)
+    tools.update(replay_tools(fixtures.mcp))  # MCP calls answered from their recordings
     found = [o for rec in fixtures.recordings if (o := origin_of(rec.url))]
     options = Options(
         approver=ModeApprover("all"),
@@ -239,7 +242,13 @@ async def save_fixtures(
             name = f"http/{n:03d}-step-{rec.step}.json"
             (tmp / name).write_text(dumps(rec), encoding="utf-8")
             http_files.append(name)
-        fixtures = Fixtures(tmp, sorted(gathered.inputs), [], gathered.recordings)
+        mcp_files = []
+        for n, call in enumerate(gathered.mcp, 1):
+            (tmp / MCP_FOLDER).mkdir(exist_ok=True)
+            name = f"{MCP_FOLDER}/{n:03d}-step-{call.step}.json"
+            (tmp / name).write_text(call.dumps(), encoding="utf-8")
+            mcp_files.append(name)
+        fixtures = Fixtures(tmp, sorted(gathered.inputs), [], gathered.recordings, mcp=gathered.mcp)
         with tempfile.TemporaryDirectory(prefix="recipe-check-") as work:
             ws = Path(work) / "workspace"
             ws.mkdir()
@@ -261,7 +270,7 @@ async def save_fixtures(
                 target = tmp / "expected" / rel
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(ws / rel, target)
-        _fixtures.write_manifest(tmp, gathered, made, http_files)
+        _fixtures.write_manifest(tmp, gathered, made, http_files, mcp_files)
         if dest.exists():
             shutil.rmtree(dest)
         os.replace(tmp, dest)
@@ -271,6 +280,7 @@ async def save_fixtures(
     return [
         f"fixtures in {escape_text(str(dest))}: {present.plural(len(gathered.inputs), 'input file')}, "
         f"{present.plural(len(gathered.recordings), 'HTTP response')}, "
-        f"{present.plural(len(gathered.outputs), 'output file')}; "
+        + (f"{present.plural(len(gathered.mcp), 'MCP result')}, " if gathered.mcp else "")
+        + f"{present.plural(len(gathered.outputs), 'output file')}; "
         "checked: replaying the recipe from them reproduces the session"
     ]

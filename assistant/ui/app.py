@@ -61,7 +61,11 @@ class AssistantApp(App[None]):
         self.settings = dataclasses.replace(
             settings, model=model or settings.model, api_base=api_base or settings.api_base
         )
-        self.session = Session(self.settings, workspace, tools, meta={"app": "tui"})
+        from assistant.mcp.servers import McpStart
+
+        # the MCP servers start with the session, in the background: the app never waits on one
+        mcp = McpStart(background=True)
+        self.session = Session(self.settings, workspace, tools, meta={"app": "tui"}, mcp=mcp)
         self.preload = preload
         self.setup = setup
         self.clock = clock

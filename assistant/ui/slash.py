@@ -66,10 +66,11 @@ COMMANDS: tuple[CommandHelp, ...] = (
     CommandHelp("history", "/history", "browse and replay past sessions"),
     CommandHelp("undo", "/undo ACTION_ID", "restore the files an action changed (previewed)", True),
     CommandHelp("grants", "/grants [revoke ID]", "list or revoke this session's allow rules"),
+    CommandHelp("mcp", "/mcp", "MCP servers: each one's state and tools"),
     CommandHelp("help", "/help", "list the commands and keys"),
     CommandHelp("quit", "/quit", "leave (the session is kept in the journal)"),
 )
-APP_COMMANDS = frozenset({"model", "keys", "history", "undo", "grants", "help", "quit"})
+APP_COMMANDS = frozenset({"model", "keys", "history", "undo", "grants", "mcp", "help", "quit"})
 
 
 def is_command(line: str) -> bool:

@@ -13,6 +13,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerCancelled, WorkerError, WorkerFailed, WorkerState
@@ -65,6 +66,13 @@ class ChatScreen(SlashCommands, Screen[None]):
         self.turn_worker: Worker[Any] | None = None
         self.session_error = ""
 
+    class McpNotice(Message):
+        """An MCP server became ready or failed (posted from the server's thread)."""
+
+        def __init__(self, line: str) -> None:
+            super().__init__()
+            self.line = line
+
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
         yield ConversationView(live=True, clock=self.clock, id="conversation")
@@ -90,6 +98,8 @@ class ChatScreen(SlashCommands, Screen[None]):
 
     def on_mount(self) -> None:
         self.status.update_status(workspace=str(self.session.workspace or ""))
+        # an MCP server's ready or failed line comes from its own thread: posted, painted here
+        self.session.on_mcp = self._post_mcp_notice
         # Off the event loop: opening the journal and importing the tools (DuckDB, httpx) takes
         # a moment that the first frame and the first keystrokes should not wait for.
         self.run_worker(self._open_session, thread=True, name="open session", exit_on_error=False)
@@ -111,6 +121,12 @@ class ChatScreen(SlashCommands, Screen[None]):
             self.session_failed(str(exc))
             return
         self.session_ready()
+
+    def _post_mcp_notice(self, line: str) -> None:
+        self.post_message(self.McpNotice(line))
+
+    def on_chat_screen_mcp_notice(self, message: McpNotice) -> None:
+        self.view.notice(message.line, error="gone for this session" in message.line)
 
     def session_failed(self, message: str) -> None:
         self.session_error = message

@@ -167,6 +167,19 @@ class SlashCommands(_Base):
             return
         self.view.notice(grants_text(self.session.grants()))
 
+    def cmd_mcp(self, command: AppCommand) -> None:
+        """Each MCP server's state and tools (what the model may call, and what asks)."""
+        from assistant.mcp.status import status_lines
+        from tools.mcp import McpSettings
+
+        rt = self.session.runtime
+        configured = self.session.settings.for_tool(McpSettings)
+        lines = status_lines(configured, rt.mcp if rt is not None else None)
+        self.view.notice(
+            "MCP servers (every call asks unless your config marks the tool read-only):\n"
+            + "\n".join("  " + line for line in lines)
+        )
+
     def cmd_undo(self, command: AppCommand) -> None:
         if self.session.runtime is None or len(command.argv) != 1:
             self.view.notice(

@@ -95,7 +95,7 @@ def test_a_bad_mcp_config_is_one_line(env: dict[str, str], assistant_home: Path)
         ('[mcp.servers.x]\ncommand = "a"\nargs = "oops"\n', "args must be a list of strings"),
         ('[mcp.servers.x]\ncommand = "a"\nenabled = "no"\n', "enabled must be true or false"),
         ("[mcp]\ncall_timeout = -1\n", "call_timeout must be a number more than 0"),
-        ('[mcp.servers.x]\ncommand = "a"\nbogus = 1\n', "unknown setting(s) bogus"),
+        ('[mcp.servers.x]\ncommand = "a"\nbogus = 1\n', "unknown setting bogus"),
         ("[mcp]\nmax_result_chars = 50\n", "max_result_chars must be a whole number from 100"),
         ("[mcp]\nmax_result_chars = 99999999999\n", "to 10000000, not 99999999999"),
         ("[mcp]\nservers = 3\n", "[mcp.servers] must be a table of servers"),

@@ -139,7 +139,7 @@ def test_a_recipe_reruns_mcp_calls_and_its_test_answers_them_from_recordings(
     (workspace_dir / "note.txt").unlink()
     tested = assistant(offline, "recipe", "test", str(recipe))
     assert tested.returncode == 0, tested.stdout + tested.stderr
-    assert "recipe test passed: 3 step(s)" in tested.stdout
+    assert "recipe test passed: 3 steps" in tested.stdout
     assert not (workspace_dir / "note.txt").exists()  # nothing was called
 
     # a recipe that sends something else than the session did fails its test

@@ -176,7 +176,7 @@ def _store_secrets(
             moved, said = moved_to_keyring(server, store)
         except (KeyringUnavailable, SecretError) as exc:
             raise CommandError(
-                f"{server.name}: {', '.join(raw)} look(s) like a secret, which is never written to "
+                f"{server.name}: {', '.join(raw)} {'looks' if len(raw) == 1 else 'look'} like a secret, which is never written to "
                 f"the config, and the keyring cannot keep it ({exc}); store it with `assistant keys "
                 "set NAME` and write {{secret:NAME}} instead. Nothing was written."
             ) from None

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
 from tools.settings import Bounds, bounds_of, check_bounds, setting
+from tools.words import noun
 
 NAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]|_(?!_))*$")
 """A server name: letters, digits, '-' and single '_' (``__`` separates server and tool)."""
@@ -174,7 +175,7 @@ def parse_server(name: str, raw: Any, where: str) -> McpServer:
         raise McpConfigError(f"{at} must be a table")
     unknown = sorted(set(raw) - SERVER_KEYS)
     if unknown:
-        raise McpConfigError(f"{at}: unknown setting(s) {', '.join(unknown)}")
+        raise McpConfigError(f"{at}: unknown {noun(len(unknown), 'setting')} {', '.join(unknown)}")
     command, url = raw.get("command"), raw.get("url")
     if (command is None) == (url is None):
         raise McpConfigError(f"{at}: give either command (a local server) or url (a remote one)")

@@ -168,7 +168,10 @@ def _fields(
     """cut -f over one interval of fields, in C: split each line only as far as needed."""
     lo, hi = span
     parts = map(bytes.split, lines, repeat(delim), repeat(hi if hi is not None else lo - 1))
-    out = list(map(delim.join, map(itemgetter(slice(lo - 1, hi)), parts)))
+    if lo == 1 and hi == 1:  # the first field: the line up to the delimiter, or all of it
+        out = list(map(itemgetter(0), parts))
+    else:
+        out = list(map(delim.join, map(itemgetter(slice(lo - 1, hi)), parts)))
     if lo == 1 and not only_delimited:
         return out  # a line without the delimiter comes out whole either way
     has = list(map(bytes.__contains__, lines, repeat(delim)))

@@ -237,9 +237,9 @@ def _order(spec: Spec, io: IO) -> Order:
     last_resort = not keys or not (unique or stable)
     if not keys:
 
-        def plain(lines: list[bytes]) -> list[bytes]:
+        def plain(lines: list[bytes]) -> tuple[list[bytes], None]:
             lines.sort(reverse=reverse)
-            return lines
+            return lines, None
 
         return Order(plain, items=lambda lines: lines, reverse=reverse, plain=True)
     numeric = _numeric_key(keys, tab)
@@ -250,11 +250,11 @@ def _order(spec: Spec, io: IO) -> Order:
             found = _numeric_values(lines, numeric, tab)
             return [-v for v in found] if flip else found
 
-        def by_number(lines: list[bytes]) -> list[bytes]:
+        def by_number(lines: list[bytes]) -> tuple[list[bytes], list[Any]]:
             lines.sort(reverse=reverse)
             order = values(lines)
             index = sorted(range(len(lines)), key=order.__getitem__, reverse=reverse)
-            return list(map(lines.__getitem__, index))
+            return list(map(lines.__getitem__, index)), list(map(order.__getitem__, index))
 
         return Order(
             by_number,
@@ -264,7 +264,7 @@ def _order(spec: Spec, io: IO) -> Order:
         )
     functions = [_key_function(k, tab) for k in keys]
 
-    def generic(lines: list[bytes]) -> list[bytes]:
+    def generic(lines: list[bytes]) -> tuple[list[bytes], None]:
         # Stable passes from the least to the most significant ordering give GNU's comparison:
         # first the whole-line last resort (skipped with -s or -u), then each key, last to first.
         if last_resort:
@@ -272,7 +272,7 @@ def _order(spec: Spec, io: IO) -> Order:
         for key, function in zip(reversed(keys), reversed(functions), strict=True):
             io.check()
             lines.sort(key=function, reverse=key.reverse)
-        return lines
+        return lines, None
 
     return Order(
         generic,

@@ -19,6 +19,7 @@ import heapq
 import os
 import shutil
 import tempfile
+from array import array
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -60,8 +61,9 @@ class Reversed:
 class Order:
     """How one sort orders lines (built by ``cmd_sort`` from the flags)."""
 
-    sort: Callable[[list[bytes]], list[bytes]]
-    """Sorts one run in GNU's order."""
+    sort: Callable[[list[bytes]], tuple[list[bytes], list[Any] | None]]
+    """Sorts one run in GNU's order; also gives the keys it computed, in the lines' new order
+    (numbers kept beside a spilled run, so that merging need not compute them again)."""
     items: Callable[[list[bytes]], list[Any]] | None = None
     """Items that compare in GNU's order, equal only for identical lines (a total order):
     then runs merge block by block. None: use ``merge_key`` with heapq.merge."""
@@ -132,7 +134,8 @@ class Runs:
         if (not self.decided and self._decide(lines)) or self._tallied(lines):
             return
         self.io.check()
-        self._spill([self.order.sort(lines)])
+        lines, keys = self.order.sort(lines)
+        self._spill([lines], keys)
 
     def _tallied(self, lines: list[bytes]) -> bool:
         """Count the lines into the tally, while its distinct lines fit in a run; past that,
@@ -157,7 +160,7 @@ class Runs:
                 batch = []
         yield batch
 
-    def _spill(self, batches: Iterable[list[bytes]]) -> None:
+    def _spill(self, batches: Iterable[list[bytes]], keys: list[Any] | None = None) -> None:
         if self.folder is None:
             if Path(tempfile.gettempdir()).resolve().is_relative_to(self.io.fs.ws.root):
                 raise ToolError(
@@ -172,6 +175,13 @@ class Runs:
                     self.io.check()
                     fh.write(b"\n".join(lines[start : start + 65536]) + b"\n")
         self.files.append(path)
+        if keys is not None:
+            try:
+                numbers = array("q", keys)
+            except (TypeError, OverflowError):
+                return  # a fraction or a huge number: the merge computes the keys again
+            with open(path + ".keys", "wb") as fh:
+                numbers.tofile(fh)
 
     def result(self, unique: bool) -> Iterator[list[bytes]]:
         """The sorted lines in blocks: from memory when everything fit in one run (or in the
@@ -183,13 +193,14 @@ class Runs:
         if self.tally is not None:
             yield from self._from_tally(unique)
             return
+        keys = None
         if last:
-            last = self.order.sort(last)
+            last, keys = self.order.sort(last)
         if not self.files:
             yield last
             return
         if last:
-            self._spill([last])
+            self._spill([last], keys)
         if self.order.items is None:
             yield from _batches(self._heap_merge())
             return
@@ -217,9 +228,13 @@ class Runs:
         yield batch
 
     def _items(self, path: str, size: int) -> Iterator[list[Any]]:
-        """A run file in blocks of items."""
+        """A run file in blocks of items (with the keys kept beside it, when there are)."""
         fh = open(path, "rb")  # noqa: SIM115 - closed in __exit__
         self.open.append(fh)
+        kept = None
+        if os.path.exists(path + ".keys"):
+            kept = open(path + ".keys", "rb")  # noqa: SIM115 - closed in __exit__
+            self.open.append(kept)
         rest = b""
         items = self.order.items
         assert items is not None
@@ -231,8 +246,15 @@ class Runs:
             data = rest + data
             cut = data.rfind(b"\n") + 1
             rest = data[cut:]
-            if cut:
-                yield items(data[: cut - 1].split(b"\n"))
+            if not cut:
+                continue
+            lines = data[: cut - 1].split(b"\n")
+            if kept is None:
+                yield items(lines)
+                continue
+            numbers = array("q")
+            numbers.fromfile(kept, len(lines))
+            yield list(zip(numbers.tolist(), lines, strict=True))
 
     def _heap_merge(self) -> Iterator[bytes]:
         streams: list[Iterator[bytes]] = []

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from tools.base import ToolError
-from tools.shell_lite.grep_match import Matcher
+from tools.shell_lite.grep_match import Matcher, pieces
 from tools.shell_lite.lookup import EISDIR
 from tools.shell_lite.runtime import (
     IO,
@@ -95,7 +95,8 @@ class _Search:
             return 0
         offset_in_file = 0
         io, matcher = self.io, self.matcher
-        for chunk in _first_at_least(io.chunks(reader), PIPE_SURE if piped else READ_SURE):
+        blocks = _first_at_least(io.chunks(reader), PIPE_SURE if piped else READ_SURE)
+        for chunk in (piece for block in blocks for piece in pieces(block)):
             if not binary and b"\x00" in chunk:
                 binary = True
                 first = chunk.index(b"\x00")

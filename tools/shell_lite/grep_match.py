@@ -25,8 +25,13 @@ from tools.shell_lite.runtime import IO, TimeLimitError
 _WORD = b"[A-Za-z0-9_]"
 _REST = b"[^\\n]*\\n?"
 """After the pattern: the rest of its line, so that each match stands for one line."""
-LINEAR_PRODUCT = 256
+LINEAR_PRODUCT = 64
 """Bounded choices (a?, x{1,3}, (a|b)) a branch may combine and still run in ``re``."""
+PIECE = 64 << 10
+"""grep searches blocks of about this many bytes (see ``pieces``), checking the deadline
+between them: the bounded work per start position times this many positions stays short."""
+LONG = 4 * PIECE
+"""A block longer than this holds one line that long: searched under the time limit."""
 SPLIT_BRANCHES = 8
 """Up to this many alternatives are searched one by one (each with its own fast literal
 prefix) and their lines merged; more are searched as one alternation."""
@@ -98,16 +103,16 @@ class Matcher:
     # -- lines ------------------------------------------------------------------------------
     def count(self, chunk: bytes, io: IO) -> int:
         """How many lines of a block of whole lines have a match."""
-        if len(self._parts) == 1:
+        if len(self._parts) == 1 and len(chunk) <= LONG:
             rx = self._parts[0]
             return len(self._count.findall(chunk)) - self._extra(rx, chunk)
-        if self._parts:
+        if self._parts and len(chunk) <= LONG:
             return len(self._union(chunk))
         return len(self.ends(chunk, io))
 
     def ends(self, chunk: bytes, io: IO) -> list[int]:
         """Where each line with a match ends (after its newline), in order."""
-        if not self._parts:
+        if not self._parts or len(chunk) > LONG:
             return [m.end() for m in self._slow(chunk, io)]
         if len(self._parts) == 1:
             rx = self._parts[0]
@@ -162,13 +167,13 @@ class Matcher:
     def only_all(self, chunk: bytes) -> list[bytes] | None:
         """Every non-empty match of a block, in order, when ``re`` reports GNU's matches;
         None when they must be found line by line."""
-        if self._only is None:
+        if self._only is None or len(chunk) > LONG:
             return None
         return list(filter(None, self._only.findall(chunk)))
 
     def only(self, chunk: bytes, start: int, end: int, io: IO) -> list[bytes]:
         """The non-empty matches within one line, leftmost-longest as GNU reports them."""
-        if self._only is not None:
+        if self._only is not None and end - start <= LONG:
             return list(filter(None, self._only.findall(chunk, start, end)))
         try:
             return [
@@ -178,6 +183,22 @@ class Matcher:
             ]
         except TimeoutError:
             raise TimeLimitError("grep: stopped at the time limit; nothing was changed") from None
+
+
+def pieces(chunk: bytes) -> Iterator[bytes]:
+    """A block of whole lines cut, at line ends, into pieces of at least PIECE bytes (a
+    NUL within the first PIECE bytes is always in the first piece)."""
+    if len(chunk) <= LONG:
+        yield chunk
+        return
+    start, n = 0, len(chunk)
+    while n - start > LONG:
+        cut = chunk.find(b"\n", start + PIECE - 1) + 1
+        if not cut or cut == n:
+            break
+        yield chunk[start:cut]
+        start = cut
+    yield chunk[start:]
 
 
 def _wrap(source: bytes, word: bool, line: bool) -> bytes:

@@ -28,10 +28,14 @@ def test_small_output_is_not_marked(workspace_dir: Path) -> None:
     assert result.output == "x\n" and result.data["truncated"] is False
 
 
-def test_pipe_is_capped(workspace_dir: Path) -> None:
+def test_what_a_stage_keeps_is_capped_not_what_flows(workspace_dir: Path) -> None:
     (workspace_dir / "big.txt").write_bytes(b"line\n" * 1000)
-    with pytest.raises(ToolError, match="output of cat into the pipe is over the 1000 B limit"):
-        tool_run(workspace_dir, "cat big.txt | wc -l", ShellLimits(pipe=1000))
+    assert tool_run(workspace_dir, "cat big.txt | wc -l", ShellLimits(pipe=1000)).output == "1000\n"
+    with pytest.raises(ToolError, match="tail -n 500 would keep over 1000 B of the input"):
+        tool_run(workspace_dir, "cat big.txt | tail -n 500", ShellLimits(pipe=1000))
+    (workspace_dir / "long.txt").write_bytes(b"x" * 300_000 + b"\n")  # longer than a read
+    with pytest.raises(ToolError, match="grep: a line longer than 97 KB"):
+        tool_run(workspace_dir, "cat long.txt | grep x", ShellLimits(pipe=100_000))
 
 
 def test_catastrophic_regex_is_stopped_by_the_time_limit(workspace_dir: Path) -> None:

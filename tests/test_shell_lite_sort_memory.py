@@ -72,6 +72,13 @@ def test_sorting_a_file_four_runs_long_stays_under_the_bound(workspace_dir: Path
         "-rn -k1,1",
         "-fu",
         "-k1.2b,1.3n -u",
+        "-k2,2n",
+        "-r -k2,2n",
+        "-k2,2nr",
+        "-rn -k2",
+        "-t: -k2,2n",
+        "-t: -n",
+        "-ru",
     ],
 )
 def test_spilled_runs_merge_in_gnu_order(
@@ -80,7 +87,12 @@ def test_spilled_runs_merge_in_gnu_order(
     """With tiny runs, every file is sorted through the spill and merge path."""
     monkeypatch.setattr(spill, "RUN_BYTES", 512)
     make_tree(tmp_path)
-    for name in ("words.txt", "nums.txt", "fields.txt", "long.txt"):
+    rng = random.Random(3)
+    few = [rng.choice([b"b 2", b"a 10", b"a 9", b"-1 x", b"c", b""]) for _ in range(3000)]
+    (tmp_path / "few.txt").write_bytes(b"\n".join(few) + b"\n")  # tallied, not sorted
+    many = [b"%d %d" % (rng.randint(-99, 99), i % 13) for i in range(3000)]
+    (tmp_path / "many.txt").write_bytes(b"\n".join(few[:1500] + many) + b"\n")  # tally overflows
+    for name in ("words.txt", "nums.txt", "fields.txt", "long.txt", "few.txt", "many.txt"):
         command = f"sort {options} {name}"
         gnu = subprocess.run(
             ["bash", "-c", command], cwd=tmp_path, env=ORACLE_ENV, capture_output=True

@@ -1,11 +1,20 @@
 """shell-lite: the ``shell`` tool, coreutils-like commands implemented in Python over the workspace.
 
 Layout: ``lexer`` (quotes, pipes, redirects; refusals), ``globbing`` (workspace-only globs),
-``lookup`` (operands resolved as the kernel does), ``pipeline`` (runs stages, opens the
-redirect as bash does), ``cmd_*`` (the commands), ``posix_re`` (BRE/ERE to Python regex),
-``spill`` (sort's memory bound), ``vfs`` (the overlay writes are planned in, and the
-before-image convention), ``scope`` (what "allow for this session" covers), ``preview``,
-``undo`` (puts before-images back), ``tool`` (plan and run).
+``lookup`` (operands resolved as the kernel does), ``pipeline`` (runs the stages streaming
+into each other, opens the redirect as bash does), ``runtime`` (what a command sees: its
+input as a stream, the deadline), ``cmd_*`` (the commands, each a generator of output blocks),
+``posix_re`` (BRE/ERE to Python regex) and ``re_shape`` (when a pattern may run in ``re``),
+``grep_match`` (finding matching lines in C), ``spill`` (sort's memory bound and merge),
+``vfs`` (the overlay writes are planned in, and the before-image convention), ``scope`` (what
+"allow for this session" covers), ``preview``, ``undo`` (puts before-images back), ``tool``
+(plan and run).
+
+Speed: no Python loop runs per line on the hot paths. Blocks of lines go through C-level
+searches (``re``/``regex`` over a whole block, ``bytes.count``, ``map`` over ``bytes.split``);
+stages stream into each other in blocks, and a stage that stops reading (``head``) ends the
+stages before it; limits apply to what a stage keeps, not to what flows through.
+bench/shell_lite.py times each against GNU.
 
 The rule: stdout, exit status and the resulting files are those of bash 5.2 + GNU coreutils 9.1
 and grep 3.8 in the C locale, or the command is refused with a reason; never a silent

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tools.shell_lite.command import IO, Command, UsageError, parse_count
+from tools.shell_lite.command import IO, Command, Output, UsageError, parse_count
 from tools.shell_lite.globbing import translate
 from tools.shell_lite.vfs import DIR, FILE, LINK
 
@@ -108,22 +109,22 @@ def _matches(spec: _FindSpec, shown: str, kind: str) -> bool:
     return True
 
 
-def _run_find(spec: _FindSpec, io: IO) -> int:
+def _run_find(spec: _FindSpec, io: IO) -> Output:
     status = 0
     out: list[bytes] = []
 
-    def visit(shown: str, path: Path, kind: str, depth: int) -> None:
+    def visit(shown: str, path: Path, kind: str, depth: int) -> Iterator[bytes]:
         io.check()
         if depth >= spec.mindepth and _matches(spec, shown, kind):
             out.append(_key(shown) + b"\n")
             if len(out) >= 4096:
-                io.out.write(b"".join(out))
+                yield b"".join(out)
                 out.clear()
         if kind != DIR or (spec.maxdepth is not None and depth >= spec.maxdepth):
             return
         for name in io.fs.listdir(path):
             child = path / name
-            visit(_child(shown, name), child, io.fs.kind(child), depth + 1)
+            yield from visit(_child(shown, name), child, io.fs.kind(child), depth + 1)
 
     for start in spec.starts:
         found = io.lookup(start)  # find -P: a start that is a link is not followed
@@ -132,12 +133,13 @@ def _run_find(spec: _FindSpec, io: IO) -> int:
             status = 1
             continue
         if found.lkind == LINK:
-            visit(start, found.entry, LINK, 0)
+            yield from visit(start, found.entry, LINK, 0)
         else:
             if found.kind == DIR:
                 io.fs.refuse_denied(found.path)
-            visit(start, found.path, found.kind, 0)
-    io.out.write(b"".join(out))
+            yield from visit(start, found.path, found.kind, 0)
+    if out:
+        yield b"".join(out)
     return status
 
 

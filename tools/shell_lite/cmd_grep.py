@@ -1,27 +1,25 @@
-"""grep: GNU grep 3.x output in the C locale, searching blocks of lines with one compiled regex."""
+"""grep: GNU grep 3.x output in the C locale, searching blocks of lines (see ``grep_match``)."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Generator, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
-
-import regex  # type: ignore[import-untyped]
+from typing import BinaryIO
 
 from tools.base import ToolError
 from tools.shell_lite.command import (
     IO,
     Command,
+    Output,
     Spec,
-    TimeLimitError,
+    Stream,
     UsageError,
     getopt,
     parse_count,
 )
+from tools.shell_lite.grep_match import Matcher, pieces
 from tools.shell_lite.lookup import EISDIR
-from tools.shell_lite.posix_re import MAX_WEIGHT, RegexError, translate
 from tools.shell_lite.vfs import DIR, FILE
 
 FLAGS = "ivnclEFGwxorhHqs"
@@ -31,42 +29,6 @@ whole file binary before any line prints."""
 PIPE_SURE = 0
 """The same for a pipe: nothing is sure. A read returns whatever the writer has written so far
 (``tail`` writes file by file), so any line that would print before a NUL depends on timing."""
-
-
-@dataclass
-class _Matcher:
-    lines: regex.Pattern[bytes]
-    """The pattern followed by the rest of its line: one match per matching line of a block (a
-    match never spans a newline, so the leftmost match lies in the first matching line)."""
-    longest: regex.Pattern[bytes]
-    """The same pattern with POSIX leftmost-longest semantics, for -o."""
-
-
-def compile_patterns(patterns: list[bytes], opts: set[str]) -> _Matcher:
-    """One regex for all patterns (grep ORs them), honouring -E -F -i -w -x."""
-    parts = []
-    groups = 0
-    budget = [MAX_WEIGHT]
-    for pattern in patterns:
-        if "F" in opts:
-            parts.append(b"".join(b"\\x%02x" % b for b in pattern))
-            continue
-        source, n = translate(pattern, extended="E" in opts, group_offset=groups, budget=budget)
-        groups += n
-        parts.append(source)
-    combined = b"|".join(b"(?:" + p + b")" for p in parts)
-    if "x" in opts:
-        combined = b"^(?:" + combined + b")$"
-    elif "w" in opts:
-        combined = b"(?<![A-Za-z0-9_])(?:" + combined + b")(?![A-Za-z0-9_])"
-    flags = regex.MULTILINE | regex.ASCII | (regex.IGNORECASE if "i" in opts else 0)
-    try:
-        return _Matcher(
-            regex.compile(b"(?:" + combined + b")[^\\n]*\\n?", flags),
-            regex.compile(combined, flags | regex.POSIX),
-        )
-    except (regex.error, OverflowError, RecursionError) as exc:
-        raise RegexError(f"grep: cannot compile the pattern: {exc}") from None
 
 
 def _parse(argv: list[str]) -> Spec:
@@ -84,7 +46,7 @@ def _parse(argv: list[str]) -> Spec:
     max_count = None
     if opts.last("m") is not None:
         max_count = parse_count("grep", "max count (-m)", opts.last("m") or "")
-    matcher = compile_patterns(patterns, opts.flags)
+    matcher = Matcher(patterns, opts.flags)
     if opts.has("o") and opts.has("w") and opts.has("x"):
         # GNU grep 3.8 prints each match with its line's newline here (a bug): refused
         raise UsageError("grep: -o together with both -w and -x is not supported (use one)")
@@ -107,7 +69,7 @@ class _Search:
         self.io = io
         f = spec.opts.flags
         self.f = f
-        self.matcher: _Matcher = spec.extra["matcher"]
+        self.matcher: Matcher = spec.extra["matcher"]
         self.max_count: int | None = spec.extra["max_count"]
         self.invert = "v" in f
         self.mode = (
@@ -122,8 +84,10 @@ class _Search:
             else "lines"
         )
 
-    def search(self, reader: BinaryIO, label: bytes, show_name: bool, piped: bool = False) -> int:
-        """Search one input; returns the number of selected lines."""
+    def search(
+        self, reader: BinaryIO | Stream, label: bytes, show_name: bool, piped: bool = False
+    ) -> Generator[bytes, None, int]:
+        """Search one input, yielding what it prints; returns the number of selected lines."""
         selected = 0
         line_no = 0
         binary = False
@@ -131,7 +95,9 @@ class _Search:
         if self.max_count == 0:
             return 0
         offset_in_file = 0
-        for chunk in self.io.chunks(reader):
+        io, matcher = self.io, self.matcher
+        blocks = _first_at_least(io.chunks(reader), PIPE_SURE if piped else READ_SURE)
+        for chunk in (piece for block in blocks for piece in pieces(block)):
             if not binary and b"\x00" in chunk:
                 binary = True
                 first = chunk.index(b"\x00")
@@ -143,32 +109,41 @@ class _Search:
             if binary:
                 chunk = chunk.replace(b"\x00", b"\n")  # GNU splits a binary file's lines at NUL
             if self.mode == "count" and self.max_count is None:
-                found = self._count(chunk)
+                found = matcher.count(chunk, io)
                 if self.invert:
                     found = chunk.count(b"\n") + (not chunk.endswith(b"\n")) - found
                 selected += found
                 continue
-            matched = self._matched(chunk)
-            if (
-                self.invert
-                and self.max_count is None
-                and self.mode == "lines"
-                and not (binary or prefix_name or "n" in self.f)
-            ):
-                selected += self._invert_fast(chunk, matched)
+            plain = self.max_count is None and not (binary or prefix_name or "n" in self.f)
+            if plain and self.mode == "only" and not self.invert:
+                found_all = matcher.only_all(chunk)
+                if found_all is not None:
+                    # only whether some line matched counts here (a line can match emptily)
+                    if found_all:
+                        selected += 1
+                        yield b"\n".join(found_all) + b"\n"
+                    elif matcher.count(chunk, io):
+                        selected += 1
+                    continue
+            matched = _spans(chunk, matcher.ends(chunk, io))
+            if plain and self.invert and self.mode == "lines":
+                count, block = _unmatched(chunk, matched)
+                selected += count
                 line_no += chunk.count(b"\n")
+                if block:
+                    yield block
                 continue
             out: list[bytes] = []
             offset, base = 0, line_no  # line number ``base`` ends just before ``offset`` (-n)
-            spans = self._gaps(chunk, matched) if self.invert else matched
+            spans = _gaps(chunk, matched) if self.invert else matched
             for start, end in spans:
                 selected += 1
                 if self.mode in ("quiet", "files"):
                     return selected
                 if self.mode in ("lines", "only") and binary:
-                    self.io.out.write(b"".join(out))
+                    yield b"".join(out)
                     name = label.decode("utf-8", "replace")
-                    self.io.errors.append(f"grep: {name}: binary file matches")
+                    io.errors.append(f"grep: {name}: binary file matches")
                     return selected
                 if self.mode != "count":
                     prefix = prefix_name
@@ -180,11 +155,12 @@ class _Search:
                     if self.mode == "lines":
                         out.append(prefix + chunk[start:end] + b"\n")
                     elif not self.invert:
-                        out.extend(prefix + m + b"\n" for m in self._only(chunk, start, end))
+                        out.extend(prefix + m + b"\n" for m in matcher.only(chunk, start, end, io))
                 if self.max_count is not None and selected >= self.max_count:
-                    self.io.out.write(b"".join(out))
+                    yield b"".join(out)
                     return selected
-            self.io.out.write(b"".join(out))
+            if out:
+                yield b"".join(out)
             line_no += chunk.count(b"\n")
         return selected
 
@@ -192,93 +168,71 @@ class _Search:
         """GNU prints the lines it read before its buffer held the first NUL, then only "binary
         file matches": where that buffer ends is GNU's business (96 KiB reads from a file, any
         size from a pipe), so a line that would print before a late NUL is refused."""
-        if selected or (
-            self._gaps(before, self._matched(before)) if self.invert else self._matched(before)
-        ):
+        matched = _spans(before, self.matcher.ends(before, self.io)) if before else []
+        if selected or (before and (_gaps(before, matched) if self.invert else matched)):
             raise ToolError(
                 "grep: the input turns binary (a NUL byte) after lines that would be printed; "
                 "how many GNU grep prints first depends on its read buffers: use grep -c, or "
                 "head -c to cut the input before the NUL"
             )
 
-    def _line_matches(self, chunk: bytes) -> Iterator[Any]:
-        """One match object per matching line; the search runs in C under the time limit."""
-        n = len(chunk)
-        phantom = chunk.endswith(b"\n")
-        end = -1
-        try:
-            for count, m in enumerate(
-                self.matcher.lines.finditer(chunk, timeout=self.io.remaining())
-            ):
-                if m.start() == n and (phantom or end == n):
-                    return  # an empty match past the last line (or at its end, once it matched)
-                if count % 8192 == 8191:
-                    self.io.check()
-                end = m.end()
-                yield m
-        except TimeoutError:
-            raise TimeLimitError("grep: stopped at the time limit; nothing was changed") from None
 
-    def _count(self, chunk: bytes) -> int:
-        return sum(1 for _ in self._line_matches(chunk))
-
-    def _matched(self, chunk: bytes) -> list[tuple[int, int]]:
-        """Spans (start, end without newline) of the lines of a block that match."""
-        spans = []
-        rfind = chunk.rfind
-        for m in self._line_matches(chunk):
-            end = m.end()
-            spans.append(
-                (rfind(b"\n", 0, m.start()) + 1, end - 1 if chunk[end - 1 : end] == b"\n" else end)
-            )
-        return spans
-
-    @staticmethod
-    def _gaps(chunk: bytes, matched: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        """The lines between matched ones (for -v), one span per line."""
-        spans = []
-        prev = 0
-        for start, end in [*matched, (len(chunk), -1)]:
-            a = prev
-            while a < start:
-                e = chunk.find(b"\n", a, start)
-                e = start if e < 0 else e
-                spans.append((a, e))
-                a = e + 1
-            prev = end + 1
-        return spans
-
-    def _invert_fast(self, chunk: bytes, matched: list[tuple[int, int]]) -> int:
-        """-v without per-line prefixes: copy whole runs of unmatched lines at once."""
-        count = 0
-        out = []
-        prev = 0
-        for start, end in [*matched, (len(chunk), -1)]:
-            if start > prev:
-                block = chunk[prev:start]
-                count += block.count(b"\n")
-                if not block.endswith(b"\n"):
-                    count += 1
-                    block += b"\n"
-                out.append(block)
-            prev = end + 1
-        self.io.out.write(b"".join(out))
-        return count
-
-    def _only(self, chunk: bytes, start: int, end: int) -> list[bytes]:
-        try:
-            return [
-                m.group()
-                for m in self.matcher.longest.finditer(
-                    chunk, start, end, timeout=self.io.remaining()
-                )
-                if m.end() > m.start()
-            ]
-        except TimeoutError:
-            raise TimeLimitError("grep: stopped at the time limit; nothing was changed") from None
+def _first_at_least(chunks: Iterator[bytes], size: int) -> Iterator[bytes]:
+    """The chunks, the first holding at least ``size`` bytes (or all there is): GNU looks for
+    a NUL in that much before it prints a line, however a pipe's writer cut it up."""
+    first = b""
+    for chunk in chunks:
+        first += chunk
+        if len(first) >= size:
+            break
+    if first:
+        yield first
+    yield from chunks
 
 
-def _run(spec: Spec, io: IO) -> int:
+def _spans(chunk: bytes, ends: list[int]) -> list[tuple[int, int]]:
+    """(start, end without newline) of each line whose end is in ``ends``."""
+    spans = []
+    rfind = chunk.rfind
+    for e in ends:
+        stop = e - 1 if chunk[e - 1] == 10 else e
+        spans.append((rfind(b"\n", 0, stop) + 1, stop))
+    return spans
+
+
+def _gaps(chunk: bytes, matched: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The lines between matched ones (for -v), one span per line."""
+    spans = []
+    prev = 0
+    for start, end in [*matched, (len(chunk), -1)]:
+        a = prev
+        while a < start:
+            e = chunk.find(b"\n", a, start)
+            e = start if e < 0 else e
+            spans.append((a, e))
+            a = e + 1
+        prev = end + 1
+    return spans
+
+
+def _unmatched(chunk: bytes, matched: list[tuple[int, int]]) -> tuple[int, bytes]:
+    """-v without per-line prefixes: whole runs of unmatched lines copied at once."""
+    count = 0
+    out = []
+    prev = 0
+    for start, end in [*matched, (len(chunk), -1)]:
+        if start > prev:
+            block = chunk[prev:start]
+            count += block.count(b"\n")
+            if not block.endswith(b"\n"):
+                count += 1
+                block += b"\n"
+            out.append(block)
+        prev = end + 1
+    return count, b"".join(out)
+
+
+def _run(spec: Spec, io: IO) -> Output:
     if spec.extra["nothing"]:
         return 1
     search = _Search(spec, io)
@@ -298,16 +252,18 @@ def _run(spec: Spec, io: IO) -> int:
         if "s" not in f:
             io.err(message)
 
-    def one(reader: BinaryIO, label: str, show: bool, piped: bool = False) -> bool:
-        count = search.search(reader, os.fsencode(label), show, piped)
+    def one(
+        reader: BinaryIO | Stream, label: str, show: bool, piped: bool = False
+    ) -> Generator[bytes, None, bool]:
+        count = yield from search.search(reader, os.fsencode(label), show, piped)
         name = os.fsencode(label)
         if search.mode == "count":
-            io.out.write((name + b":" if show else b"") + b"%d\n" % count)
+            yield (name + b":" if show else b"") + b"%d\n" % count
         elif search.mode == "files" and count:
-            io.out.write(name + b"\n")
+            yield name + b"\n"
         return count > 0
 
-    def path(file: Path, label: str, show: bool) -> bool:
+    def path(file: Path, label: str, show: bool) -> Generator[bytes, None, bool]:
         if guard_output and io.is_output(file):
             report(f"{label}: input file is also the output")
             return False
@@ -316,7 +272,7 @@ def _run(spec: Spec, io: IO) -> int:
             report(f"{label}: {inp.error}")
             return False
         with inp.reader as reader:
-            return one(reader, label, show)
+            return (yield from one(reader, label, show))
 
     names = [flag for flag, _ in spec.opts.order if flag in "hH"]
     named = names[-1] if names else ""  # the later of -h and -H wins
@@ -330,7 +286,7 @@ def _run(spec: Spec, io: IO) -> int:
             break
         if operand == "-":
             with io.stdin_reader() as reader:
-                selected_any |= one(reader, "(standard input)", show_named, True)
+                selected_any |= yield from one(reader, "(standard input)", show_named, True)
             continue
         found = io.lookup(operand)
         if found.error is not None:
@@ -340,13 +296,13 @@ def _run(spec: Spec, io: IO) -> int:
             if found.kind != FILE:
                 report(f"{operand}: not a regular file")
                 continue
-            selected_any |= path(found.path, label, show_named)
+            selected_any |= yield from path(found.path, label, show_named)
             continue
         io.fs.refuse_denied(found.path)
         if not recursive:
             report(f"{operand}: {EISDIR}")
             if search.mode == "count":
-                io.out.write((os.fsencode(label) + b":" if show_named else b"") + b"0\n")
+                yield (os.fsencode(label) + b":" if show_named else b"") + b"0\n"
             continue
         hidden = len(io.fs.hidden_by_rule)
         base = label.rstrip("/") or label
@@ -355,7 +311,7 @@ def _run(spec: Spec, io: IO) -> int:
                 continue  # links found while recursing are not followed (grep -r)
             rel = child.relative_to(found.path).as_posix()
             shown = f"{base}/{rel}" if base else rel
-            selected_any |= path(child, shown, named != "h")
+            selected_any |= yield from path(child, shown, named != "h")
             if selected_any and search.mode == "quiet":
                 break
         if len(io.fs.hidden_by_rule) > hidden:

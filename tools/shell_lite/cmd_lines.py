@@ -1,10 +1,13 @@
-"""Line tools that stream: uniq and cut, matching GNU coreutils in the C locale."""
+"""Line tools that stream: uniq and cut, matching GNU coreutils in the C locale; whole blocks of
+lines are handled by C-level maps rather than a Python loop per line."""
 
 from __future__ import annotations
 
 import re
+from itertools import compress, islice, repeat
+from operator import itemgetter, ne, not_, sub
 
-from tools.shell_lite.command import IO, Command, Spec, UsageError, getopt
+from tools.shell_lite.command import IO, Command, Output, Spec, UsageError, getopt
 from tools.shell_lite.lookup import EISDIR
 
 # -- uniq -----------------------------------------------------------------------------------
@@ -17,39 +20,57 @@ def _parse_uniq(argv: list[str]) -> Spec:
     return Spec(opts, paths=[p for p in opts.operands if p != "-"])
 
 
-def _run_uniq(spec: Spec, io: IO) -> int:
-    """Streams: one group of equal lines is held at a time."""
+def _run_uniq(spec: Spec, io: IO) -> Output:
+    """Streams: the groups of equal lines of each block are found in C; the last group of a
+    block is held until the next block shows whether it goes on."""
     opts = spec.opts
     name = opts.operands[0] if opts.operands else "-"
     inp = io.input(name)
     if inp.reader is None:
         io.err(f"{name}: {inp.error}" if inp.error else f"error reading '{name}'")
         return 1
-    counting, dups, singles = opts.has("c"), opts.has("d"), opts.has("u")
-    previous: bytes | None = None
-    count = 0
-    out: list[bytes] = []
-
-    def flush() -> None:
-        if previous is not None and (not dups or count > 1) and (not singles or count == 1):
-            out.append((b"%7d " % count if counting else b"") + previous + b"\n")
-
+    flags = (opts.has("c"), opts.has("d"), opts.has("u"))
+    held: bytes | None = None
+    held_count = 0
     with inp.reader as reader:
         for chunk in io.chunks(reader):
             lines = chunk.split(b"\n")
             if chunk.endswith(b"\n"):
                 lines.pop()
-            for line in lines:
-                if line == previous:
-                    count += 1
-                    continue
-                flush()
-                previous, count = line, 1
-            io.out.write(b"".join(out))
-            out.clear()
-    flush()
-    io.out.write(b"".join(out))
+            if not lines:
+                continue
+            n = len(lines)
+            starts = [0, *compress(range(1, n), map(ne, lines, islice(lines, 1, None)))]
+            counts = list(map(sub, [*islice(starts, 1, None), n], starts))
+            keys = list(map(lines.__getitem__, starts))
+            if held is not None:
+                if keys[0] == held:
+                    counts[0] += held_count
+                else:
+                    keys.insert(0, held)
+                    counts.insert(0, held_count)
+            held, held_count = keys.pop(), counts.pop()
+            yield _groups(keys, counts, *flags)
+    if held is not None:
+        yield _groups([held], [held_count], *flags)
     return 0
+
+
+def _groups(
+    keys: list[bytes], counts: list[int], counting: bool, dups: bool, singles: bool
+) -> bytes:
+    """uniq's output for groups of equal lines: -d keeps repeated ones, -u single ones."""
+    if dups:
+        chosen = list(map((1).__lt__, counts))
+        keys, counts = list(compress(keys, chosen)), list(compress(counts, chosen))
+    if singles:
+        chosen = list(map((1).__eq__, counts))
+        keys, counts = list(compress(keys, chosen)), list(compress(counts, chosen))
+    if not keys:
+        return b""
+    if counting:
+        keys = list(map(bytes.__add__, map(b"%7d ".__mod__, counts), keys))
+    return b"\n".join(keys) + b"\n"
 
 
 # -- cut ------------------------------------------------------------------------------------
@@ -102,9 +123,21 @@ def _selected(ranges: list[tuple[int, int | None]], count: int) -> list[int]:
     return sorted(chosen)
 
 
-def _run_cut(spec: Spec, io: IO) -> int:
+def _span(ranges: list[tuple[int, int | None]]) -> tuple[int, int | None] | None:
+    """The one interval the ranges cover together, or None when they leave gaps."""
+    ordered = sorted(ranges, key=lambda r: r[0])
+    lo, hi = ordered[0]
+    for a, b in ordered[1:]:
+        if hi is not None and a > hi + 1:
+            return None
+        hi = None if hi is None or b is None else max(hi, b)
+    return lo, hi
+
+
+def _run_cut(spec: Spec, io: IO) -> Output:
     mode, ranges, delim = spec.extra["mode"], spec.extra["ranges"], spec.extra["delim"]
     only_delimited = spec.opts.has("s")
+    span = _span(ranges)
     status = 0
     for name in spec.opts.operands or ["-"]:
         inp = io.input(name)
@@ -114,24 +147,54 @@ def _run_cut(spec: Spec, io: IO) -> int:
             continue
         with inp.reader as reader:
             for chunk in io.chunks(reader):
-                out = []
                 lines = chunk.split(b"\n")
                 if lines[-1] == b"":
                     lines.pop()
-                for line in lines:
-                    if mode != "f":
-                        out.append(bytes(line[i] for i in _selected(ranges, len(line))) + b"\n")
-                        continue
-                    if delim not in line:
-                        if not only_delimited:
-                            out.append(line + b"\n")
-                        continue
-                    fields = line.split(delim)
-                    out.append(
-                        delim.join(fields[i] for i in _selected(ranges, len(fields))) + b"\n"
-                    )
-                io.out.write(b"".join(out))
+                if span is not None and mode != "f":
+                    out = list(map(itemgetter(slice(span[0] - 1, span[1])), lines))
+                elif span is not None:
+                    out = _fields(lines, span, delim, only_delimited)
+                else:
+                    out = [_cut_line(line, mode, ranges, delim, only_delimited) for line in lines]
+                    out = [line for line in out if line is not None]
+                if out:
+                    yield b"\n".join(out) + b"\n"  # type: ignore[arg-type]
     return status
+
+
+def _fields(
+    lines: list[bytes], span: tuple[int, int | None], delim: bytes, only_delimited: bool
+) -> list[bytes]:
+    """cut -f over one interval of fields, in C: split each line only as far as needed."""
+    lo, hi = span
+    parts = map(bytes.split, lines, repeat(delim), repeat(hi if hi is not None else lo - 1))
+    if lo == 1 and hi == 1:  # the first field: the line up to the delimiter, or all of it
+        out = list(map(itemgetter(0), parts))
+    else:
+        out = list(map(delim.join, map(itemgetter(slice(lo - 1, hi)), parts)))
+    if lo == 1 and not only_delimited:
+        return out  # a line without the delimiter comes out whole either way
+    has = list(map(bytes.__contains__, lines, repeat(delim)))
+    if only_delimited:
+        return list(compress(out, has))
+    for i in compress(range(len(lines)), map(not_, has)):
+        out[i] = lines[i]  # no delimiter: GNU prints the line as it is
+    return out
+
+
+def _cut_line(
+    line: bytes,
+    mode: str,
+    ranges: list[tuple[int, int | None]],
+    delim: bytes,
+    only_delimited: bool,
+) -> bytes | None:
+    if mode != "f":
+        return bytes(line[i] for i in _selected(ranges, len(line)))
+    if delim not in line:
+        return None if only_delimited else line
+    fields = line.split(delim)
+    return delim.join(fields[i] for i in _selected(ranges, len(fields)))
 
 
 COMMANDS = [

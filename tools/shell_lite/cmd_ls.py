@@ -9,11 +9,12 @@ import os
 import pwd
 import stat
 import time
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
 from tools.base import ToolError
-from tools.shell_lite.command import IO, Command, Spec, getopt
+from tools.shell_lite.command import IO, Command, Output, Spec, getopt
 from tools.shell_lite.lookup import ENOENT
 from tools.shell_lite.vfs import ABSENT, DIR, LINK
 
@@ -47,7 +48,7 @@ def _parse_ls(argv: list[str]) -> Spec:
     return spec
 
 
-def _run_ls(spec: Spec, io: IO) -> int:
+def _run_ls(spec: Spec, io: IO) -> Output:
     opts = spec.opts
     operands = opts.operands or ["."]
     long, directly = opts.has("l"), opts.has("d")
@@ -81,14 +82,15 @@ def _run_ls(spec: Spec, io: IO) -> int:
         out.append(b"\n")
     first = True
     for operand, path in sorted(dirs, key=lambda d: _key(d[0])):
-        first = _list_dir(io, spec, operand, path, header, first, out)
-    io.out.write(b"".join(out))
+        first = yield from _list_dir(io, spec, operand, path, header, first, out)
+    if out:
+        yield b"".join(out)
     return status
 
 
 def _list_dir(
     io: IO, spec: Spec, shown: str, path: Path, header: bool, first: bool, out: list[bytes]
-) -> bool:
+) -> Generator[bytes, None, bool]:
     io.check()
     opts = spec.opts
     if header:
@@ -105,12 +107,14 @@ def _list_dir(
         entries.append(_Entry(name, child, kind))
     out.extend(_lines(io, spec, entries, total=True))
     if len(out) > 4096:
-        io.out.write(b"".join(out))
+        yield b"".join(out)
         out.clear()
     if opts.has("R"):
         for entry in entries:
             if entry.kind == DIR and entry.name not in (".", ".."):
-                _list_dir(io, spec, _child(shown, entry.name), entry.path, True, False, out)
+                yield from _list_dir(
+                    io, spec, _child(shown, entry.name), entry.path, True, False, out
+                )
     return False
 
 

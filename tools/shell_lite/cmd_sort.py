@@ -8,11 +8,13 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
-from tools.shell_lite.command import IO, Command, Spec, UsageError, getopt
+from tools.shell_lite.command import IO, Command, Output, Spec, UsageError, getopt
 from tools.shell_lite.lookup import EISDIR
-from tools.shell_lite.spill import Reversed, Runs
+from tools.shell_lite.spill import Order, Reversed, Runs
 
 _BLANKS = b" \t"
 _UPPER = bytes.maketrans(b"abcdefghijklmnopqrstuvwxyz", b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -197,23 +199,11 @@ def _key_function(key: _Key, tab: bytes | None) -> Callable[[bytes], Any]:
     return extract
 
 
-def _run_sort(spec: Spec, io: IO) -> int:
+def _run_sort(spec: Spec, io: IO) -> Output:
     opts = spec.opts
     keys: list[_Key] = spec.extra["keys"]
-    tab = spec.extra["tab"]
-    unique, stable, reverse = opts.has("u"), opts.has("s"), opts.has("r")
-    last_resort = not keys or not (unique or stable)
-
-    def order(lines: list[bytes]) -> None:
-        # Stable passes from the least to the most significant ordering give GNU's comparison:
-        # first the whole-line last resort (skipped with -s or -u), then each key, last to first.
-        if last_resort:
-            lines.sort(reverse=reverse)
-        for key in reversed(keys):
-            io.check()
-            lines.sort(key=_key_function(key, tab), reverse=key.reverse)
-
-    with Runs(io, order) as runs:
+    unique = opts.has("u")
+    with Runs(io, _order(spec, io)) as runs:
         for name in opts.operands or ["-"]:
             inp = io.input(name)
             if inp.error is not None:
@@ -225,19 +215,134 @@ def _run_sort(spec: Spec, io: IO) -> int:
             with inp.reader as reader:
                 for chunk in io.chunks(reader):
                     runs.add(chunk)
-        functions = [_key_function(k, tab) for k in keys]
-        merged = runs.result(_merge_key(functions, keys, last_resort and reverse, last_resort))
-        if unique:
-            merged = _unique(merged, functions)
-        batch: list[bytes] = []
-        for line in merged:
-            batch.append(line)
-            if len(batch) >= 65536:
-                io.out.write(b"\n".join(batch) + b"\n")
-                batch.clear()
-        if batch:
-            io.out.write(b"\n".join(batch) + b"\n")
+        blocks = runs.result(unique)
+        if unique and keys:
+            functions = [_key_function(k, spec.extra["tab"]) for k in keys]
+            blocks = _batched(_unique((line for b in blocks for line in b), functions))
+        elif unique:
+            blocks = _distinct(blocks)
+        for block in blocks:
+            for start in range(0, len(block), 8192):  # a downstream head may stop early
+                yield b"\n".join(block[start : start + 8192]) + b"\n"
     return 0
+
+
+def _order(spec: Spec, io: IO) -> Order:
+    """How runs are sorted and merged: in C where the flags allow (whole lines, or one numeric
+    key over whole fields), else with a Python key per line."""
+    opts = spec.opts
+    keys: list[_Key] = spec.extra["keys"]
+    tab: bytes | None = spec.extra["tab"]
+    unique, stable, reverse = opts.has("u"), opts.has("s"), opts.has("r")
+    last_resort = not keys or not (unique or stable)
+    if not keys:
+
+        def plain(lines: list[bytes]) -> tuple[list[bytes], None]:
+            lines.sort(reverse=reverse)
+            return lines, None
+
+        return Order(plain, items=lambda lines: lines, reverse=reverse, plain=True)
+    numeric = _numeric_key(keys, tab)
+    if numeric is not None and last_resort:
+        flip = numeric.reverse != reverse  # the key and the last resort go opposite ways
+
+        def values(lines: list[bytes]) -> list[Any]:
+            found = _numeric_values(lines, numeric, tab)
+            return [-v for v in found] if flip else found
+
+        def by_number(lines: list[bytes]) -> tuple[list[bytes], list[Any]]:
+            lines.sort(reverse=reverse)
+            order = values(lines)
+            index = sorted(range(len(lines)), key=order.__getitem__, reverse=reverse)
+            return list(map(lines.__getitem__, index)), list(map(order.__getitem__, index))
+
+        return Order(
+            by_number,
+            items=lambda lines: list(zip(values(lines), lines, strict=True)),
+            line=itemgetter(1),
+            reverse=reverse,
+        )
+    functions = [_key_function(k, tab) for k in keys]
+
+    def generic(lines: list[bytes]) -> tuple[list[bytes], None]:
+        # Stable passes from the least to the most significant ordering give GNU's comparison:
+        # first the whole-line last resort (skipped with -s or -u), then each key, last to first.
+        if last_resort:
+            lines.sort(reverse=reverse)
+        for key, function in zip(reversed(keys), reversed(functions), strict=True):
+            io.check()
+            lines.sort(key=function, reverse=key.reverse)
+        return lines, None
+
+    return Order(
+        generic,
+        merge_key=_merge_key(functions, keys, last_resort and reverse, last_resort),
+    )
+
+
+def _numeric_key(keys: list[_Key], tab: bytes | None) -> _Key | None:
+    """The one key, when it is numeric over whole fields (-k3,3n, -n, -k2n): its value is the
+    number that starts its first field."""
+    if len(keys) != 1:
+        return None
+    key = keys[0]
+    if not key.numeric or key.schar or key.echar:
+        return None
+    if key.eword is not None and key.eword < key.sword:
+        return None
+    spans = key.eword is None or key.eword > key.sword
+    if tab is not None and spans and tab in b"-.0123456789 \t":
+        return None  # the number could go on past the separator, or begin after it
+    return key
+
+
+_NOT_NUMBER = b"0123456789-"
+_OTHER_BLANKS = (b"\r", b"\v", b"\f")
+
+
+def _numeric_values(lines: list[bytes], key: _Key, tab: bytes | None) -> list[Any]:
+    """The key's number for every line, split and converted in C; lines whose field is not a
+    plain integer go through ``_numeric``."""
+    field = key.sword
+    joined = b"\n".join(lines) if tab is None else b""
+    if any(c in joined for c in _OTHER_BLANKS):  # bytes.split() would split at them too
+        extract = _extractor(key, tab)
+        return [_numeric(extract(line)) for line in lines]
+    try:
+        texts = list(
+            map(itemgetter(field), map(bytes.split, lines, repeat(tab), repeat(field + 1)))
+        )
+    except IndexError:  # some line has no such field: its key is empty
+        parts = map(bytes.split, lines, repeat(tab), repeat(field + 1))
+        texts = list(map(b"".join, map(itemgetter(slice(field, field + 1)), parts)))
+    if not b"".join(texts).translate(None, _NOT_NUMBER):
+        try:
+            return list(map(int, texts))
+        except ValueError:
+            pass
+    return list(map(_numeric, texts))
+
+
+def _batched(lines: Iterator[bytes]) -> Iterator[list[bytes]]:
+    batch: list[bytes] = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) >= 65536:
+            yield batch
+            batch = []
+    yield batch
+
+
+def _distinct(blocks: Iterator[list[bytes]]) -> Iterator[list[bytes]]:
+    """sort -u without keys: equal lines are next to each other; keep the first of each."""
+    previous: bytes | None = None
+    for block in blocks:
+        kept = list(dict.fromkeys(block))
+        if kept and kept[0] == previous:
+            kept.pop(0)
+        if kept:
+            previous = kept[-1]
+        yield kept
 
 
 def _merge_key(

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
 from typing import BinaryIO
 
-from tools.shell_lite.command import IO, Command, Spec, getopt
+from tools.shell_lite.command import CHUNK, IO, Command, Output, Spec, Stream, getopt
 from tools.shell_lite.lookup import EISDIR
 from tools.shell_lite.vfs import FILE
 
 # -- wc -------------------------------------------------------------------------------------
 
-_PRINTABLE_OR_SPACE = bytes(range(0x21, 0x7F)) + b" \t\n\v\f\r"
+_SPACE = b" \t\n\v\f\r"
+_PRINTABLE_OR_SPACE = bytes(range(0x21, 0x7F)) + _SPACE
 _NOT_COUNTED = bytes(b for b in range(256) if b not in _PRINTABLE_OR_SPACE)
+_WORDS = bytes(0x20 if b in _SPACE else 0x78 for b in range(256))
+"""Whitespace to ' ', every other byte to 'x': a word starts at each ' x' (or an 'x' first)."""
 
 
 def _parse_wc(argv: list[str]) -> Spec:
@@ -22,28 +26,36 @@ def _parse_wc(argv: list[str]) -> Spec:
     return Spec(opts, paths=[p for p in opts.operands if p != "-"])
 
 
-def _count(reader: BinaryIO, io: IO, need_words: bool) -> tuple[int, int, int]:
+def _count(blocks: Iterator[bytes | bytearray], need_words: bool) -> tuple[int, int, int]:
     """Lines, words and bytes like GNU wc in the C locale: a word is a run between whitespace
     holding at least one printable byte (other bytes neither start nor end a word)."""
     lines = words = size = 0
     in_word = False
-    while True:
-        io.check()
-        block = reader.read(1 << 22)
-        if not block:
-            return lines, words, size
+    for block in blocks:
         size += len(block)
         lines += block.count(b"\n")
         if need_words:
-            kept = block.translate(None, _NOT_COUNTED)
+            kept = block.translate(_WORDS, _NOT_COUNTED)
             if kept:
-                words += len(kept.split())
-                if in_word and not kept[:1].isspace():
-                    words -= 1
-                in_word = not kept[-1:].isspace()
+                words += kept.count(b" x") + (kept[0] == 0x78 and not in_word)
+                in_word = kept[-1] == 0x78
+    return lines, words, size
 
 
-def _run_wc(spec: Spec, io: IO) -> int:
+def _file_blocks(reader: BinaryIO, io: IO) -> Iterator[bytes | bytearray]:
+    """A file in blocks read into one reused buffer (no new memory per block): each block is
+    valid only until the next one is asked for."""
+    buf = bytearray(CHUNK)
+    with memoryview(buf) as view:
+        while True:
+            io.check()
+            n = reader.readinto(buf)  # type: ignore[attr-defined]  # files and BytesIO
+            if not n:
+                return
+            yield buf if n == len(buf) else bytes(view[:n])
+
+
+def _run_wc(spec: Spec, io: IO) -> Output:
     """GNU wc: the column width comes from the sizes of all operands first, then each file's
     row is printed as soon as it is counted."""
     opts = spec.opts
@@ -53,12 +65,12 @@ def _run_wc(spec: Spec, io: IO) -> int:
     status = 0
     totals = [0] * len(show)
 
-    def row(numbers: list[int], label: str | None) -> None:
+    def row(numbers: list[int], label: str | None) -> bytes:
         text = b" ".join(b"%*d" % (width, v) for v in numbers)
         if label is not None:
             name = os.fsencode(label)
             text += b" " + (shell_quote(name) if b"\n" in name else name)
-        io.out.write(text + b"\n")
+        return text + b"\n"
 
     for name in names:
         inp = io.input(name)
@@ -70,19 +82,21 @@ def _run_wc(spec: Spec, io: IO) -> int:
         if inp.reader is None:  # a folder: GNU reports it and still prints a row of zeros
             io.err(f"{name}: {EISDIR}")
             status = 1
-            row([0] * len(show), label)
+            yield row([0] * len(show), label)
             continue
         with inp.reader as reader:
             if show == ["c"] and inp.path is not None:
                 counts = (0, 0, io.fs.size(inp.path))
+            elif isinstance(reader, Stream):
+                counts = _count(io.blocks(reader), "w" in show)
             else:
-                counts = _count(reader, io, "w" in show)
+                counts = _count(_file_blocks(reader, io), "w" in show)
         by_flag = dict(zip("lwc", counts, strict=True))
         numbers = [by_flag[f] for f in show]
         totals = [a + b for a, b in zip(totals, numbers, strict=True)]
-        row(numbers, label)
+        yield row(numbers, label)
     if len(names) > 1:
-        row(totals, "total")
+        yield row(totals, "total")
     return status
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tools.base import ToolError
-from tools.shell_lite.command import IO, Command, Spec, UsageError, getopt
+from tools.shell_lite.command import IO, Command, Spec, UsageError, getopt, silent
 from tools.shell_lite.lookup import (
     ENAMETOOLONG,
     ENOENT,
@@ -314,19 +314,19 @@ def _run_rm(spec: Spec, io: IO) -> int:
 
 
 COMMANDS = [
-    Command("mkdir", True, _parse_mkdir, _run_mkdir),
-    Command("touch", True, _parse_touch, _run_touch),
+    Command("mkdir", True, _parse_mkdir, silent(_run_mkdir)),
+    Command("touch", True, _parse_touch, silent(_run_touch)),
     Command(
         "cp",
         True,
         lambda a: _parse_copy_move("cp", "r", a),
-        lambda s, io: _run_copy_move("cp", s, io),
+        silent(lambda s, io: _run_copy_move("cp", s, io)),
     ),
     Command(
         "mv",
         True,
         lambda a: _parse_copy_move("mv", "", a),
-        lambda s, io: _run_copy_move("mv", s, io),
+        silent(lambda s, io: _run_copy_move("mv", s, io)),
     ),
-    Command("rm", True, _parse_rm, _run_rm),
+    Command("rm", True, _parse_rm, silent(_run_rm)),
 ]

@@ -1,21 +1,30 @@
-"""What a running command sees: its input, a capped output, error messages, the deadline; flag parsing."""
+"""What a running command sees: its input, error messages, the deadline; flag parsing.
+
+A command's ``run`` is a generator: it yields its output in blocks and returns its exit status.
+The pipeline pulls the last stage, which pulls the one before it through ``Stream``, so stages
+stream into each other as bash's do, and a stage that stops reading (``head``) stops the ones
+before it.
+"""
 
 from __future__ import annotations
 
 import os
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
-from io import BytesIO
 from pathlib import Path
+from types import TracebackType
 from typing import Any, BinaryIO
 
 from tools.base import ToolError
 from tools.shell_lite.lookup import Lookup, lookup
 from tools.shell_lite.vfs import DIR, FILE, DeniedPathError, VirtualFS
 
-CHUNK = 1 << 20
+CHUNK = 1 << 16
+
+Output = Generator[bytes, None, int]
+"""What a command's ``run`` returns: blocks of output, then the exit status."""
 
 
 class TimeLimitError(ToolError):
@@ -31,8 +40,8 @@ class UsageError(ToolError):
 
 
 class Sink:
-    """A command's standard output held in memory, bounded: past ``limit`` it either stops the
-    command (``cut=True``, for what the model reads) or fails (pipes and redirects)."""
+    """Where the last stage's output is kept, bounded: past ``limit`` it either stops the
+    pipeline (``cut=True``, for what the model reads) or fails (a redirect)."""
 
     def __init__(self, limit: int, *, cut: bool, what: str) -> None:
         self.limit = limit
@@ -45,7 +54,7 @@ class Sink:
     def write(self, data: bytes) -> None:
         if self.size + len(data) > self.limit:
             if not self.cut:
-                raise ToolError(f"{self.what} is over the {_human(self.limit)} limit; stopped")
+                raise ToolError(f"{self.what} is over the {human(self.limit)} limit; stopped")
             self.parts.append(data[: self.limit - self.size])
             self.size = self.limit
             self.truncated = True
@@ -55,6 +64,54 @@ class Sink:
 
     def getvalue(self) -> bytes:
         return b"".join(self.parts)
+
+
+class Stream:
+    """Standard input from the previous stage, read as that stage produces it (a pipe: not
+    seekable, and what one reader took is gone for the next, as with ``cat - -``)."""
+
+    def __init__(self, source: Iterator[bytes]) -> None:
+        self._source = source
+        self._buffer = b""
+        self._eof = False
+
+    def blocks(self) -> Iterator[bytes]:
+        """What is left, in the blocks the writer produced."""
+        if self._buffer:
+            block, self._buffer = self._buffer, b""
+            yield block
+        while not self._eof:
+            got = next(self._source, None)
+            if got is None:
+                self._eof = True
+                return
+            yield got
+
+    def read(self, size: int = -1) -> bytes:
+        if size < 0:
+            return b"".join(self.blocks())
+        while len(self._buffer) < size and not self._eof:
+            block = next(self._source, None)
+            if block is None:
+                self._eof = True
+            else:
+                self._buffer += block
+        data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return data
+
+    def seekable(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        """Nothing to do: the pipeline ends the stage that writes into the pipe."""
+
+    def __enter__(self) -> Stream:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
 
 
 @dataclass
@@ -71,7 +128,7 @@ class Input:
     """An input operand opened for reading, or why it could not be."""
 
     name: str
-    reader: BinaryIO | None = None
+    reader: BinaryIO | Stream | None = None
     path: Path | None = None
     error: str | None = None
     """The open failed: ENOENT, ENOTDIR, ELOOP or 'not a regular file'."""
@@ -89,12 +146,16 @@ class IO:
 
     cmd: str
     fs: VirtualFS
-    stdin: bytes | None
-    out: Sink
+    stdin: Stream | None
     deadline: float
+    hold: int = 64 << 20
+    """Bytes the command may keep from its input at once (a line, tail's last lines); what
+    flows through a pipe is not limited."""
     errors: list[str] = field(default_factory=list)
     output: Redirected | None = None
     """Set for the last stage of a redirected pipeline."""
+    written: int = 0
+    """Bytes of output the command has produced so far (the pipeline counts them)."""
 
     def err(self, message: str) -> None:
         self.errors.append(f"{self.cmd}: {message}")
@@ -106,12 +167,12 @@ class IO:
     def remaining(self) -> float:
         return max(0.001, self.deadline - time.monotonic())
 
-    def stdin_reader(self) -> BinaryIO:
+    def stdin_reader(self) -> Stream:
         if self.stdin is None:
             raise UsageError(
                 f"{self.cmd}: no input: name a file, or pipe data in (there is no terminal)"
             )
-        return BytesIO(self.stdin)
+        return self.stdin
 
     def lookup(self, name: str) -> Lookup:
         return lookup(self.fs, name)
@@ -122,7 +183,7 @@ class IO:
 
     def output_size(self) -> int:
         """Bytes in the redirect target now: what it held plus what this command wrote."""
-        return 0 if self.output is None else self.output.base + self.out.size
+        return 0 if self.output is None else self.output.base + self.written
 
     def input(self, name: str) -> Input:
         """Open an operand ('-' is standard input); failures come back in the Input."""
@@ -159,7 +220,7 @@ class IO:
         streams over a non-empty file, what it reads depends on buffering: refused."""
         assert self.output is not None
         rel = self.fs.rel(self.output.path)
-        if self.out.size or (self.output.base and self.cmd not in ("sort", "wc", "grep")):
+        if self.written or (self.output.base and self.cmd not in ("sort", "wc", "grep")):
             raise ToolError(
                 f"{self.cmd} would read {rel} while its output is written to it; the result "
                 "would depend on buffering: write to another file"
@@ -170,26 +231,57 @@ class IO:
                 f"({self.cmd} reads nothing from it)"
             )
 
-    def chunks(self, reader: BinaryIO) -> Iterator[bytes]:
-        """Blocks of whole lines (the last may lack its newline), checking the deadline."""
-        rest = b""
+    def blocks(self, reader: BinaryIO | Stream, size: int = CHUNK) -> Iterator[bytes]:
+        """The input in blocks as they come (not cut at lines), checking the deadline."""
+        if isinstance(reader, Stream):
+            for block in reader.blocks():
+                self.check()
+                yield block
+            return
         while True:
             self.check()
-            block = reader.read(CHUNK)
+            block = reader.read(size)
             if not block:
-                if rest:
-                    yield rest
                 return
-            block = rest + block
+            yield block
+
+    def chunks(self, reader: BinaryIO | Stream) -> Iterator[bytes]:
+        """Blocks of whole lines (the last may lack its newline), checking the deadline; a line
+        longer than ``hold`` is refused rather than kept."""
+        rest: list[bytes] = []  # the start of a line that goes on in the next block
+        size = 0
+        for block in self.blocks(reader):
             cut = block.rfind(b"\n") + 1
-            if cut == 0:
-                rest = block
+            if not cut:
+                rest.append(block)
+                size += len(block)
+                if size > self.hold:
+                    raise ToolError(
+                        f"{self.cmd}: a line longer than {human(self.hold)}; shell-lite does "
+                        "not keep lines that long"
+                    )
                 continue
-            rest = block[cut:]
-            yield block[:cut]
+            if rest:
+                rest.append(block)
+                block = b"".join(rest)
+                cut += size
+            if cut == len(block):
+                rest, size = [], 0
+                yield block
+            else:
+                rest, size = [block[cut:]], len(block) - cut
+                yield block[:cut]
+        if rest:
+            yield b"".join(rest)
+
+    def too_much(self, what: str) -> ToolError:
+        return ToolError(
+            f"{what} would keep over {human(self.hold)} of the input in memory; shell-lite "
+            "does not keep that much"
+        )
 
 
-def _human(n: int) -> str:
+def human(n: int) -> str:
     if n >= 1 << 20:
         return f"{n // (1 << 20)} MB"
     return f"{n // 1024} KB" if n >= 1024 else f"{n} B"
@@ -275,12 +367,24 @@ def parse_count(cmd: str, what: str, text: str) -> int:
 @dataclass(frozen=True)
 class Command:
     """One built-in: ``parse`` checks the arguments at plan time (returning a spec whose ``paths``
-    lists the path operands); ``run`` executes the spec and returns the exit status."""
+    lists the path operands); ``run`` executes the spec: a generator that yields the output and
+    returns the exit status."""
 
     name: str
     writes: bool
     parse: Callable[[list[str]], Any]
-    run: Callable[[Any, IO], int]
+    run: Callable[[Any, IO], Output]
+
+
+def silent(run: Callable[[Any, IO], int]) -> Callable[[Any, IO], Output]:
+    """A command that prints nothing (mkdir, rm, ...) as the generator ``Command.run`` is."""
+
+    def wrapped(spec: Any, io: IO) -> Output:
+        status = run(spec, io)
+        yield from ()
+        return status
+
+    return wrapped
 
 
 @dataclass

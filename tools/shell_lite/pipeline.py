@@ -1,7 +1,8 @@
-"""Runs a parsed pipeline: globs expanded, each command's arguments checked, data piped in memory."""
+"""Runs a parsed pipeline: globs expanded, each command's arguments checked, stages streaming."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from tools.base import ToolError
 from tools.shell_lite import (
     cmd_files,
     cmd_grep,
+    cmd_headtail,
     cmd_lines,
     cmd_ls,
     cmd_sort,
@@ -17,7 +19,7 @@ from tools.shell_lite import (
     cmd_wc,
     cmd_write,
 )
-from tools.shell_lite.command import IO, Command, OutputFull, Redirected, Sink
+from tools.shell_lite.command import IO, Command, Output, OutputFull, Redirected, Sink, Stream
 from tools.shell_lite.globbing import expand
 from tools.shell_lite.lexer import Pipeline
 from tools.shell_lite.lookup import ENOENT, lookup
@@ -25,7 +27,17 @@ from tools.shell_lite.vfs import ABSENT, DIR, FILE, VirtualFS
 
 REGISTRY: dict[str, Command] = {
     c.name: c
-    for module in (cmd_text, cmd_wc, cmd_grep, cmd_sort, cmd_lines, cmd_ls, cmd_files, cmd_write)
+    for module in (
+        cmd_text,
+        cmd_headtail,
+        cmd_wc,
+        cmd_grep,
+        cmd_sort,
+        cmd_lines,
+        cmd_ls,
+        cmd_files,
+        cmd_write,
+    )
     for c in module.COMMANDS
 }
 
@@ -38,7 +50,8 @@ class ShellLimits:
     output: int = 64 * 1024
     """Bytes of output the model reads; more is cut with a marker."""
     pipe: int = 64 << 20
-    """Bytes one command may pass down a pipe."""
+    """Bytes one command may keep from its input at once (a line, tail's last lines, ...);
+    what streams through a pipe is not limited."""
     write_bytes: int = 32 << 20
     """Bytes a write may produce and keep as before-images, all paths together."""
     paths: int = 1000
@@ -64,6 +77,8 @@ class PipelineOutcome:
     truncated: bool
     status: int
     errors: list[str] = field(default_factory=list)
+    produced: list[int] = field(default_factory=list)
+    """Bytes each stage wrote (an earlier stage ended by a later one wrote less)."""
 
 
 class RaceError(ToolError):
@@ -137,54 +152,62 @@ def execute(
     limits: ShellLimits,
     deadline: float,
 ) -> PipelineOutcome:
-    """Run the stages in order, each reading the previous one's output. A redirect is opened
-    first, as bash opens it before the last command starts (so ``ls > f`` lists f and
+    """Run the stages as bash does, streaming: the last stage is pulled, it pulls the one
+    before it, and a stage that stops reading (``head``) ends the ones before it. A redirect is
+    opened first, as bash opens it before the last command starts (so ``ls > f`` lists f and
     ``sort f > f`` reads an empty f); its output becomes a planned write in ``fs``."""
-    data: bytes | None = None
-    errors: list[str] = []
-    status = 0
-    truncated = False
     redirect = pipeline.redirect
     target = _target(pipeline, fs)
     output = None
+    existed = False
     if redirect is not None and target is not None:
         existed = fs.kind(target) == FILE
         base = fs.size(target) if redirect.append and existed else 0
         if not existed or not redirect.append:
             fs.write(target, b"")
         output = Redirected(target, base)
+    stages: list[_Stage] = []
+    source: Iterator[bytes] | None = None
     for index, prep in enumerate(prepared):
-        name = prep.command.name
         last = index == len(prepared) - 1
-        if last and redirect is not None:
-            sink = Sink(
-                limits.write_bytes, cut=False, what=f"the output of {name} for the redirect"
-            )
-        elif last:
-            sink = Sink(limits.output, cut=True, what="the output")
-        else:
-            sink = Sink(limits.pipe, cut=False, what=f"the output of {name} into the pipe")
         io = IO(
-            cmd=name,
+            cmd=prep.command.name,
             fs=fs,
-            stdin=data,
-            out=sink,
+            stdin=Stream(source) if source is not None else None,
             deadline=deadline,
+            hold=limits.pipe,
             output=output if last else None,
         )
-        fs.watch = None if last else target
-        fs.watched.clear()
+        stage = _Stage(prep, io, prep.command.run(prep.spec, io))
+        # bash starts every stage together with the open of the redirect: an earlier stage
+        # that uses the target races it (checked when the stage ends)
+        race = None if last or target is None else (target, existed)
+        source = stage.pump(fs, race)
+        stages.append(stage)
+    assert source is not None
+    name = prepared[-1].command.name
+    if redirect is not None:
+        sink = Sink(limits.write_bytes, cut=False, what=f"the output of {name} for the redirect")
+    else:
+        sink = Sink(limits.output, cut=True, what="the output")
+    try:
         try:
-            status = prep.command.run(prep.spec, io)
+            for chunk in source:
+                sink.write(chunk)
         except OutputFull:
-            status = 0
-        if not last and target is not None:
-            _refuse_race(prep, fs.watched | prep.touched, fs.rel(target), existed)
-        errors.extend(io.errors)
-        data = sink.getvalue()
-        truncated = sink.truncated
-    fs.watch = None
-    stdout = data or b""
+            pass
+        if target is not None:
+            # bash would have run the earlier stages to their end (or until the pipe broke,
+            # which is a matter of timing): run what is left, unseen, so that a race with the
+            # redirect is never missed
+            for stage in reversed(stages[:-1]):
+                stage.drain()
+    finally:
+        for stage in reversed(stages):
+            stage.close()
+    status = 0 if sink.truncated else stages[-1].status
+    errors = [message for stage in stages for message in stage.io.errors[: stage.shown]]
+    stdout = sink.getvalue()
     if output is not None and stdout:
         if fs.kind(output.path) != FILE:
             raise ToolError(
@@ -194,7 +217,63 @@ def execute(
         stdout = b""
     elif output is not None:
         stdout = b""
-    return PipelineOutcome(stdout, truncated, status, errors)
+    return PipelineOutcome(stdout, sink.truncated, status, errors, [s.io.written for s in stages])
+
+
+class _Stage:
+    """One running command: its generator, driven so that what it does to the file system is
+    recorded as its own (``fs.watched``), and its output counted."""
+
+    def __init__(self, prep: Prepared, io: IO, gen: Output) -> None:
+        self.prep = prep
+        self.io = io
+        self.gen = gen
+        self.used: set[str] = set()
+        """What it did to the redirect target ("open", "stat", "kind", "list")."""
+        self.status = 0
+        self.done = False
+        self.shown = 1 << 62
+        """How many of its error messages the person sees (not those of a drained rest)."""
+        self._pump: Iterator[bytes] | None = None
+
+    def pump(self, fs: VirtualFS, race: tuple[Path, bool] | None) -> Iterator[bytes]:
+        self._pump = self._run(fs, race)
+        return self._pump
+
+    def _run(self, fs: VirtualFS, race: tuple[Path, bool] | None) -> Iterator[bytes]:
+        gen = self.gen
+        watch = race[0] if race is not None else None
+        try:
+            while True:
+                saved = fs.watch, fs.watched
+                fs.watch, fs.watched = watch, self.used
+                try:
+                    chunk = next(gen)
+                except StopIteration as stop:
+                    self.status = stop.value or 0
+                    self.done = True
+                    break
+                finally:
+                    fs.watch, fs.watched = saved
+                if chunk:
+                    self.io.written += len(chunk)
+                    yield chunk
+        finally:
+            gen.close()
+        if race is not None:
+            _refuse_race(self.prep, self.used | self.prep.touched, fs.rel(race[0]), race[1])
+
+    def drain(self) -> None:
+        """Run to the end, discarding the output and any error messages from here on."""
+        if self.done or self._pump is None:
+            return
+        self.shown = len(self.io.errors)
+        for _ in self._pump:
+            pass
+
+    def close(self) -> None:
+        if self._pump is not None:
+            self._pump.close()  # type: ignore[attr-defined]
 
 
 def _refuse_race(prep: Prepared, used: set[str] | frozenset[str], rel: str, existed: bool) -> None:

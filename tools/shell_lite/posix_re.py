@@ -9,8 +9,10 @@ quantified) are refused with a message instead of being guessed.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from tools.base import ToolError
+from tools.shell_lite.re_shape import CAP, SIMPLE, Atom, Shape, repeated, shape
 
 DUP_MAX = 32767
 MAX_WEIGHT = 1 << 16
@@ -54,6 +56,18 @@ class RegexError(ToolError):
     """The pattern is not a valid (or not a supported) POSIX regular expression."""
 
 
+@dataclass(frozen=True)
+class Translation:
+    """One pattern translated: ``source`` numbers its groups after ``group_offset``;
+    ``branches`` are its top-level alternatives with groups that do not capture (usable alone
+    when ``backrefs`` is false)."""
+
+    source: bytes
+    groups: int
+    branches: list[tuple[bytes, Shape]]
+    backrefs: bool
+
+
 def _lit(byte: int) -> bytes:
     if chr(byte).isalnum() and byte < 128 or byte == 0x5F:
         return bytes([byte])
@@ -61,8 +75,16 @@ def _lit(byte: int) -> bytes:
 
 
 class _Translator:
-    def __init__(self, pattern: bytes, extended: bool, group_offset: int) -> None:
+    def __init__(
+        self, pattern: bytes, extended: bool, group_offset: int, capture: bool = True
+    ) -> None:
         self.p = pattern
+        self.capture = capture
+        self.backrefs = False
+        self.atom_info = SIMPLE
+        self.shape = Shape()
+        self.alt_shapes: list[Shape] = []
+        self.alt_sources: list[bytes] = []
         self.ere = extended
         self.i = 0
         self.offset = group_offset
@@ -88,14 +110,17 @@ class _Translator:
         # closed before the alternation.
         initial = set(self.closed)
         branches = [self.branch(depth)]
+        shapes = [self.shape]
         weight = self.weight
         closed = set(self.closed)
         while self.at_bar():
             self.i += 1 if self.ere else 2
             self.closed = set(initial)
             branches.append(self.branch(depth))
+            shapes.append(self.shape)
             weight += self.weight
             closed |= self.closed
+        self.alt_shapes, self.alt_sources = shapes, branches
         self.closed = closed
         self.weight = weight
         if weight > MAX_WEIGHT:
@@ -113,6 +138,7 @@ class _Translator:
         start = True  # at the start of the RE, a group or an alternative
         star_literal = False
         total = 0
+        atoms: list[Atom] = []
         while self.i < len(self.p):
             if self.at_bar():
                 break
@@ -123,7 +149,9 @@ class _Translator:
                     raise self.error("unmatched ) or \\)")
                 raise self.error("an unmatched ')' is not supported: write \\) for a literal one")
             self.weight = 1
+            self.atom_info = SIMPLE
             atom, quantifiable = self.atom(start, star_literal)
+            info = self.atom_info
             weight = self.weight  # a group's atom weighs what its inside does
             out.append(atom)
             # BRE: right after a leading '^', '*' is literal and another '^' is too ('^^x')
@@ -131,8 +159,9 @@ class _Translator:
             start = False
             if star_literal:
                 total += weight
+                atoms.append(info)
                 continue
-            quantified = False
+            quantified: list[bytes] = []
             while True:
                 self.count = 1
                 q = self.quantifier()
@@ -145,13 +174,15 @@ class _Translator:
                 if quantified:
                     out[-1] = b"(?:" + out[-1] + b")"
                 out[-1] += q
-                quantified = True
+                quantified.append(q)
                 weight *= self.count
+            atoms.append(repeated(info, quantified))
             total += weight
             if total > MAX_WEIGHT:
                 # a{32767}{32767} made the regex engine take gigabytes: GNU calls it too big
                 raise self.error("regular expression too big")
         self.weight = total
+        self.shape = shape(atoms, bool(out) and out[0] == b"^")
         return b"".join(out)
 
     def quantifier(self) -> bytes | None:
@@ -247,12 +278,20 @@ class _Translator:
             raise self.error(f"groups nested more than {MAX_DEPTH} deep")
         number = self.groups
         inner = self.alternation(1)
+        shapes = self.alt_shapes
         self.depth -= 1
         if not self.at_close():
             raise self.error("unmatched ( or \\(")
         self.i += 1 if self.ere else 2
         self.closed.add(number)
-        return b"(" + inner + b")"
+        bounded = all(sh.unbounded == 0 for sh in shapes)
+        self.atom_info = Atom(
+            choices=min(CAP, sum(sh.product for sh in shapes)) if bounded else None,
+            nested=any(sh.nested for sh in shapes),
+            inner=sum(sh.choices for sh in shapes),
+            alternation=len(shapes) > 1 or any(sh.alternation for sh in shapes),
+        )
+        return (b"(" if self.capture else b"(?:") + inner + b")"
 
     def escape(self) -> tuple[bytes, bool]:
         if self.i + 1 >= len(self.p):
@@ -267,6 +306,7 @@ class _Translator:
             n = int(c)
             if n not in self.closed:
                 raise self.error(f"invalid back reference \\{n}")
+            self.backrefs = True
             return b"(?:\\%d)" % (n + self.offset), True
         if c in _ESCAPES:
             return _ESCAPES[c], c in (b"w", b"W", b"s", b"S")
@@ -329,8 +369,8 @@ class _Translator:
 
 def translate(
     pattern: bytes, *, extended: bool, group_offset: int = 0, budget: list[int] | None = None
-) -> tuple[bytes, int]:
-    """A Python regex source equivalent to one POSIX pattern, and its number of groups.
+) -> Translation:
+    """A Python regex source equivalent to one POSIX pattern, with its groups and its shape.
     ``budget`` (one number) is what is left of MAX_WEIGHT for several patterns together."""
     if pattern.startswith(b"[:") and pattern.endswith(b":]") and pattern[2:-2] in _CLASSES:
         raise RegexError(
@@ -344,4 +384,7 @@ def translate(
         budget[0] -= t.weight
         if budget[0] < 0:
             raise RegexError("the patterns together are too big a regular expression")
-    return out, t.groups
+    plain = _Translator(pattern, extended, 0, capture=False)
+    plain.alternation(0)
+    branches = list(zip(plain.alt_sources, plain.alt_shapes, strict=True))
+    return Translation(out, t.groups, branches, t.backrefs)

@@ -2,9 +2,15 @@
 run by run, each run written to a temporary file outside the workspace, and the runs merged.
 
 Without this, ``sort`` on a 200 MB file held every line as a Python object (about 1 GB). With it,
-sort holds one run (16 MB of input, about 100 MB of memory with Python's per-line overhead) plus
-one line per run while merging. Temporary files are removed when the command ends, whatever
-happens.
+sort holds one run (16 MB of input, about 100 MB of memory with Python's per-line overhead), or
+while merging one block of each run, 16 MB in all. Temporary files are removed when the command
+ends, whatever happens.
+
+Speed comes from never comparing lines in Python code: a run is sorted by ``list.sort`` (with
+keys computed for the whole run at once, see ``cmd_sort``), and runs are merged a block at a
+time: what every run holds up to the smallest of their last items is taken, and Timsort merges
+those sorted pieces in C. An input with few distinct lines (``cut -f1 | sort | uniq -c``) is
+tallied instead of sorted: its distinct lines are counted and only they are sorted.
 """
 
 from __future__ import annotations
@@ -13,7 +19,11 @@ import heapq
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from array import array
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import IO as FileIO
@@ -23,9 +33,11 @@ from tools.base import ToolError
 from tools.shell_lite.command import IO
 
 RUN_BYTES = 16 << 20
-"""Input bytes one in-memory run may hold."""
+"""Input bytes one in-memory run may hold (and the merge's blocks together)."""
 MAX_INPUT_BYTES = 4 << 30
 """sort refuses more input than this (it would all be copied to temporary files)."""
+SAMPLE = 20_000
+"""Lines of the first run looked at to decide whether tallying pays (few distinct lines)."""
 
 
 class Reversed:
@@ -45,10 +57,29 @@ class Reversed:
     __hash__ = None  # type: ignore[assignment]
 
 
+@dataclass
+class Order:
+    """How one sort orders lines (built by ``cmd_sort`` from the flags)."""
+
+    sort: Callable[[list[bytes]], tuple[list[bytes], list[Any] | None]]
+    """Sorts one run in GNU's order; also gives the keys it computed, in the lines' new order
+    (numbers kept beside a spilled run, so that merging need not compute them again)."""
+    items: Callable[[list[bytes]], list[Any]] | None = None
+    """Items that compare in GNU's order, equal only for identical lines (a total order):
+    then runs merge block by block. None: use ``merge_key`` with heapq.merge."""
+    line: Callable[[Any], bytes] | None = None
+    """The line of an item (None: items are the lines)."""
+    reverse: bool = False
+    """Items are in descending order."""
+    merge_key: Callable[[bytes], Any] | None = None
+    plain: bool = False
+    """Whole lines compared as bytes: equal lines may be tallied."""
+
+
 class Runs:
     """Collects input blocks; spills sorted runs to disk past ``RUN_BYTES``."""
 
-    def __init__(self, io: IO, order: Callable[[list[bytes]], None]) -> None:
+    def __init__(self, io: IO, order: Order) -> None:
         self.io = io
         self.order = order
         self.blocks: list[bytes] = []
@@ -57,6 +88,8 @@ class Runs:
         self.folder: str | None = None
         self.files: list[str] = []
         self.open: list[FileIO[bytes]] = []
+        self.tally: Counter[bytes] | None = None
+        self.decided = not order.plain
 
     def __enter__(self) -> Runs:
         return self
@@ -77,7 +110,7 @@ class Runs:
         self.blocks.append(chunk if chunk.endswith(b"\n") else chunk + b"\n")
         self.size += len(chunk)
         if self.size >= RUN_BYTES:
-            self._spill()
+            self._run(self._lines())
 
     def _lines(self) -> list[bytes]:
         data = b"".join(self.blocks)
@@ -87,9 +120,47 @@ class Runs:
         lines.pop()
         return lines
 
-    def _spill(self) -> None:
-        lines = self._lines()
-        self.order(lines)
+    def _decide(self, lines: list[bytes]) -> bool:
+        """Tally when the first run's lines repeat a lot (few distinct lines); True if so."""
+        self.decided = True
+        counted = Counter(lines)
+        if len(counted) * 4 > len(lines):
+            return False
+        self.tally = counted
+        return True
+
+    def _run(self, lines: list[bytes]) -> None:
+        """One run's worth of lines: tallied, or sorted and written out."""
+        if (not self.decided and self._decide(lines)) or self._tallied(lines):
+            return
+        self.io.check()
+        lines, keys = self.order.sort(lines)
+        self._spill([lines], keys)
+
+    def _tallied(self, lines: list[bytes]) -> bool:
+        """Count the lines into the tally, while its distinct lines fit in a run; past that,
+        what was tallied becomes the first run. True when the lines were taken."""
+        tally = self.tally
+        if tally is None:
+            return False
+        tally.update(lines)
+        if sum(map(len, tally)) + 8 * len(tally) > RUN_BYTES:
+            self._spill(self._expanded(sorted(tally, reverse=self.order.reverse)))
+            self.tally = None
+        return True
+
+    def _expanded(self, keys: list[bytes]) -> Iterator[list[bytes]]:
+        tally = self.tally
+        assert tally is not None
+        batch: list[bytes] = []
+        for key in keys:
+            batch.extend([key] * tally[key])
+            if len(batch) >= 65536:
+                yield batch
+                batch = []
+        yield batch
+
+    def _spill(self, batches: Iterable[list[bytes]], keys: list[Any] | None = None) -> None:
         if self.folder is None:
             if Path(tempfile.gettempdir()).resolve().is_relative_to(self.io.fs.ws.root):
                 raise ToolError(
@@ -99,22 +170,151 @@ class Runs:
             self.folder = tempfile.mkdtemp(prefix="shell-lite-sort-")
         path = os.path.join(self.folder, f"run{len(self.files)}")
         with open(path, "wb") as fh:
-            for start in range(0, len(lines), 65536):
-                self.io.check()
-                fh.write(b"\n".join(lines[start : start + 65536]) + b"\n")
+            for lines in batches:
+                for start in range(0, len(lines), 65536):
+                    self.io.check()
+                    fh.write(b"\n".join(lines[start : start + 65536]) + b"\n")
         self.files.append(path)
+        if keys is not None:
+            try:
+                numbers = array("q", keys)
+            except (TypeError, OverflowError):
+                return  # a fraction or a huge number: the merge computes the keys again
+            with open(path + ".keys", "wb") as fh:
+                numbers.tofile(fh)
 
-    def result(self, key: Callable[[bytes], Any]) -> Iterator[bytes]:
-        """The sorted lines: in memory when everything fit in one run, else merged from disk
-        (equal keys keep input order, since runs are merged in the order they were read)."""
+    def result(self, unique: bool) -> Iterator[list[bytes]]:
+        """The sorted lines in blocks: from memory when everything fit in one run (or in the
+        tally), else merged from disk (equal keys keep input order, since runs are merged in
+        the order they were read)."""
         last = self._lines()
-        self.order(last)
+        if (not self.decided and self._decide(last)) or self._tallied(last):
+            last = []
+        if self.tally is not None:
+            yield from self._from_tally(unique)
+            return
+        keys = None
+        if last:
+            last, keys = self.order.sort(last)
         if not self.files:
-            return iter(last)
+            yield last
+            return
+        if last:
+            self._spill([last], keys)
+        if self.order.items is None:
+            yield from _batches(self._heap_merge())
+            return
+        block = max(1 << 16, RUN_BYTES // len(self.files))
+        streams = [self._items(path, block) for path in self.files]
+        line = self.order.line
+        for items in _block_merge(streams, self.order.reverse):
+            self.io.check()
+            yield items if line is None else list(map(line, items))
+
+    def _from_tally(self, unique: bool) -> Iterator[list[bytes]]:
+        tally = self.tally
+        assert tally is not None
+        keys = sorted(tally, reverse=self.order.reverse)
+        if unique:
+            yield keys
+            return
+        batch: list[bytes] = []
+        for key in keys:
+            self.io.check()
+            batch.extend([key] * tally[key])
+            if len(batch) >= 65536:
+                yield batch
+                batch = []
+        yield batch
+
+    def _items(self, path: str, size: int) -> Iterator[list[Any]]:
+        """A run file in blocks of items (with the keys kept beside it, when there are)."""
+        fh = open(path, "rb")  # noqa: SIM115 - closed in __exit__
+        self.open.append(fh)
+        kept = None
+        if os.path.exists(path + ".keys"):
+            kept = open(path + ".keys", "rb")  # noqa: SIM115 - closed in __exit__
+            self.open.append(kept)
+        rest = b""
+        items = self.order.items
+        assert items is not None
+        while True:
+            self.io.check()
+            data = fh.read(size)
+            if not data:
+                return
+            data = rest + data
+            cut = data.rfind(b"\n") + 1
+            rest = data[cut:]
+            if not cut:
+                continue
+            lines = data[: cut - 1].split(b"\n")
+            if kept is None:
+                yield items(lines)
+                continue
+            numbers = array("q")
+            numbers.fromfile(kept, len(lines))
+            yield list(zip(numbers.tolist(), lines, strict=True))
+
+    def _heap_merge(self) -> Iterator[bytes]:
         streams: list[Iterator[bytes]] = []
         for path in self.files:
             fh = open(path, "rb")  # noqa: SIM115 - closed in __exit__
             self.open.append(fh)
             streams.append(line[:-1] for line in fh)
-        streams.append(iter(last))
-        return heapq.merge(*streams, key=key)
+        return heapq.merge(*streams, key=self.order.merge_key)
+
+
+def _batches(lines: Iterator[bytes], size: int = 65536) -> Iterator[list[bytes]]:
+    batch: list[bytes] = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    yield batch
+
+
+def _block_merge(streams: list[Iterator[list[Any]]], reverse: bool) -> Iterator[list[Any]]:
+    """Merge sorted streams of sorted blocks: each round takes, from every stream, what is not
+    past the nearest last item of their current blocks (the stream holding it gives its whole
+    block, so each round makes progress) and sorts that: Timsort merges the sorted pieces in C.
+    Only for a total order: equal items are the same line, so their order does not matter."""
+    heads = [next(s, []) for s in streams]
+    while True:
+        live = [i for i, h in enumerate(heads) if h]
+        if not live:
+            return
+        if len(live) == 1:
+            i = live[0]
+            yield heads[i]
+            heads[i] = next(streams[i], [])
+            continue
+        lasts = [heads[i][-1] for i in live]
+        frontier = max(lasts) if reverse else min(lasts)
+        taken: list[Any] = []
+        for i in live:
+            head = heads[i]
+            k = _upto(head, frontier, reverse)
+            if k == len(head):
+                taken += head
+                heads[i] = next(streams[i], [])
+            elif k:
+                taken += head[:k]
+                heads[i] = head[k:]
+        taken.sort(reverse=reverse)
+        yield taken
+
+
+def _upto(items: list[Any], frontier: Any, reverse: bool) -> int:
+    """How many leading items of a sorted list come no later than ``frontier``."""
+    if not reverse:
+        return bisect_right(items, frontier)
+    lo, hi = 0, len(items)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if items[mid] < frontier:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo

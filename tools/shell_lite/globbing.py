@@ -10,6 +10,7 @@ workspace there refuses the whole pattern rather than guessing what lies outside
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from tools.base import ToolError
 from tools.shell_lite.vfs import ABSENT, DIR, LINK, VirtualFS
@@ -192,6 +193,7 @@ def expand(fs: VirtualFS, pattern: str) -> list[str]:
     parts = pattern.split("/")
     if any(unescape(p) == ".." for p in parts):
         raise PathEscapeError(f"{pattern!r}: glob patterns may not contain '..'")
+    resolve = _Resolver(fs)
     results = [""]
     for index, part in enumerate(parts):
         fs.check()
@@ -200,21 +202,21 @@ def expand(fs: VirtualFS, pattern: str) -> list[str]:
             if index == 0:
                 continue
             if last:  # a trailing slash: keep what is a folder
-                results = [r + "/" for r in results if _folder(fs, r, pattern)]
+                results = [r + "/" for r in results if _folder(fs, resolve, r, pattern)]
             continue
         if not has_magic(part):
             literal = unescape(part)
             results = [_join(r, literal) for r in results]
             if last:
-                results = [r for r in results if _exists(fs, r)]
+                results = [r for r in results if _exists(fs, resolve, r)]
             continue
         regex = translate(part)
         hidden_ok = part.startswith(".") or part.startswith("\\.")
         found: list[str] = []
         for prefix in results:
-            if not _folder(fs, prefix or ".", pattern):
+            if not _folder(fs, resolve, prefix or ".", pattern):
                 continue
-            base = fs.resolve(prefix or ".")
+            base = resolve(prefix or ".")
             for name in fs.listdir(base):
                 fs.check()
                 if name.startswith(".") and not hidden_ok:
@@ -222,7 +224,7 @@ def expand(fs: VirtualFS, pattern: str) -> list[str]:
                 if not regex.fullmatch(encode(name)):
                     continue
                 rel = _join(prefix, name)
-                if not last and not _folder(fs, rel, pattern):
+                if not last and not _folder(fs, resolve, rel, pattern):
                     continue
                 found.append(rel)
                 if len(found) > MAX_MATCHES:
@@ -236,11 +238,33 @@ def expand(fs: VirtualFS, pattern: str) -> list[str]:
     return results
 
 
-def _folder(fs: VirtualFS, rel: str, pattern: str) -> bool:
+class _Resolver:
+    """Real paths of one expansion's candidates, each found from its parent's real path: a
+    candidate through a link loop (``self/self/.../x``) costs one step, not one per level."""
+
+    def __init__(self, fs: VirtualFS) -> None:
+        self.fs = fs
+        self.memo: dict[str, Path] = {}
+
+    def __call__(self, rel: str) -> Path:
+        key = rel.rstrip("/") or "."
+        hit = self.memo.get(key)
+        if hit is None:
+            parent, _, name = key.rpartition("/")
+            base = self.memo.get(parent or ".") if name not in ("", ".", "..") else None
+            if base is None:
+                hit = self.fs.resolve(rel)
+            else:  # the same path the kernel walks: the parent, physically, then the name
+                hit = self.fs.resolve(f"{self.fs.rel(base)}/{name}")
+            self.memo[key] = hit
+        return hit
+
+
+def _folder(fs: VirtualFS, resolve: _Resolver, rel: str, pattern: str) -> bool:
     """Is ``rel`` a folder, following links as bash does? A link out of the workspace refuses
     the pattern: what it names cannot be checked without looking outside."""
     try:
-        return fs.kind(fs.resolve(rel)) == DIR
+        return fs.kind(resolve(rel)) == DIR
     except PathEscapeError:
         raise GlobError(
             f"the glob pattern {pattern!r} would follow {rel!r}, a symbolic link out of the "
@@ -248,11 +272,11 @@ def _folder(fs: VirtualFS, rel: str, pattern: str) -> bool:
         ) from None
 
 
-def _exists(fs: VirtualFS, rel: str) -> bool:
+def _exists(fs: VirtualFS, resolve: _Resolver, rel: str) -> bool:
     """A literal last component exists (a link counts even when dangling, as for lstat)."""
     parent, _, name = rel.rstrip("/").rpartition("/")
     try:
-        base = fs.resolve(parent or ".")
+        base = resolve(parent or ".")
     except PathEscapeError:
         return False
     if fs.kind(base) != DIR:
@@ -263,4 +287,4 @@ def _exists(fs: VirtualFS, rel: str) -> bool:
     if fs.denied(fs.rel(base / name)) is not None:
         fs.hidden_by_rule.add(fs.rel(base / name))
         return False
-    return kind != LINK or not rel.endswith("/") or _folder(fs, rel, rel)
+    return kind != LINK or not rel.endswith("/") or _folder(fs, resolve, rel, rel)

@@ -1,0 +1,98 @@
+"""Snapshots of the dialog that marks steps live on export, at 120x40 (a step marked live, its
+fields filled) and at 80x24 (the whole dialog still fits, with an error shown).
+
+Update after an intended change with ``pytest tests/test_recipe_live_snapshots.py
+--snapshot-update`` and look at the report before committing the new SVGs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.app import App
+
+from assistant.agent import events as ev
+from assistant.journal import Journal
+from assistant.ui.screens.recipe_live import LiveExportDialog
+from tests.test_recipe_live_export import MAP, PEOPLE
+
+SnapCompare = Callable[..., bool]
+
+
+def session(path: Path, workspace: Path) -> tuple[Journal, str]:
+    """The session `assistant run` records for people.csv → contacts.csv, written directly
+    (the snapshot must not depend on the time or a temporary folder's name, and shows neither)."""
+    (workspace / "people.csv").write_text(PEOPLE)
+    (workspace / "contacts.csv").write_text("name,email\nAda Lovelace,ada@example.org\n")
+    journal = Journal(path)
+    sid = journal.create_session(model="m", workspace=str(workspace), title="people to contacts")
+    count = {"sql": "SELECT count(*) AS n FROM 'people.csv'", "limit": 50}
+    write = {"path": "contacts.csv", "mode": "create", "sql": MAP}
+    for event in (
+        ev.UserMessage("Write the names and emails of people.csv to contacts.csv"),
+        ev.ActionProposed(
+            "a1", "c1", "csv_query", count, "read", "query people.csv", {}, ["path:people.csv"], ""
+        ),
+        ev.ActionDecided("a1", "approve", "policy:read"),
+        ev.ActionApproved("a1", "policy:read"),
+        ev.ActionResult("a1", True, "n\n2", data={"columns": ["n"], "total": 1, "rows": [[2]]}),
+        ev.ActionProposed(
+            "a2", "c2", "csv_write", write, "write", "create contacts.csv: 2 rows added", {},
+            ["path:contacts.csv", "path:people.csv"], "",
+        ),
+        ev.ActionDecided("a2", "approve", "human"),
+        ev.ActionApproved("a2", "human"),
+        ev.ActionResult("a2", True, "wrote contacts.csv", data={"rows_after": 2, "bytes": 69}),
+    ):  # fmt: skip
+        journal.append(sid, event.kind, event.to_json())
+    return journal, sid
+
+
+class Host(App[None]):
+    def __init__(self, journal: Journal, session_id: str) -> None:
+        super().__init__()
+        self.journal = journal
+        self.session_id = session_id
+
+    def on_mount(self) -> None:
+        self.push_screen(LiveExportDialog(self.journal, self.session_id, action_id="a2"))
+
+
+async def settle(pilot: Any) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_the_dialog_with_a_step_marked_live_at_120x40(
+    snap_compare: SnapCompare, tmp_path: Path
+) -> None:
+    journal, sid = session(tmp_path / "j.sqlite3", tmp_path)
+
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        await pilot.press("space", *"Map the columns of ${input_csv} to name and email")
+        await settle(pilot)
+
+    try:
+        assert snap_compare(Host(journal, sid), terminal_size=(120, 40), run_before=run_before)
+    finally:
+        journal.close()
+
+
+def test_the_dialog_fits_80x24_with_an_error(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    journal, sid = session(tmp_path / "j.sqlite3", tmp_path)
+
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        await pilot.press(
+            "space", *"Map ${people}", "tab", "tab", "ctrl+a", "ctrl+k", "9", "ctrl+s"
+        )
+        await settle(pilot)
+
+    try:
+        assert snap_compare(Host(journal, sid), terminal_size=(80, 24), run_before=run_before)
+    finally:
+        journal.close()

@@ -242,7 +242,7 @@ class LiveExportDialog(ModalScreen[Exported | None]):
             return
         self._save()
         if not self.marked:
-            self._fail(self.current, "step", "mark a step live first (space on a step)")
+            self._fail(0, "", "mark a step live first (space on a step)")
             return
         specs: dict[int, LiveSpec] = {}
         for number in sorted(self.marked):
@@ -281,7 +281,9 @@ class LiveExportDialog(ModalScreen[Exported | None]):
 
     def _fail(self, number: int, field: str, detail: str) -> None:
         """Say what is wrong, and put the cursor where it can be put right."""
-        where = f"step {number} · {LABELS.get(field, field)}: " if number and field else ""
+        where = f"step {number}: " if number else ""
+        if number and field in INPUTS:
+            where = f"step {number} · {LABELS[field]}: "
         self.query_one("#live-error", Static).update(Text(where + safe(detail), style="bold red"))
         if self.plan is None or not 1 <= number <= self.plan.count:
             return

@@ -20,8 +20,9 @@ from textual.widgets import Input
 
 from assistant.agent import events as ev
 from assistant.journal import Journal
-from assistant.recipes import load_recipe
+from assistant.recipes import LiveStepError, load_recipe
 from assistant.ui.screens.recipe_live import LiveExportDialog
+from assistant.ui.screens.recipe_live_form import join_columns, split_columns
 from assistant.ui.screens.replay import ReplayScreen
 from assistant.ui.screens.session_actions import ExportDialog
 from tests.support import fake_llm as llm
@@ -429,3 +430,21 @@ def test_export_live_on_the_command_line_says_what_is_wrong_with_exit_2(
     )
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert said in proc.stderr and proc.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "columns", [["name", "email"], ["last, first", " padded ", 'say "hi"', "ünï"], ["a"]]
+)
+def test_a_header_shown_in_the_columns_field_reads_back_as_the_same_names(
+    columns: list[str],
+) -> None:
+    """The default columns come from a real file's header: commas, quotes and spaces in a name
+    survive the field (quoted), so the expectation checks the header the file has."""
+    assert split_columns(2, join_columns(columns)) == columns
+
+
+@pytest.mark.parametrize("text", ['"last, first', 'a "b" c'])
+def test_a_columns_field_with_a_stray_quote_is_refused(text: str) -> None:
+    with pytest.raises(LiveStepError) as caught:
+        split_columns(2, text)
+    assert caught.value.field == "columns" and "quote a column name" in caught.value.detail

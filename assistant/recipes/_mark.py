@@ -114,8 +114,11 @@ def settle(
     calls = defaults.max_calls if spec.max_calls is None else spec.max_calls
     if isinstance(calls, bool) or not isinstance(calls, int) or not 1 <= calls <= MAX_LIVE_CALLS:
         raise fail("max_calls", f"max calls must be a whole number from 1 to {MAX_LIVE_CALLS}")
-    expect = dict(defaults.expect or {}) if spec.expect is None else dict(spec.expect)
-    _check_expect(expect, names, fail)
+    if spec.expect is None:  # what the session recorded, written as the reader reads it
+        expect = dict(defaults.expect or {})
+    else:
+        expect = dict(spec.expect)
+        _check_expect(expect, names, fail)
     return LiveSpec(prompt, tools, calls, expect)
 
 

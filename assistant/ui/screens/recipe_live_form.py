@@ -9,6 +9,7 @@ in ``assistant.recipes`` and reaches the person as a ``LiveStepError``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -49,7 +50,7 @@ class Draft:
             tools=", ".join(spec.tools or ()),
             max_calls="" if spec.max_calls is None else str(spec.max_calls),
             file=str(expect.get("file", "")),
-            columns=", ".join(map(str, expect.get("columns", ()))),
+            columns=join_columns(map(str, expect.get("columns", ()))),
             min_rows=str(expect["min_rows"]) if "min_rows" in expect else "",
         )
 
@@ -100,6 +101,40 @@ def _number(text: str, number: int, name: str, what: str) -> int | None:
     return int(text)
 
 
+_COLUMN = re.compile(r'\s*(?:"((?:[^"]|"")*)"|([^,"]*?))\s*(,|$)')
+
+
+def join_columns(columns: Iterable[str]) -> str:
+    """Column names as one field: comma-separated, quoted ("...") where a name holds a comma,
+    a quote or spaces at either end, so that ``split_columns`` gives back the same names."""
+    out = []
+    for name in columns:
+        plain = name == name.strip() and not any(c in name for c in ',"')
+        out.append(name if plain and name else '"' + name.replace('"', '""') + '"')
+    return ", ".join(out)
+
+
+def split_columns(number: int, text: str) -> list[str]:
+    """The column names typed in one field (see ``join_columns``)."""
+    names: list[str] = []
+    at = 0
+    while at <= len(text):
+        match = _COLUMN.match(text, at)
+        if match is None:
+            raise LiveStepError(
+                number,
+                "columns",
+                'quote a column name that holds a comma or a " ("last, first"); inside the '
+                'quotes "" is one "',
+            )
+        quoted, plain, sep = match.groups()
+        names.append(quoted.replace('""', '"') if quoted is not None else plain)
+        at = match.end()
+        if not sep:
+            break
+    return names
+
+
 def to_spec(number: int, draft: Draft, known: frozenset[str]) -> LiveSpec:
     """The fields of step ``number`` as a LiveSpec; LiveStepError for text that is not what its
     field holds (a number, a tool this app has). The exporter checks the rest."""
@@ -116,7 +151,7 @@ def to_spec(number: int, draft: Draft, known: frozenset[str]) -> LiveSpec:
     if draft.file.strip():
         expect["file"] = draft.file.strip()
     if draft.columns.strip():
-        expect["columns"] = _split(draft.columns, ",")
+        expect["columns"] = split_columns(number, draft.columns)
     if min_rows is not None:
         expect["min_rows"] = min_rows
     return LiveSpec(draft.prompt, tuple(tools), max_calls, expect)

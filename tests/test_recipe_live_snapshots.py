@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from textual.app import App
+from textual.widgets import Input
 
 from assistant.journal import Journal
 from assistant.ui.screens.recipe_live import LiveExportDialog
-from tests.test_recipe_live_export import session
+from tests.test_recipe_live_dialog import session
 
 SnapCompare = Callable[..., bool]
 
@@ -31,8 +32,12 @@ class Host(App[None]):
 
 
 async def settle(pilot: Any) -> None:
+    """Wait for the dialog's threads; the input cursor stops blinking so every shot is alike."""
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    for box in pilot.app.screen.query(Input):
+        box.cursor_blink = False
     await pilot.pause()
 
 

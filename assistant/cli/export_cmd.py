@@ -75,7 +75,7 @@ def write_private(path: Path, text: str, *, force: bool) -> None:
 def run(args: argparse.Namespace) -> int:
     from assistant.export import export_session
     from assistant.journal import JournalError, SessionLookupError
-    from assistant.recipes import RecipeError
+    from assistant.recipes import LiveStepError, RecipeError
 
     if args.format != "recipe" and (args.with_fixtures or args.live):
         raise CommandError("--with-fixtures and --live go with --format recipe")
@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     except SessionLookupError as exc:
         raise CommandError(str(exc), EXIT_USAGE) from None
     except (JournalError, RecipeError) as exc:
-        code = EXIT_USAGE if str(exc).startswith("--live") else EXIT_FAILED
+        code = EXIT_USAGE if isinstance(exc, LiveStepError) else EXIT_FAILED
         raise CommandError(escape(str(exc)), code) from None
     finally:
         journal.close()

@@ -15,7 +15,8 @@ from assistant.recipes._dry import dry_run
 from assistant.recipes._fill import parse_overrides, resolve_params, valid_names
 from assistant.recipes._fixtures import default_dir as default_fixtures_dir
 from assistant.recipes._live import Person
-from assistant.recipes._make import Made, make
+from assistant.recipes._make import Made, live_defaults, make
+from assistant.recipes._mark import LiveSpec, LiveStepError
 from assistant.recipes._reader import load
 from assistant.recipes._run import Options, RunReport, StepReport, run
 from assistant.recipes._show import show
@@ -36,6 +37,8 @@ def load_recipe(path: str | Path) -> Recipe:
 __all__ = [
     "FORMAT",
     "SUFFIX",
+    "LiveSpec",
+    "LiveStepError",
     "Made",
     "NeedsModel",
     "Options",
@@ -50,6 +53,7 @@ __all__ = [
     "default_fixtures_dir",
     "dry_run",
     "junit",
+    "live_defaults",
     "load",
     "load_recipe",
     "make",

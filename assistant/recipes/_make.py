@@ -18,9 +18,9 @@ from assistant.agent import events as ev
 from assistant.agent.action_life import Life
 from assistant.recipes import _expect
 from assistant.recipes._book import Book, Source
+from assistant.recipes._mark import LiveSpec, LiveStepError, defaults_for, settle
 from assistant.recipes._request import faithful
-from assistant.recipes._spec import FORMAT, Recipe, RecipeError
-from assistant.recipes._template import TemplateError, names_in
+from assistant.recipes._spec import FORMAT, Recipe
 from assistant.recipes._toml import comment
 from assistant.recipes._write import render
 
@@ -32,11 +32,6 @@ UNKNOWN_NOTE = (
     "outcome unknown in the source session: it was approved but no result was recorded; "
     "check its effect before running it again"
 )
-LIVE_TOOLS = {
-    "csv_write": ["csv_read", "csv_query", "csv_write"],
-    "csv_query": ["csv_read", "csv_query"],
-    "csv_read": ["csv_read"],
-}
 
 
 def runs(life: Life) -> bool:
@@ -88,12 +83,13 @@ def make(
     session_id: str,
     *,
     redact: Callable[[Any], Any] | None = None,
-    live: Mapping[int, str] | None = None,
+    live: Mapping[int, str | LiveSpec] | None = None,
     columns: Callable[[str, str], list[str] | None] | None = None,
 ) -> Made:
-    """A recipe re-running the session's approved actions. ``live`` maps step numbers to the
-    prompt of a live step that takes the recorded step's place; ``columns(workspace, path)``
-    reads a CSV file's header for a live step's expectation (None: not known)."""
+    """A recipe re-running the session's approved actions. ``live`` maps step numbers to a live
+    step that takes the recorded step's place: its prompt, or a LiveSpec (LiveStepError says
+    what is wrong with one); ``columns(workspace, path)`` reads a CSV file's header for a live
+    step's default expectation (None: not known)."""
     if redact is None:
         from assistant.secrets import redactor
 
@@ -106,12 +102,13 @@ def make(
     chain = journal.verify(info.id)
     lives = list(action_life.fold(session_events(journal, info.id, redact)).lives.values())
     steps = [life for life in lives if runs(life)]
-    live = dict(live or {})
-    for number in live:
+    wanted = dict(live or {})
+    for number in wanted:
         if not 1 <= number <= len(steps):
-            raise RecipeError(
-                f"--live {number}: the recipe has steps 1 to {len(steps)} "
-                "(`assistant recipe show` lists them)"
+            raise LiveStepError(
+                number,
+                "step",
+                f"the recipe has steps 1 to {len(steps)} (`assistant recipe show` lists them)",
             )
     book = Book()
     sources: dict[int, Source] = {}
@@ -127,18 +124,19 @@ def make(
         book.note(sources[number])
     book.assign_names()
     names = {p.name for p in book.params.values()}
-    for number, prompt in live.items():
-        try:
-            unknown = [n for n in names_in(prompt) if n not in names]
-        except TemplateError as exc:
-            raise RecipeError(f"--live {number}: {exc}") from None
-        if unknown:
-            raise RecipeError(
-                f"--live {number}: ${{{unknown[0]}}} is not a parameter of this recipe "
-                f"(the parameters: {', '.join(sorted(names)) or 'none'})"
-            )
     templates = {n: book.template(src) for n, src in sources.items()}
-    book.keep_used({n: [t[0], t[1], live.get(n, "")] for n, t in templates.items()})
+    specs: dict[int, LiveSpec] = {}
+    for number, given in sorted(wanted.items()):
+        p = steps[number - 1].proposed
+        raw_path = p.args.get("path")
+        defaults = defaults_for(p.tool, templates[number][0], raw_path, info.workspace, columns)
+        specs[number] = settle(number, given, names, defaults)
+    book.keep_used(
+        {
+            n: [t[0], t[1], *([specs[n].prompt, dict(specs[n].expect or {})] if n in specs else [])]
+            for n, t in templates.items()
+        }
+    )
     numbers = {id(life): n for n, life in enumerate(steps, 1)}
     entries: list[tuple[str, Any]] = []
     for life in lives:
@@ -147,16 +145,9 @@ def make(
             continue
         number = numbers[id(life)]
         args, args_json = templates[number]
-        step = _step(life, number, args, args_json, live.get(number), notes[number])
-        if number in live:
-            path = args.get("path") if life.proposed.tool == "csv_write" else None
-            found = (
-                columns(info.workspace, life.proposed.args.get("path", ""))
-                if path and columns
-                else None
-            )
-            step["expect"] = {"file": path, **({"columns": found} if found else {})} if path else {}
-        entries.append(("step", step))
+        entries.append(
+            ("step", _step(life, number, args, args_json, specs.get(number), notes[number]))
+        )
     header = {
         "format": FORMAT,
         "source_session": info.id,
@@ -170,12 +161,26 @@ def make(
     return Made(text, recipe, dict(enumerate(steps, 1)), info.workspace)
 
 
+def live_defaults(
+    made: Made, number: int, columns: Callable[[str, str], list[str] | None] | None = None
+) -> LiveSpec:
+    """What step ``number`` of a made recipe would get if marked live with only a prompt: the
+    same defaults ``make`` fills in (the export dialog shows them before the person edits)."""
+    if columns is None:
+        from assistant.recipes._live import header_of
+
+        columns = header_of
+    step = made.recipe.steps[number - 1]
+    p = made.lives[number].proposed
+    return defaults_for(p.tool, step.args, p.args.get("path"), made.workspace, columns)
+
+
 def _step(
     life: Life,
     number: int,
     args: dict[str, Any],
     args_json: dict[str, str],
-    live_prompt: str | None,
+    live: LiveSpec | None,
     notes: list[str],
 ) -> dict[str, Any]:
     p = life.proposed
@@ -185,15 +190,16 @@ def _step(
     step: dict[str, Any] = {"_comments": comments}
     result = life.result
     data = result.data if result is not None else {}
-    if live_prompt is not None:
+    if live is not None:
         step.update(
             kind="live",
             title=comment(p.summary, 200),
             source_action=p.action_id,
-            prompt=live_prompt,
-            tools=LIVE_TOOLS.get(p.tool, [p.tool]),
-            max_calls=5,
+            prompt=live.prompt,
+            tools=list(live.tools or ()),
+            max_calls=live.max_calls,
             calls=[{"tool": p.tool, "args": args, "args_json": args_json}],
+            expect=dict(live.expect or {}),
         )
         return step
     step.update(tool=p.tool, title=comment(p.summary, 200), source_action=p.action_id)

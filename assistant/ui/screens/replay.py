@@ -310,7 +310,11 @@ class ReplayScreen(Screen[None]):
 
     def action_export(self) -> None:
         if self.info is not None:
-            start_export(self, self.journal, self.info.id)
+            card, at = self.focused, self.timeline.current  # the step a live mark starts on
+            action_id = (
+                card.action_id if isinstance(card, ActionCard) else at.action_id if at else None
+            )
+            start_export(self, self.journal, self.info.id, action_id=action_id)
 
     def action_resume(self) -> None:
         if self.info is not None:

@@ -67,9 +67,14 @@ def export_to_file(journal: Journal, session_id: str, fmt: str, folder: Path | N
     text = export_session(journal, session_id, fmt)
     if not isinstance(text, str):
         raise ValueError(f"the exporter returned {type(text).__name__}, not text")
+    return save_export(text, session_id, EXPORT_SUFFIXES.get(fmt, "." + fmt), folder)
+
+
+def save_export(text: str, session_id: str, suffix: str, folder: Path | None = None) -> Path:
+    """Write an export as ``session-ID<suffix>``, owner-only, fsynced, replacing it whole."""
     folder = folder or paths.data_dir() / "exports"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    target = folder / f"session-{session_id[:12]}{EXPORT_SUFFIXES.get(fmt, '.' + fmt)}"
+    target = folder / f"session-{session_id[:12]}{suffix}"
     tmp = target.with_name(target.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
     try:
@@ -85,7 +90,8 @@ def export_to_file(journal: Journal, session_id: str, fmt: str, folder: Path | N
 
 
 class ExportDialog(ModalScreen[str | None]):
-    """Pick an export format: m Markdown, h HTML, j JSONL, r recipe; esc cancels."""
+    """Pick an export format: m Markdown, h HTML, j JSONL, r recipe, l recipe with steps marked
+    live (a dialog of its own); esc cancels."""
 
     DEFAULT_CSS = """
     ExportDialog { align: center middle; }
@@ -98,6 +104,7 @@ class ExportDialog(ModalScreen[str | None]):
         Binding("h", "pick('html')", "HTML"),
         Binding("j", "pick('jsonl')", "JSONL"),
         Binding("r", "pick('recipe')", "recipe"),
+        Binding("l", "pick('live')", "recipe, marking steps live"),
         Binding("escape", "pick('')", "cancel"),
     ]
 
@@ -105,7 +112,8 @@ class ExportDialog(ModalScreen[str | None]):
         yield Static(
             Text.assemble(
                 ("Export this session\n\n", "bold"),
-                "  m  Markdown\n  h  HTML\n  j  JSONL\n  r  recipe (.recipe.toml)\n\n",
+                "  m  Markdown\n  h  HTML\n  j  JSONL\n  r  recipe (.recipe.toml)\n"
+                "  l  recipe, marking steps live…\n\n",
                 ("esc cancel", "dim"),
             )
         )
@@ -114,11 +122,18 @@ class ExportDialog(ModalScreen[str | None]):
         self.dismiss(fmt or None)
 
 
-def start_export(screen: Screen[Any], journal: Journal, session_id: str) -> None:
-    """Ask for a format, then export in a thread and notify where the file went (or why not)."""
+def start_export(
+    screen: Screen[Any], journal: Journal, session_id: str, *, action_id: str | None = None
+) -> None:
+    """Ask for a format, then export in a thread and notify where the file went (or why not).
+    "live" opens the dialog that marks steps live, on the step of ``action_id`` if it is one."""
 
     def chosen(fmt: str | None) -> None:
-        if fmt:
+        if fmt == "live":
+            from assistant.ui.screens.recipe_live import open_live_export
+
+            open_live_export(screen, journal, session_id, action_id)
+        elif fmt:
             screen.run_worker(
                 lambda: _export_job(screen, journal, session_id, fmt),
                 thread=True,

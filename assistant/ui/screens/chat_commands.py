@@ -68,7 +68,7 @@ class SlashCommands(_Base):
     def cmd_help(self, command: AppCommand) -> None:
         from assistant.ui.slash import help_text
 
-        self.view.notice(help_text())
+        self.view.notice(help_text(key_help(self.app)))
 
     def cmd_quit(self, command: AppCommand) -> None:
         self.app.call_later(self.app.action_quit)
@@ -200,6 +200,24 @@ class SlashCommands(_Base):
             self.view.notice(str(exc), error=True)
             return
         self.run_tool("restore", args)
+
+
+def key_help(app: Any) -> list[str]:
+    """The keys /help lists, read from the bindings of the app, the chat, the prompt, the pane and
+    the cards: what /help says is what the keys do."""
+    from assistant.ui.keys import described, help_line
+    from assistant.ui.screens.chat import ChatScreen
+    from assistant.ui.widgets.action_card import ActionCard
+    from assistant.ui.widgets.confirm_pane import ConfirmPane
+    from assistant.ui.widgets.prompt import PromptInput
+
+    return help_line(
+        [
+            ("chat", described([*PromptInput.KEYS_HELP, *ChatScreen.BINDINGS, *app.BINDINGS])),
+            ("a waiting action (the pane)", described(ConfirmPane.BINDINGS)),
+            ("a card (Tab or click to focus it)", described(ActionCard.BINDINGS)),
+        ]
+    )
 
 
 def host_options(words: list[str]) -> list[str]:

@@ -20,9 +20,11 @@ class EditArgsScreen(ModalScreen[dict[str, Any] | None]):
     anything can run), Esc cancels. Invalid JSON or a non-object stays here with the error."""
 
     CSS_PATH = "dialogs.tcss"
+    # priority: the TextArea takes Esc for itself (it moves focus when Tab indents), and Esc here
+    # must always cancel the edit, unapplied.
     BINDINGS = [
         Binding("ctrl+s", "save", "re-plan"),
-        Binding("escape", "cancel", "cancel"),
+        Binding("escape", "cancel", "cancel", priority=True),
     ]
 
     def __init__(self, tool: str, args: dict[str, Any]) -> None:
@@ -61,7 +63,7 @@ class SecretInputScreen(ModalScreen[str | None]):
     """A masked input for one secret value (`/keys set NAME`); Enter stores, Esc cancels."""
 
     CSS_PATH = "dialogs.tcss"
-    BINDINGS = [Binding("escape", "cancel", "cancel")]
+    BINDINGS = [Binding("escape", "cancel", "cancel", priority=True)]
 
     def __init__(self, name: str, note: str = "") -> None:
         super().__init__()

@@ -8,7 +8,6 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.fuzzy import Matcher
-from textual.markup import escape
 
 from assistant.ui.slash import COMMANDS, CommandHelp
 
@@ -36,7 +35,7 @@ class SlashProvider(Provider):
                 f"/{command.name}",
                 partial(self._run, command),
                 # the palette reads help as markup: escaped, "/http [METHOD] URL" keeps its brackets
-                help=escape(command.usage + " · " + command.help),
+                help=escape_markup(command.usage + " · " + command.help),
             )
 
     async def search(self, query: str) -> Hits:
@@ -50,7 +49,7 @@ class SlashProvider(Provider):
                     highlight(matcher, label),
                     partial(self._run, command),
                     text=label,
-                    help=escape(command.usage),
+                    help=escape_markup(command.usage),
                 )
 
 
@@ -63,3 +62,10 @@ def highlight(matcher: Matcher, label: str) -> Content:
         if not label[offset].isspace():
             content = content.stylize(matcher.match_style, offset, offset + 1)
     return content
+
+
+def escape_markup(text: str) -> str:
+    """``text`` as Textual markup that shows it as written: a backslash before every "[" (the
+    parser drops that one backslash and keeps any before it; Textual's own ``escape`` leaves
+    "[METHOD]" alone, and the parser then eats it as a tag)."""
+    return text.replace("[", "\\[")

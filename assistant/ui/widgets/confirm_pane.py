@@ -177,7 +177,7 @@ class ConfirmPane(BatchView, Vertical, can_focus=True):
         return lines
 
     def _draw(self, request: PendingApproval) -> None:
-        if self.looking is not None and self.looking < len(self.batch):
+        if self.looking is not None and self.looking < len(self.reply_calls):
             self._draw_other(request, self.looking)
             return
         self.looking = None
@@ -225,7 +225,7 @@ class ConfirmPane(BatchView, Vertical, can_focus=True):
             keys.append(f"[{key}]", style="bold")
             keys.append(f" {label}  ")
         keys.append("↑↓ PgUp PgDn Home End", style="dim")
-        if len(self.batch) > 1 and self.batch_index(request) is not None:
+        if len(self.reply_calls) > 1 and self.batch_index(request) is not None:
             keys.append("  [←] [→]", style="bold")
             keys.append(" the other calls")
         unlocks = request.unlocks

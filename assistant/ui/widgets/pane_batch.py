@@ -107,7 +107,7 @@ def planned(tool: str, args: Mapping[str, Any], summary: str, preview: Any) -> P
 class BatchView(_Base):
     """Mixed into ConfirmPane: the reply's other calls, looked at with ←/→ (never decided)."""
 
-    batch: list[Mapping[str, Any]]
+    reply_calls: list[Mapping[str, Any]]
     """The tool calls of the model's latest reply, in order: {id, name, arguments}."""
     lives: Callable[[], ActionFold] | None
     """Where each action's life is read (its call, how it was decided, its result)."""
@@ -129,7 +129,7 @@ class BatchView(_Base):
         def refresh_pane(self) -> None: ...
 
     def init_batch(self) -> None:
-        self.batch = []
+        self.reply_calls = []
         self.lives = None
         self.look_ahead = None
         self.looking = None
@@ -137,7 +137,7 @@ class BatchView(_Base):
 
     def set_batch(self, calls: Sequence[Any]) -> None:
         """The model's reply asked for ``calls`` ([{id, name, arguments}], as journaled)."""
-        self.batch = [c for c in calls if isinstance(c, Mapping) and isinstance(c.get("id"), str)]
+        self.reply_calls = [c for c in calls if isinstance(c, Mapping) and isinstance(c.get("id"), str)]
         self._ahead.clear()
         self.looking = None
 
@@ -151,7 +151,7 @@ class BatchView(_Base):
         """Where ``request``'s call is in the batch (None: not a call of the latest reply)."""
         life = self.lives().life(request.action_id) if self.lives is not None else None
         call_id = life.proposed.call_id if life is not None else None
-        for index, call in enumerate(self.batch):
+        for index, call in enumerate(self.reply_calls):
             if call_id is not None and call["id"] == call_id:
                 return index
         return None
@@ -161,7 +161,7 @@ class BatchView(_Base):
         (slash commands)."""
         index = self.batch_index(request)
         if index is not None:
-            return index + 1, len(self.batch)
+            return index + 1, len(self.reply_calls)
         return self.queue.index(request) + 1 if request in self.queue else 1, len(self.queue)
 
     def action_look(self, step: int) -> None:
@@ -170,21 +170,21 @@ class BatchView(_Base):
         if request is None:
             return
         here = self.batch_index(request)
-        if here is None or len(self.batch) < 2:
+        if here is None or len(self.reply_calls) < 2:
             self.notify("This action is the only call waiting here.", timeout=3)
             return
         shown = here if self.looking is None else self.looking
-        target = max(0, min(len(self.batch) - 1, shown + step))
+        target = max(0, min(len(self.reply_calls) - 1, shown + step))
         self.looking = None if target == here else target
         self.refresh_pane()
 
     def _draw_other(self, request: PendingApproval, index: int) -> None:
         """Another call of the reply, for reading only: the waiting action stays undecided."""
-        call = self.batch[index]
+        call = self.reply_calls[index]
         here = self.batch_index(request)
         n = (here or 0) + 1
         name = safe(str(call.get("name", "")), 30)
-        self.border_title = Text(f"Call {index + 1} of {len(self.batch)} · {name} · looking only")
+        self.border_title = Text(f"Call {index + 1} of {len(self.reply_calls)} · {name} · looking only")
         summary, lines = self._other_lines(call, before=here is not None and index < here)
         self._shown = None
         self.preview_view.set_lines(lines)
@@ -233,8 +233,8 @@ class BatchView(_Base):
         looking = self.looking
         if (
             looking is not None
-            and looking < len(self.batch)
-            and self.batch[looking]["id"] == call_id
+            and looking < len(self.reply_calls)
+            and self.reply_calls[looking]["id"] == call_id
         ):
             self.refresh_pane()
 

@@ -108,8 +108,8 @@ class ActionCard(Vertical, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("enter", "toggle_result", "result"),
-        Binding("p", "toggle_preview", "preview"),
+        Binding("enter", "toggle_result", "result", show=False),
+        Binding("p", "toggle_preview", "preview", show=False),
         Binding("u", "undo", "undo…"),
         Binding("c", "copy_id", "copy id"),
     ]

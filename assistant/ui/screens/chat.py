@@ -166,6 +166,7 @@ class ChatScreen(SlashCommands, Screen[None]):
         from assistant.ui.slash import is_command
 
         text = message.text
+        self.view.scroll_end(animate=False)  # what was sent, and what follows, in view again
         if is_command(text):
             self.run_slash(text)
             return
@@ -299,6 +300,7 @@ class ChatScreen(SlashCommands, Screen[None]):
         focused = self.focused
         if focused is not None and self.view in focused.ancestors_with_self:
             self.prompt.focus()
+            self.view.scroll_end(animate=False)
             return
         if self.turn_running or self.approver.pending:
             await self.stop(STOPPED)

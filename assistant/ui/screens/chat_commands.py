@@ -194,6 +194,7 @@ class SlashCommands(_Base):
         unaltered session, a file write); the restore is then previewed like any write."""
         if self.session_missing():
             return
+        self.view.scroll_end(animate=False)  # from a card up the page: the outcome is below
         try:
             args = self.session.undo_args(action_id)
         except AssistantError as exc:

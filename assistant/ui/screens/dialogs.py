@@ -33,7 +33,7 @@ class EditArgsScreen(ModalScreen[dict[str, Any] | None]):
         self.original = json.dumps(args, indent=2, ensure_ascii=False, default=str)
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        with Vertical(classes="dialog edit"):
             yield Static(Text(f"Edit the arguments of {safe(self.tool)}", style="bold"))
             yield TextArea(self.original, id="args", soft_wrap=True, tab_behavior="indent")
             yield Static("", id="error", classes="error")

@@ -93,7 +93,10 @@ def arguments(call: Mapping[str, Any]) -> list[Text]:
     """The call's arguments as the model wrote them, pretty-printed when they are JSON."""
     raw = str(call.get("arguments", ""))
     with contextlib.suppress(ValueError, RecursionError):
-        raw = json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
+        value = json.loads(raw)
+        raw = json.dumps(value, ensure_ascii=False)  # one line when short, else indented
+        if len(raw) > 100:
+            raw = json.dumps(value, indent=2, ensure_ascii=False)
     return [Text(safe(part)) for part in raw.split("\n")]
 
 
@@ -137,7 +140,9 @@ class BatchView(_Base):
 
     def set_batch(self, calls: Sequence[Any]) -> None:
         """The model's reply asked for ``calls`` ([{id, name, arguments}], as journaled)."""
-        self.reply_calls = [c for c in calls if isinstance(c, Mapping) and isinstance(c.get("id"), str)]
+        self.reply_calls = [
+            c for c in calls if isinstance(c, Mapping) and isinstance(c.get("id"), str)
+        ]
         self._ahead.clear()
         self.looking = None
 
@@ -184,7 +189,9 @@ class BatchView(_Base):
         here = self.batch_index(request)
         n = (here or 0) + 1
         name = safe(str(call.get("name", "")), 30)
-        self.border_title = Text(f"Call {index + 1} of {len(self.reply_calls)} · {name} · looking only")
+        self.border_title = Text(
+            f"Call {index + 1} of {len(self.reply_calls)} · {name} · looking only"
+        )
         summary, lines = self._other_lines(call, before=here is not None and index < here)
         self._shown = None
         self.preview_view.set_lines(lines)

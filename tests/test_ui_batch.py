@@ -160,3 +160,27 @@ async def test_a_single_call_and_slash_commands_say_1_of_1(workspace_dir: Path) 
         assert pane_title(app).startswith("Action 1 of 1")
         await pilot.press("y")
         await wait_for(pilot, lambda: (workspace_dir / "a.txt").exists(), "the write")
+
+
+async def test_at_80x24_the_state_and_quit_stay_on_screen(
+    fake_llm: llm.FakeLLM, workspace_dir: Path
+) -> None:
+    fake_llm.queue(llm.text("Thinking about it, slowly.", chunks=4, stall_after=1))
+    fake_llm.queue(three_writes())
+    app = make_app(fake_llm, workspace_dir)
+    async with app.run_test(size=SMALL) as pilot:
+        await send(pilot, "take your time")
+        await wait_for(pilot, fake_llm.stalled.is_set, "the model to stall mid-answer")
+        await pilot.pause()
+        rows = screen_text(app).splitlines()
+        assert "working…" in rows[0] and "s:" in rows[0]
+        assert "^q quit" in rows[-1] and "esc stop" in rows[-1]
+        fake_llm.release()
+        await turn_done(pilot)
+        await send(pilot, "now the files")
+        await pending(pilot)
+        rows = screen_text(app).splitlines()
+        assert "waiting for you" in rows[0]
+        assert "^q quit" in rows[-1]  # the pane's keys are in the pane, not pushing quit out
+        await pilot.press("escape")
+        await turn_done(pilot)

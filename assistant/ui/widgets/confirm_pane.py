@@ -160,7 +160,10 @@ class ConfirmPane(BatchView, Vertical, can_focus=True):
         if request is None or not self.children:
             self.set_class(False, "-reason")
             self._shown = None
+            self.looking = None
             return
+        if self.looking is not None and self.looking_for is not request:
+            self.looking = None  # looking around belongs to the request it started from
         self._draw(request)
 
     def shown_lines(self, request: PendingApproval) -> PreviewLines:

@@ -118,6 +118,8 @@ class BatchView(_Base):
     """Plans a later call of the batch without running it (the gate's ``look_ahead``)."""
     looking: int | None
     """The batch index looked at instead of the waiting action (None: the waiting one)."""
+    looking_for: PendingApproval | None
+    """The waiting request the person was at when they started looking at other calls."""
     _ahead: dict[str, PreviewLines | str]
     """Call id -> its planned-ahead preview (or why it cannot be planned), while unchanged."""
     _shown: PendingApproval | None
@@ -136,6 +138,7 @@ class BatchView(_Base):
         self.lives = None
         self.look_ahead = None
         self.looking = None
+        self.looking_for = None
         self._ahead = {}
 
     def set_batch(self, calls: Sequence[Any]) -> None:
@@ -181,6 +184,7 @@ class BatchView(_Base):
         shown = here if self.looking is None else self.looking
         target = max(0, min(len(self.reply_calls) - 1, shown + step))
         self.looking = None if target == here else target
+        self.looking_for = request
         self.refresh_pane()
 
     def _draw_other(self, request: PendingApproval, index: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -230,7 +230,7 @@ class ChatScreen(SlashCommands, Screen[None]):
 
     # -- painting ---------------------------------------------------------------------------------
 
-    def _look_ahead(self, name: str, arguments: str) -> Action:
+    def _look_ahead(self, name: str, arguments: str | Mapping[str, Any]) -> Action:
         """Plan a later call of the reply for the pane to show (nothing runs or is recorded)."""
         from tools.base import ToolError
 

@@ -114,7 +114,7 @@ class BatchView(_Base):
     """The tool calls of the model's latest reply, in order: {id, name, arguments}."""
     lives: Callable[[], ActionFold] | None
     """Where each action's life is read (its call, how it was decided, its result)."""
-    look_ahead: Callable[[str, str], Action] | None
+    look_ahead: Callable[[str, str | Mapping[str, Any]], Action] | None
     """Plans a later call of the batch without running it (the gate's ``look_ahead``)."""
     looking: int | None
     """The batch index looked at instead of the waiting action (None: the waiting one)."""
@@ -122,6 +122,10 @@ class BatchView(_Base):
     """The waiting request the person was at when they started looking at other calls."""
     _ahead: dict[str, PreviewLines | str]
     """Call id -> its planned-ahead preview (or why it cannot be planned), while unchanged."""
+    _planning: set[str]
+    """Call ids being planned now (one worker each)."""
+    _generation: int
+    """Bumped whenever something ran or was decided: a plan started before is stale."""
     _shown: PendingApproval | None
 
     if TYPE_CHECKING:
@@ -140,18 +144,22 @@ class BatchView(_Base):
         self.looking = None
         self.looking_for = None
         self._ahead = {}
+        self._planning = set()
+        self._generation = 0
 
     def set_batch(self, calls: Sequence[Any]) -> None:
         """The model's reply asked for ``calls`` ([{id, name, arguments}], as journaled)."""
         self.reply_calls = [
             c for c in calls if isinstance(c, Mapping) and isinstance(c.get("id"), str)
         ]
-        self._ahead.clear()
+        self.changed()
         self.looking = None
 
     def changed(self) -> None:
         """Something ran or was decided: previews planned ahead may no longer hold."""
         self._ahead.clear()
+        self._planning.clear()
+        self._generation += 1
         if self.looking is not None:
             self.refresh_pane()
 
@@ -219,27 +227,36 @@ class BatchView(_Base):
         return later_call(call, ahead)
 
     def _plan_ahead(self, call: Mapping[str, Any]) -> None:
+        """Plan ``call`` in a thread (once, until something changes) and show it when done."""
         look_ahead = self.look_ahead
-        if look_ahead is None:
-            self._ahead[str(call["id"])] = "the session is not open"
-            return
         call_id, name, arguments = str(call["id"]), str(call.get("name")), call.get("arguments")
+        if look_ahead is None:
+            self._ahead[call_id] = "the session is not open"
+            return
+        if call_id in self._planning:
+            return
+        self._planning.add(call_id)
+        generation = self._generation
+        raw = arguments if isinstance(arguments, str | Mapping) else "{}"
 
         def plan() -> None:
             from tools.base import ToolError
 
             try:
-                action = look_ahead(name, arguments if isinstance(arguments, str) else "{}")
+                action = look_ahead(name, raw)
                 found: PreviewLines | str = planned(
                     action.tool, action.args, action.summary, action.preview
                 )
             except ToolError as exc:
                 found = str(exc)
-            self.app.call_from_thread(self._planned, call_id, found)
+            self.app.call_from_thread(self._planned, generation, call_id, found)
 
         self.run_worker(plan, thread=True, group="look-ahead", exit_on_error=False)
 
-    def _planned(self, call_id: str, found: PreviewLines | str) -> None:
+    def _planned(self, generation: int, call_id: str, found: PreviewLines | str) -> None:
+        if generation != self._generation:
+            return  # something ran or was decided meanwhile: planned again when looked at
+        self._planning.discard(call_id)
         self._ahead[call_id] = found
         looking = self.looking
         if (

@@ -25,6 +25,7 @@ from assistant.ui.screens.history import HistoryScreen
 from assistant.ui.screens.history_filters import ListFilter
 from assistant.ui.screens.replay import ReplayScreen
 from tests.support import fake_llm as llm
+from tests.support.textdump import screen_text
 from tests.test_ui_chat import pending, send, turn_done, wait_for
 from tests.test_ui_history_helpers import HostApp, demo_journal, frozen_now, settle
 from tests.test_ui_snapshots import fixed_action_ids
@@ -158,7 +159,12 @@ def test_palette_shows_usage_as_written_at_80x24(
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "CommandPalette", "palette")
         await pilot.press(*"http")
-        await pilot.pause(0.3)  # the palette searches on a short timer of its own
+        # the palette searches on a timer of its own: wait for both hits, however long
+        await wait_for(
+            pilot,
+            lambda: "/sh COMMAND" in screen_text(app) and "[BODY]" in screen_text(app),
+            "the search hits",
+        )
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SMALL, run_before=run_before)

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from assistant.config import Settings
 from assistant.ui.app import AssistantApp
@@ -165,6 +166,8 @@ def test_palette_shows_usage_as_written_at_80x24(
             lambda: "/sh COMMAND" in screen_text(app) and "[BODY]" in screen_text(app),
             "the search hits",
         )
+        for box in app.screen.query(Input):
+            box.cursor_blink = False  # every shot alike, whatever the blink phase
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SMALL, run_before=run_before)

@@ -107,7 +107,10 @@ async def test_card_statuses_name_who_decided() -> None:
         view.apply(ev.ActionApproved("u", "human"))
         view.apply(proposed("w"))
         await pilot.pause()
-        status = {c.action_id: (c.status, str(c.status_text())) for c in view.cards}
+        lines = {c.action_id: (c.status, str(c.status_text())) for c in view.cards}
+        # every card's status line starts with its id, as /undo and `assistant undo` take it
+        assert all(text.startswith(f"id {aid}") for aid, (_, text) in lines.items())
+        status = {aid: (st, text.removeprefix(f"id {aid} · ")) for aid, (st, text) in lines.items()}
         assert status["r"] == ("approved", "approved by read policy at 14:02:11")
         assert status["g"] == (
             "approved",

@@ -80,7 +80,9 @@ async def test_the_first_prompt_takes_the_width_the_terminal_has(
         await pilot.press("down")
         await pilot.resize_terminal(90, 30)
         await settle(pilot)
-        assert table_titles(screen.table)[0] == "Pull last week's orders…"
+        # below 96 columns the model column goes, so the first prompt keeps room to be read
+        assert table_titles(screen.table)[0] == "Pull last week's orders from the shop AP…"
+        assert "model" not in [str(c.label) for c in screen.table.columns.values()]
         assert screen.table.virtual_size.width <= 90  # the cost column is still on screen
         assert screen.selected_id() == ids[1]  # the cursor stayed on its row
         await pilot.resize_terminal(400, 30)
@@ -213,7 +215,8 @@ async def test_the_filter_dialog_sets_and_clears_filters(demo: tuple[Journal, li
         assert screen.filter == ListFilter(has_writes=True, tool="http_request")
         assert table_titles(screen.table) == TITLES[:2]
         bar = screen.filter.describe().plain
-        assert "[writes]" in bar and "tool:http_request" in bar and "host:*" in bar
+        # only the filters that are on are named: the bar reads right without colour
+        assert bar == "filters on: [writes] tool:http_request  · f to change"
 
         await pilot.press("f")
         await pilot.pause()

@@ -10,9 +10,11 @@ Deterministic: fixed terminal size, session id, clock, DNS answer and home folde
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import json
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -38,6 +40,22 @@ def fixed_dns(host: str, port: int) -> list[str]:
         return ["93.184.215.14"]
 
 
+def fixed_action_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Action ids a1b2c3000001, a1b2c3000002, … in the order the gate plans (cards show them),
+    and a fixed elapsed time for each run."""
+    counter = itertools.count(1)
+
+    def uuid4() -> SimpleNamespace:
+        return SimpleNamespace(hex=f"a1b2c3{next(counter):06x}" + "0" * 20)
+
+    monkeypatch.setattr("assistant.agent.gate.uuid", SimpleNamespace(uuid4=uuid4))
+    # and every tool takes 0.25 s by the gate's clock, so a card's elapsed time is fixed too
+    ticks = itertools.count()
+    monkeypatch.setattr(
+        "assistant.agent.gate.time", SimpleNamespace(monotonic=lambda: next(ticks) * 0.25)
+    )
+
+
 @pytest.fixture
 def snap_app(
     tmp_path: Path,
@@ -47,6 +65,7 @@ def snap_app(
 ) -> AssistantApp:
     monkeypatch.setenv("HOME", str(tmp_path))  # the status line shows the workspace as ~/ws
     monkeypatch.setattr("assistant.journal._store._new_id", lambda: "7f3a9c2e" + "0" * 24)
+    fixed_action_ids(monkeypatch)
     memory_keyring.store[(SERVICE, "shop")] = "s3cr3t-shop-token"
     (workspace_dir / "orders.csv").write_text(
         "id,customer,total,status\n10231,ACME GmbH,120.00,open\n10232,Rossi S.r.l.,74.50,open\n"

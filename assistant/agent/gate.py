@@ -71,6 +71,25 @@ class Gate:
         except Exception as exc:  # a failing approver or journal: the turn goes on, recorded
             return self._fault(call_id, name, "decide", exc)
 
+    def look_ahead(self, name: str, raw_args: str | Mapping[str, Any]) -> Action:
+        """Plan a call without proposing, deciding or running it, through the same checks as
+        :meth:`execute` (arguments, schema, the outbound secret check): what a person may read
+        of a call that waits behind another of the same reply. Nothing is journaled, and the
+        call is planned again (and shown again) when its turn comes. Blocking: run it in a
+        thread. Raises ToolError in the words the model would read."""
+        tool = self.tools.get(name)
+        if tool is None:
+            raise ToolError(f"unknown tool {faults.shorten(escape_text(str(name)), 100)!r}")
+        try:
+            args: Any = faults.parse_args(raw_args) if isinstance(raw_args, str) else raw_args
+            faults.check_args(args)
+            args = validate_args(tool.parameters, args)
+            return plan_checked(tool, args, self.ctx)
+        except ToolError as exc:
+            raise ToolError(self._scrub(str(exc))) from None
+        except Exception as exc:  # a tool's bug: said, never raised into the app
+            raise ToolError(f"{name} could not plan it ({type(exc).__name__})") from None
+
     async def _execute(
         self, name: str, raw_args: str | Mapping[str, Any], call_id: str | None
     ) -> CallOutcome:

@@ -160,7 +160,9 @@ class AssistantApp(App[None]):
 
     def on_undo_request(self, message: UndoRequest) -> None:
         """The replay screen's undo: checked and previewed in the chat, like /undo."""
-        self._back_to_chat().undo(message.action_id)
+        chat = self._back_to_chat()
+        chat.view.notice(f"› undo action {message.action_id}")
+        chat.undo(message.action_id)
 
     async def on_resume_session(self, message: ResumeSession) -> None:
         """History or replay asked to continue a session in the chat."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.fuzzy import Matcher
 
 from assistant.ui.slash import COMMANDS, CommandHelp
 
@@ -32,7 +34,8 @@ class SlashProvider(Provider):
             yield DiscoveryHit(
                 f"/{command.name}",
                 partial(self._run, command),
-                help=command.usage + " · " + command.help,
+                # the palette reads help as markup: escaped, "/http [METHOD] URL" keeps its brackets
+                help=escape_markup(command.usage + " · " + command.help),
             )
 
     async def search(self, query: str) -> Hits:
@@ -42,5 +45,27 @@ class SlashProvider(Provider):
             score = matcher.match(label)
             if score > 0:
                 yield Hit(
-                    score, matcher.highlight(label), partial(self._run, command), help=command.usage
+                    score,
+                    highlight(matcher, label),
+                    partial(self._run, command),
+                    text=label,
+                    help=escape_markup(command.usage),
                 )
+
+
+def highlight(matcher: Matcher, label: str) -> Content:
+    """The label with the matched letters marked, read as plain text (``Matcher.highlight``
+    reads it as markup, and a usage string's [BODY] would vanish)."""
+    content = Content(label)
+    _, offsets = matcher.fuzzy_search.match(matcher.query, label)
+    for offset in offsets:
+        if not label[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
+
+
+def escape_markup(text: str) -> str:
+    """``text`` as Textual markup that shows it as written: a backslash before every "[" (the
+    parser drops that one backslash and keeps any before it; Textual's own ``escape`` leaves
+    "[METHOD]" alone, and the parser then eats it as a tag)."""
+    return text.replace("[", "\\[")

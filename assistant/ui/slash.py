@@ -6,6 +6,7 @@ Pure functions, no Textual: the chat screen dispatches what :func:`parse` return
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -159,16 +160,14 @@ def _json_object(raw: str, what: str) -> dict[str, Any]:
     return value
 
 
-def help_text() -> str:
-    """The /help listing: commands, then keys."""
+def help_text(key_lines: Sequence[str] = ()) -> str:
+    """The /help listing: commands, then the keys (the app passes lines built from its bindings,
+    so what /help says is what the keys do)."""
     width = max(len(c.usage) for c in COMMANDS)
     lines = ["Commands (tool commands are previewed and approved like the model's calls):"]
     lines += [f"  {c.usage:<{width}}  {c.help}" for c in COMMANDS]
-    lines += [
-        "",
-        "Keys: Enter send · Ctrl+J new line · Up/Down prompt history · Esc stop the turn · "
-        "Tab review a waiting action · y approve · n deny · e edit · a allow for session · "
-        "Ctrl+P palette · Ctrl+H history · Ctrl+Q quit",
-        "Type // at the start to send a prompt that begins with /.",
-    ]
+    if key_lines:
+        lines += ["", "Keys:"]
+        lines += [f"  {line}" for line in key_lines]
+    lines += ["Type // at the start to send a prompt that begins with /."]
     return "\n".join(lines)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -29,6 +29,9 @@ from assistant.ui.widgets.confirm_pane import ConfirmPane
 from assistant.ui.widgets.conversation import ConversationView
 from assistant.ui.widgets.prompt import PromptInput
 from assistant.ui.widgets.status import StatusLine
+
+if TYPE_CHECKING:
+    from tools.base import Action
 
 MANUAL_MODE = (
     "No model is connected, so this prompt was not sent. Connect one with /model NAME "
@@ -53,7 +56,7 @@ class ChatScreen(SlashCommands, Screen[None]):
     BINDINGS = [
         Binding("escape", "stop", "stop"),
         Binding("tab", "review", "review", show=False, priority=True),
-        Binding("f2,ctrl+h", "app.history", "history"),
+        Binding("f2", "app.history", "history"),
         Binding("ctrl+p", "app.command_palette", "palette"),
     ]
 
@@ -98,6 +101,8 @@ class ChatScreen(SlashCommands, Screen[None]):
 
     def on_mount(self) -> None:
         self.status.update_status(workspace=str(self.session.workspace or ""))
+        self.pane.lives = lambda: self.view.lives
+        self.pane.look_ahead = self._look_ahead
         # an MCP server's ready or failed line comes from its own thread: posted, painted here
         self.session.on_mcp = self._post_mcp_notice
         # Off the event loop: opening the journal and importing the tools (DuckDB, httpx) takes
@@ -161,6 +166,7 @@ class ChatScreen(SlashCommands, Screen[None]):
         from assistant.ui.slash import is_command
 
         text = message.text
+        self.view.scroll_end(animate=False)  # what was sent, and what follows, in view again
         if is_command(text):
             self.run_slash(text)
             return
@@ -224,10 +230,23 @@ class ChatScreen(SlashCommands, Screen[None]):
 
     # -- painting ---------------------------------------------------------------------------------
 
+    def _look_ahead(self, name: str, arguments: str | Mapping[str, Any]) -> Action:
+        """Plan a later call of the reply for the pane to show (nothing runs or is recorded)."""
+        from tools.base import ToolError
+
+        rt = self.session.runtime
+        if rt is None:
+            raise ToolError("the session is closed")
+        return rt.gate.look_ahead(name, arguments)
+
     def on_session_event(self, message: SessionEvent) -> None:
         event = message.event
         self.view.apply(event, message.at)
         match event:
+            case ev.AssistantMessage(tool_calls=calls):
+                self.pane.set_batch(calls)
+            case ev.ActionDecided() | ev.ActionResult() | ev.ActionError():
+                self.pane.changed()
             case ev.TurnUsage():
                 self.status.update_status(tokens=self.view.tokens, cost=self.view.cost_usd)
             case ev.TurnEnd(reason="cancelled"):
@@ -276,8 +295,17 @@ class ChatScreen(SlashCommands, Screen[None]):
             self.focus_next()
 
     async def action_stop(self) -> None:
+        """Esc: from a card (or anywhere in the conversation) back to the prompt; elsewhere it
+        stops the turn, denying what waits."""
+        focused = self.focused
+        if focused is not None and self.view in focused.ancestors_with_self:
+            self.prompt.focus()
+            self.view.scroll_end(animate=False)
+            return
         if self.turn_running or self.approver.pending:
             await self.stop(STOPPED)
+        elif focused is not self.prompt:
+            self.prompt.focus()
 
     async def stop(self, reason: str = STOPPED) -> None:
         """Deny every waiting action first and let the gate journal it, then cancel the turn

@@ -68,7 +68,7 @@ class SlashCommands(_Base):
     def cmd_help(self, command: AppCommand) -> None:
         from assistant.ui.slash import help_text
 
-        self.view.notice(help_text())
+        self.view.notice(help_text(key_help(self.app)))
 
     def cmd_quit(self, command: AppCommand) -> None:
         self.app.call_later(self.app.action_quit)
@@ -194,12 +194,31 @@ class SlashCommands(_Base):
         unaltered session, a file write); the restore is then previewed like any write."""
         if self.session_missing():
             return
+        self.view.scroll_end(animate=False)  # from a card up the page: the outcome is below
         try:
             args = self.session.undo_args(action_id)
         except AssistantError as exc:
             self.view.notice(str(exc), error=True)
             return
         self.run_tool("restore", args)
+
+
+def key_help(app: Any) -> list[str]:
+    """The keys /help lists, read from the bindings of the app, the chat, the prompt, the pane and
+    the cards: what /help says is what the keys do."""
+    from assistant.ui.keys import described, help_line
+    from assistant.ui.screens.chat import ChatScreen
+    from assistant.ui.widgets.action_card import ActionCard
+    from assistant.ui.widgets.confirm_pane import ConfirmPane
+    from assistant.ui.widgets.prompt import PromptInput
+
+    return help_line(
+        [
+            ("chat", described([*PromptInput.KEYS_HELP, *ChatScreen.BINDINGS, *app.BINDINGS])),
+            ("a waiting action (the pane)", described(ConfirmPane.BINDINGS)),
+            ("a card (Tab or click to focus it)", described(ActionCard.BINDINGS)),
+        ]
+    )
 
 
 def host_options(words: list[str]) -> list[str]:

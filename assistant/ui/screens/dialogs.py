@@ -20,9 +20,11 @@ class EditArgsScreen(ModalScreen[dict[str, Any] | None]):
     anything can run), Esc cancels. Invalid JSON or a non-object stays here with the error."""
 
     CSS_PATH = "dialogs.tcss"
+    # priority: the TextArea takes Esc for itself (it moves focus when Tab indents), and Esc here
+    # must always cancel the edit, unapplied.
     BINDINGS = [
         Binding("ctrl+s", "save", "re-plan"),
-        Binding("escape", "cancel", "cancel"),
+        Binding("escape", "cancel", "cancel", priority=True),
     ]
 
     def __init__(self, tool: str, args: dict[str, Any]) -> None:
@@ -31,7 +33,7 @@ class EditArgsScreen(ModalScreen[dict[str, Any] | None]):
         self.original = json.dumps(args, indent=2, ensure_ascii=False, default=str)
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        with Vertical(classes="dialog edit"):
             yield Static(Text(f"Edit the arguments of {safe(self.tool)}", style="bold"))
             yield TextArea(self.original, id="args", soft_wrap=True, tab_behavior="indent")
             yield Static("", id="error", classes="error")
@@ -61,7 +63,7 @@ class SecretInputScreen(ModalScreen[str | None]):
     """A masked input for one secret value (`/keys set NAME`); Enter stores, Esc cancels."""
 
     CSS_PATH = "dialogs.tcss"
-    BINDINGS = [Binding("escape", "cancel", "cancel")]
+    BINDINGS = [Binding("escape", "cancel", "cancel", priority=True)]
 
     def __init__(self, name: str, note: str = "") -> None:
         super().__init__()

@@ -39,12 +39,23 @@ COLUMNS = (
     ("cost", 8),
 )
 TITLE_MIN, TITLE_MAX = 20, 100
-_OTHERS = sum(width for _, width in COLUMNS) + 2 * len(COLUMNS) + 2  # cell padding, scrollbar
+NARROW = 96
+"""Below this many columns the model column goes, so the first prompt and the cost stay
+readable at 80x24."""
+
+
+def columns(screen_width: int) -> tuple[tuple[str, int], ...]:
+    """The columns that fit ``screen_width``: the model's is dropped on a narrow terminal."""
+    if screen_width < NARROW:
+        return tuple(c for c in COLUMNS if c[0] != "model")
+    return COLUMNS
 
 
 def title_width(screen_width: int) -> int:
     """The first prompt's column: what the fixed columns leave of the screen, within bounds."""
-    return max(TITLE_MIN, min(TITLE_MAX, screen_width - _OTHERS))
+    shown = columns(screen_width)
+    others = sum(width for _, width in shown) + 2 * len(shown) + 2  # cell padding, scrollbar
+    return max(TITLE_MIN, min(TITLE_MAX, screen_width - others))
 
 
 # -- cells ----------------------------------------------------------------------------------------
@@ -58,14 +69,17 @@ def _count(n: int, style: str = "") -> Text:
     return Text(str(n), style=style if n else "dim", justify="right")
 
 
-def row_cells(info: SessionInfo, now: datetime, width: int = 46) -> tuple[Text, ...]:
-    """One session as table cells; every value escaped and kept out of markup."""
+def row_cells(
+    info: SessionInfo, now: datetime, width: int = 46, *, model: bool = True
+) -> tuple[Text, ...]:
+    """One session as table cells; every value escaped and kept out of markup. ``model``:
+    whether the table has the model column (see :func:`columns`)."""
     title = safe(" ".join((info.title or "(no prompt)").split()))
-    model = safe((info.model or "–").rsplit("/", 1)[-1])
+    model_name = safe((info.model or "–").rsplit("/", 1)[-1])
     return (
         Text(present.when(info.updated_at, now)),
         Text(_cut(title, width), style="" if info.title else "dim"),
-        Text(_cut(model, 14)),
+        *([Text(_cut(model_name, 14))] if model else []),
         _count(info.n_actions),
         _count(info.n_writes, "dark_orange"),
         _count(info.n_denied, "red"),
@@ -170,6 +184,7 @@ class HistoryScreen(Screen[None]):
         self._generation = 0
         self._page: Page | None = None
         self._title_width = title_width(120)  # until the first resize says the real width
+        self._columns = columns(120)
 
     def compose(self) -> ComposeResult:
         yield Static("History  ·  loading…", id="history-head")
@@ -187,14 +202,16 @@ class HistoryScreen(Screen[None]):
         )
 
     def _add_columns(self, table: SessionTable) -> None:
-        for label, width in COLUMNS:
+        for label, width in self._columns:
             table.add_column(label, width=width or self._title_width, key=label)
 
     def on_resize(self) -> None:
         """Give the first prompt the width there is; redraw the page if that changed."""
         width = title_width(self.size.width)
-        if width != self._title_width:
+        shown = columns(self.size.width)
+        if width != self._title_width or shown != self._columns:
             self._title_width = width
+            self._columns = shown
             table = self.table
             cursor = table.cursor_row
             table.clear(columns=True)
@@ -259,7 +276,10 @@ class HistoryScreen(Screen[None]):
             return
         now = self.now()
         for info in page.rows:
-            table.add_row(*row_cells(info, now, self._title_width), key=info.id)
+            cells = row_cells(
+                info, now, self._title_width, model=len(self._columns) == len(COLUMNS)
+            )
+            table.add_row(*cells, key=info.id)
         if page.rows:
             cursor = cursor if cursor >= 0 else len(page.rows) - 1
             table.move_cursor(row=min(cursor, len(page.rows) - 1), animate=False)

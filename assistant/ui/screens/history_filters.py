@@ -33,34 +33,58 @@ class ListFilter:
     def kwargs(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    def active(self) -> list[str]:
+        """The filters that are on, in words ("[writes]", "tool:csv_write"); the search aside."""
+        out = [
+            f"[{label}]"
+            for label, on_ in (
+                ("writes", self.has_writes),
+                ("denied", self.has_denials),
+                ("errors", self.has_errors),
+            )
+            if on_
+        ]
+        out += [
+            f"{label}:{safe(value, 30)}"
+            for label, value in (("tool", self.tool), ("host", self.host), ("file", self.file))
+            if value
+        ]
+        return out
+
     def describe(self) -> Text:
-        """The filter bar: each filter dim when off, highlighted when on."""
+        """The filter bar: the search and only the filters that are on, so it reads the same
+        without colour; "no filters" when none is."""
         out = Text()
         if self.query:
             out.append("search: ", style="dim")
             out.append(f"«{safe(self.query, 40)}»", style="bold")
             out.append("  ")
-        out.append("f filters: ", style="dim")
-        for label, on_ in (
-            ("writes", self.has_writes),
-            ("denied", self.has_denials),
-            ("errors", self.has_errors),
-        ):
-            out.append(f"[{label}]", style="bold reverse" if on_ else "dim")
-            out.append(" ")
-        for label, value in (("tool", self.tool), ("host", self.host), ("file", self.file)):
-            out.append(
-                f"{label}:{safe(value, 30) if value else '*'} ", style="bold" if value else "dim"
-            )
+        active = self.active()
+        if active:
+            out.append("filters on: ", style="dim")
+            out.append(" ".join(active), style="bold")
+            out.append("  · f to change", style="dim")
+        else:
+            out.append("no filters", style="dim")
+            out.append(" · f filters by writes, denials, errors, tool, host or file", style="dim")
         return out
 
 
+class FilterCheck(Checkbox, inherit_bindings=False):
+    """A checkbox that space toggles and enter leaves to the dialog (enter applies)."""
+
+    BINDINGS = [Binding("space", "toggle_button", "toggle", show=False)]
+
+
 class FilterDialog(ModalScreen[ListFilter | None]):
-    """Edit the list filters; enter applies, esc cancels, "clear" drops them all (the search
-    text is kept: it has its own box)."""
+    """Edit the list filters; enter applies (from any field or box), esc cancels, "clear" drops
+    them all (the search text is kept: it has its own box)."""
 
     CSS_PATH = "history.tcss"
-    BINDINGS = [Binding("escape", "cancel", "cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "cancel", priority=True),
+        Binding("enter", "apply", "apply"),
+    ]
 
     def __init__(self, current: ListFilter) -> None:
         super().__init__()
@@ -77,9 +101,9 @@ class FilterDialog(ModalScreen[ListFilter | None]):
                 classes="filter-title",
             )
             with Horizontal(classes="filter-checks"):
-                yield Checkbox("has writes", c.has_writes, id="f-writes")
-                yield Checkbox("has denials", c.has_denials, id="f-denials")
-                yield Checkbox("has errors", c.has_errors, id="f-errors")
+                yield FilterCheck("has writes", c.has_writes, id="f-writes")
+                yield FilterCheck("has denials", c.has_denials, id="f-denials")
+                yield FilterCheck("has errors", c.has_errors, id="f-errors")
             for name, value, hint in (
                 ("tool", c.tool, "e.g. csv_write"),
                 ("host", c.host, "e.g. api.example.com"),
@@ -110,7 +134,7 @@ class FilterDialog(ModalScreen[ListFilter | None]):
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#f-apply")
-    def apply(self) -> None:
+    def action_apply(self) -> None:
         self.dismiss(self.chosen())
 
     @on(Button.Pressed, "#f-clear")

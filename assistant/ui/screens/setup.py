@@ -11,7 +11,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Input, OptionList, RadioButton, RadioSet, Static
 from textual.widgets.option_list import Option
@@ -49,7 +49,7 @@ class SetupScreen(Screen[dict[str, Any] | None]):
         self.choice = "openai"
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="setup"):
+        with VerticalScroll(id="setup"):
             yield Static(Text("Connect a model", style="bold"), id="setup-title")
             with RadioSet(id="provider"):
                 for key, (label, _) in PROVIDERS.items():
@@ -92,7 +92,9 @@ class SetupScreen(Screen[dict[str, Any] | None]):
                 "no local server answered (Ollama 11434, LM Studio 1234, llama.cpp 8080, vLLM 8000)"
             )
             return
-        found.update("found: " + ", ".join(f"{s.name} at {s.api_base}" for s in servers))
+        found.update(
+            Text("found: " + ", ".join(f"{s.name} at {safe(s.api_base)}" for s in servers))
+        )
         for index, server in enumerate(servers):
             for model in server.models or ("(no models listed)",):
                 label = Text(f"{server.name}  {safe(model)}")

@@ -93,8 +93,9 @@ class Fold(Vertical):
 
 
 class ActionCard(Vertical, can_focus=True):
-    """Tool, one-line summary, effect tag, status, who decided and when, elapsed time; the
-    preview and the result folded. Focus it and press Enter to open the result, p the preview."""
+    """Tool, one-line summary, effect tag, status, the action's id, who decided and when, elapsed
+    time; the preview and the result folded. Focus it and press Enter to open the result, p the
+    preview, u to undo it (previewed in the pane), c to copy its id."""
 
     DEFAULT_CSS = """
     ActionCard { height: auto; padding: 0 1; margin: 0 0 1 0; border-left: tall $panel-lighten-1; }
@@ -109,6 +110,8 @@ class ActionCard(Vertical, can_focus=True):
     BINDINGS = [
         Binding("enter", "toggle_result", "result", show=False),
         Binding("p", "toggle_preview", "preview", show=False),
+        Binding("u", "undo", "undo…"),
+        Binding("c", "copy_id", "copy id"),
     ]
 
     def __init__(
@@ -248,7 +251,17 @@ class ActionCard(Vertical, can_focus=True):
         return grid
 
     def status_text(self) -> Text:
-        """The second line: who decided and when, elapsed time, the one-line outcome."""
+        """The second line: the action's id (what `/undo ID` and `assistant undo ID` take), who
+        decided and when, elapsed time, the one-line outcome."""
+        out = Text("id ", style="dim")
+        out.append(safe(self.action_id, 40), style="bold")
+        rest = self._status_parts()
+        if rest:
+            out.append(" · ")
+            out.append(" · ".join(rest), style="red" if self.status == "failed" else "")
+        return out
+
+    def _status_parts(self) -> list[str]:
         parts: list[str] = []
         if self.status == "waiting":
             parts.append("decide in the pane below: y approve · n deny · e edit")
@@ -273,7 +286,7 @@ class ActionCard(Vertical, can_focus=True):
                 parts.append(safe(first, 120))
         if self.proposed.needs_person and self.status in ("proposed", "waiting"):
             parts.append("! " + safe(self.proposed.needs_person, 120))
-        return Text(" · ".join(parts), style="red" if self.status == "failed" else "")
+        return parts
 
     def _preview_body(self) -> RenderableType:
         return render_preview(self.proposed.preview)
@@ -303,6 +316,29 @@ class ActionCard(Vertical, can_focus=True):
         folds = self.query(".card-preview")
         if folds:
             folds.first(Fold).toggle()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``u`` here is the live chat's: in a replay the screen's own undo (checked there, with
+        what it says when an action cannot be undone) takes the key."""
+        if action == "undo":
+            return self.live
+        return True
+
+    def action_undo(self) -> None:
+        """Ask the app to undo this action: it is checked (a finished file write, this
+        workspace) and the restore previewed in the pane; a refusal says why."""
+        from assistant.ui.screens.session_actions import UndoRequest
+
+        self.post_message(UndoRequest(self.action_id))
+
+    def action_copy_id(self) -> None:
+        """Put the id on the clipboard (the terminal's, through OSC 52) and say so."""
+        self.app.copy_to_clipboard(self.action_id)
+        self.notify(
+            f"copied action id {safe(self.action_id, 40)}: /undo {safe(self.action_id, 40)}",
+            markup=False,
+            timeout=3,
+        )
 
     def fold(self, which: str) -> Fold | None:
         """The "result" or "preview" fold, if the card has one (tests and replay use it)."""

@@ -14,6 +14,7 @@ from textual.widgets import Input, Static
 from assistant import present
 from assistant.ui.approver import PendingApproval
 from assistant.ui.widgets.line_view import LineView
+from assistant.ui.widgets.pane_batch import BatchView
 from assistant.ui.widgets.preview import arguments_diff, safe
 from assistant.ui.widgets.preview_lines import PreviewLines, preview_lines
 
@@ -40,9 +41,14 @@ class ReasonInput(Input):
         self.post_message(self.Cancelled())
 
 
-class ConfirmPane(Vertical, can_focus=True):
+class ConfirmPane(BatchView, Vertical, can_focus=True):
     """Shows the first waiting action; y approve, n deny (reason), e edit, a allow for session,
-    f the full preview on its own screen; arrows, PgUp/PgDn, Home/End scroll the preview."""
+    f the full preview on its own screen; arrows, PgUp/PgDn, Home/End scroll the preview.
+
+    When the model's reply holds several calls the title says which one this is ("2 of 3"), and
+    ←/→ show the others of the reply: those before it as they were decided and ran, those after
+    it planned ahead as things stand now (they are planned again, and asked, in their turn).
+    Only the waiting action can be decided: y/n/e/a answer it, never the one looked at."""
 
     # The summary docks at the top and the keys at the bottom, so they stay in view whatever the
     # preview's length; the preview takes what height is left and scrolls inside it.
@@ -65,11 +71,13 @@ class ConfirmPane(Vertical, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("y", "approve", "approve"),
-        Binding("n", "deny", "deny…"),
-        Binding("e", "edit", "edit…"),
-        Binding("a", "allow_session", "allow for session"),
-        Binding("f", "full_preview", "full screen"),
+        Binding("y", "approve", "approve", show=False),
+        Binding("n", "deny", "deny…", show=False),
+        Binding("e", "edit", "edit…", show=False),
+        Binding("a", "allow_session", "allow for session", show=False),
+        Binding("f", "full_preview", "full screen", show=False),
+        Binding("left", "look(-1)", "previous call", show=False),
+        Binding("right", "look(1)", "next call", show=False),
         Binding("up", "scroll_preview(-1)", show=False),
         Binding("down", "scroll_preview(1)", show=False),
         Binding("pageup", "page_preview(-1)", show=False),
@@ -99,6 +107,7 @@ class ConfirmPane(Vertical, can_focus=True):
         self._shown: PendingApproval | None = None
         """The request whose lines the preview view holds (its scroll position is kept)."""
         self._lines: tuple[PendingApproval, PreviewLines] | None = None
+        self.init_batch()
 
     async def build(self) -> None:
         """Make the pane's parts; called when the first action arrives, not before the first
@@ -151,7 +160,10 @@ class ConfirmPane(Vertical, can_focus=True):
         if request is None or not self.children:
             self.set_class(False, "-reason")
             self._shown = None
+            self.looking = None
             return
+        if self.looking is not None and self.looking_for is not request:
+            self.looking = None  # looking around belongs to the request it started from
         self._draw(request)
 
     def shown_lines(self, request: PendingApproval) -> PreviewLines:
@@ -168,11 +180,18 @@ class ConfirmPane(Vertical, can_focus=True):
         return lines
 
     def _draw(self, request: PendingApproval) -> None:
+        if self.looking is not None and self.looking < len(self.reply_calls):
+            self._draw_other(request, self.looking)
+            return
+        self.looking = None
         action = request.action
         tag = present.effect_tag(action.effect.value)
-        title = f"Action 1 of {len(self.queue)} · {tag} · {safe(action.tool, 30)}"
+        n, of = self.position(request)
+        title = Text(f"Action {n} of {of} · {tag} · {safe(action.tool, 30)}")
+        if of > 1 and self.batch_index(request) is not None:
+            title.append(" · ←→ the others")
         if not self.has_focus_within:
-            title += " · Tab to review"
+            title.append(" · Tab to review")
         self.border_title = title
         lines = self.shown_lines(request)
         if self._shown is not request:
@@ -209,6 +228,9 @@ class ConfirmPane(Vertical, can_focus=True):
             keys.append(f"[{key}]", style="bold")
             keys.append(f" {label}  ")
         keys.append("↑↓ PgUp PgDn Home End", style="dim")
+        if len(self.reply_calls) > 1 and self.batch_index(request) is not None:
+            keys.append("  [←] [→]", style="bold")
+            keys.append(" the other calls")
         unlocks = request.unlocks
         if unlocks:
             # No session rule for a private address: approving this one request is the unlock.
@@ -241,8 +263,9 @@ class ConfirmPane(Vertical, can_focus=True):
 
     def _answer(self, decision: Decision) -> None:
         request = self.current
-        if request is None:
+        if request is None or self._looking_elsewhere():
             return
+        self.looking = None
         self.set_class(False, "-reason")
         if request.answer(decision):
             self.post_message(self.Answered(request, decision))
@@ -255,7 +278,7 @@ class ConfirmPane(Vertical, can_focus=True):
 
     def action_allow_session(self) -> None:
         request = self.current
-        if request is None:
+        if request is None or self._looking_elsewhere():
             return
         if not offers_session(request):
             self.notify(
@@ -265,7 +288,7 @@ class ConfirmPane(Vertical, can_focus=True):
         self._answer(decision("approve", remember=True))
 
     def action_deny(self) -> None:
-        if self.current is None:
+        if self.current is None or self._looking_elsewhere():
             return
         self.add_class("-reason")
         reason = self.query_one(ReasonInput)
@@ -283,7 +306,7 @@ class ConfirmPane(Vertical, can_focus=True):
 
     def action_edit(self) -> None:
         request = self.current
-        if request is not None:
+        if request is not None and not self._looking_elsewhere():
             self.post_message(self.EditRequested(request))
 
     def submit_edit(self, request: PendingApproval, edited: dict[str, Any] | None) -> None:
@@ -301,10 +324,10 @@ class ConfirmPane(Vertical, can_focus=True):
         from assistant.ui.screens.preview_screen import FullPreviewScreen
 
         request = self.current
-        if request is None:
+        if request is None or self._looking_elsewhere():
             return
         screen = FullPreviewScreen(
-            request.action, self.shown_lines(request), position=(1, len(self.queue))
+            request.action, self.shown_lines(request), position=self.position(request)
         )
 
         def back(_: None) -> None:

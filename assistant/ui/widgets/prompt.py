@@ -6,10 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from textual import events
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
 
-NEWLINE_KEYS = frozenset({"ctrl+j", "shift+enter", "alt+enter", "ctrl+enter"})
+SEND_KEY = "enter"
+NEWLINE_KEY = "ctrl+j"
+"""The new-line key a terminal always sends (a line feed); the others below only where the
+terminal tells Shift/Alt/Ctrl+Enter apart from Enter."""
+NEWLINE_KEYS = frozenset({NEWLINE_KEY, "shift+enter", "alt+enter", "ctrl+enter"})
 MAX_HISTORY = 500
 
 
@@ -33,6 +38,13 @@ class PromptInput(TextArea):
         def control(self) -> PromptInput:
             return self.prompt
 
+    KEYS_HELP = (
+        Binding(SEND_KEY, "submit", "send"),
+        Binding(NEWLINE_KEY, "newline", "new line"),
+        Binding("up,down", "history", "earlier prompts"),
+    )
+    """The keys the prompt handles in ``_on_key`` (not bindings), described for /help."""
+
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault(
             "placeholder", "Ask, or type / for commands (Enter sends, Ctrl+J new line)"
@@ -44,7 +56,7 @@ class PromptInput(TextArea):
         self._draft = ""
 
     async def _on_key(self, event: events.Key) -> None:
-        if event.key == "enter":
+        if event.key == SEND_KEY:
             event.stop()
             event.prevent_default()
             self.submit()

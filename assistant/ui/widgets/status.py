@@ -37,23 +37,42 @@ class StatusLine(Static):
     def update_status(self, **values: Any) -> None:
         for key, value in values.items():
             setattr(self, key, value)
+        self.update(self.line(self.size.width or 120))
+
+    def on_resize(self) -> None:
+        self.update(self.line(self.size.width))
+
+    def line(self, width: int) -> Table:
+        """The line for ``width`` cells: the state ("working…", "waiting for you") is never cut;
+        when room runs short the workspace is cut first, then the figures get terser, then the
+        session id and the app's name go."""
+        room = max(20, width - 2)  # padding
+        cost = present.cost(self.cost) if self.cost is not None else "cost unknown"
+        model = safe(self.model, 60)
+        session = f"s:{self.session[:8]}" if self.session else "no session"
+        short_model = safe(self.model.rsplit("/", 1)[-1], 24)
+        short_cost = cost if self.cost is not None else "cost ?"
+        tokens = present.tokens(self.tokens)
+        name = "live-assistant"
+        state = "  " + self.state if self.state else ""
+        for name_, figures in (
+            (name, [model, tokens, cost, session]),
+            (name, [short_model, tokens, short_cost, session]),
+            (name, [short_model, tokens, short_cost]),
+            ("", [short_model, tokens, short_cost]),
+            ("", [short_model, short_cost]),
+        ):
+            right = " · ".join(figures)
+            if len(name_) + len(state) + len(right) + 4 <= room:
+                break
         grid = Table.grid(expand=True)
+        grid.add_column(no_wrap=True)
         grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
         grid.add_column(no_wrap=True, justify="right")
         left = Text()
-        left.append("live-assistant", style="bold")
-        left.append("  " + safe(short_path(self.workspace)), style="dim")
+        left.append(name_, style="bold")
         if self.state:
-            left.append("  " + self.state, style="bold cyan")
-        right = Text(
-            " · ".join(
-                [
-                    safe(self.model, 60),
-                    present.tokens(self.tokens),
-                    present.cost(self.cost) if self.cost is not None else "cost unknown",
-                    f"s:{self.session[:8]}" if self.session else "no session",
-                ]
-            )
-        )
-        grid.add_row(left, right)
-        self.update(grid)
+            left.append(state.lstrip() if not name_ else state, style="bold cyan")
+        workspace = Text("  " + safe(short_path(self.workspace)), style="dim")
+        grid.add_row(left, workspace, Text(" " + right))
+        return grid

@@ -1,0 +1,221 @@
+"""Snapshots at 80x24 and 120x40 of issue 12's points 3-6: action ids on the cards, a batch in
+the pane ("1 of 3", another call looked at), the pane again after Esc left the edit dialog, the
+palette's usage strings, the history with filters on, the first-run screen and the replay.
+
+Deterministic: fixed size, session and action ids, clock and home folder; the model is the fake
+server through litellm. Update with ``pytest tests/test_ui_snapshots_keys.py --snapshot-update``
+after checking the new SVGs by eye.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from assistant.config import Settings
+from assistant.ui.app import AssistantApp
+from assistant.ui.screens.history import HistoryScreen
+from assistant.ui.screens.history_filters import ListFilter
+from assistant.ui.screens.replay import ReplayScreen
+from tests.support import fake_llm as llm
+from tests.support.textdump import screen_text
+from tests.test_ui_chat import pending, send, turn_done, wait_for
+from tests.test_ui_history_helpers import HostApp, demo_journal, frozen_now, settle
+from tests.test_ui_snapshots import fixed_action_ids
+
+SMALL = (80, 24)
+LARGE = (120, 40)
+Run = Callable[[Pilot[Any]], Awaitable[None]]
+
+
+@pytest.fixture
+def fixed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))  # the status line shows the workspace as ~/ws
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setattr("assistant.journal._store._new_id", lambda: "7f3a9c2e" + "0" * 24)
+    fixed_action_ids(monkeypatch)
+
+
+def chat_app(workspace: Path, server: llm.FakeLLM | None = None) -> AssistantApp:
+    settings = Settings(model=server.model() if server else "openai/gpt-4.1")
+    return AssistantApp(
+        settings,
+        api_base=server.base_url if server else None,
+        workspace=workspace,
+        preload=False,
+        clock=lambda: datetime(2026, 11, 25, 14, 2, 11),
+    )
+
+
+def three_writes() -> llm.Reply:
+    rows = {"path": "c.csv", "mode": "create", "rows": [["id", "total"], ["1", "9.50"]]}
+    return llm.tool_calls(
+        [
+            ("shell", json.dumps({"command": "echo one > a.txt"})),
+            ("shell", json.dumps({"command": "echo two > b.txt"})),
+            ("csv_write", json.dumps(rows)),
+        ],
+        text="Three writes, one at a time.",
+    )
+
+
+def batch_waiting(*keys: str, wait_text: str = "") -> Run:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        assert isinstance(app, AssistantApp)
+        await send(pilot, "save the three files")
+        await pending(pilot)
+        await pilot.press(*keys)
+        if wait_text:
+            view = app.chat.pane.preview_view
+            await wait_for(
+                pilot,
+                lambda: any(wait_text in view.row_text(i) for i in range(view.line_count)),
+                wait_text,
+            )
+        await pilot.pause()
+        await pilot.pause()
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+def test_batch_says_1_of_3(
+    snap_compare: Any,
+    fixed: None,
+    workspace_dir: Path,
+    fake_llm: llm.FakeLLM,
+    size: tuple[int, int],
+) -> None:
+    fake_llm.queue(three_writes())
+    app = chat_app(workspace_dir, fake_llm)
+    assert snap_compare(app, terminal_size=size, run_before=batch_waiting())
+
+
+def test_batch_looking_at_the_next_call_at_80x24(
+    snap_compare: Any, fixed: None, workspace_dir: Path, fake_llm: llm.FakeLLM
+) -> None:
+    fake_llm.queue(three_writes())
+    app = chat_app(workspace_dir, fake_llm)
+    run_before = batch_waiting("right", wait_text="create b.txt")
+    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+def test_cards_show_their_ids(
+    snap_compare: Any,
+    fixed: None,
+    workspace_dir: Path,
+    fake_llm: llm.FakeLLM,
+    size: tuple[int, int],
+) -> None:
+    fake_llm.queue(three_writes(), llm.text("Saved a.txt and c.csv; b.txt was not wanted."))
+    app = chat_app(workspace_dir, fake_llm)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await send(pilot, "save the three files")
+        for keys in (("y",), ("n", "enter"), ("y",)):
+            await pending(pilot)
+            await pilot.press(*keys)
+            await pilot.pause()
+        await turn_done(pilot)
+        app.chat.view.cards[0].focus()  # a focused card: its keys in the footer
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_esc_leaves_the_edit_dialog_unapplied_at_80x24(
+    snap_compare: Any, fixed: None, workspace_dir: Path
+) -> None:
+    app = chat_app(workspace_dir)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await send(pilot, "/sh echo hi > a.txt")
+        await pending(pilot)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "EditArgsScreen", "editor")
+        await pilot.press("end", *' "x')
+        await pilot.press("escape")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
+
+
+def test_palette_shows_usage_as_written_at_80x24(
+    snap_compare: Any, fixed: None, workspace_dir: Path
+) -> None:
+    app = chat_app(workspace_dir)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await wait_for(pilot, lambda: app.session.runtime is not None, "the session")
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "CommandPalette", "palette")
+        await pilot.press(*"http")
+        # the palette searches on a timer of its own: wait for both hits, however long
+        await wait_for(
+            pilot,
+            lambda: "/sh COMMAND" in screen_text(app) and "[BODY]" in screen_text(app),
+            "the search hits",
+        )
+        for box in app.screen.query(Input):
+            box.cursor_blink = False  # every shot alike, whatever the blink phase
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
+
+
+@pytest.fixture
+def session_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    counter = itertools.count(1)
+    monkeypatch.setattr("assistant.journal._store._new_id", lambda: f"7f3a{next(counter):028x}")
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+def test_history_with_filters_on(
+    snap_compare: Any, tmp_path: Path, session_ids: None, size: tuple[int, int]
+) -> None:
+    journal, _ = demo_journal(tmp_path / "journal.sqlite3")
+    screen = HistoryScreen(journal, now=frozen_now)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        screen.set_filter(ListFilter(has_writes=True, tool="http_request"))
+        await settle(pilot)
+
+    assert snap_compare(HostApp(lambda: screen), terminal_size=size, run_before=run_before)
+
+
+def test_history_at_80x24(snap_compare: Any, tmp_path: Path, session_ids: None) -> None:
+    journal, _ = demo_journal(tmp_path / "journal.sqlite3")
+    app = HostApp(lambda: HistoryScreen(journal, now=frozen_now))
+    assert snap_compare(app, terminal_size=SMALL, run_before=settle)
+
+
+def test_replay_at_80x24(snap_compare: Any, tmp_path: Path, session_ids: None) -> None:
+    journal, ids = demo_journal(tmp_path / "journal.sqlite3")
+    app = HostApp(lambda: ReplayScreen(journal, ids[0], now=frozen_now))
+    assert snap_compare(app, terminal_size=SMALL, run_before=settle)
+
+
+def test_setup_at_80x24(snap_compare: Any, fixed: None, workspace_dir: Path) -> None:
+    async def no_servers() -> list[Any]:
+        return []
+
+    app = AssistantApp(
+        Settings(), workspace=workspace_dir, preload=False, probe=no_servers, setup=True
+    )
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "SetupScreen", "setup")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)

@@ -6,8 +6,10 @@ Seeds N sessions (bench/journal.py's 7-event sessions) into a temp ASSISTANT_HOM
 the real HistoryScreen headless (Textual's run_test, 120x36) and prints the median time from a
 key press or filter change until the new page is painted. Seeding skips the fsync of each
 append unless --durable (10,000 sessions take about 3 minutes durably on 2 cores).
-Then opens one long session (--replay-actions write actions, 4 events each) in the replay
-screen and times opening it, one step back and forward, and jumps to the start and the end.
+Then opens one long session (--replay-actions write actions, 4 events each, appended through the
+real journal: 10,001 events by default) in the replay screen and times opening it (until its
+first event is painted, and until the chain is checked), steps forward and back, and jumps.
+--sessions 0 skips the history list and times the replay alone.
 """
 
 from __future__ import annotations
@@ -153,37 +155,75 @@ def seed_long_session(journal: Journal, actions: int) -> str:
     return sid
 
 
-async def drive_replay(journal: Journal, session_id: str) -> None:
+async def drive_replay(journal: Journal, session_id: str, runs: int) -> None:
+    """Open the replay (until its first event is painted) and step through it with the keys."""
     from assistant.ui.screens.replay import ReplayScreen
 
-    class ReplayApp(App[None]):
-        def on_mount(self) -> None:
-            self.push_screen(ReplayScreen(journal, session_id))
+    app: App[None] = App()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
 
-    app = ReplayApp()
-    started = time.perf_counter()
-    async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        screen = app.screen
-        assert isinstance(screen, ReplayScreen)
-        await screen.settled()
-        await pilot.pause()
-        n = len(screen.timeline)
-        print(
-            f"{f'replay: open ({n} events, whole session)':<44}{(time.perf_counter() - started) * 1000:>8.0f} ms"
-        )
-        for label, keys in [
-            ("replay: one step back", ["left"]),
-            ("replay: one step forward", ["right"]),
-            ("replay: home (to the start)", ["home"]),
-            ("replay: end (whole session again)", ["end"]),
-        ]:
-            started = time.perf_counter()
-            await pilot.press(*keys)
+        async def drawn() -> None:
+            """Until the screen has laid out and drawn what changed (its next frame)."""
             await screen.settled()
-            await pilot.pause()
-            print(f"{label:<44}{(time.perf_counter() - started) * 1000:>8.0f} ms")
+            while (
+                screen._layout_required
+                or screen._dirty_widgets
+                or screen._repaint_required
+                or screen._scroll_required
+            ):
+                await asyncio.sleep(0.0005)
+
+        started = time.perf_counter()
+        screen = ReplayScreen(journal, session_id)
+        await app.push_screen(screen)
+        while screen.painter is None and not screen.load_error:
+            await asyncio.sleep(0.0005)
+        await drawn()
+        opened = time.perf_counter() - started
+        while screen.verify_result is None and not screen.verify_error:
+            await asyncio.sleep(0.001)
+        verified = time.perf_counter() - started
+        n = len(screen.timeline)
+        print(f"{f'replay: open ({n:,} events) at event 1':<44}{opened * 1000:>8.0f} ms")
+        print(f"{'replay: ... and the chain checked':<44}{verified * 1000:>8.0f} ms")
+
+        async def timed(act: Callable[[], None]) -> float:
+            await drawn()
+            began = time.perf_counter()
+            act()
+            await drawn()
+            return (time.perf_counter() - began) * 1000
+
+        forward = [await timed(lambda: screen.action_step(1)) for _ in range(runs)]
+        back = [await timed(lambda: screen.action_step(-1)) for _ in range(runs)]
+        print(f"{'replay: one step forward (median)':<44}{statistics.median(forward):>8.1f} ms")
+        print(f"{'replay: one step back (median)':<44}{statistics.median(back):>8.1f} ms")
+        end = await timed(lambda: screen.action_seek(-1))
+        print(f"{'replay: end (the last screenful)':<44}{end:>8.1f} ms")
+        far = [await timed(lambda: screen.action_step(-1)) for _ in range(runs)]
+        print(f"{'replay: one step back from the end':<44}{statistics.median(far):>8.1f} ms")
+        screen.action_seek(0)
+        nxt = [await timed(screen.action_next_action) for _ in range(runs)]
+        print(f"{'replay: next action (n)':<44}{statistics.median(nxt):>8.1f} ms")
+        keyed = []
+        for _ in range(runs):
+            began = time.perf_counter()
+            await pilot.press("right")
+            await drawn()
+            keyed.append((time.perf_counter() - began) * 1000)
+        idle = []
+        for _ in range(runs):
+            began = time.perf_counter()
+            await pilot.press("f12")
+            await drawn()
+            idle.append((time.perf_counter() - began) * 1000)
+        print(
+            f"{'replay: step by pilot.press (harness alone)':<44}"
+            f"{statistics.median(keyed):>8.1f} ms ({statistics.median(idle):.1f} ms)"
+        )
+        held = len(screen.painter.held) if screen.painter else 0
+        print(f"{'replay: widgets held by the view':<44}{held:>8}")
 
 
 def main() -> None:
@@ -191,7 +231,9 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--durable", action="store_true", help="fsync every seeded append")
-    parser.add_argument("--replay-actions", type=int, default=200)
+    parser.add_argument(
+        "--replay-actions", type=int, default=2500, help="4 events each: 2,500 make 10,001 events"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as home:
         os.environ["ASSISTANT_HOME"] = home
@@ -204,10 +246,11 @@ def main() -> None:
             f"seeded {args.sessions:,} sessions, {n_events:,} events in "
             f"{time.perf_counter() - started:.1f} s ({'durable' if args.durable else 'no fsync'})"
         )
-        asyncio.run(drive(journal, args.runs))
+        if args.sessions > 0:
+            asyncio.run(drive(journal, args.runs))
         if args.replay_actions > 0:
             long_id = seed_long_session(journal, args.replay_actions)
-            asyncio.run(drive_replay(journal, long_id))
+            asyncio.run(drive_replay(journal, long_id, args.runs))
         journal.close()
 
 

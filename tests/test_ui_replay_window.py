@@ -190,3 +190,37 @@ async def test_u_undoes_the_action_the_cursor_is_on_and_an_imported_copy_refuses
         assert note.startswith("cannot undo: action w0001:") and "import" in note
     other.close()
     journal.close()
+
+
+async def test_the_pane_of_an_edited_action_shows_the_edit_above_its_preview(
+    tmp_path: Path,
+) -> None:
+    journal = Journal(tmp_path / "j.sqlite3")
+    sid = journal.create_session(model="openai/x", workspace="/tmp/ws")
+    first = {"path": "a.csv", "mode": "create", "rows": [["n"], ["1"]]}
+    second = {**first, "path": "b.csv"}
+    for aid, args in (("e1", first), ("e2", second)):
+        proposed = ev.ActionProposed(
+            aid, "c1", "csv_write", args, "write", f"create {args['path']}",
+            {"kind": "text", "text": f"+++ {args['path']}"}, [], "fp",
+        )  # fmt: skip
+        journal.append(sid, proposed.kind, proposed.to_json())
+        verdict = ev.ActionDecided(aid, "edit", "human", edited_args=second) if aid == "e1" else (
+            ev.ActionDecided(aid, "approve", "human")
+        )  # fmt: skip
+        journal.append(sid, verdict.kind, verdict.to_json())
+    app = HostApp(lambda: ReplayScreen(journal, sid, now=frozen_now))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        replay = app.screen
+        assert isinstance(replay, ReplayScreen)
+        pane = replay.query_one(DecisionPane)
+        await pilot.press("right")  # e1 decided: edited by the person
+        await settle(pilot)
+        assert pane.verdict_text(None).plain == "edited by you"
+        await pilot.press("right")  # e2, the re-planned call, as the pane showed it
+        await settle(pilot)
+        lines = pane.query_one(".decision-preview").visible_lines()  # type: ignore[attr-defined]
+        assert lines[0] == "Your edit, re-planned:"
+        assert any('"path": "b.csv"' in line and line.startswith("+") for line in lines)
+    journal.close()

@@ -19,7 +19,7 @@ from assistant.agent import action_life
 from assistant.agent import events as ev
 from assistant.ui.replay_timeline import Timeline
 from assistant.ui.widgets.line_view import LineView
-from assistant.ui.widgets.preview import safe
+from assistant.ui.widgets.preview import arguments_diff, safe
 from assistant.ui.widgets.preview_lines import preview_lines
 
 ASKED = "human"
@@ -84,6 +84,11 @@ class DecisionPane(Vertical):
         proposed = life.proposed
         if life is not self.life:
             lines = preview_lines(proposed.tool, dict(proposed.args), proposed.preview)
+            before = life.edited_from
+            if before is not None:  # the pane showed the person's edit above the new preview
+                edit = [Text("Your edit, re-planned:", style="bold")]
+                edit += arguments_diff(dict(before.proposed.args), dict(proposed.args)).split("\n")
+                lines.lines[:0] = [*edit, Text("")]
             self.query_one(LineView).set_lines(lines.lines)
         self.life, self.decided = life, decided
         tag = present.effect_tag(proposed.effect)

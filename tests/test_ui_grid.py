@@ -164,3 +164,36 @@ async def test_a_json_array_from_http_is_a_grid_and_csv_read_pages_too(
         assert isinstance(full.table, DataTable)
     proposed = [p for k, p in events(app) if k == "action.proposed"]
     assert proposed[-1]["args"] == {"path": "o.csv", "offset": 50, "limit": 50}
+
+
+async def test_a_replayed_grid_keeps_the_stored_page_and_its_own_arrow_keys(tmp_path: Path) -> None:
+    from assistant.journal import Journal
+    from assistant.ui.screens.replay import ReplayScreen
+    from tests.test_ui_grid_snapshots import ROWS, query_events
+    from tests.test_ui_history_helpers import HostApp, frozen_now, settle
+
+    journal = Journal(tmp_path / "j.sqlite3")
+    sid = journal.create_session(model=None, workspace=str(tmp_path))
+    proposed, result = query_events()
+    journal.append(sid, proposed.kind, proposed.to_json())
+    journal.append(sid, result.kind, result.to_json())
+    app = HostApp(lambda: ReplayScreen(journal, sid, now=frozen_now))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("end")
+        await settle(pilot)
+        replay = app.screen
+        assert isinstance(replay, ReplayScreen)
+        grid = replay.query_one(DataGrid)  # by hand: open, as the person saw it
+        assert table_rows(grid) == [[str(c) for c in r] for r in ROWS[:50]]
+        assert "the journal keeps this page only" in grid.keys_text().plain
+        grid.table.focus()
+        await pilot.press("right", "right", "down")  # the grid's cursor, not the replay's
+        assert grid.table.cursor_coordinate == (1, 2) and replay.timeline.position == 2
+        await pilot.press("right_square_bracket")  # nothing to read it with here: no page
+        await pilot.press("w")
+        await pilot.pause()
+        assert "rows 1-50" in grid.counts_text().plain
+        assert any("replay runs nothing" in n.message for n in app._notifications)
+        assert not isinstance(app.screen, GridScreen)
+    journal.close()

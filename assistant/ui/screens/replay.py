@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 
 from assistant import present
 from assistant.agent import events as ev
@@ -286,6 +286,12 @@ class ReplayScreen(Screen[None]):
         return grid
 
     # -- timeline keys ----------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Arrows, home and end move a focused grid's cursor, not the replay's."""
+        if action in ("step", "seek") and isinstance(self.focused, DataTable):
+            return False
+        return True
 
     def action_step(self, delta: int) -> None:
         self._stop_play()

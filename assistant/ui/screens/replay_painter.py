@@ -127,13 +127,13 @@ class ReplayPainter:
                     )
             self.marked = self.marked and not unmark
             first_held = min(self._held) if self._held else None
-            anchor = self._held.get(first_held) if first_held is not None else None
+            anchor = self._held[first_held] if first_held is not None else None
             for index in wanted:
                 if index in self._held:
                     continue
-                widget = self._build(index, target)
-                if widget is not None and anchor is not None and index < (first_held or 0):
-                    self.view.move_child(widget, before=anchor)
+                built = self._build(index, target)
+                if built is not None and anchor is not None and index < (first_held or 0):
+                    self.view.move_child(built, before=anchor)  # earlier items go above
         self.shown = target
         if target == len(steps) and steps:
             self.view.mark_unfinished()  # the log ends here: running means outcome unknown

@@ -174,54 +174,65 @@ async def drive_replay(journal: Journal, session_id: str, runs: int) -> None:
             ):
                 await asyncio.sleep(0.0005)
 
-        started = time.perf_counter()
+        def clocks() -> tuple[float, float]:
+            return time.perf_counter(), time.process_time()
+
+        def since(start: tuple[float, float]) -> tuple[float, float]:
+            wall, cpu = clocks()
+            return (wall - start[0]) * 1000, (cpu - start[1]) * 1000
+
+        def line(label: str, figures: list[tuple[float, float]]) -> None:
+            wall = statistics.median(f[0] for f in figures)
+            cpu = statistics.median(f[1] for f in figures)
+            print(f"{label:<44}{wall:>8.1f} ms  (CPU {cpu:.1f} ms)")
+
+        started = clocks()
         screen = ReplayScreen(journal, session_id)
         await app.push_screen(screen)
         while screen.painter is None and not screen.load_error:
             await asyncio.sleep(0.0005)
         await drawn()
-        opened = time.perf_counter() - started
+        opened = since(started)
         while screen.verify_result is None and not screen.verify_error:
             await asyncio.sleep(0.001)
-        verified = time.perf_counter() - started
+        verified = since(started)
         n = len(screen.timeline)
-        print(f"{f'replay: open ({n:,} events) at event 1':<44}{opened * 1000:>8.0f} ms")
-        print(f"{'replay: ... and the chain checked':<44}{verified * 1000:>8.0f} ms")
+        line(f"replay: open ({n:,} events) at event 1", [opened])
+        line("replay: ... and the chain checked", [verified])
 
-        async def timed(act: Callable[[], None]) -> float:
+        async def timed(act: Callable[[], None]) -> tuple[float, float]:
             await drawn()
-            began = time.perf_counter()
+            began = clocks()
             act()
             await drawn()
-            return (time.perf_counter() - began) * 1000
+            return since(began)
 
-        forward = [await timed(lambda: screen.action_step(1)) for _ in range(runs)]
-        back = [await timed(lambda: screen.action_step(-1)) for _ in range(runs)]
-        print(f"{'replay: one step forward (median)':<44}{statistics.median(forward):>8.1f} ms")
-        print(f"{'replay: one step back (median)':<44}{statistics.median(back):>8.1f} ms")
-        end = await timed(lambda: screen.action_seek(-1))
-        print(f"{'replay: end (the last screenful)':<44}{end:>8.1f} ms")
-        far = [await timed(lambda: screen.action_step(-1)) for _ in range(runs)]
-        print(f"{'replay: one step back from the end':<44}{statistics.median(far):>8.1f} ms")
-        screen.action_seek(0)
-        nxt = [await timed(screen.action_next_action) for _ in range(runs)]
-        print(f"{'replay: next action (n)':<44}{statistics.median(nxt):>8.1f} ms")
-        keyed = []
-        for _ in range(runs):
-            began = time.perf_counter()
-            await pilot.press("right")
-            await drawn()
-            keyed.append((time.perf_counter() - began) * 1000)
-        idle = []
-        for _ in range(runs):
-            began = time.perf_counter()
-            await pilot.press("f12")
-            await drawn()
-            idle.append((time.perf_counter() - began) * 1000)
-        print(
-            f"{'replay: step by pilot.press (harness alone)':<44}"
-            f"{statistics.median(keyed):>8.1f} ms ({statistics.median(idle):.1f} ms)"
+        line(
+            "replay: one step forward (median)",
+            [await timed(lambda: screen.action_step(1)) for _ in range(runs)],
         )
+        line(
+            "replay: one step back (median)",
+            [await timed(lambda: screen.action_step(-1)) for _ in range(runs)],
+        )
+        line("replay: end (the last screenful)", [await timed(lambda: screen.action_seek(-1))])
+        line(
+            "replay: one step back from the end",
+            [await timed(lambda: screen.action_step(-1)) for _ in range(runs)],
+        )
+        screen.action_seek(0)
+        line(
+            "replay: next action (n)", [await timed(screen.action_next_action) for _ in range(runs)]
+        )
+
+        async def pressed(key: str) -> tuple[float, float]:
+            began = clocks()
+            await pilot.press(key)
+            await drawn()
+            return since(began)
+
+        line("replay: step by pilot.press", [await pressed("right") for _ in range(runs)])
+        line("  (pilot.press of an unbound key)", [await pressed("f12") for _ in range(runs)])
         held = len(screen.painter.held) if screen.painter else 0
         print(f"{'replay: widgets held by the view':<44}{held:>8}")
 

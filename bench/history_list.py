@@ -6,8 +6,10 @@ Seeds N sessions (bench/journal.py's 7-event sessions) into a temp ASSISTANT_HOM
 the real HistoryScreen headless (Textual's run_test, 120x36) and prints the median time from a
 key press or filter change until the new page is painted. Seeding skips the fsync of each
 append unless --durable (10,000 sessions take about 3 minutes durably on 2 cores).
-Then opens one long session (--replay-actions write actions, 4 events each) in the replay
-screen and times opening it, one step back and forward, and jumps to the start and the end.
+Then opens one long session (--replay-actions write actions, 4 events each, appended through the
+real journal: 10,001 events by default) in the replay screen and times opening it (until its
+first event is painted, and until the chain is checked), steps forward and back, and jumps.
+--sessions 0 skips the history list and times the replay alone.
 """
 
 from __future__ import annotations
@@ -153,37 +155,86 @@ def seed_long_session(journal: Journal, actions: int) -> str:
     return sid
 
 
-async def drive_replay(journal: Journal, session_id: str) -> None:
+async def drive_replay(journal: Journal, session_id: str, runs: int) -> None:
+    """Open the replay (until its first event is painted) and step through it with the keys."""
     from assistant.ui.screens.replay import ReplayScreen
 
-    class ReplayApp(App[None]):
-        def on_mount(self) -> None:
-            self.push_screen(ReplayScreen(journal, session_id))
+    app: App[None] = App()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
 
-    app = ReplayApp()
-    started = time.perf_counter()
-    async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        screen = app.screen
-        assert isinstance(screen, ReplayScreen)
-        await screen.settled()
-        await pilot.pause()
-        n = len(screen.timeline)
-        print(
-            f"{f'replay: open ({n} events, whole session)':<44}{(time.perf_counter() - started) * 1000:>8.0f} ms"
-        )
-        for label, keys in [
-            ("replay: one step back", ["left"]),
-            ("replay: one step forward", ["right"]),
-            ("replay: home (to the start)", ["home"]),
-            ("replay: end (whole session again)", ["end"]),
-        ]:
-            started = time.perf_counter()
-            await pilot.press(*keys)
+        async def drawn() -> None:
+            """Until the screen has laid out and drawn what changed (its next frame)."""
             await screen.settled()
-            await pilot.pause()
-            print(f"{label:<44}{(time.perf_counter() - started) * 1000:>8.0f} ms")
+            while (
+                screen._layout_required
+                or screen._dirty_widgets
+                or screen._repaint_required
+                or screen._scroll_required
+            ):
+                await asyncio.sleep(0.0005)
+
+        def clocks() -> tuple[float, float]:
+            return time.perf_counter(), time.process_time()
+
+        def since(start: tuple[float, float]) -> tuple[float, float]:
+            wall, cpu = clocks()
+            return (wall - start[0]) * 1000, (cpu - start[1]) * 1000
+
+        def line(label: str, figures: list[tuple[float, float]]) -> None:
+            wall = statistics.median(f[0] for f in figures)
+            cpu = statistics.median(f[1] for f in figures)
+            print(f"{label:<44}{wall:>8.1f} ms  (CPU {cpu:.1f} ms)")
+
+        started = clocks()
+        screen = ReplayScreen(journal, session_id)
+        await app.push_screen(screen)
+        while screen.painter is None and not screen.load_error:
+            await asyncio.sleep(0.0005)
+        await drawn()
+        opened = since(started)
+        while screen.verify_result is None and not screen.verify_error:
+            await asyncio.sleep(0.001)
+        verified = since(started)
+        n = len(screen.timeline)
+        line(f"replay: open ({n:,} events) at event 1", [opened])
+        line("replay: ... and the chain checked", [verified])
+
+        async def timed(act: Callable[[], None]) -> tuple[float, float]:
+            await drawn()
+            began = clocks()
+            act()
+            await drawn()
+            return since(began)
+
+        line(
+            "replay: one step forward (median)",
+            [await timed(lambda: screen.action_step(1)) for _ in range(runs)],
+        )
+        line(
+            "replay: one step back (median)",
+            [await timed(lambda: screen.action_step(-1)) for _ in range(runs)],
+        )
+        line("replay: end (the last screenful)", [await timed(lambda: screen.action_seek(-1))])
+        line(
+            "replay: one step back from the end",
+            [await timed(lambda: screen.action_step(-1)) for _ in range(runs)],
+        )
+        screen.action_seek(0)
+        line(
+            "replay: next action (n)", [await timed(screen.action_next_action) for _ in range(runs)]
+        )
+
+        async def pressed(key: str) -> tuple[float, float]:
+            began = clocks()
+            await pilot.press(key)
+            await drawn()
+            return since(began)
+
+        line("replay: step by pilot.press", [await pressed("right") for _ in range(runs)])
+        line("  (pilot.press of an unbound key)", [await pressed("f12") for _ in range(runs)])
+        held = len(screen.painter.held) if screen.painter else 0
+        print(f"{'replay: widgets held by the view':<44}{held:>8}")
 
 
 def main() -> None:
@@ -191,7 +242,9 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--durable", action="store_true", help="fsync every seeded append")
-    parser.add_argument("--replay-actions", type=int, default=200)
+    parser.add_argument(
+        "--replay-actions", type=int, default=2500, help="4 events each: 2,500 make 10,001 events"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as home:
         os.environ["ASSISTANT_HOME"] = home
@@ -204,10 +257,11 @@ def main() -> None:
             f"seeded {args.sessions:,} sessions, {n_events:,} events in "
             f"{time.perf_counter() - started:.1f} s ({'durable' if args.durable else 'no fsync'})"
         )
-        asyncio.run(drive(journal, args.runs))
+        if args.sessions > 0:
+            asyncio.run(drive(journal, args.runs))
         if args.replay_actions > 0:
             long_id = seed_long_session(journal, args.replay_actions)
-            asyncio.run(drive_replay(journal, long_id))
+            asyncio.run(drive_replay(journal, long_id, args.runs))
         journal.close()
 
 

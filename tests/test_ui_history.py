@@ -104,6 +104,8 @@ async def test_enter_opens_the_replay_of_the_selected_session(
         replay = app.screen
         assert isinstance(replay, ReplayScreen) and replay.session_id == ids[1]
         assert "chain verified ✓" in replay.head_text().plain
+        await pilot.press("end")  # it opens at the first event
+        await settle(pilot)
         assert [c.status for c in replay.view.cards] == ["denied"]
         await pilot.press("escape")
         await pilot.pause()

@@ -48,9 +48,42 @@ def test_history_list_filtered(snap_compare: SnapCompare, tmp_path: Path, fixed_
 
 
 def test_replay_of_a_session(snap_compare: SnapCompare, tmp_path: Path, fixed_ids: None) -> None:
+    """The whole session (end)."""
     journal, ids = demo_journal(tmp_path / "journal.sqlite3")
     app = HostApp(lambda: ReplayScreen(journal, ids[0], now=frozen_now))
-    assert snap_compare(app, terminal_size=(120, 30), run_before=settle)
+
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        await pilot.press("end")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(120, 30), run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+def test_replay_opens_at_the_first_event(
+    snap_compare: SnapCompare, tmp_path: Path, fixed_ids: None, size: tuple[int, int]
+) -> None:
+    journal, ids = demo_journal(tmp_path / "journal.sqlite3")
+    app = HostApp(lambda: ReplayScreen(journal, ids[0], now=frozen_now))
+    assert snap_compare(app, terminal_size=size, run_before=settle)
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+def test_replay_at_a_decision_shows_the_pane_as_the_person_saw_it(
+    snap_compare: SnapCompare, tmp_path: Path, fixed_ids: None, size: tuple[int, int]
+) -> None:
+    """n to the read, then the write's proposal and the person's decision: the pane with its
+    preview, the action's id in the header, who decided and when."""
+    journal, ids = demo_journal(tmp_path / "journal.sqlite3")
+    app = HostApp(lambda: ReplayScreen(journal, ids[0], now=frozen_now))
+
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        await pilot.press("home", "n", "right", "right")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
 def test_replay_stepped_to_the_second_action(

@@ -118,9 +118,12 @@ async def test_history_opens_the_session_just_made_and_replays_it_step_by_step(
         replay = app.screen
         assert isinstance(replay, ReplayScreen)
         view = replay.query_one(ConversationView)
-        # It opens on the whole session, with the chain checked.
-        assert replay.timeline.position == len(EXPECTED)
+        # It opens on the first event, with the chain checked; end shows the whole session.
+        assert replay.timeline.position == 1
+        assert shown(view) == [f"notice you  {PROMPT}"]
         assert "chain verified ✓" in replay.head_text().plain
+        await pilot.press("end")
+        await settle(pilot)
         assert shown(view)[-3:] == [
             "card shell done",
             "card shell done",
@@ -192,6 +195,7 @@ async def test_undo_asks_the_app_to_undo_that_action_and_resume_asks_to_continue
     rt = await make_session(workspace_dir)
     app = HostApp(lambda: ReplayScreen(rt.journal, rt.session_id, now=frozen_now))
     async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("end")
         await settle(pilot)
         write_id = app.screen.view.cards[0].action_id
         await pilot.press("u")
@@ -267,6 +271,8 @@ async def test_events_this_version_cannot_draw_are_shown_as_notices(tmp_path: Pa
         await settle(pilot)
         replay = app.screen
         assert isinstance(replay, ReplayScreen)
+        await pilot.press("end")
+        await settle(pilot)
         assert shown(replay.view) == [
             "notice you  hi [b]there[/b]",
             "notice event 2 (file.moved) cannot be shown: an event kind this version lacks",
@@ -305,6 +311,7 @@ async def test_an_action_left_running_reads_outcome_unknown_at_the_end(tmp_path:
     journal.append(sid, "action.approved", {"action_id": "w1", "by": "human"})
     app = HostApp(lambda: ReplayScreen(journal, sid, now=frozen_now))
     async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("end")
         await settle(pilot)
         view = app.screen.view
         assert shown(view) == ["card csv_write unknown"]  # the log ends after approval: a crash
@@ -324,6 +331,8 @@ async def test_undo_of_a_focused_http_card_explains_why_not(tmp_path: Path) -> N
         await settle(pilot)
         replay = app.screen
         assert isinstance(replay, ReplayScreen)
+        await pilot.press("end")
+        await settle(pilot)
         read_card, write_card = replay.view.cards
         read_card.focus()
         await pilot.press("u")
@@ -386,6 +395,9 @@ async def test_going_back_shows_exactly_what_going_forward_showed(
         await settle(pilot)
         replay = app.screen
         assert isinstance(replay, ReplayScreen)
+        assert describe(replay.view) == reference[1]  # it opens at the first event
+        await pilot.press("end")
+        await settle(pilot)
         assert describe(replay.view) == reference[n]
         for position in range(n - 1, -1, -1):  # the keys' own actions (keys: other tests)
             replay.action_step(-1)

@@ -52,6 +52,8 @@ async def test_a_write_is_replayed_undone_through_the_gate_and_resumed(workspace
         replay = app.screen
         assert isinstance(replay, ReplayScreen)
         assert "chain verified ✓" in replay.head_text().plain
+        await pilot.press("end")  # it opens at the first event
+        await settle(pilot)
         assert [c.status for c in replay.view.cards] == ["done"]
 
         await pilot.press("u")  # the app takes it back to the chat and asks there

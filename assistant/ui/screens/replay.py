@@ -20,12 +20,14 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 
 from assistant import present
+from assistant.agent import events as ev
 from assistant.journal import Journal, JournalError, SessionInfo, VerifyResult
 from assistant.ui.replay_timeline import Timeline
-from assistant.ui.screens.replay_painter import ReplayPainter
+from assistant.ui.screens.replay_painter import WINDOW, ReplayPainter
+from assistant.ui.screens.replay_pane import DecisionPane, asked_at
 from assistant.ui.screens.session_actions import (
     ResumeSession,
     UndoRequest,
@@ -36,22 +38,37 @@ from assistant.ui.widgets.action_card import ActionCard
 from assistant.ui.widgets.conversation import ConversationView
 from assistant.ui.widgets.preview import safe
 
+KEYS = (
+    "◀ ▶ step  home/end  n/N next/prev action  p play 1×/4×  "
+    "u undo file write…  x export  r resume in chat  esc back"
+)
+KEYS_NARROW = "◀ ▶ step  n/N action  p play  u undo…  x export  r resume  esc back"
+NARROW = 100
+"""Columns below which the head and the keys line take their short forms."""
+
 
 class Loaded(Message, bubble=False):
-    """What the loader thread read (the session, its steps, its chain check), posted to the
-    screen so that painting happens in the handler, never in the thread."""
+    """What the loader thread read (the session and its steps), posted to the screen so that
+    painting happens in the handler, never in the thread."""
 
     def __init__(
         self,
         info: SessionInfo | None,
         timeline: Timeline | None,
-        verify: VerifyResult | None,
         error: str = "",
     ) -> None:
         super().__init__()
         self.info = info
         self.timeline = timeline
-        self.verify = verify
+        self.error = error
+
+
+class Verified(Message, bubble=False):
+    """The chain check, done after the first event is on screen (it reads every event again)."""
+
+    def __init__(self, result: VerifyResult | None, error: str = "") -> None:
+        super().__init__()
+        self.result = result
         self.error = error
 
 
@@ -92,6 +109,7 @@ class ReplayScreen(Screen[None]):
         self.info: SessionInfo | None = None
         self.verify_result: VerifyResult | None = None
         self.load_error = ""
+        self.verify_error = ""
         self.painter: ReplayPainter | None = None
         self._dirty = False
         self._painting = False
@@ -103,17 +121,24 @@ class ReplayScreen(Screen[None]):
         yield Static("Replay  loading…", id="replay-head")
         yield Static("", id="replay-title")
         yield ConversationView(id="replay-view")
-        yield Static(
-            "◀ ▶ step  home/end  n/N next/prev action  p play 1×/4×  "
-            "u undo file write…  x export  r resume in chat  esc back",
-            id="replay-keys",
-        )
+        yield DecisionPane(id="replay-pane")
+        yield Static(KEYS, id="replay-keys")
+
+    def on_resize(self) -> None:
+        """Below 100 columns the head and the keys take their short forms (nothing cut off)."""
+        self.query_one("#replay-keys", Static).update(KEYS if self._wide else KEYS_NARROW)
+        self._refresh_head()
+
+    @property
+    def _wide(self) -> bool:
+        return self.size.width >= NARROW or not self.size.width
 
     @property
     def view(self) -> ConversationView:
         return self.query_one("#replay-view", ConversationView)
 
     def on_mount(self) -> None:
+        self.watch(self.view, "scroll_y", self._scrolled, init=False)
         self._load()
 
     @work(thread=True, exclusive=True, group="replay-load", exit_on_error=False)
@@ -121,14 +146,20 @@ class ReplayScreen(Screen[None]):
         try:
             info = self.journal.get_session(self.session_id)
             timeline = Timeline.from_stored(self.journal.events(info.id))
-            verify = self.journal.verify(info.id)
         except JournalError as exc:
-            loaded = Loaded(None, None, None, str(exc))
+            loaded = Loaded(None, None, str(exc))
         except Exception as exc:  # a bug must not leave the screen saying "loading…" forever
-            loaded = Loaded(None, None, None, f"{type(exc).__name__}: {exc}")
+            loaded = Loaded(None, None, f"{type(exc).__name__}: {exc}")
         else:
-            loaded = Loaded(info, timeline, verify)
+            loaded = Loaded(info, timeline)
         self.post_message(loaded)
+
+    @work(thread=True, exclusive=True, group="replay-verify", exit_on_error=False)
+    def _verify(self, session_id: str) -> None:
+        try:
+            self.post_message(Verified(self.journal.verify(session_id)))
+        except Exception as exc:  # said in the header; the replay itself goes on
+            self.post_message(Verified(None, f"{type(exc).__name__}: {exc}"))
 
     def on_loaded(self, loaded: Loaded) -> None:
         if loaded.error or loaded.timeline is None or loaded.info is None:
@@ -138,12 +169,17 @@ class ReplayScreen(Screen[None]):
             return
         self.info = loaded.info
         self.session_id = loaded.info.id
-        self.verify_result = loaded.verify
         self.timeline = loaded.timeline
         self.painter = ReplayPainter(self.view, self.timeline, self._local)
-        self.timeline.seek(len(self.timeline))  # open on the whole session; home rewinds
+        self.timeline.seek(1)  # open on the first event; end shows the whole session
         self.query_one("#replay-title", Static).update(self._title_text())
         self.request_paint()
+        self._verify(loaded.info.id)
+
+    def on_verified(self, verified: Verified) -> None:
+        self.verify_result = verified.result
+        self.verify_error = verified.error
+        self._refresh_head()
 
     # -- painting ---------------------------------------------------------------------------------
 
@@ -178,7 +214,25 @@ class ReplayScreen(Screen[None]):
     async def _paint_once(self) -> None:
         if self.painter is not None:
             await self.painter.paint(self.timeline.position)
+            self._show_pane()
         self._refresh_head()
+
+    def _show_pane(self) -> None:
+        """At a step where a person was asked: the pane as they saw it, and who decided."""
+        life = asked_at(self.timeline)
+        step = self.timeline.current
+        decided = step is not None and isinstance(step.event, ev.ActionDecided)
+        at = step.at if step is not None and decided else None
+        self.query_one(DecisionPane).show(
+            life, decided=decided, at=self._local(at) if at is not None else None
+        )
+
+    def _scrolled(self, scroll_y: float) -> None:
+        """Scrolled to the top of what the view holds: hold (build) earlier items too."""
+        painter = self.painter
+        if painter is not None and scroll_y <= 0 and painter.more_before():
+            painter.grow(WINDOW)
+            self.request_paint()
 
     def _local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.now().tzinfo)
@@ -189,16 +243,18 @@ class ReplayScreen(Screen[None]):
     def head_text(self) -> Text:
         """Replay  s:7f3a  ·  chain verified ✓  ·  event 5 / 11  ·  action.result  ·  ▶ 4×"""
         head = Text("Replay", style="bold")
-        head.append(f"  s:{safe(self.session_id[:8])}")
-        sep = "  ·  "
+        sep = "  ·  " if self._wide else " · "
+        head.append(("  " if self._wide else " ") + f"s:{safe(self.session_id[:8])}")
         if self.load_error:
             head.append(sep + "not loaded", style="bold red")
             return head
         result = self.verify_result
-        if result is None:
-            head.append(sep + "chain not checked", style="dim")
+        if self.verify_error:
+            head.append(sep + f"chain not checked: {safe(self.verify_error, 60)}", style="bold red")
+        elif result is None:
+            head.append(sep + "checking chain…", style="dim")
         elif result.ok:
-            head.append(sep + "chain verified ✓", style="green")
+            head.append(sep + ("chain verified ✓" if self._wide else "chain ✓"), style="green")
         else:
             where = f" at event {result.first_bad_seq}" if result.first_bad_seq else ""
             head.append(sep + f"chain BROKEN{where} ✗: {safe(result.reason, 80)}", style="bold red")
@@ -206,6 +262,8 @@ class ReplayScreen(Screen[None]):
         head.append(sep + f"event {tl.position} / {len(tl)}")
         if tl.current is not None:
             head.append(sep + safe(tl.current.kind, 30), style="dim")
+            if tl.current.action_id:
+                head.append(sep + f"action {safe(tl.current.action_id, 40)}", style="bold")
         if tl.speed is not None:
             head.append(sep + f"▶ playing {tl.speed}×", style="bold")
         return head
@@ -228,6 +286,12 @@ class ReplayScreen(Screen[None]):
         return grid
 
     # -- timeline keys ----------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Arrows, home and end move a focused grid's cursor, not the replay's."""
+        if action in ("step", "seek") and isinstance(self.focused, DataTable):
+            return False
+        return True
 
     def action_step(self, delta: int) -> None:
         self._stop_play()
@@ -281,10 +345,15 @@ class ReplayScreen(Screen[None]):
     # -- requests to the app ----------------------------------------------------------------------
 
     def undo_target(self) -> ActionCard | None:
-        """The focused card, or else the latest shown write whose result kept before-images."""
+        """The focused card; else the action the cursor is on, once its result is shown; else
+        the latest shown write whose result kept before-images."""
         focused = self.focused
         if isinstance(focused, ActionCard) and focused.display:
             return focused
+        step = self.timeline.current
+        current = self.view.action_card(step.action_id) if step and step.action_id else None
+        if current is not None and current.result is not None:
+            return current
         for card in reversed(self.view.cards):
             if card.display and card.result is not None and card.result.blobs:
                 return card

@@ -1,16 +1,18 @@
-"""Brings the chat's ConversationView to a replay cursor, forward and back, through ``apply``.
+"""Brings the chat's ConversationView to a replay cursor, holding only what is on screen.
 
-The view only moves forward, and a redraw from the start costs every widget of the session
-again (seconds for a few hundred actions). So going back undoes each step's mark instead: a
-widget the step added is hidden (and shown again when the step is redone), and a card the step
-changed is reset and fed its earlier events again. Cards hidden by a jump keep their state until
-they are shown again, and are reset then only if that state runs past the cursor. Only
-ActionCard's public state and ConversationView's ``apply`` are used.
+A session of 10,000 events would be thousands of widgets; building them all took seconds. So the
+view holds a window: the last ``window`` items (messages, replies, cards, notices) the cursor has
+reached, each built through the view's own ``apply`` only when it enters the window, and taken out
+when it leaves. A card in the window is brought to the cursor by applying its later events
+(forward) or by a reset and its earlier events again (back). Each move costs the items that
+change, never the session's length. Only ActionCard's public state and ConversationView's
+``apply``/``forget`` are used.
 """
 
 from __future__ import annotations
 
 import asyncio
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
@@ -26,73 +28,154 @@ from assistant.ui.widgets.preview import safe
 _CARD_EVENTS = (ev.ActionDecided, ev.ActionApproved, ev.ActionResult)
 _UNFINISHED = ("unknown", "undecided")
 """Card states only ``mark_unfinished`` sets (the session ended there)."""
+WINDOW = 16
+"""Items held by default: more than a 40-row screen shows (a card is at least three rows)."""
+
+
+def draws(step: Step, first_proposal: bool) -> bool:
+    """Whether applying ``step`` adds a widget to the view (ConversationView.apply's cases)."""
+    event = step.event
+    match event:
+        case None:
+            return True  # drawn as a notice by ``ReplayPainter.apply``
+        case ev.ActionProposed():
+            return first_proposal
+        case ev.AssistantMessage(text=text):
+            return bool(safe(text))
+        case (
+            ev.UserMessage()
+            | ev.ActionError()
+            | ev.ToolFault()
+            | ev.GrantAdded()
+            | ev.HostUnlocked()
+            | ev.GrantRevoked()
+            | ev.TurnError()
+        ):
+            return True
+    return False
 
 
 class ReplayPainter:
-    """What one ConversationView shows of one timeline: ``shown`` steps, marked or not."""
+    """What one ConversationView shows of one timeline: a window of items up to the cursor."""
 
     def __init__(
         self,
         view: ConversationView,
         timeline: Timeline,
         local: Callable[[datetime], datetime],
+        *,
+        window: int = WINDOW,
     ) -> None:
         """``local`` turns a stored UTC time into the time shown (the screen's time zone)."""
         self.view = view
         self.timeline = timeline
         self.local = local
+        self.window = window
         self.shown = 0
         self.marked = False
         """True once ``mark_unfinished`` ran: the cursor is at the end of the log."""
-        self._added: dict[int, Widget] = {}
-        """Step index -> the widget applying it added to the view (hidden while undone)."""
-        self._proposed_at: dict[str, int] = {}
-        """Action id -> index of the step that added its card."""
-        self._upto: dict[str, int] = {}
-        """Action id -> its card shows exactly its events with an index below this."""
+        self.items: list[int] = []
+        """Indexes of the steps that add a widget, in order."""
         self._card_steps: dict[str, list[int]] = defaultdict(list)
+        """Action id -> indexes of the steps that change its card."""
+        self._held: dict[int, Widget] = {}
+        """Item (step index) -> its widget, for the items in the window."""
+        self._upto: dict[str, int] = {}
+        """Action id -> how many of its card steps its held card shows."""
+        proposed: set[str] = set()
         for index, step in enumerate(timeline.steps):
-            if step.action_id and isinstance(step.event, _CARD_EVENTS):
+            event = step.event
+            first = False
+            if isinstance(event, ev.ActionProposed):
+                first = event.action_id not in proposed
+                proposed.add(event.action_id)
+            elif step.action_id and isinstance(event, _CARD_EVENTS):
                 self._card_steps[step.action_id].append(index)
+            if draws(step, first):
+                self.items.append(index)
+        view.lives = timeline.lives  # rules, unlocks and edits known whatever the window holds
+
+    @property
+    def held(self) -> list[Widget]:
+        """The widgets the view holds now, in order (tests and the bench read it)."""
+        return [self._held[i] for i in sorted(self._held)]
+
+    def more_before(self) -> bool:
+        """Whether items the cursor has reached lie above the window."""
+        return bisect_left(self.items, self.shown) > len(self._held)
+
+    def grow(self, more: int) -> None:
+        """Hold ``more`` earlier items next time (the person scrolled to the top of the window)."""
+        self.window += max(0, more)
 
     async def paint(self, target: int) -> None:
-        """Show the first ``target`` steps (clamped), whichever way the cursor moved."""
+        """Show the steps before ``target`` (clamped), whichever way the cursor moved."""
         steps = self.timeline.steps
         target = max(0, min(len(steps), target))
+        reached = bisect_left(self.items, target)
+        wanted = self.items[max(0, reached - self.window) : reached]
         with self.view.app.batch_update():
-            if self.marked and target != self.shown:
-                await self._unmark()
-            for index in range(self.shown - 1, target - 1, -1):
-                await self._undo(index, target)
-            await self._reset_stale(range(self.shown, target), target)
-            for index in range(self.shown, target):
-                self._redo(index)
+            gone = [i for i in self._held if i not in set(wanted)]
+            if gone:
+                await self._drop(gone)
+            unmark = self.marked and target != len(steps)
+            for index in sorted(self._held):
+                widget = self._held[index]
+                if isinstance(widget, ActionCard):
+                    await self._sync(
+                        widget, target, rebuild=unmark and widget.status in _UNFINISHED
+                    )
+            self.marked = self.marked and not unmark
+            first_held = min(self._held) if self._held else None
+            anchor = self._held[first_held] if first_held is not None else None
+            for index in wanted:
+                if index in self._held:
+                    continue
+                built = self._build(index, target)
+                if built is not None and anchor is not None and index < (first_held or 0):
+                    self.view.move_child(built, before=anchor)  # earlier items go above
         self.shown = target
-        if target == len(steps) and steps and not self.marked:
+        if target == len(steps) and steps:
             self.view.mark_unfinished()  # the log ends here: running means outcome unknown
-            self.marked = True
+            self.marked = True  # (again for cards that came into the window)
 
-    # -- forward --------------------------------------------------------------------------------
+    # -- items in and out -----------------------------------------------------------------------
 
-    def _redo(self, index: int) -> None:
-        widget = self._added.get(index)
-        if widget is not None:  # added the first time this step was applied
-            widget.display = True
-            return
-        step = self.timeline.steps[index]
-        action_id = step.action_id or ""
-        if isinstance(step.event, _CARD_EVENTS) and index < self._upto.get(action_id, 0):
-            return  # the card still shows it (hidden by a jump back, shown again unchanged)
+    def _build(self, index: int, target: int) -> Widget | None:
+        """The widget of item ``index`` as it stands before step ``target``."""
         before = len(self.view.children)
-        self.apply(step)
-        if isinstance(step.event, _CARD_EVENTS) and action_id in self._upto:
-            self._upto[action_id] = index + 1
-        if len(self.view.children) > before:
-            added = self.view.children[-1]
-            self._added[index] = added
-            if isinstance(added, ActionCard):
-                self._proposed_at[added.action_id] = index
-                self._upto[added.action_id] = index + 1
+        self.apply(self.timeline.steps[index])
+        if len(self.view.children) <= before:
+            return None
+        widget = self.view.children[-1]
+        self._held[index] = widget
+        if isinstance(widget, ActionCard):
+            self._upto[widget.action_id] = 0
+            self._forward(widget, target)
+        return widget
+
+    async def _drop(self, indexes: list[int]) -> None:
+        widgets = [self._held.pop(i) for i in indexes]
+        for widget in widgets:
+            if isinstance(widget, ActionCard):
+                self._upto.pop(widget.action_id, None)
+        await self.view.forget(widgets)
+
+    async def _sync(self, card: ActionCard, target: int, *, rebuild: bool = False) -> None:
+        """Bring a held card to ``target``: its later events, or back to its earlier ones."""
+        want = bisect_left(self._card_steps[card.action_id], target)
+        if rebuild or want < self._upto.get(card.action_id, 0):
+            await _reset([card])
+            self._upto[card.action_id] = 0
+        self._forward(card, target)
+
+    def _forward(self, card: ActionCard, target: int) -> None:
+        mine = self._card_steps[card.action_id]
+        done = self._upto.get(card.action_id, 0)
+        want = bisect_left(mine, target)
+        for index in mine[done:want]:
+            self.apply(self.timeline.steps[index])
+        self._upto[card.action_id] = max(done, want)
 
     def apply(self, step: Step) -> None:
         """One step through the view's own ``apply``; one it cannot rebuild becomes a notice."""
@@ -105,62 +188,16 @@ class ReplayPainter:
         at = step.at
         self.view.apply(step.event, at=self.local(at) if at else None)
 
-    # -- back -----------------------------------------------------------------------------------
 
-    async def _undo(self, index: int, target: int) -> None:
-        widget = self._added.get(index)
-        if widget is not None:
-            widget.display = False
-            return
-        step = self.timeline.steps[index]
-        if not isinstance(step.event, _CARD_EVENTS):
-            return  # it drew nothing (usage, the end of a turn): nothing to take back
-        card = self.view.action_card(step.event.action_id)
-        if card is None or self._proposed_at.get(card.action_id, -1) >= target:
-            return  # no card, or one this move hides: it is checked when shown again
-        if self._upto.get(card.action_id, 0) > index:
-            await self._rebuild(card, upto=index)
-
-    async def _reset_stale(self, indexes: range, target: int) -> None:
-        """Cards shown again by this move whose state runs past ``target``: back to a bare
-        proposal, all at once (their events up to the cursor are then redone in order)."""
-        stale = []
-        for index in indexes:
-            card = self._added.get(index)
-            if not isinstance(card, ActionCard):
-                continue
-            upto = self._upto.get(card.action_id, 0)
-            if any(target <= i < upto for i in self._card_steps[card.action_id]):
-                stale.append(card)
-                self._upto[card.action_id] = index + 1
-        await self._reset(stale)
-
-    async def _unmark(self) -> None:
-        """Take back ``mark_unfinished``: cards it changed get their own events' state again."""
-        for card in self.view.cards:
-            if card.status in _UNFINISHED:
-                await self._rebuild(card, upto=min(self._upto.get(card.action_id, 0), self.shown))
-        self.marked = False
-
-    async def _rebuild(self, card: ActionCard, upto: int) -> None:
-        """Reset a card to its proposal, then apply its events that come before step ``upto``."""
-        await self._reset([card])
-        steps = self.timeline.steps
-        for index in self._card_steps[card.action_id]:
-            if index < upto:
-                self.apply(steps[index])
-        self._upto[card.action_id] = max(upto, self._proposed_at.get(card.action_id, 0) + 1)
-
-    @staticmethod
-    async def _reset(cards: list[ActionCard]) -> None:
-        """Cards back to a bare proposal: no decision, no result (its fold removed)."""
-        folds = [fold for card in cards if (fold := card.fold("result")) is not None]
-        if folds:  # removed together: one wait, not one per card
-            await asyncio.gather(*(fold.remove() for fold in folds))
-        for card in cards:
-            card.result = None
-            card.elapsed = None
-            card.decided_by = ""
-            card.reason = ""
-            card.decided_at = None
-            card.set_status("proposed")
+async def _reset(cards: list[ActionCard]) -> None:
+    """Cards back to a bare proposal: no decision, no result (its fold removed)."""
+    folds = [fold for card in cards if (fold := card.fold("result")) is not None]
+    if folds:  # removed together: one wait, not one per card
+        await asyncio.gather(*(fold.remove() for fold in folds))
+    for card in cards:
+        card.result = None
+        card.elapsed = None
+        card.decided_by = ""
+        card.reason = ""
+        card.decided_at = None
+        card.set_status("proposed")

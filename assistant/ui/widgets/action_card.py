@@ -220,6 +220,11 @@ class ActionCard(Vertical, can_focus=True):
 
     def _result_fold(self) -> Fold:
         assert self.result is not None
+        from assistant.ui.widgets.data_grid import grid_fold
+
+        grid = grid_fold(self.proposed, self.result)  # a table result: a grid, not text
+        if grid is not None:
+            return grid
         lines = self.result.output.count("\n") + 1
         label = f"result ({present.plural(lines, 'line')})"
         return Fold(label, self._result_body, classes="card-result")

@@ -13,7 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from rich.text import Text
+from textual.await_remove import AwaitRemove
 from textual.containers import VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Static
 
 from assistant.agent import events as ev
@@ -159,13 +161,21 @@ class ConversationView(VerticalScroll):
         self.cost_usd = 0.0
         self.remove_children()
 
+    def forget(self, widgets: list[Widget]) -> AwaitRemove:
+        """Take widgets out of the view, their cards with them (the replay holds only what is
+        on screen, and may draw a card again later)."""
+        for widget in widgets:
+            if isinstance(widget, ActionCard) and self._cards.get(widget.action_id) is widget:
+                del self._cards[widget.action_id]
+        return self.remove_children(widgets)
+
     def action_card(self, action_id: str) -> ActionCard | None:
         return self._cards.get(action_id)
 
     @property
     def cards(self) -> list[ActionCard]:
-        """Every card, in the order proposed."""
-        return list(self._cards.values())
+        """Every card, in the order shown (the order proposed)."""
+        return [child for child in self.children if isinstance(child, ActionCard)]
 
     def notice(self, text: str | Text, *, error: bool = False) -> Notice:
         """Add a line of the app's own (slash command output, errors); plain text is escaped."""

@@ -1,0 +1,94 @@
+"""Snapshots of the data grid at 120x40 and 80x24: a csv_query run by hand, replayed (its grid
+open in the card, as the person saw it), and the full-screen grid sorted by a column.
+
+Update with ``pytest tests/test_ui_grid_snapshots.py --snapshot-update`` after checking the SVGs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.app import App
+
+from assistant.agent import events as ev
+from assistant.journal import Journal
+from assistant.ui.grid_data import grid_data
+from assistant.ui.screens.grid_screen import GridScreen
+from assistant.ui.screens.replay import ReplayScreen
+from tests.test_ui_history_helpers import NOW, HostApp, StepClock, frozen_now, settle
+
+SnapCompare = Callable[..., bool]
+SIZES = [(120, 40), (80, 24)]
+
+SQL = "SELECT id, customer, total, status FROM 'orders.csv' WHERE status = 'paid'"
+COLUMNS = ["id", "customer", "total", "status"]
+NAMES = ["ACME GmbH", "Rossi S.r.l.", "Nordwind AG", "Lyon SARL", "[b]markup[/b]", "Ölwerk"]
+ROWS = [[10231 + i, NAMES[i % 6], f"{(i * 731) % 997}.{i % 10}0", "paid"] for i in range(60)]
+
+
+def query_events() -> tuple[ev.ActionProposed, ev.ActionResult]:
+    proposed = ev.ActionProposed(
+        "q-1", None, "csv_query", {"sql": SQL, "limit": 50, "bad_rows": "error"}, "read",
+        "query orders.csv", {"kind": "text", "text": SQL}, ["path:orders.csv"], "fp",
+    )  # fmt: skip
+    result = ev.ActionResult(
+        "q-1",
+        True,
+        "rows 1-50 of 271: ...",
+        display="271 rows · 4 columns",
+        elapsed=0.12,
+        data={"columns": COLUMNS, "types": ["BIGINT", "VARCHAR", "DECIMAL", "VARCHAR"],
+              "rows": ROWS[:51], "total": 271, "offset": 0, "notes": []},
+    )  # fmt: skip
+    return proposed, result
+
+
+@pytest.fixture
+def fixed_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("assistant.journal._store._new_id", lambda: "7f3a9c2e" + "0" * 24)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_replayed_manual_query_shows_its_grid(
+    snap_compare: SnapCompare, tmp_path: Path, fixed_ids: None, size: tuple[int, int]
+) -> None:
+    journal = Journal(tmp_path / "j.sqlite3", clock=StepClock(NOW))
+    sid = journal.create_session(model=None, workspace="/home/ana/data")
+    proposed, result = query_events()
+    journal.append(sid, proposed.kind, proposed.to_json())
+    journal.append(
+        sid, "action.decided", ev.ActionDecided("q-1", "approve", "policy:read").to_json()
+    )
+    journal.append(sid, "action.approved", ev.ActionApproved("q-1", "policy:read").to_json())
+    journal.append(sid, result.kind, result.to_json())
+    app = HostApp(lambda: ReplayScreen(journal, sid, now=frozen_now))
+
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        await pilot.press("end")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+class GridApp(App[None]):
+    def on_mount(self) -> None:
+        proposed, result = query_events()
+        data = grid_data(proposed, result)
+        assert data is not None
+        title = "csv_query  query orders.csv"
+        self.push_screen(GridScreen(data, runner=None, title=title, sorted_by=(2, True)))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_full_screen_grid_sorted_by_total(
+    snap_compare: SnapCompare, size: tuple[int, int]
+) -> None:
+    async def run_before(pilot: Any) -> None:
+        await pilot.pause()
+        await pilot.press("right", "down")
+
+    assert snap_compare(GridApp(), terminal_size=size, run_before=run_before)

@@ -8,7 +8,7 @@ from pathlib import Path
 import keyring
 import pytest
 
-from tests.support.test_keyring import FileKeyring, MemoryKeyring
+from tests.support.keyrings import FileKeyring, MemoryKeyring
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,7 +44,7 @@ def shared_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str,
     keyring.set_keyring(FileKeyring())  # memory_keyring (autouse) puts the old one back
     return {
         "TEST_KEYRING_FILE": str(path),
-        "PYTHON_KEYRING_BACKEND": "tests.support.test_keyring.FileKeyring",
+        "PYTHON_KEYRING_BACKEND": "tests.support.keyrings.FileKeyring",
         "PYTHONPATH": str(ROOT),
     }
 

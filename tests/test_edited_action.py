@@ -18,9 +18,9 @@ from assistant.journal import Journal
 from assistant.ui.app import AssistantApp
 from assistant.ui.screens.history import HistoryScreen
 from assistant.ui.screens.replay import ReplayScreen
-from tests.test_export_session import assistant, cli_env
-from tests.test_ui_history_helpers import settle
-from tests.test_ui_replay_app import wait_for
+from tests.support.history_app import settle
+from tests.support.pilot import wait_for
+from tests.support.source_session import assistant, cli_env
 
 NOT_RUN = "not run: no decision was recorded"
 

@@ -16,11 +16,11 @@ from assistant.agent.event_log import EventLog
 from assistant.agent.gate import Gate, unlock_notice
 from assistant.agent.policy import Policy
 from tests.support.approvers import ScriptedApprover
+from tests.support.gate_store import ListStore
 from tests.support.http_servers import LoopbackServer, NetworkGuard, make_tool
+from tests.support.pilot import SIZE, events, make_app, pending, send, wait_for
+from tests.support.pty import run_in_pty
 from tests.support.textdump import screen_text
-from tests.test_console_pty import run_in_pty
-from tests.test_gate import ListStore
-from tests.test_ui_chat import SIZE, events, make_app, pending, send, wait_for
 from tools.base import Action, Effect, Preview, Result, ToolContext, Unlock
 from tools.workspace import Workspace
 

@@ -10,8 +10,8 @@ import pytest
 
 from assistant import paths
 from assistant.journal import Journal
+from tests.support.pilot import SIZE, make_app, pending, send, wait_for
 from tests.support.textdump import screen_text
-from tests.test_ui_chat import SIZE, make_app, pending, send, wait_for
 
 
 async def test_the_app_neither_resumes_nor_undoes_a_tampered_session(workspace_dir: Path) -> None:
@@ -86,7 +86,7 @@ async def test_the_history_and_replay_keys_neither_resume_nor_undo_an_imported_c
     """The keys a person presses (r in history and replay, u in replay), not a method call."""
     from assistant.ui.screens.history import HistoryScreen
     from assistant.ui.screens.replay import ReplayScreen
-    from tests.test_ui_history_helpers import settle
+    from tests.support.history_app import settle
 
     (workspace_dir / "a.txt").write_text("theirs\n")
     copy, _ = imported_copy(workspace_dir)

@@ -11,7 +11,7 @@ import pytest
 from assistant.agent import action_life
 from assistant.agent.action_life import Life
 from assistant.journal import Journal, JournalError, SessionLookupError, _store
-from tests.test_journal import Clock, full_session, proposed
+from tests.support.journal_data import Clock, full_session, proposed
 
 
 @pytest.fixture

@@ -19,10 +19,10 @@ import pytest
 from assistant import paths
 from assistant.cli import main
 from assistant.secrets import SERVICE, KeyringUnavailable, SecretStore, keyring_backend
+from tests.support.keyrings import MemoryKeyring
+from tests.support.pilot import SIZE, setup_app, wait_for
 from tests.support.plain_keyring import PlaintextFileKeyring
-from tests.support.test_keyring import MemoryKeyring
 from tests.support.textdump import screen_text
-from tests.test_ui_setup import SIZE, setup_app, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 CANARY = "canary-5be1-plaintext-never"

@@ -17,9 +17,9 @@ from assistant.secrets import SERVICE
 from tests.support import fake_llm as llm
 from tests.support import http_servers
 from tests.support.http_servers import LoopbackServer
-from tests.support.test_keyring import MemoryKeyring
+from tests.support.keyrings import MemoryKeyring
+from tests.support.pilot import SIZE, events, make_app, pending, send, turn_done, wait_for
 from tests.support.textdump import screen_text
-from tests.test_ui_chat import SIZE, events, make_app, pending, send, turn_done, wait_for
 
 net_guard = http_servers.net_guard
 http_server = http_servers.http_server

@@ -5,80 +5,25 @@ Esc and quit, with the journal checked after each."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 
-from assistant.config import Settings
 from assistant.journal import Journal
-from assistant.ui.app import AssistantApp
 from tests.support import fake_llm as llm
+from tests.support.pilot import SIZE, events, make_app, pending, send, turn_done, wait_for
 from tests.support.textdump import screen_text
-
-SIZE = (120, 36)
 
 
 def shell(command: str, **kwargs: Any) -> llm.Reply:
     return llm.tool_call("shell", json.dumps({"command": command}), **kwargs)
 
 
-async def wait_for(
-    pilot: Pilot[Any], condition: Callable[[], Any], what: str, timeout: float = 15
-) -> None:
-    """Let the app run until ``condition()`` holds (bounded; no fixed sleeps)."""
-    steps = int(timeout / 0.02)
-    for _ in range(steps):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"timed out waiting for {what}\n{screen_text(pilot.app)}")
-
-
-def make_app(server: llm.FakeLLM | None, workspace: Path, **kwargs: Any) -> AssistantApp:
-    model = server.model() if server else None
-    base = server.base_url if server else None
-    return AssistantApp(
-        Settings(), model=model, api_base=base, workspace=workspace, preload=False, **kwargs
-    )
-
-
-def events(app: AssistantApp) -> list[tuple[str, dict[str, Any]]]:
-    rt = app.session.runtime
-    assert rt is not None
-    return [(e.kind, e.payload) for e in rt.journal.events(rt.session_id)]
-
-
 def stored_events(home: Path) -> list[tuple[str, dict[str, Any]]]:
     with Journal(home / "data" / "journal.sqlite3") as journal:
         (session,) = journal.sessions()
         return [(e.kind, e.payload) for e in journal.events(session.id)]
-
-
-async def send(pilot: Pilot[Any], text: str) -> None:
-    app = pilot.app
-    assert isinstance(app, AssistantApp)
-    await wait_for(pilot, lambda: app.session.runtime is not None, "the session to open")
-    prompt = app.chat.prompt
-    prompt.focus()
-    prompt.load_text(text)
-    await pilot.press("enter")
-
-
-async def pending(pilot: Pilot[Any], count: int = 1) -> None:
-    app = pilot.app
-    assert isinstance(app, AssistantApp)
-    await wait_for(pilot, lambda: len(app.chat.pane.queue) >= count, "an action in the pane")
-    await pilot.pause()
-
-
-async def turn_done(pilot: Pilot[Any]) -> None:
-    app = pilot.app
-    assert isinstance(app, AssistantApp)
-    await wait_for(pilot, lambda: not app.chat.turn_running, "the turn to end")
-    await pilot.pause()
 
 
 def tool_results(server: llm.FakeLLM, request: int) -> list[str]:

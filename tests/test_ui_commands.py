@@ -9,9 +9,9 @@ from assistant.config import Settings
 from assistant.secrets import SERVICE
 from assistant.ui.app import AssistantApp
 from tests.support import fake_llm as llm
-from tests.support.test_keyring import MemoryKeyring
+from tests.support.keyrings import MemoryKeyring
+from tests.support.pilot import SIZE, events, make_app, pending, send, turn_done, wait_for
 from tests.support.textdump import screen_text
-from tests.test_ui_chat import SIZE, events, make_app, pending, send, turn_done, wait_for
 
 
 async def test_sh_write_runs_through_the_pane(workspace_dir: Path) -> None:

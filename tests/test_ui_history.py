@@ -15,7 +15,7 @@ from assistant.journal import Journal
 from assistant.ui.screens.history import HistoryScreen
 from assistant.ui.screens.history_filters import FilterDialog, ListFilter
 from assistant.ui.screens.replay import ReplayScreen
-from tests.test_ui_history_helpers import (
+from tests.support.history_app import (
     HostApp,
     demo_journal,
     frozen_now,

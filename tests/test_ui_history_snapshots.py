@@ -16,7 +16,7 @@ import pytest
 from assistant.ui.screens.history import HistoryScreen
 from assistant.ui.screens.history_filters import ListFilter
 from assistant.ui.screens.replay import ReplayScreen
-from tests.test_ui_history_helpers import HostApp, demo_journal, frozen_now, settle
+from tests.support.history_app import HostApp, demo_journal, frozen_now, settle
 
 SnapCompare = Callable[..., bool]
 

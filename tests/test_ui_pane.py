@@ -17,8 +17,8 @@ from assistant.ui.app import AssistantApp
 from assistant.ui.screens.preview_screen import FullPreviewScreen
 from tests.support import fake_llm as llm
 from tests.support.http_servers import LoopbackServer
+from tests.support.pilot import make_app, pending, send, turn_done, wait_for
 from tests.support.textdump import screen_text
-from tests.test_ui_chat import make_app, pending, send, turn_done, wait_for
 
 SMALL = (80, 24)
 KEY_LINE = "[y] approve  [n] deny…  [e] edit…  [f] full screen"

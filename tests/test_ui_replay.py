@@ -28,7 +28,7 @@ from assistant.ui.widgets.action_card import ActionCard
 from assistant.ui.widgets.conversation import ConversationView
 from assistant.undo import undo_args
 from tests.support.approvers import ScriptedApprover
-from tests.test_ui_history_helpers import HostApp, demo_journal, frozen_now, settle, shown
+from tests.support.history_app import HostApp, demo_journal, frozen_now, settle, shown
 from tools import all_tools
 
 PROMPT = "put hello in notes.txt, then show it"

@@ -4,7 +4,6 @@ session resumed. Checks that the app handles the screens' requests, not only a t
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,16 +13,8 @@ from assistant.config import Settings
 from assistant.ui.app import AssistantApp
 from assistant.ui.screens.history import HistoryScreen
 from assistant.ui.screens.replay import ReplayScreen
-from tests.test_ui_history_helpers import settle
-
-
-async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> None:
-    """Let the app run until ``condition()`` holds (bounded; polls, no fixed sleep)."""
-    for _ in range(250):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
+from tests.support.history_app import settle
+from tests.support.pilot import wait_for
 
 
 async def approve_pending(pilot: Pilot[Any], app: AssistantApp) -> None:

@@ -13,12 +13,11 @@ import pytest
 
 from assistant import config
 from assistant.secrets import SERVICE
-from assistant.ui.app import AssistantApp
 from assistant.ui.probe import Candidate, LocalServer, model_names, probe
 from tests.support import fake_llm as llm
-from tests.support.test_keyring import MemoryKeyring
+from tests.support.keyrings import MemoryKeyring
+from tests.support.pilot import SIZE, send, setup_app, wait_for
 from tests.support.textdump import screen_text
-from tests.test_ui_chat import SIZE, send, wait_for
 
 
 def closed_port() -> int:
@@ -52,13 +51,6 @@ def test_model_names_keep_only_sane_strings() -> None:
         str(i) for i in range(20)
     )
     assert model_names(["not", "a", "dict"]) == ()
-
-
-def setup_app(workspace: Path, servers: list[LocalServer] | None = None) -> AssistantApp:
-    async def fake_probe() -> list[LocalServer]:
-        return servers or []
-
-    return AssistantApp(workspace=workspace, preload=False, probe=fake_probe)
 
 
 async def test_a_local_server_can_be_picked(fake_llm: llm.FakeLLM, workspace_dir: Path) -> None:

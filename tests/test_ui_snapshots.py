@@ -21,8 +21,8 @@ from textual.pilot import Pilot
 from assistant.config import Settings
 from assistant.secrets import SERVICE
 from assistant.ui.app import AssistantApp
-from tests.support.test_keyring import MemoryKeyring
-from tests.test_ui_chat import send, wait_for
+from tests.support.keyrings import MemoryKeyring
+from tests.support.pilot import send, wait_for
 from tools import builtin_tools
 from tools.http_request import HttpRequestTool
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.support.pilot import SIZE, make_app, pending, send, wait_for
 from tests.support.textdump import screen_text
 from tests.support.undo_path import snapshot
-from tests.test_ui_chat import SIZE, make_app, pending, send, wait_for
 
 
 async def test_undo_in_the_app_brings_back_a_removed_tree(workspace_dir: Path) -> None:

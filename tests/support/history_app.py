@@ -1,7 +1,4 @@
-"""Shared by the history and replay UI tests: a host app, a frozen clock, journals to show.
-
-Holds no tests itself; the name keeps it inside the history tests' files.
-"""
+"""Shared by the history and replay UI tests: a host app, a frozen clock, journals to show."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ import pytest
 from assistant import paths
 from assistant.journal import Journal
 from tests.support.pilot import SIZE, make_app, pending, send, wait_for
-from tests.support.textdump import screen_text
+from tests.support.textdump import screen_text, toasts
 
 
 async def test_the_app_neither_resumes_nor_undoes_a_tampered_session(workspace_dir: Path) -> None:
@@ -91,7 +91,7 @@ async def test_the_history_and_replay_keys_neither_resume_nor_undo_an_imported_c
     (workspace_dir / "a.txt").write_text("theirs\n")
     copy, _ = imported_copy(workspace_dir)
     app = make_app(None, workspace_dir, setup=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await wait_for(pilot, lambda: app.session.runtime is not None, "the session")
         app.action_history()
         await settle(pilot)
@@ -105,7 +105,7 @@ async def test_the_history_and_replay_keys_neither_resume_nor_undo_an_imported_c
         assert isinstance(replay, ReplayScreen)
         await pilot.press("end", "u")
         await settle(pilot)
-        notes = [n.message for n in app._notifications]
+        notes = [t.text for t in toasts(app)]
         assert any("cannot undo" in n and "read-only copy" in n for n in notes), notes
         assert not app.chat.pane.queue  # nothing was offered for approval
         await pilot.press("escape")

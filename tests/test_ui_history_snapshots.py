@@ -22,20 +22,24 @@ SnapCompare = Callable[..., bool]
 
 
 @pytest.fixture
-def fixed_ids(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Session ids 7f3a0000…0001, …0002, in creation order."""
+def fixed_ids() -> Callable[[], str]:
+    """The journal's id factory: session ids 7f3a0000…0001, …0002, in creation order."""
     counter = itertools.count(1)
-    monkeypatch.setattr("assistant.journal._store._new_id", lambda: f"7f3a{next(counter):028x}")
+    return lambda: f"7f3a{next(counter):028x}"
 
 
-def test_history_list(snap_compare: SnapCompare, tmp_path: Path, fixed_ids: None) -> None:
-    journal, _ = demo_journal(tmp_path / "journal.sqlite3")
+def test_history_list(
+    snap_compare: SnapCompare, tmp_path: Path, fixed_ids: Callable[[], str]
+) -> None:
+    journal, _ = demo_journal(tmp_path / "journal.sqlite3", fixed_ids)
     app = HostApp(lambda: HistoryScreen(journal, now=frozen_now))
     assert snap_compare(app, terminal_size=(120, 14), run_before=settle)
 
 
-def test_history_list_filtered(snap_compare: SnapCompare, tmp_path: Path, fixed_ids: None) -> None:
-    journal, _ = demo_journal(tmp_path / "journal.sqlite3")
+def test_history_list_filtered(
+    snap_compare: SnapCompare, tmp_path: Path, fixed_ids: Callable[[], str]
+) -> None:
+    journal, _ = demo_journal(tmp_path / "journal.sqlite3", fixed_ids)
     screen = HistoryScreen(journal, now=frozen_now)
 
     async def run_before(pilot: Any) -> None:
@@ -47,17 +51,19 @@ def test_history_list_filtered(snap_compare: SnapCompare, tmp_path: Path, fixed_
     assert snap_compare(app, terminal_size=(120, 10), run_before=run_before)
 
 
-def test_replay_of_a_session(snap_compare: SnapCompare, tmp_path: Path, fixed_ids: None) -> None:
-    journal, ids = demo_journal(tmp_path / "journal.sqlite3")
+def test_replay_of_a_session(
+    snap_compare: SnapCompare, tmp_path: Path, fixed_ids: Callable[[], str]
+) -> None:
+    journal, ids = demo_journal(tmp_path / "journal.sqlite3", fixed_ids)
     app = HostApp(lambda: ReplayScreen(journal, ids[0], now=frozen_now))
     assert snap_compare(app, terminal_size=(120, 30), run_before=settle)
 
 
 def test_replay_stepped_to_the_second_action(
-    snap_compare: SnapCompare, tmp_path: Path, fixed_ids: None
+    snap_compare: SnapCompare, tmp_path: Path, fixed_ids: Callable[[], str]
 ) -> None:
     """home, n, then two steps: the read is done; the write is proposed and approved, not yet run."""
-    journal, ids = demo_journal(tmp_path / "journal.sqlite3")
+    journal, ids = demo_journal(tmp_path / "journal.sqlite3", fixed_ids)
     app = HostApp(lambda: ReplayScreen(journal, ids[0], now=frozen_now))
 
     async def run_before(pilot: Any) -> None:

@@ -46,7 +46,6 @@ def snap_app(
     memory_keyring: MemoryKeyring,
 ) -> AssistantApp:
     monkeypatch.setenv("HOME", str(tmp_path))  # the status line shows the workspace as ~/ws
-    monkeypatch.setattr("assistant.journal._store._new_id", lambda: "7f3a9c2e" + "0" * 24)
     memory_keyring.store[(SERVICE, "shop")] = "s3cr3t-shop-token"
     (workspace_dir / "orders.csv").write_text(
         "id,customer,total,status\n10231,ACME GmbH,120.00,open\n10232,Rossi S.r.l.,74.50,open\n"
@@ -62,6 +61,7 @@ def snap_app(
         preload=False,
         clock=lambda: datetime(2026, 11, 25, 14, 2, 11),
         tools=tools,
+        new_id=lambda: "7f3a9c2e" + "0" * 24,
     )
 
 

@@ -163,12 +163,42 @@ def test_search_finds_words_with_snippets(journal: Journal) -> None:
     assert journal.search("nothing-like-this") == []
 
 
+MESSAGES = [
+    "alpha alone",
+    "beta alone",
+    "alpha or beta both",
+    "near alpha beta",
+    "text alpha",
+    "and so on",
+    "beta then alpha",
+    "xylophone solo",
+    "日本語のテキスト",
+]
+
+
 @pytest.mark.parametrize(
-    "text", ['a" OR "b', "NEAR(a b)", "a*", "text:x", "AND", "-x", "^start", "x' --", "日本語"]
+    ("text", "found"),
+    [
+        ('alpha" OR "beta', ["alpha or beta both"]),  # not OR: all three words
+        ("NEAR(alpha beta)", ["near alpha beta"]),  # not NEAR: the word "near" too
+        ("text:alpha", ["text alpha"]),  # not a column filter
+        ("AND", ["and so on"]),  # not an operator (alone, FTS5 refuses it)
+        ("-beta alone", ["beta alone"]),  # not a negation
+        ("^then", ["beta then alpha"]),  # not "first word only"
+        ("alph* alone", ["alpha alone"]),  # the star is no syntax: every word is a prefix
+        ("xyl' --", ["xylophone solo"]),  # a quote and a comment are no SQL
+        ("日本語", ["日本語のテキスト"]),
+    ],
 )
-def test_search_takes_any_text_as_plain_words(journal: Journal, text: str) -> None:
-    full_session(journal)
-    assert isinstance(journal.search(text), list)
+def test_search_takes_any_text_as_plain_words(
+    journal: Journal, text: str, found: list[str]
+) -> None:
+    """FTS syntax in the search text is read as the words it holds, each a prefix, all of them
+    required: each search finds exactly the messages holding every word, and none of those the
+    syntax would have found."""
+    sid = journal.create_session(model="m", workspace="/w")
+    messages = {journal.append(sid, "user.message", {"text": m}).seq: m for m in MESSAGES}
+    assert sorted(messages[hit.seq] for hit in journal.search(text)) == found
 
 
 def test_search_needs_words(journal: Journal) -> None:

@@ -3,7 +3,12 @@
 
 from __future__ import annotations
 
+import sys
+import threading
 from pathlib import Path
+from types import ModuleType
+
+import pytest
 
 from assistant.config import Settings
 from assistant.secrets import SERVICE
@@ -269,9 +274,30 @@ async def test_several_waiting_actions_queue_in_order(workspace_dir: Path) -> No
     assert not (workspace_dir / "two.txt").exists()
 
 
-async def test_litellm_is_preloaded_after_the_first_frame(workspace_dir: Path) -> None:
+async def test_litellm_is_preloaded_after_the_first_frame(
+    workspace_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import starts once the chat is laid out on the screen (the first frame never waits
+    for it), runs in a thread (keys keep working meanwhile) and finishes: the first prompt
+    finds litellm loaded."""
+    from assistant.agent import model
+
+    real = model.load_litellm
+    calls: list[tuple[bool, bool, object]] = []
+
+    def watched() -> ModuleType:
+        drawn = app.chat.prompt.region.area > 0 and app.chat.status.region.area > 0
+        in_thread = threading.current_thread() is not threading.main_thread()
+        loaded = real()
+        calls.append((drawn, in_thread, loaded))
+        return loaded
+
+    monkeypatch.setattr(model, "load_litellm", watched)
     app = AssistantApp(Settings(), workspace=workspace_dir, setup=False)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(
-            pilot, lambda: any(w.name == "preload litellm" for w in app.workers), "the preload"
-        )
+        await wait_for(pilot, lambda: calls, "the preload")
+        await app.workers.wait_for_complete()
+    ((drawn, in_thread, loaded),) = calls
+    assert drawn, "the preload started before the chat was on the screen"
+    assert in_thread, "the preload ran on the event loop"
+    assert loaded is sys.modules["litellm"] and callable(loaded.acompletion)

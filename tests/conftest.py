@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import keyring
 import pytest
 
 from tests.support.keyrings import FileKeyring, MemoryKeyring
+
+if TYPE_CHECKING:
+    from tests.support.pilot import AppOpener
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,6 +58,14 @@ def workspace_dir(tmp_path: Path) -> Path:
     ws = tmp_path / "ws"
     ws.mkdir()
     return ws
+
+
+@pytest.fixture
+def open_app(workspace_dir: Path) -> AppOpener:
+    """Opens the app on this test's workspace under Textual's pilot (see AppOpener)."""
+    from tests.support.pilot import AppOpener
+
+    return AppOpener(workspace_dir)
 
 
 @pytest.fixture

@@ -9,12 +9,11 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from assistant.config import Settings
 from assistant.ui.app import AssistantApp
 from assistant.ui.screens.history import HistoryScreen
 from assistant.ui.screens.replay import ReplayScreen
 from tests.support.history_app import settle
-from tests.support.pilot import wait_for
+from tests.support.pilot import AppOpener, wait_for
 
 
 async def approve_pending(pilot: Pilot[Any], app: AssistantApp) -> None:
@@ -25,10 +24,12 @@ async def approve_pending(pilot: Pilot[Any], app: AssistantApp) -> None:
     await pilot.press("y")
 
 
-async def test_a_write_is_replayed_undone_through_the_gate_and_resumed(workspace_dir: Path) -> None:
-    app = AssistantApp(Settings(), workspace=workspace_dir, preload=False, setup=False)
+async def test_a_write_is_replayed_undone_through_the_gate_and_resumed(
+    workspace_dir: Path, open_app: AppOpener
+) -> None:
     target = workspace_dir / "a.txt"
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with open_app(size=(120, 36)) as pilot:
+        app = pilot.app
         await pilot.pause()
         app.chat.run_tool("shell", {"command": "echo hi > a.txt"})
         await approve_pending(pilot, app)

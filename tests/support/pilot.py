@@ -3,7 +3,8 @@ what the screen or the session shows (no fixed sleeps)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,52 @@ def make_app(server: llm.FakeLLM | None, workspace: Path, **kwargs: Any) -> Assi
     return AssistantApp(
         Settings(), model=model, api_base=base, workspace=workspace, preload=False, **kwargs
     )
+
+
+class AppOpener:
+    """The app as a person starts it, on the test's workspace, driven by Textual's pilot; the
+    ``open_app`` fixture (tests/conftest.py) hands one to each test::
+
+        async with open_app(fake_llm) as pilot:
+            app = pilot.app
+
+    ``server``: the fake model the app talks to (None: no model, manual mode). ``settings``:
+    None reads the config file as the product does. The first-run screen shows only with
+    ``setup=True``; litellm is preloaded only with ``preload=True``. Other keywords go to
+    ``AssistantApp``; ``size`` and ``notifications`` to ``run_test``."""
+
+    def __init__(self, workspace: Path) -> None:
+        self.workspace = workspace
+
+    @asynccontextmanager
+    async def __call__(
+        self,
+        server: llm.FakeLLM | None = None,
+        *,
+        settings: Settings | None = None,
+        workspace: Path | None = None,
+        size: tuple[int, int] = SIZE,
+        notifications: bool = False,
+        **kwargs: Any,
+    ) -> AsyncIterator[Pilot[None]]:
+        app = AssistantApp(
+            settings,
+            model=server.model() if server else None,
+            api_base=server.base_url if server else None,
+            workspace=workspace or self.workspace,
+            **{"preload": False, "setup": False, **kwargs},
+        )
+        async with app.run_test(size=size, notifications=notifications) as pilot:
+            yield pilot
+
+
+def found(servers: list[LocalServer] | None = None) -> Callable[[], Any]:
+    """A probe for the first-run screen that finds ``servers`` (default: none) on loopback."""
+
+    async def fake_probe() -> list[LocalServer]:
+        return servers or []
+
+    return fake_probe
 
 
 def events(app: AssistantApp) -> list[tuple[str, dict[str, Any]]]:

@@ -31,14 +31,6 @@ async def wait_for(
     raise AssertionError(f"timed out waiting for {what}\n{screen_text(pilot.app)}")
 
 
-def make_app(server: llm.FakeLLM | None, workspace: Path, **kwargs: Any) -> AssistantApp:
-    model = server.model() if server else None
-    base = server.base_url if server else None
-    return AssistantApp(
-        Settings(), model=model, api_base=base, workspace=workspace, preload=False, **kwargs
-    )
-
-
 class AppOpener:
     """The app as a person starts it, on the test's workspace, driven by Textual's pilot; the
     ``open_app`` fixture (tests/conftest.py) hands one to each test::
@@ -113,10 +105,3 @@ async def turn_done(pilot: Pilot[Any]) -> None:
     assert isinstance(app, AssistantApp)
     await wait_for(pilot, lambda: not app.chat.turn_running, "the turn to end")
     await pilot.pause()
-
-
-def setup_app(workspace: Path, servers: list[LocalServer] | None = None) -> AssistantApp:
-    async def fake_probe() -> list[LocalServer]:
-        return servers or []
-
-    return AssistantApp(workspace=workspace, preload=False, probe=fake_probe)

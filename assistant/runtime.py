@@ -83,15 +83,16 @@ def start_session(
     resume: str | None = None,
     meta: dict[str, object] | None = None,
     mcp: McpStart | None = None,
+    new_id: Callable[[], str] | None = None,
 ) -> Runtime:
     """Open the journal and a session (new, or ``resume`` an existing one) with its gate; with
     ``mcp``, start the configured MCP servers too (their tools join ``tools`` while they work;
-    the caller must ``Runtime.close()``)."""
+    the caller must ``Runtime.close()``). ``new_id``: the journal's session id factory."""
     from assistant.journal import Journal
 
     ws = open_workspace(workspace)
     red = redactor()
-    journal = Journal(paths.journal_file(), redact=red.redact)
+    journal = Journal(paths.journal_file(), redact=red.redact, new_id=new_id)
     if resume:
         session_id = journal.get_session(resume).id
     else:

@@ -54,10 +54,12 @@ class Session:
         title: str | None = None,
         meta: dict[str, object] | None = None,
         mcp: McpStart | None = None,
+        new_id: Callable[[], str] | None = None,
     ) -> None:
         """``tools``: the model's tools (default: the built-in ones); every tool, restore
         included, can be run by hand through ``run_tool``. ``mcp``: which MCP servers to start
-        when the session opens, and whether to wait for them (None: none)."""
+        when the session opens, and whether to wait for them (None: none). ``new_id``: the
+        journal's session id factory (default: random; snapshots fix it)."""
         self.settings = settings
         self.workspace = workspace
         self.tools = tools
@@ -65,6 +67,7 @@ class Session:
         self.title = title
         self.meta = meta
         self.mcp = mcp
+        self.new_id = new_id
         self.on_mcp: Callable[[str], None] | None = None
         """Told one line when an MCP server is ready or fails (from a server's thread)."""
         self.resume_id: str | None = None
@@ -110,6 +113,7 @@ class Session:
                 resume=resume,
                 meta=self.meta,
                 mcp=self._mcp_start(),
+                new_id=self.new_id,
             )
         except JournalError as exc:
             raise SetupError(str(exc)) from None

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import keyring
 import pytest
 
-from tests.support.test_keyring import FileKeyring, MemoryKeyring
+from tests.support.keyrings import FileKeyring, MemoryKeyring
+
+if TYPE_CHECKING:
+    from tests.support.pilot import AppOpener
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,7 +48,7 @@ def shared_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str,
     keyring.set_keyring(FileKeyring())  # memory_keyring (autouse) puts the old one back
     return {
         "TEST_KEYRING_FILE": str(path),
-        "PYTHON_KEYRING_BACKEND": "tests.support.test_keyring.FileKeyring",
+        "PYTHON_KEYRING_BACKEND": "tests.support.keyrings.FileKeyring",
         "PYTHONPATH": str(ROOT),
     }
 
@@ -54,6 +58,14 @@ def workspace_dir(tmp_path: Path) -> Path:
     ws = tmp_path / "ws"
     ws.mkdir()
     return ws
+
+
+@pytest.fixture
+def open_app(workspace_dir: Path) -> AppOpener:
+    """Opens the app on this test's workspace under Textual's pilot (see AppOpener)."""
+    from tests.support.pilot import AppOpener
+
+    return AppOpener(workspace_dir)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 from assistant import paths
 from assistant.cli import main
 from assistant.journal import Journal
-from tests.test_journal import full_session, proposed
+from tests.support.journal_data import full_session, proposed
 
 ROOT = Path(__file__).resolve().parent.parent
 

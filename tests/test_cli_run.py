@@ -4,7 +4,6 @@ server through litellm, real tools, a real journal, loopback HTTP servers."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -14,56 +13,17 @@ from pathlib import Path
 import pytest
 
 from assistant.agent import action_life
-from assistant.journal import Journal
 from tests.support import fake_llm as llm
+from tests.support.cli import (
+    assistant,
+    env_fixture,  # noqa: F401 (the "env" fixture)
+    journal,
+    model_args,
+)
 from tests.support.http_servers import LoopbackServer, Reply, Seen
 
 ROOT = Path(__file__).resolve().parent.parent
 CANARY = "canary-d41d8cd98f-never-show-me"
-
-
-@pytest.fixture
-def env(assistant_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """The environment of a subprocess: temp home, a keyring file shared by processes (this
-    test's process too: the journal's key is in it, as one person's keyring serves all)."""
-    import keyring
-
-    from tests.support.test_keyring import FileKeyring
-
-    monkeypatch.setenv("TEST_KEYRING_FILE", str(tmp_path / "keyring.json"))
-    keyring.set_keyring(FileKeyring())  # the autouse memory_keyring fixture restores the old one
-    base = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
-    return {
-        **base,
-        "ASSISTANT_HOME": str(assistant_home),
-        "PYTHONPATH": str(ROOT),
-        "PYTHON_KEYRING_BACKEND": "tests.support.test_keyring.FileKeyring",
-        "TEST_KEYRING_FILE": str(tmp_path / "keyring.json"),
-        "LITELLM_OFFLINE_MODE": "true",
-        "COLUMNS": "200",
-    }
-
-
-def assistant(
-    env: dict[str, str], *args: str, stdin: str = "", timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "assistant", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=timeout,
-    )
-
-
-def model_args(server: llm.FakeLLM) -> list[str]:
-    return ["--model", server.model(), "--api-base", server.base_url]
-
-
-def journal(home: Path) -> Journal:
-    return Journal(home / "data" / "journal.sqlite3")
 
 
 def shell_write(command: str) -> llm.Reply:

@@ -18,12 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from tests import test_cli_run
 from tests.support import fake_llm as llm
-from tests.test_cli_run import journal, model_args
+from tests.support.cli import (
+    env_fixture,  # noqa: F401 (the "env" fixture)
+    journal,
+    model_args,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
-env = test_cli_run.env  # the subprocess environment fixture
 WAIT = 30.0
 """Seconds the test waits for output or exit; only a hang reaches it."""
 

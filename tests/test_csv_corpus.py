@@ -1,4 +1,4 @@
-"""The nasty-CSV corpus (tests/csv_nasty.py): `SELECT *` through csv_query equals csv_read cell for
+"""The nasty-CSV corpus (tests/support/csv_nasty.py): `SELECT *` through csv_query equals csv_read cell for
 cell, or both refuse naming the same line; the types csv_query gives keep every cell's text."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.csv_nasty import corpus
+from tests.support.csv_nasty import corpus
 from tools.base import ToolContext, ToolError
 from tools.csv_files import CsvQueryTool, CsvReadTool, CsvWriteTool
 from tools.workspace import Workspace

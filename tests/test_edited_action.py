@@ -13,14 +13,13 @@ from textual.pilot import Pilot
 
 from assistant import paths
 from assistant.agent import action_life
-from assistant.config import Settings
 from assistant.journal import Journal
 from assistant.ui.app import AssistantApp
 from assistant.ui.screens.history import HistoryScreen
 from assistant.ui.screens.replay import ReplayScreen
-from tests.test_export_session import assistant, cli_env
-from tests.test_ui_history_helpers import settle
-from tests.test_ui_replay_app import wait_for
+from tests.support.history_app import settle
+from tests.support.pilot import AppOpener, wait_for
+from tests.support.source_session import assistant, cli_env
 
 NOT_RUN = "not run: no decision was recorded"
 
@@ -45,10 +44,10 @@ async def edit_then_approve(pilot: Pilot[Any], app: AssistantApp, edited: dict[s
 
 
 async def test_an_edited_then_run_action_reads_as_edited_in_the_app_and_the_cli(
-    workspace_dir: Path, assistant_home: Path, tmp_path: Path
+    workspace_dir: Path, assistant_home: Path, tmp_path: Path, open_app: AppOpener
 ) -> None:
-    app = AssistantApp(Settings(), workspace=workspace_dir, preload=False, setup=False)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with open_app(size=(120, 36)) as pilot:
+        app = pilot.app
         await pilot.pause()
         app.chat.run_tool("shell", {"command": "echo hi > a.txt"})
         await edit_then_approve(pilot, app, {"command": "echo bye > b.txt"})

@@ -11,7 +11,7 @@ import pytest
 
 from assistant.export import ExportError, export_session
 from assistant.journal import GENESIS, Journal, SessionLookupError, event_hash
-from tests.test_export_session import (
+from tests.support.source_session import (
     CANARY,
     NASTY,
     Source,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -16,27 +15,9 @@ from assistant.agent.policy import Policy
 from assistant.config import DenyRule
 from tests.support.approvers import ScriptedApprover
 from tests.support.fake_tools import NoteTool, PeekTool
+from tests.support.gate_store import ListStore
 from tools.base import Action, ToolContext
 from tools.workspace import Workspace
-
-
-class ListStore:
-    """An in-memory EventStore: enough to see what would be journaled, in order."""
-
-    def __init__(self) -> None:
-        self.events: list[tuple[str, dict[str, Any]]] = []
-        self.blobs: dict[str, bytes] = {}
-
-    def append(self, session_id: str, kind: str, payload: dict[str, Any]) -> None:
-        self.events.append((kind, payload))
-
-    def put_blob(self, data: bytes) -> str:
-        digest = hashlib.sha256(data).hexdigest()
-        self.blobs[digest] = data
-        return digest
-
-    def kinds(self) -> list[str]:
-        return [k for k, _ in self.events]
 
 
 def make_gate(

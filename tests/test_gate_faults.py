@@ -19,16 +19,18 @@ from assistant.agent.gate import Gate
 from assistant.agent.policy import Policy
 from assistant.cli.render import JsonRenderer
 from assistant.journal import Journal
-from tests import test_cli_run
 from tests.support import fake_llm as llm
 from tests.support.approvers import ScriptedApprover
+from tests.support.cli import (
+    assistant,
+    env_fixture,  # noqa: F401 (the "env" fixture)
+    journal,
+    model_args,
+)
 from tests.support.fake_tools import NoteTool
-from tests.test_cli_run import assistant, journal, model_args
-from tests.test_gate import ListStore
+from tests.support.gate_store import ListStore
 from tools.base import Action, Effect, Preview, Result, ToolContext
 from tools.workspace import Workspace
-
-env = test_cli_run.env  # the subprocess environment fixture
 
 
 class BrokenTool:

@@ -16,11 +16,11 @@ from assistant.agent.event_log import EventLog
 from assistant.agent.gate import Gate, unlock_notice
 from assistant.agent.policy import Policy
 from tests.support.approvers import ScriptedApprover
+from tests.support.gate_store import ListStore
 from tests.support.http_servers import LoopbackServer, NetworkGuard, make_tool
+from tests.support.pilot import AppOpener, events, pending, send, wait_for
+from tests.support.pty import run_in_pty
 from tests.support.textdump import screen_text
-from tests.test_console_pty import run_in_pty
-from tests.test_gate import ListStore
-from tests.test_ui_chat import SIZE, events, make_app, pending, send, wait_for
 from tools.base import Action, Effect, Preview, Result, ToolContext, Unlock
 from tools.workspace import Workspace
 
@@ -158,10 +158,10 @@ def test_the_unlock_is_a_json_event_and_the_console_says_what_it_covers(
 
 
 async def test_grants_in_the_app_lists_and_revokes_an_unlocked_host(
-    api: LoopbackServer, workspace_dir: Path
+    api: LoopbackServer, open_app: AppOpener
 ) -> None:
-    app = make_app(None, workspace_dir, setup=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app() as pilot:
+        app = pilot.app
         await send(pilot, f"/http GET {api.url('/one')}")
         await pending(pilot)
         assert "Approving also unlocks it" in screen_text(app)

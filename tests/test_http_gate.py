@@ -11,7 +11,7 @@ import pytest
 
 from assistant.cli import main
 from tests.support.http_servers import LoopbackServer
-from tests.test_console_pty import run_in_pty
+from tests.support.pty import run_in_pty
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from assistant.secrets import SERVICE, ConfiguredSecrets, Redactor, SecretStore
 from tests.support import http_servers
 from tests.support.http_servers import LoopbackServer, Reply, Secrets, Seen, make_ctx, make_tool
-from tests.support.test_keyring import MemoryKeyring
+from tests.support.keyrings import MemoryKeyring
 from tools.base import Result
 from tools.http_request import HttpSettings
 from tools.secret_match import base64_cores

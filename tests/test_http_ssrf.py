@@ -105,7 +105,9 @@ def v6server(net_guard: NetworkGuard) -> Iterator[LoopbackServer]:
 
 
 def _server_for(kind: str | None, request: pytest.FixtureRequest) -> LoopbackServer:
-    """The server a form would reach: the IPv6 one only for IPv6 forms (it may be skipped)."""
+    """The server a form would reach once allowed: the IPv6 one for IPv6 forms (skipped where
+    the machine has no IPv6 loopback). Refusals need no server of their family: nothing is
+    sent, which the network guard checks, so they use the IPv4 one and never skip."""
     name = "v6server" if kind == "v6" else "http_server"
     srv = request.getfixturevalue(name)
     assert isinstance(srv, LoopbackServer)
@@ -127,11 +129,11 @@ def test_private_form_needs_a_person_and_is_refused_without_one(
     key_host: str,
     reaches: str | None,
     workspace_dir: Path,
-    request: pytest.FixtureRequest,
+    http_server: LoopbackServer,
     net_guard: NetworkGuard,
 ) -> None:
     """IP literals in every spelling and localhost are known without a lookup."""
-    srv = _server_for(reaches, request)
+    srv = http_server  # refused before sending: no server of its family needed
     port = srv.port
     key = f"{key_host}:{port}"
     tool, dns = make_tool(DNS)
@@ -160,12 +162,12 @@ def test_a_name_is_resolved_only_when_it_runs_and_a_private_answer_is_refused(
     key_host: str,
     reaches: str | None,
     workspace_dir: Path,
-    request: pytest.FixtureRequest,
+    http_server: LoopbackServer,
     net_guard: NetworkGuard,
 ) -> None:
     """Planning looks nothing up; the approved request resolves the name, finds a private
     address and refuses with the reason; the next preview names that address for a person."""
-    srv = _server_for(reaches, request)
+    srv = http_server  # refused before sending: no server of its family needed
     port = srv.port
     key = f"{key_host}:{port}"
     tool, dns = make_tool(DNS)

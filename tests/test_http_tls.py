@@ -8,13 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import trustme  # a declared test dependency: missing, the suite fails rather than skips
 
 from tests.support import http_servers
 from tests.support.http_servers import LoopbackServer, NetworkGuard, make_ctx
 from tools.base import ToolError
 from tools.http_request import HttpRequestTool
-
-trustme = pytest.importorskip("trustme", reason="trustme (a test dependency) builds the local CA")
 
 net_guard = http_servers.net_guard
 

@@ -15,7 +15,7 @@ from assistant.export import ImportRefused, export_session, import_jsonl
 from assistant.journal import Journal
 from tests.support import fake_llm as llm
 from tests.support.http_servers import LoopbackServer
-from tests.test_export_session import (
+from tests.support.source_session import (
     CANARY,
     Source,
     assistant,

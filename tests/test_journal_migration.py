@@ -15,7 +15,7 @@ from assistant.journal._chain import GENESIS, event_hash, normalize_payload
 from assistant.journal._migrations import migrate
 from assistant.journal._query import apply_summary
 from assistant.journal._summary import search_text, summarize
-from tests.test_journal import proposed
+from tests.support.journal_data import proposed
 
 OLD_MIGRATIONS = [m for m in MIGRATIONS if m.__name__ < "m005"]
 

@@ -10,14 +10,16 @@ import pytest
 
 from assistant import paths
 from assistant.journal import Journal
-from tests.support.textdump import screen_text
-from tests.test_ui_chat import SIZE, make_app, pending, send, wait_for
+from tests.support.pilot import AppOpener, pending, send, wait_for
+from tests.support.textdump import screen_text, toasts
 
 
-async def test_the_app_neither_resumes_nor_undoes_a_tampered_session(workspace_dir: Path) -> None:
+async def test_the_app_neither_resumes_nor_undoes_a_tampered_session(
+    workspace_dir: Path, open_app: AppOpener
+) -> None:
     (workspace_dir / "a.txt").write_text("before\n")
-    app = make_app(None, workspace_dir, setup=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app() as pilot:
+        app = pilot.app
         await send(pilot, "/sh echo after > a.txt")
         await pending(pilot)
         await pilot.press("y")
@@ -38,13 +40,15 @@ async def test_the_app_neither_resumes_nor_undoes_a_tampered_session(workspace_d
     assert (workspace_dir / "a.txt").read_text() == "after\n"
 
 
-async def test_the_app_does_not_resume_an_imported_copy(workspace_dir: Path) -> None:
+async def test_the_app_does_not_resume_an_imported_copy(
+    workspace_dir: Path, open_app: AppOpener
+) -> None:
     with Journal(paths.journal_file()) as j:
         meta = {"read_only": True, "imported": {"source_session": "cd" * 16}}
         copy = j.create_session(model=None, workspace=str(workspace_dir), meta=meta)
         j.append(copy, "user.message", {"text": "from another machine"})
-    app = make_app(None, workspace_dir, setup=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app() as pilot:
+        app = pilot.app
         await wait_for(pilot, lambda: app.session.runtime is not None, "the session")
         assert not await app.chat.resume(copy)
         await wait_for(pilot, lambda: "is a read-only copy" in screen_text(app), "the refusal")
@@ -82,16 +86,17 @@ def imported_copy(workspace: Path) -> tuple[str, str]:
 
 async def test_the_history_and_replay_keys_neither_resume_nor_undo_an_imported_copy(
     workspace_dir: Path,
+    open_app: AppOpener,
 ) -> None:
     """The keys a person presses (r in history and replay, u in replay), not a method call."""
     from assistant.ui.screens.history import HistoryScreen
     from assistant.ui.screens.replay import ReplayScreen
-    from tests.test_ui_history_helpers import settle
+    from tests.support.history_app import settle
 
     (workspace_dir / "a.txt").write_text("theirs\n")
     copy, _ = imported_copy(workspace_dir)
-    app = make_app(None, workspace_dir, setup=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app(notifications=True) as pilot:
+        app = pilot.app
         await wait_for(pilot, lambda: app.session.runtime is not None, "the session")
         app.action_history()
         await settle(pilot)
@@ -105,7 +110,7 @@ async def test_the_history_and_replay_keys_neither_resume_nor_undo_an_imported_c
         assert isinstance(replay, ReplayScreen)
         await pilot.press("end", "u")
         await settle(pilot)
-        notes = [n.message for n in app._notifications]
+        notes = [t.text for t in toasts(app)]
         assert any("cannot undo" in n and "read-only copy" in n for n in notes), notes
         assert not app.chat.pane.queue  # nothing was offered for approval
         await pilot.press("escape")

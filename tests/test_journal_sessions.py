@@ -10,8 +10,8 @@ import pytest
 
 from assistant.agent import action_life
 from assistant.agent.action_life import Life
-from assistant.journal import Journal, JournalError, SessionLookupError, _store
-from tests.test_journal import Clock, full_session, proposed
+from assistant.journal import Journal, JournalError, SessionLookupError
+from tests.support.journal_data import Clock, full_session, proposed
 
 
 @pytest.fixture
@@ -115,29 +115,39 @@ def test_the_list_uses_its_index(journal: Journal) -> None:
     assert "sessions_by_updated" in " ".join(str(row) for row in plan)
 
 
-def test_prefixes_must_be_unique_and_long_enough(
-    journal: Journal, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_prefixes_must_be_unique_and_long_enough(tmp_path: Path) -> None:
     ids = iter(["abcd" + "0" * 28, "abcd" + "1" * 28, "ffff" + "2" * 28])
-    monkeypatch.setattr(_store, "_new_id", lambda: next(ids))
-    a = journal.create_session(model="m", workspace="/w")
-    b = journal.create_session(model="m", workspace="/w")
-    c = journal.create_session(model="m", workspace="/w", parent="abcd0")
-    assert journal.get_session("ABCD0").id == a
-    assert journal.get_session("abcd1111").id == b
-    assert journal.get_session(c).parent == a
-    dashed = f"{c[:8]}-{c[8:12]}-{c[12:16]}-{c[16:20]}-{c[20:]}"
-    assert journal.get_session(dashed).id == c
-    with pytest.raises(
-        SessionLookupError, match="ambiguous: it matches abcd00000000…, abcd11111111…"
-    ):
-        journal.get_session("abcd")
-    with pytest.raises(SessionLookupError, match="too short"):
-        journal.get_session("fff")
-    with pytest.raises(SessionLookupError, match="session ids are 32 hex"):
-        journal.get_session("../etc\x1b")
-    with pytest.raises(SessionLookupError, match="no session matches"):
-        journal.get_session("0123")
+    with Journal(tmp_path / "journal.sqlite3", clock=Clock(), new_id=lambda: next(ids)) as journal:
+        a = journal.create_session(model="m", workspace="/w")
+        b = journal.create_session(model="m", workspace="/w")
+        c = journal.create_session(model="m", workspace="/w", parent="abcd0")
+        assert journal.get_session("ABCD0").id == a
+        assert journal.get_session("abcd1111").id == b
+        assert journal.get_session(c).parent == a
+        dashed = f"{c[:8]}-{c[8:12]}-{c[12:16]}-{c[16:20]}-{c[20:]}"
+        assert journal.get_session(dashed).id == c
+        with pytest.raises(
+            SessionLookupError, match="ambiguous: it matches abcd00000000…, abcd11111111…"
+        ):
+            journal.get_session("abcd")
+        with pytest.raises(SessionLookupError, match="too short"):
+            journal.get_session("fff")
+        with pytest.raises(SessionLookupError, match="session ids are 32 hex"):
+            journal.get_session("../etc\x1b")
+        with pytest.raises(SessionLookupError, match="no session matches"):
+            journal.get_session("0123")
+
+
+@pytest.mark.parametrize("made", ["ABCD" + "0" * 28, "abc", "g" * 32, "../" + "0" * 29, None])
+def test_an_id_factory_that_makes_no_session_id_is_refused_and_nothing_is_written(
+    tmp_path: Path, made: object
+) -> None:
+    """Every lookup expects 32 lowercase hex digits: a factory that makes anything else is
+    refused before the session is stored, not found unreachable later."""
+    with Journal(tmp_path / "journal.sqlite3", new_id=lambda: made) as journal:  # type: ignore[arg-type, return-value]
+        with pytest.raises(JournalError, match="the id factory made .*not 32 lowercase hex"):
+            journal.create_session(model="m", workspace="/w")
+        assert journal.sessions() == []
 
 
 def test_search_finds_words_with_snippets(journal: Journal) -> None:
@@ -153,12 +163,42 @@ def test_search_finds_words_with_snippets(journal: Journal) -> None:
     assert journal.search("nothing-like-this") == []
 
 
+MESSAGES = [
+    "alpha alone",
+    "beta alone",
+    "alpha or beta both",
+    "near alpha beta",
+    "text alpha",
+    "and so on",
+    "beta then alpha",
+    "xylophone solo",
+    "日本語のテキスト",
+]
+
+
 @pytest.mark.parametrize(
-    "text", ['a" OR "b', "NEAR(a b)", "a*", "text:x", "AND", "-x", "^start", "x' --", "日本語"]
+    ("text", "found"),
+    [
+        ('alpha" OR "beta', ["alpha or beta both"]),  # not OR: all three words
+        ("NEAR(alpha beta)", ["near alpha beta"]),  # not NEAR: the word "near" too
+        ("text:alpha", ["text alpha"]),  # not a column filter
+        ("AND", ["and so on"]),  # not an operator (alone, FTS5 refuses it)
+        ("-beta alone", ["beta alone"]),  # not a negation
+        ("^then", ["beta then alpha"]),  # not "first word only"
+        ("alph* alone", ["alpha alone"]),  # the star is no syntax: every word is a prefix
+        ("xyl' --", ["xylophone solo"]),  # a quote and a comment are no SQL
+        ("日本語", ["日本語のテキスト"]),
+    ],
 )
-def test_search_takes_any_text_as_plain_words(journal: Journal, text: str) -> None:
-    full_session(journal)
-    assert isinstance(journal.search(text), list)
+def test_search_takes_any_text_as_plain_words(
+    journal: Journal, text: str, found: list[str]
+) -> None:
+    """FTS syntax in the search text is read as the words it holds, each a prefix, all of them
+    required: each search finds exactly the messages holding every word, and none of those the
+    syntax would have found."""
+    sid = journal.create_session(model="m", workspace="/w")
+    messages = {journal.append(sid, "user.message", {"text": m}).seq: m for m in MESSAGES}
+    assert sorted(messages[hit.seq] for hit in journal.search(text)) == found
 
 
 def test_search_needs_words(journal: Journal) -> None:

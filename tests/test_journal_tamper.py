@@ -2,7 +2,7 @@
 `python -m assistant history verify` (a real subprocess) naming what was done, exit code 1.
 
 The journal is written by this process and checked by the subprocess through one keyring file
-(tests.support.test_keyring.FileKeyring), as one person's keyring serves all their processes.
+(tests.support.keyrings.FileKeyring), as one person's keyring serves all their processes.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from assistant.journal import Journal, NotResumable
 from assistant.journal._chain import event_hash, ledger_link, session_header, sha256_hex
 from assistant.journal._head import HeadFile, head_path
 from assistant.journal._summary import search_text
-from tests.support.test_keyring import FileKeyring
-from tests.test_journal import full_session, proposed
+from tests.support.journal_data import full_session, proposed
+from tests.support.keyrings import FileKeyring
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -112,7 +112,7 @@ def world(assistant_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     keyring.set_keyring(FileKeyring())  # the autouse memory_keyring fixture restores the old one
     with Journal(paths.journal_file()) as j:
         ids, blob = build(j)
-    env = cli_env(assistant_home, "tests.support.test_keyring.FileKeyring", keyring_file)
+    env = cli_env(assistant_home, "tests.support.keyrings.FileKeyring", keyring_file)
     return World(env, paths.journal_file(), ids, blob)
 
 

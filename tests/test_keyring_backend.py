@@ -19,10 +19,10 @@ import pytest
 from assistant import paths
 from assistant.cli import main
 from assistant.secrets import SERVICE, KeyringUnavailable, SecretStore, keyring_backend
+from tests.support.keyrings import MemoryKeyring
+from tests.support.pilot import AppOpener, found, wait_for
 from tests.support.plain_keyring import PlaintextFileKeyring
-from tests.support.test_keyring import MemoryKeyring
 from tests.support.textdump import screen_text
-from tests.test_ui_setup import SIZE, setup_app, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 CANARY = "canary-5be1-plaintext-never"
@@ -134,10 +134,10 @@ def test_the_cli_with_a_plaintext_backend_from_the_environment(assistant_home: P
 
 
 async def test_setup_says_a_plaintext_backend_is_not_used(
-    plaintext: PlaintextFileKeyring, workspace_dir: Path
+    plaintext: PlaintextFileKeyring, open_app: AppOpener
 ) -> None:
-    app = setup_app(workspace_dir)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app(setup=True, probe=found()) as pilot:
+        app = pilot.app
         await wait_for(pilot, lambda: "for this session only" in flat(app), "the keyring note")
         text = flat(app)
         assert "keeps values in a plain file" in text and "system keyring" in text
@@ -145,11 +145,11 @@ async def test_setup_says_a_plaintext_backend_is_not_used(
 
 
 async def test_setup_says_plaintext_storage_when_opted_in(
-    plaintext: PlaintextFileKeyring, workspace_dir: Path
+    plaintext: PlaintextFileKeyring, open_app: AppOpener
 ) -> None:
     opt_in()
-    app = setup_app(workspace_dir)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app(setup=True, probe=found()) as pilot:
+        app = pilot.app
         await wait_for(pilot, lambda: "Keys are stored in a plaintext file" in flat(app), "note")
         assert "anyone who can read" in flat(app)
 
@@ -168,10 +168,10 @@ def test_the_null_backend_is_no_keyring_not_a_place_keys_are_stored(assistant_ho
     assert "Nothing was stored" in proc.stderr and "stored SHOP in" not in proc.stderr
 
 
-async def test_setup_says_the_null_backend_keeps_nothing(workspace_dir: Path) -> None:
+async def test_setup_says_the_null_backend_keeps_nothing(open_app: AppOpener) -> None:
     keyring.set_keyring(keyring.backends.null.Keyring())
-    app = setup_app(workspace_dir)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app(setup=True, probe=found()) as pilot:
+        app = pilot.app
         await wait_for(pilot, lambda: "for this session only" in flat(app), "the keyring note")
         assert "no system keyring is available here" in flat(app)
         assert "Keys are stored in" not in flat(app)

@@ -13,10 +13,10 @@ import keyring
 import pytest
 from textual.pilot import Pilot
 
-from assistant import config
 from assistant.ui.app import AssistantApp
 from tests.support import fake_llm as llm
 from tests.support.mcp_world import CANARY, alive, filesystem, hostile, server_pids, write_config
+from tests.support.pilot import AppOpener
 from tests.support.textdump import screen_text
 
 SIZE = (120, 40)
@@ -65,7 +65,11 @@ def pane_words(app: AssistantApp) -> str:
 
 
 async def test_the_pane_previews_an_mcp_call_and_quitting_stops_every_server(
-    fake_llm: llm.FakeLLM, assistant_home: Path, workspace_dir: Path, tmp_path: Path
+    fake_llm: llm.FakeLLM,
+    assistant_home: Path,
+    workspace_dir: Path,
+    tmp_path: Path,
+    open_app: AppOpener,
 ) -> None:
     pids = tmp_path / "pids"
     pids.mkdir()
@@ -81,11 +85,8 @@ async def test_the_pane_previews_an_mcp_call_and_quitting_stops_every_server(
     call = {"path": str(target), "content": "written through the pane"}
     before = children()
     fake_llm.queue(llm.tool_call("fs__write_file", json.dumps(call)), llm.text("Written."))
-    app = AssistantApp(
-        config.load(), model=fake_llm.model(), api_base=fake_llm.base_url,
-        workspace=workspace_dir, preload=False,
-    )  # fmt: skip
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app(fake_llm) as pilot:
+        app = pilot.app
         await wait_for(pilot, lambda: app.session.runtime is not None, "the session")
         await wait_for(
             pilot, lambda: "MCP server dead failed to start" in screen_text(app), "the line"
@@ -124,11 +125,11 @@ async def test_the_pane_previews_an_mcp_call_and_quitting_stops_every_server(
 
 
 async def test_a_hanging_server_never_blocks_the_app(
-    assistant_home: Path, workspace_dir: Path
+    assistant_home: Path, open_app: AppOpener
 ) -> None:
     write_config(assistant_home, {"h": hostile(read_only=True, call_timeout=3)})
-    app = AssistantApp(config.load(), workspace=workspace_dir, preload=False, setup=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app() as pilot:
+        app = pilot.app
         await wait_for(pilot, lambda: "MCP server h: " in screen_text(app), "the server")
         prompt = app.chat.prompt
         prompt.focus()

@@ -21,7 +21,7 @@ from tools.mcp import McpSettings
 
 @pytest.fixture
 def env(assistant_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    from tests.support.test_keyring import FileKeyring
+    from tests.support.keyrings import FileKeyring
 
     monkeypatch.setenv("TEST_KEYRING_FILE", str(tmp_path / "keyring.json"))
     keyring.set_keyring(FileKeyring())
@@ -30,7 +30,7 @@ def env(assistant_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         **{k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")},
         "ASSISTANT_HOME": str(assistant_home),
         "PYTHONPATH": str(ROOT),
-        "PYTHON_KEYRING_BACKEND": "tests.support.test_keyring.FileKeyring",
+        "PYTHON_KEYRING_BACKEND": "tests.support.keyrings.FileKeyring",
         "TEST_KEYRING_FILE": str(tmp_path / "keyring.json"),
         "COLUMNS": "200",
     }

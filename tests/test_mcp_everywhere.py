@@ -22,7 +22,7 @@ from tests.support.mcp_world import CANARY, ROOT, filesystem, hostile, write_con
 
 @pytest.fixture
 def env(assistant_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    from tests.support.test_keyring import FileKeyring
+    from tests.support.keyrings import FileKeyring
 
     monkeypatch.setenv("TEST_KEYRING_FILE", str(tmp_path / "keyring.json"))
     keyring.set_keyring(FileKeyring())
@@ -31,7 +31,7 @@ def env(assistant_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         **{k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")},
         "ASSISTANT_HOME": str(assistant_home),
         "PYTHONPATH": str(ROOT),
-        "PYTHON_KEYRING_BACKEND": "tests.support.test_keyring.FileKeyring",
+        "PYTHON_KEYRING_BACKEND": "tests.support.keyrings.FileKeyring",
         "TEST_KEYRING_FILE": str(tmp_path / "keyring.json"),
         "LITELLM_OFFLINE_MODE": "true",
         "COLUMNS": "200",

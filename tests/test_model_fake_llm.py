@@ -12,7 +12,7 @@ import pytest
 
 from assistant.agent.model import Model, ModelReply, load_litellm
 from tests.support.fake_llm import FakeLLM, Reply, cut, error, text, tool_call
-from tests.test_model import LITELLM_WARNINGS
+from tests.support.model_calls import LITELLM_WARNINGS
 
 pytestmark = LITELLM_WARNINGS
 

@@ -6,7 +6,7 @@ import pytest
 
 from assistant.agent.model import Model, load_litellm, provider_key_name
 from assistant.agent.model_providers import KEY_NAMES, KEYLESS, split_model
-from tests.test_model import LITELLM_WARNINGS
+from tests.support.model_calls import LITELLM_WARNINGS
 
 pytestmark = LITELLM_WARNINGS
 

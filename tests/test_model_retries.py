@@ -11,7 +11,7 @@ import pytest
 
 from assistant.agent.model import Model
 from tests.support.fake_llm import FakeLLM, cut, error, text, tool_call
-from tests.test_model import LITELLM_WARNINGS, Sleeps, collect, failure, make
+from tests.support.model_calls import LITELLM_WARNINGS, Sleeps, collect, failure, make
 
 pytestmark = LITELLM_WARNINGS
 

@@ -99,7 +99,7 @@ def env(assistant_home: Path, tmp_path: Path) -> dict[str, str]:
         **base,
         "ASSISTANT_HOME": str(assistant_home),
         "PYTHONPATH": str(ROOT),
-        "PYTHON_KEYRING_BACKEND": "tests.support.test_keyring.FileKeyring",
+        "PYTHON_KEYRING_BACKEND": "tests.support.keyrings.FileKeyring",
         "TEST_KEYRING_FILE": str(keyring_file),
         "LITELLM_OFFLINE_MODE": "true",
         "COLUMNS": "200",

@@ -20,7 +20,7 @@ from assistant.runtime import standing_unlocks
 from assistant.secrets import SERVICE, ConfiguredSecrets, Redactor, SecretStore
 from tests.support import http_servers
 from tests.support.http_servers import FakeDNS, LoopbackServer
-from tests.support.test_keyring import MemoryKeyring
+from tests.support.keyrings import MemoryKeyring
 from tools import builtin_tools
 from tools.base import ToolContext
 from tools.http_request import HttpRequestTool

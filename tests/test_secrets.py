@@ -14,7 +14,7 @@ from keyring.backend import KeyringBackend
 
 from assistant.cli import main
 from assistant.secrets import SERVICE, KeyringUnavailable, Redactor, SecretStore
-from tests.support.test_keyring import MemoryKeyring
+from tests.support.keyrings import MemoryKeyring
 
 CANARY = "canary-7f3a9c1e-secret-value"
 

@@ -17,20 +17,27 @@ from assistant.secrets import SERVICE
 from tests.support import fake_llm as llm
 from tests.support import http_servers
 from tests.support.http_servers import LoopbackServer
-from tests.support.test_keyring import MemoryKeyring
+from tests.support.keyrings import MemoryKeyring
+from tests.support.pilot import (
+    AppOpener,
+    events,
+    pending,
+    send,
+    turn_done,
+    wait_for,
+)
 from tests.support.textdump import screen_text
-from tests.test_ui_chat import SIZE, events, make_app, pending, send, turn_done, wait_for
 
 net_guard = http_servers.net_guard
 http_server = http_servers.http_server
 
 
 async def test_a_failed_model_switch_leaves_the_model_and_settings_as_they_were(
-    fake_llm: llm.FakeLLM, workspace_dir: Path
+    fake_llm: llm.FakeLLM, open_app: AppOpener
 ) -> None:
     fake_llm.queue(llm.text("first answer"), llm.text("second answer"))
-    app = make_app(fake_llm, workspace_dir)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app(fake_llm) as pilot:
+        app = pilot.app
         await send(pilot, "hello")
         await turn_done(pilot)
         before = (app.session.settings.model, app.session.settings.api_base)
@@ -49,11 +56,11 @@ async def test_a_failed_model_switch_leaves_the_model_and_settings_as_they_were(
 
 
 async def test_a_model_without_its_key_is_not_switched_to(
-    workspace_dir: Path, monkeypatch: pytest.MonkeyPatch
+    open_app: AppOpener, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    app = make_app(None, workspace_dir, setup=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app() as pilot:
+        app = pilot.app
         await send(pilot, "/model openai/gpt-4.1-mini")
         await wait_for(pilot, lambda: "no API key for openai/gpt-4.1-mini" in screen_text(app), "")
         assert "model for the next turn" not in screen_text(app)
@@ -64,12 +71,12 @@ async def test_a_model_without_its_key_is_not_switched_to(
 
 
 async def test_two_identical_actions_in_one_reply_are_answered_and_shown_apart(
-    fake_llm: llm.FakeLLM, workspace_dir: Path
+    fake_llm: llm.FakeLLM, workspace_dir: Path, open_app: AppOpener
 ) -> None:
     call = json.dumps({"command": "echo hi >> a.txt"})
     fake_llm.queue(llm.tool_calls([("shell", call), ("shell", call)]), llm.text("done"))
-    app = make_app(fake_llm, workspace_dir)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app(fake_llm) as pilot:
+        app = pilot.app
         await send(pilot, "append hi twice")
         await pending(pilot)
         view = app.chat.view
@@ -97,11 +104,11 @@ async def test_two_identical_actions_in_one_reply_are_answered_and_shown_apart(
 
 
 async def test_a_key_stored_in_the_app_is_bound_to_its_host_at_once(
-    http_server: LoopbackServer, workspace_dir: Path, memory_keyring: MemoryKeyring
+    http_server: LoopbackServer, open_app: AppOpener, memory_keyring: MemoryKeyring
 ) -> None:
-    app = make_app(None, workspace_dir, setup=False)
     origin = f"http://{http_server.key}"
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app() as pilot:
+        app = pilot.app
         await send(pilot, "/keys set SHOP --host ftp://shop")
         await wait_for(pilot, lambda: "only http:// and https://" in screen_text(app), "refusal")
         assert type(app.screen).__name__ != "SecretInputScreen"  # said before the value

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_shell_lite_support import make_tree, oracle, run_bytes, tool_run
+from tests.support.shell_oracle import make_tree, oracle, run_bytes, tool_run
 
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash and coreutils")
 

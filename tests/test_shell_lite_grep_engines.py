@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_shell_lite_support import oracle, run_bytes, tool_run
+from tests.support.shell_oracle import oracle, run_bytes, tool_run
 from tools.base import ToolError
 from tools.shell_lite import ShellLimits
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_shell_lite_support import tool_run
+from tests.support.shell_oracle import tool_run
 from tools.base import ToolError
 from tools.shell_lite import ShellLimits
 

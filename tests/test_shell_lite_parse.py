@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_shell_lite_support import tool_run
+from tests.support.shell_oracle import tool_run
 from tools.base import ToolContext, ToolError
 from tools.shell_lite import ShellTool
 from tools.shell_lite.lexer import ParseError, Word, parse

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_shell_lite_support import ORACLE_ENV, run_bytes
+from tests.support.shell_oracle import ORACLE_ENV, run_bytes
 from tools.base import ToolError
 
 pytestmark = pytest.mark.skipif(shutil.which("grep") is None, reason="needs GNU grep and sort")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_shell_lite_support import ORACLE_ENV, make_tree, run_bytes
+from tests.support.shell_oracle import ORACLE_ENV, make_tree, run_bytes
 from tools.shell_lite import spill
 
 ROOT = Path(__file__).resolve().parent.parent

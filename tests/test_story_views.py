@@ -16,7 +16,7 @@ from assistant.cli.render import ConsoleRenderer
 from assistant.export import export_session
 from assistant.journal import Journal
 from assistant.ui.screens.replay import ReplayScreen
-from tests.test_ui_history_helpers import HostApp, settle, shown
+from tests.support.history_app import HostApp, settle, shown
 
 PRIVATE = "127.0.0.1:8080 (a private address, approved by name)"
 FRAME = "tools/csv_files/query.py:80 in plan"

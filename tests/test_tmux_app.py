@@ -76,7 +76,7 @@ def test_slash_write_approved_in_a_real_terminal(
         "ASSISTANT_HOME": str(assistant_home),
         "PYTHONPATH": str(ROOT),
         "LITELLM_OFFLINE_MODE": "true",
-        "PYTHON_KEYRING_BACKEND": "tests.support.test_keyring.FileKeyring",
+        "PYTHON_KEYRING_BACKEND": "tests.support.keyrings.FileKeyring",
         "TEST_KEYRING_FILE": str(tmp_path / "keyring.json"),
         "TERM": "xterm-256color",
         "PATH": os.environ.get("PATH", ""),

@@ -5,80 +5,25 @@ Esc and quit, with the journal checked after each."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 
-from assistant.config import Settings
 from assistant.journal import Journal
-from assistant.ui.app import AssistantApp
 from tests.support import fake_llm as llm
+from tests.support.pilot import AppOpener, events, pending, send, turn_done, wait_for
 from tests.support.textdump import screen_text
-
-SIZE = (120, 36)
 
 
 def shell(command: str, **kwargs: Any) -> llm.Reply:
     return llm.tool_call("shell", json.dumps({"command": command}), **kwargs)
 
 
-async def wait_for(
-    pilot: Pilot[Any], condition: Callable[[], Any], what: str, timeout: float = 15
-) -> None:
-    """Let the app run until ``condition()`` holds (bounded; no fixed sleeps)."""
-    steps = int(timeout / 0.02)
-    for _ in range(steps):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"timed out waiting for {what}\n{screen_text(pilot.app)}")
-
-
-def make_app(server: llm.FakeLLM | None, workspace: Path, **kwargs: Any) -> AssistantApp:
-    model = server.model() if server else None
-    base = server.base_url if server else None
-    return AssistantApp(
-        Settings(), model=model, api_base=base, workspace=workspace, preload=False, **kwargs
-    )
-
-
-def events(app: AssistantApp) -> list[tuple[str, dict[str, Any]]]:
-    rt = app.session.runtime
-    assert rt is not None
-    return [(e.kind, e.payload) for e in rt.journal.events(rt.session_id)]
-
-
 def stored_events(home: Path) -> list[tuple[str, dict[str, Any]]]:
     with Journal(home / "data" / "journal.sqlite3") as journal:
         (session,) = journal.sessions()
         return [(e.kind, e.payload) for e in journal.events(session.id)]
-
-
-async def send(pilot: Pilot[Any], text: str) -> None:
-    app = pilot.app
-    assert isinstance(app, AssistantApp)
-    await wait_for(pilot, lambda: app.session.runtime is not None, "the session to open")
-    prompt = app.chat.prompt
-    prompt.focus()
-    prompt.load_text(text)
-    await pilot.press("enter")
-
-
-async def pending(pilot: Pilot[Any], count: int = 1) -> None:
-    app = pilot.app
-    assert isinstance(app, AssistantApp)
-    await wait_for(pilot, lambda: len(app.chat.pane.queue) >= count, "an action in the pane")
-    await pilot.pause()
-
-
-async def turn_done(pilot: Pilot[Any]) -> None:
-    app = pilot.app
-    assert isinstance(app, AssistantApp)
-    await wait_for(pilot, lambda: not app.chat.turn_running, "the turn to end")
-    await pilot.pause()
 
 
 def tool_results(server: llm.FakeLLM, request: int) -> list[str]:
@@ -91,14 +36,14 @@ def api_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def test_prompt_streams_answer_then_write_is_approved(
-    fake_llm: llm.FakeLLM, workspace_dir: Path
+    fake_llm: llm.FakeLLM, workspace_dir: Path, open_app: AppOpener
 ) -> None:
     fake_llm.queue(
         shell("echo hi > a.txt", text="I'll write **a.txt**."),
         llm.text("Done: a.txt now says *hi*.", chunks=40),
     )
-    app = make_app(fake_llm, workspace_dir)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app(fake_llm) as pilot:
+        app = pilot.app
         await wait_for(pilot, lambda: app.session.runtime is not None, "the session to open")
         await pilot.press(*"write hi")
         await pilot.press("enter")
@@ -139,11 +84,11 @@ async def test_prompt_streams_answer_then_write_is_approved(
 
 
 async def test_deny_sends_the_reason_to_the_model(
-    fake_llm: llm.FakeLLM, workspace_dir: Path
+    fake_llm: llm.FakeLLM, workspace_dir: Path, open_app: AppOpener
 ) -> None:
     fake_llm.queue(shell("echo hi > a.txt"), llm.text("Understood, I left it."))
-    app = make_app(fake_llm, workspace_dir)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app(fake_llm) as pilot:
+        app = pilot.app
         await send(pilot, "write hi")
         await pending(pilot)
         await pilot.press("n")
@@ -159,11 +104,11 @@ async def test_deny_sends_the_reason_to_the_model(
 
 
 async def test_edit_replans_and_previews_again_before_it_runs(
-    fake_llm: llm.FakeLLM, workspace_dir: Path
+    fake_llm: llm.FakeLLM, workspace_dir: Path, open_app: AppOpener
 ) -> None:
     fake_llm.queue(shell("echo hi > a.txt"), llm.text("ok"))
-    app = make_app(fake_llm, workspace_dir)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app(fake_llm) as pilot:
+        app = pilot.app
         await send(pilot, "write hi")
         await pending(pilot)
         await pilot.press("e")
@@ -206,7 +151,7 @@ async def test_edit_replans_and_previews_again_before_it_runs(
 
 
 async def test_allow_for_session_then_the_same_write_runs_by_rule(
-    fake_llm: llm.FakeLLM, workspace_dir: Path
+    fake_llm: llm.FakeLLM, workspace_dir: Path, open_app: AppOpener
 ) -> None:
     (workspace_dir / "a.txt").write_text("")  # both calls append: the grant covers appends
     fake_llm.queue(
@@ -214,8 +159,8 @@ async def test_allow_for_session_then_the_same_write_runs_by_rule(
         shell("echo hi >> a.txt", call_id="call_2"),
         llm.text("both done"),
     )
-    app = make_app(fake_llm, workspace_dir)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app(fake_llm) as pilot:
+        app = pilot.app
         await send(pilot, "write twice")
         await pending(pilot)
         assert "[a] allow for this session: shell" in screen_text(app)
@@ -231,11 +176,11 @@ async def test_allow_for_session_then_the_same_write_runs_by_rule(
 
 
 async def test_escape_mid_stream_cancels_and_journals_it(
-    fake_llm: llm.FakeLLM, workspace_dir: Path
+    fake_llm: llm.FakeLLM, open_app: AppOpener
 ) -> None:
     fake_llm.queue(llm.text("one two three four five six", chunks=6, stall_after=3))
-    app = make_app(fake_llm, workspace_dir)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app(fake_llm) as pilot:
+        app = pilot.app
         await send(pilot, "count")
         await wait_for(pilot, fake_llm.stalled.is_set, "the stream to stall")
         await wait_for(pilot, lambda: app.chat.view.reply is not None, "the first deltas")
@@ -254,11 +199,11 @@ async def test_escape_mid_stream_cancels_and_journals_it(
 
 
 async def test_escape_with_a_waiting_action_denies_it_first(
-    fake_llm: llm.FakeLLM, workspace_dir: Path
+    fake_llm: llm.FakeLLM, workspace_dir: Path, open_app: AppOpener
 ) -> None:
     fake_llm.queue(shell("echo hi > a.txt"), llm.text("never sent", stall_after=0))
-    app = make_app(fake_llm, workspace_dir)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app(fake_llm) as pilot:
+        app = pilot.app
         await send(pilot, "write")
         await pending(pilot)
         await pilot.press("escape")
@@ -276,11 +221,11 @@ async def test_escape_with_a_waiting_action_denies_it_first(
 
 
 async def test_keys_typed_for_the_prompt_never_decide(
-    fake_llm: llm.FakeLLM, workspace_dir: Path
+    fake_llm: llm.FakeLLM, workspace_dir: Path, open_app: AppOpener
 ) -> None:
     fake_llm.queue(shell("echo hi > a.txt", stall_after=1), llm.text("ok"))
-    app = make_app(fake_llm, workspace_dir)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app(fake_llm) as pilot:
+        app = pilot.app
         await send(pilot, "write")
         await wait_for(pilot, fake_llm.stalled.is_set, "the reply to stall")
         await pilot.press(*"draft")  # the person starts typing the next prompt
@@ -303,11 +248,11 @@ async def test_keys_typed_for_the_prompt_never_decide(
 
 
 async def test_quit_leaves_nothing_undecided(
-    fake_llm: llm.FakeLLM, workspace_dir: Path, assistant_home: Path
+    fake_llm: llm.FakeLLM, workspace_dir: Path, assistant_home: Path, open_app: AppOpener
 ) -> None:
     fake_llm.queue(shell("echo hi > a.txt"), llm.text("never sent", stall_after=0))
-    app = make_app(fake_llm, workspace_dir)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app(fake_llm) as pilot:
+        app = pilot.app
         await send(pilot, "write")
         await pending(pilot)
         await pilot.press("ctrl+q")
@@ -323,11 +268,11 @@ async def test_quit_leaves_nothing_undecided(
 
 
 async def test_ctrl_c_stops_a_turn_and_then_quits(
-    fake_llm: llm.FakeLLM, workspace_dir: Path, assistant_home: Path
+    fake_llm: llm.FakeLLM, open_app: AppOpener, assistant_home: Path
 ) -> None:
     fake_llm.queue(llm.text("slow answer", chunks=4, stall_after=2))
-    app = make_app(fake_llm, workspace_dir)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app(fake_llm) as pilot:
+        app = pilot.app
         await send(pilot, "go")
         await wait_for(pilot, fake_llm.stalled.is_set, "the stream to stall")
         await pilot.press("ctrl+c")

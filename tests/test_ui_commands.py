@@ -3,20 +3,25 @@
 
 from __future__ import annotations
 
+import sys
+import threading
 from pathlib import Path
+from types import ModuleType
+
+import pytest
 
 from assistant.config import Settings
 from assistant.secrets import SERVICE
 from assistant.ui.app import AssistantApp
 from tests.support import fake_llm as llm
-from tests.support.test_keyring import MemoryKeyring
+from tests.support.keyrings import MemoryKeyring
+from tests.support.pilot import SIZE, AppOpener, events, pending, send, turn_done, wait_for
 from tests.support.textdump import screen_text
-from tests.test_ui_chat import SIZE, events, make_app, pending, send, turn_done, wait_for
 
 
-async def test_sh_write_runs_through_the_pane(workspace_dir: Path) -> None:
-    app = make_app(None, workspace_dir, setup=False)
-    async with app.run_test(size=SIZE) as pilot:
+async def test_sh_write_runs_through_the_pane(workspace_dir: Path, open_app: AppOpener) -> None:
+    async with open_app() as pilot:
+        app = pilot.app
         await send(pilot, "/sh echo hi > a.txt")
         await pending(pilot)
         assert "› /sh echo hi > a.txt" in screen_text(app)
@@ -27,10 +32,12 @@ async def test_sh_write_runs_through_the_pane(workspace_dir: Path) -> None:
         assert proposed[0]["call_id"] is None and proposed[0]["tool"] == "shell"
 
 
-async def test_reads_run_at_once_and_errors_are_shown(workspace_dir: Path) -> None:
+async def test_reads_run_at_once_and_errors_are_shown(
+    workspace_dir: Path, open_app: AppOpener
+) -> None:
     (workspace_dir / "data.txt").write_text("x\n")
-    app = make_app(None, workspace_dir, setup=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app() as pilot:
+        app = pilot.app
         await send(pilot, "/sh cat data.txt")
         await wait_for(
             pilot,
@@ -44,10 +51,10 @@ async def test_reads_run_at_once_and_errors_are_shown(workspace_dir: Path) -> No
         await wait_for(pilot, lambda: "is not a URL" in screen_text(app), "the usage error")
 
 
-async def test_grants_list_and_revoke(workspace_dir: Path) -> None:
+async def test_grants_list_and_revoke(workspace_dir: Path, open_app: AppOpener) -> None:
     (workspace_dir / "log.txt").write_text("")  # every write appends: the grant covers appends
-    app = make_app(None, workspace_dir, setup=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app() as pilot:
+        app = pilot.app
         await send(pilot, "/sh echo a >> log.txt")
         await pending(pilot)
         await pilot.press("a")
@@ -71,10 +78,12 @@ async def test_grants_list_and_revoke(workspace_dir: Path) -> None:
     assert (workspace_dir / "log.txt").read_text() == "a\nb\n"
 
 
-async def test_undo_previews_the_restore_then_runs_it(workspace_dir: Path) -> None:
+async def test_undo_previews_the_restore_then_runs_it(
+    workspace_dir: Path, open_app: AppOpener
+) -> None:
     (workspace_dir / "a.txt").write_text("before\n")
-    app = make_app(None, workspace_dir, setup=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app() as pilot:
+        app = pilot.app
         await send(pilot, "/sh echo after > a.txt")
         await pending(pilot)
         await pilot.press("y")
@@ -97,10 +106,10 @@ async def test_undo_previews_the_restore_then_runs_it(workspace_dir: Path) -> No
 
 
 async def test_manual_mode_explains_and_model_switches(
-    workspace_dir: Path, fake_llm: llm.FakeLLM, monkeypatch
+    open_app: AppOpener, fake_llm: llm.FakeLLM, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    app = make_app(None, workspace_dir, setup=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app() as pilot:
+        app = pilot.app
         await send(pilot, "hello there")
         await pilot.pause()
         text = screen_text(app)
@@ -120,10 +129,10 @@ async def test_manual_mode_explains_and_model_switches(
 
 
 async def test_keys_set_uses_a_masked_input(
-    workspace_dir: Path, memory_keyring: MemoryKeyring
+    open_app: AppOpener, memory_keyring: MemoryKeyring
 ) -> None:
-    app = make_app(None, workspace_dir, setup=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app() as pilot:
+        app = pilot.app
         await send(pilot, "/keys set SHOP_TOKEN")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "SecretInputScreen", "the input")
         await pilot.press(*"tok-123456")
@@ -138,9 +147,9 @@ async def test_keys_set_uses_a_masked_input(
         assert "values stay in the keyring" in screen_text(app)
 
 
-async def test_help_history_and_the_palette(workspace_dir: Path) -> None:
-    app = make_app(None, workspace_dir, setup=False)
-    async with app.run_test(size=SIZE) as pilot:
+async def test_help_history_and_the_palette(open_app: AppOpener) -> None:
+    async with open_app() as pilot:
+        app = pilot.app
         await send(pilot, "/help")
         await pilot.pause()
         assert "/grants [revoke ID]" in screen_text(app)
@@ -173,17 +182,17 @@ async def test_help_history_and_the_palette(workspace_dir: Path) -> None:
 
 
 async def test_resume_continues_a_stored_session(
-    fake_llm: llm.FakeLLM, workspace_dir: Path, monkeypatch
+    fake_llm: llm.FakeLLM, open_app: AppOpener, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     fake_llm.queue(llm.text("first answer"))
-    first = make_app(fake_llm, workspace_dir)
-    async with first.run_test(size=SIZE) as pilot:
+    async with open_app(fake_llm) as pilot:
+        first = pilot.app
         await send(pilot, "remember the word kiwi")
         await turn_done(pilot)
         old = first.session.session_id
-    app = make_app(fake_llm, workspace_dir)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app(fake_llm) as pilot:
+        app = pilot.app
         await wait_for(pilot, lambda: app.session.session_id, "the new session")
         assert app.session.session_id != old
         assert await app.chat.resume(old)
@@ -197,12 +206,14 @@ async def test_resume_continues_a_stored_session(
     assert "remember the word kiwi" in contents and "first answer" in contents
 
 
-async def test_undo_requested_by_the_replay_screen_is_previewed(workspace_dir: Path) -> None:
+async def test_undo_requested_by_the_replay_screen_is_previewed(
+    workspace_dir: Path, open_app: AppOpener
+) -> None:
     from assistant.ui.screens.session_actions import UndoRequest
 
     (workspace_dir / "a.txt").write_text("old\n")
-    app = make_app(None, workspace_dir, setup=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app() as pilot:
+        app = pilot.app
         await send(pilot, "/sh echo new > a.txt")
         await pending(pilot)
         await pilot.press("y")
@@ -214,15 +225,15 @@ async def test_undo_requested_by_the_replay_screen_is_previewed(workspace_dir: P
 
 
 async def test_an_undo_from_another_workspace_is_refused_by_the_session(
-    workspace_dir: Path, tmp_path: Path
+    workspace_dir: Path, tmp_path: Path, open_app: AppOpener
 ) -> None:
     """The session's rule, whoever asks (/undo or the replay screen): an action that ran in
     another folder is not undone here."""
     from assistant.ui.screens.session_actions import UndoRequest
 
     (workspace_dir / "a.txt").write_text("old\n")
-    first = make_app(None, workspace_dir, setup=False)
-    async with first.run_test(size=SIZE) as pilot:
+    async with open_app() as pilot:
+        first = pilot.app
         await send(pilot, "/sh echo new > a.txt")
         await pending(pilot)
         await pilot.press("y")
@@ -230,8 +241,8 @@ async def test_an_undo_from_another_workspace_is_refused_by_the_session(
         action_id = first.chat.view.cards[0].action_id
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    app = make_app(None, elsewhere, setup=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app(workspace=elsewhere) as pilot:
+        app = pilot.app
         await wait_for(pilot, lambda: app.session.runtime is not None, "the session")
         app.post_message(UndoRequest(action_id))
         await wait_for(pilot, lambda: "open the app there" in screen_text(app), "the refusal")
@@ -243,9 +254,11 @@ async def test_an_undo_from_another_workspace_is_refused_by_the_session(
     assert (workspace_dir / "a.txt").read_text() == "new\n"
 
 
-async def test_several_waiting_actions_queue_in_order(workspace_dir: Path) -> None:
-    app = make_app(None, workspace_dir, setup=False)
-    async with app.run_test(size=SIZE) as pilot:
+async def test_several_waiting_actions_queue_in_order(
+    workspace_dir: Path, open_app: AppOpener
+) -> None:
+    async with open_app() as pilot:
+        app = pilot.app
         for name in ("one", "two", "three"):
             await send(pilot, f"/sh echo {name} > {name}.txt")
             await wait_for(
@@ -269,9 +282,30 @@ async def test_several_waiting_actions_queue_in_order(workspace_dir: Path) -> No
     assert not (workspace_dir / "two.txt").exists()
 
 
-async def test_litellm_is_preloaded_after_the_first_frame(workspace_dir: Path) -> None:
+async def test_litellm_is_preloaded_after_the_first_frame(
+    workspace_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import starts once the chat is laid out on the screen (the first frame never waits
+    for it), runs in a thread (keys keep working meanwhile) and finishes: the first prompt
+    finds litellm loaded."""
+    from assistant.agent import model
+
+    real = model.load_litellm
+    calls: list[tuple[bool, bool, object]] = []
+
+    def watched() -> ModuleType:
+        drawn = app.chat.prompt.region.area > 0 and app.chat.status.region.area > 0
+        in_thread = threading.current_thread() is not threading.main_thread()
+        loaded = real()
+        calls.append((drawn, in_thread, loaded))
+        return loaded
+
+    monkeypatch.setattr(model, "load_litellm", watched)
     app = AssistantApp(Settings(), workspace=workspace_dir, setup=False)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(
-            pilot, lambda: any(w.name == "preload litellm" for w in app.workers), "the preload"
-        )
+        await wait_for(pilot, lambda: calls, "the preload")
+        await app.workers.wait_for_complete()
+    ((drawn, in_thread, loaded),) = calls
+    assert drawn, "the preload started before the chat was on the screen"
+    assert in_thread, "the preload ran on the event loop"
+    assert loaded is sys.modules["litellm"] and callable(loaded.acompletion)

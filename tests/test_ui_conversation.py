@@ -207,10 +207,10 @@ async def test_live_cards_tick_while_running() -> None:
         app.view.apply(ev.ActionApproved("a1", "human"))
         await pilot.pause()
         card = app.view.action_card("a1")
-        assert card is not None and card._timer is not None
+        assert card is not None and card.ticking
         assert "running 0." in str(card.status_text())
         app.view.apply(ev.ActionResult("a1", True, "ok", "ok", 0.7))
-        assert card._timer is None and str(card.status_text()).endswith("0.70 s · ok")
+        assert not card.ticking and str(card.status_text()).endswith("0.70 s · ok")
 
 
 LONG = "\n\n".join(

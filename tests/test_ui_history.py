@@ -15,13 +15,14 @@ from assistant.journal import Journal
 from assistant.ui.screens.history import HistoryScreen
 from assistant.ui.screens.history_filters import FilterDialog, ListFilter
 from assistant.ui.screens.replay import ReplayScreen
-from tests.test_ui_history_helpers import (
+from tests.support.history_app import (
     HostApp,
     demo_journal,
     frozen_now,
     settle,
     table_titles,
 )
+from tests.support.textdump import toasts
 
 TITLES = [
     "Pull last week's orders from the shop API and save the…",
@@ -260,7 +261,7 @@ async def test_export_writes_the_chosen_format_privately_under_the_data_dir(
     fake.export_session = export_session  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "assistant.export", fake)
     app = history_app(journal)
-    async with app.run_test(size=(120, 30)) as pilot:
+    async with app.run_test(size=(120, 30), notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("x", "h")
         await settle(pilot)
@@ -268,7 +269,7 @@ async def test_export_writes_the_chosen_format_privately_under_the_data_dir(
         assert calls == [(journal, ids[0], "html")]
         assert target.read_text() == f"<h1>{ids[0]}</h1>"
         assert target.stat().st_mode & 0o777 == 0o600
-        assert [n.message for n in app._notifications] == [f"exported HTML to {target}"]
+        assert [t.text for t in toasts(app)] == [f"exported HTML to {target}"]
         await pilot.press("x", "escape")  # cancelled: nothing more is exported
         await settle(pilot)
         assert len(calls) == 1
@@ -279,12 +280,12 @@ async def test_export_with_the_real_exporter_writes_markdown(
 ) -> None:
     journal, ids = demo
     app = history_app(journal)
-    async with app.run_test(size=(120, 30)) as pilot:
+    async with app.run_test(size=(120, 30), notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("down", "x", "m")
         await settle(pilot)
         target = assistant_home / "data" / "exports" / f"session-{ids[1][:12]}.md"
-        assert [n.message for n in app._notifications] == [f"exported Markdown to {target}"]
+        assert [t.text for t in toasts(app)] == [f"exported Markdown to {target}"]
         text = target.read_text()
         assert "Poke the staging /v2/users endpoint" in text and "not on staging" in text
 
@@ -312,12 +313,12 @@ async def test_an_exporter_failure_is_reported_not_raised(
     fake.export_session = export_session  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "assistant.export", fake)
     app = history_app(journal)
-    async with app.run_test(size=(120, 30)) as pilot:
+    async with app.run_test(size=(120, 30), notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("x", "j")
         await settle(pilot)
-        (note,) = app._notifications
-        assert (note.message, note.severity, note.markup) == (message, "error", False)
+        (note,) = toasts(app)  # shown as written: no markup read in it
+        assert (note.text, note.severity) == (message, "error")
         assert not (assistant_home / "data" / "exports").exists() or not any(
             (assistant_home / "data" / "exports").iterdir()
         )

@@ -14,7 +14,7 @@ import pytest
 from assistant.journal import Journal
 from assistant.ui.screens.history import PAGE_SIZE, HistoryScreen
 from assistant.ui.screens.history_filters import ListFilter
-from tests.test_ui_history_helpers import (
+from tests.support.history_app import (
     HostApp,
     frozen_now,
     open_journal,

@@ -17,8 +17,8 @@ from assistant.ui.app import AssistantApp
 from assistant.ui.screens.preview_screen import FullPreviewScreen
 from tests.support import fake_llm as llm
 from tests.support.http_servers import LoopbackServer
+from tests.support.pilot import AppOpener, pending, send, turn_done, wait_for
 from tests.support.textdump import screen_text
-from tests.test_ui_chat import make_app, pending, send, turn_done, wait_for
 
 SMALL = (80, 24)
 KEY_LINE = "[y] approve  [n] deny…  [e] edit…  [f] full screen"
@@ -30,11 +30,8 @@ def rows(n: int) -> list[list[str]]:
     ]
 
 
-def manual_app(workspace: Path, **settings: Any) -> AssistantApp:
-    """The app with a model named but never asked: slash commands go through the gate."""
-    return AssistantApp(
-        Settings(model="openai/gpt-4.1", **settings), workspace=workspace, preload=False
-    )
+MODEL_NAMED = Settings(model="openai/gpt-4.1")
+"""The app's settings with a model named but never asked: slash commands go through the gate."""
 
 
 def pane_words(app: AssistantApp) -> str:
@@ -56,12 +53,12 @@ async def scroll_to_end(pilot: Pilot[Any]) -> None:
 
 
 async def test_a_1000_row_csv_write_reaches_its_last_row_at_80x24(
-    fake_llm: llm.FakeLLM, workspace_dir: Path
+    fake_llm: llm.FakeLLM, workspace_dir: Path, open_app: AppOpener
 ) -> None:
     args = {"path": "orders.csv", "mode": "create", "rows": rows(1000)}
     fake_llm.queue(llm.tool_call("csv_write", json.dumps(args)), llm.text("Written."))
-    app = make_app(fake_llm, workspace_dir)
-    async with app.run_test(size=SMALL) as pilot:
+    async with open_app(fake_llm, size=SMALL) as pilot:
+        app = pilot.app
         await wait_for(pilot, lambda: app.session.runtime is not None, "the session to open")
         await pilot.press(*"save the orders")
         await pilot.press("enter")
@@ -103,11 +100,12 @@ async def test_a_1000_row_csv_write_reaches_its_last_row_at_80x24(
 
 async def test_a_long_shell_diff_reaches_its_last_line_and_says_where_the_tool_cut(
     workspace_dir: Path,
+    open_app: AppOpener,
 ) -> None:
     (workspace_dir / "short.txt").write_text("".join(f"line {i:03d}\n" for i in range(1, 301)))
     (workspace_dir / "long.txt").write_text("".join(f"entry {i:04d}\n" for i in range(1, 1001)))
-    app = manual_app(workspace_dir)
-    async with app.run_test(size=SMALL) as pilot:
+    async with open_app(settings=MODEL_NAMED, size=SMALL) as pilot:
+        app = pilot.app
         await send(pilot, "/sh sort -r short.txt > reversed.txt")
         await pending(pilot)
         pane = app.chat.pane
@@ -135,13 +133,13 @@ async def test_a_long_shell_diff_reaches_its_last_line_and_says_where_the_tool_c
 
 
 async def test_a_long_http_body_is_shown_whole_and_the_unlock_is_named(
-    workspace_dir: Path,
+    open_app: AppOpener,
 ) -> None:
     # 30,000 characters pretty-printed: past the tool's 20,000-character preview cut.
     body = {f"key{i:04d}": f"value-{i:04d}-" + "x" * 40 for i in range(500)}
     with LoopbackServer() as server:
-        app = manual_app(workspace_dir)
-        async with app.run_test(size=SMALL) as pilot:
+        async with open_app(settings=MODEL_NAMED, size=SMALL) as pilot:
+            app = pilot.app
             command = {"method": "POST", "url": server.url("/orders"), "json": body}
             await send(pilot, "/tool http_request " + json.dumps(command))
             await pending(pilot)
@@ -171,9 +169,10 @@ async def test_a_long_http_body_is_shown_whole_and_the_unlock_is_named(
 
 async def test_the_full_preview_screen_reaches_the_last_line_and_esc_returns(
     workspace_dir: Path,
+    open_app: AppOpener,
 ) -> None:
-    app = manual_app(workspace_dir)
-    async with app.run_test(size=SMALL) as pilot:
+    async with open_app(settings=MODEL_NAMED, size=SMALL) as pilot:
+        app = pilot.app
         args = {"path": "big.csv", "mode": "create", "rows": rows(1000)}
         await send(pilot, "/csv write " + json.dumps(args))
         await pending(pilot)
@@ -201,9 +200,9 @@ async def test_the_full_preview_screen_reaches_the_last_line_and_esc_returns(
         await wait_for(pilot, lambda: (workspace_dir / "big.csv").exists(), "the write")
 
 
-async def test_keys_stay_visible_while_the_terminal_shrinks(workspace_dir: Path) -> None:
-    app = manual_app(workspace_dir)
-    async with app.run_test(size=(120, 36)) as pilot:
+async def test_keys_stay_visible_while_the_terminal_shrinks(open_app: AppOpener) -> None:
+    async with open_app(settings=MODEL_NAMED, size=(120, 36)) as pilot:
+        app = pilot.app
         args = {"path": "big.csv", "mode": "create", "rows": rows(300)}
         await send(pilot, "/csv write " + json.dumps(args))
         await pending(pilot)
@@ -249,9 +248,11 @@ async def test_the_line_view_wraps_long_lines_whole_and_splits_line_breaks() -> 
         assert view.at_end and view.visible_lines()[-1] == "row 99"
 
 
-async def test_a_second_long_preview_scrolls_to_its_own_end(workspace_dir: Path) -> None:
-    app = manual_app(workspace_dir)
-    async with app.run_test(size=SMALL) as pilot:
+async def test_a_second_long_preview_scrolls_to_its_own_end(
+    workspace_dir: Path, open_app: AppOpener
+) -> None:
+    async with open_app(settings=MODEL_NAMED, size=SMALL) as pilot:
+        app = pilot.app
         pane = app.chat.pane
         for n in (400, 900):
             args = {"path": f"t{n}.csv", "mode": "create", "rows": rows(n)}

@@ -19,6 +19,7 @@ from assistant.ui.widgets.preview import (
     plain,
     render_preview,
 )
+from tests.support.preview_data import Secrets, fixed_dns
 from tools.base import Action, Preview, ToolContext
 from tools.csv_files import CsvWriteTool
 from tools.http_request import HttpRequestTool
@@ -33,14 +34,6 @@ def rendered(renderable: RenderableType, width: int = 120) -> str:
     return console.export_text()
 
 
-class Secrets:
-    def value(self, name: str) -> str | None:
-        return "s3cr3t-value-never-shown" if name == "shop" else None
-
-    def hosts(self, name: str) -> tuple[str, ...]:
-        return ("shop.example.com",) if name == "shop" else ()
-
-
 def ctx(ws: Path) -> ToolContext:
     return ToolContext(workspace=Workspace(ws), secrets=Secrets())
 
@@ -48,10 +41,6 @@ def ctx(ws: Path) -> ToolContext:
 def plan(tool: Any, args: dict[str, Any], ws: Path) -> Action:
     action: Action = tool.plan(args, ctx(ws))
     return action
-
-
-def fixed_dns(host: str, port: int) -> list[str]:
-    return ["93.184.215.14"]
 
 
 def test_http_write_is_a_request_card(workspace_dir: Path) -> None:

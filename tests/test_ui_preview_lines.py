@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.ui.widgets.preview_lines import PreviewLines, preview_lines
-from tests.test_ui_preview import Secrets, fixed_dns
+from tests.support.preview_data import Secrets, fixed_dns
 from tools.base import Action, Preview, ToolContext
 from tools.csv_files import CsvWriteTool
 from tools.http_request import HttpRequestTool

@@ -28,7 +28,8 @@ from assistant.ui.widgets.action_card import ActionCard
 from assistant.ui.widgets.conversation import ConversationView
 from assistant.undo import undo_args
 from tests.support.approvers import ScriptedApprover
-from tests.test_ui_history_helpers import HostApp, demo_journal, frozen_now, settle, shown
+from tests.support.history_app import HostApp, demo_journal, frozen_now, settle, shown
+from tests.support.textdump import toasts
 from tools import all_tools
 
 PROMPT = "put hello in notes.txt, then show it"
@@ -220,12 +221,12 @@ async def test_undo_asks_the_app_to_undo_that_action_and_resume_asks_to_continue
 async def test_undo_before_any_write_is_shown_explains_instead(workspace_dir: Path) -> None:
     rt = await make_session(workspace_dir)
     app = HostApp(lambda: ReplayScreen(rt.journal, rt.session_id, now=frozen_now))
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("home", "right", "right", "right", "right", "u")
         await settle(pilot)
         assert app.undo_requests == []
-        assert [n.message for n in app._notifications] == ["no file write shown here to undo"]
+        assert [t.text for t in toasts(app)] == ["no file write shown here to undo"]
 
 
 @pytest.mark.parametrize("tamper", ["payload", "delete"])
@@ -327,7 +328,7 @@ async def test_an_action_left_running_reads_outcome_unknown_at_the_end(tmp_path:
 async def test_undo_of_a_focused_http_card_explains_why_not(tmp_path: Path) -> None:
     journal, ids = demo_journal(tmp_path / "j.sqlite3")
     app = HostApp(lambda: ReplayScreen(journal, ids[0], now=frozen_now))
-    async with app.run_test(size=(120, 30)) as pilot:
+    async with app.run_test(size=(120, 30), notifications=True) as pilot:
         await settle(pilot)
         replay = app.screen
         assert isinstance(replay, ReplayScreen)
@@ -338,7 +339,7 @@ async def test_undo_of_a_focused_http_card_explains_why_not(tmp_path: Path) -> N
         await pilot.press("u")
         await settle(pilot)
         assert app.undo_requests == []
-        assert [n.message for n in app._notifications] == [
+        assert [t.text for t in toasts(app)] == [
             "cannot undo: HTTP requests cannot be undone: the server has already acted on it"
         ]
         write_card.focus()

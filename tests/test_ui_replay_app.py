@@ -4,26 +4,16 @@ session resumed. Checks that the app handles the screens' requests, not only a t
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
 
-from assistant.config import Settings
 from assistant.ui.app import AssistantApp
 from assistant.ui.screens.history import HistoryScreen
 from assistant.ui.screens.replay import ReplayScreen
-from tests.test_ui_history_helpers import settle
-
-
-async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> None:
-    """Let the app run until ``condition()`` holds (bounded; polls, no fixed sleep)."""
-    for _ in range(250):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
+from tests.support.history_app import settle
+from tests.support.pilot import AppOpener, wait_for
 
 
 async def approve_pending(pilot: Pilot[Any], app: AssistantApp) -> None:
@@ -34,10 +24,12 @@ async def approve_pending(pilot: Pilot[Any], app: AssistantApp) -> None:
     await pilot.press("y")
 
 
-async def test_a_write_is_replayed_undone_through_the_gate_and_resumed(workspace_dir: Path) -> None:
-    app = AssistantApp(Settings(), workspace=workspace_dir, preload=False, setup=False)
+async def test_a_write_is_replayed_undone_through_the_gate_and_resumed(
+    workspace_dir: Path, open_app: AppOpener
+) -> None:
     target = workspace_dir / "a.txt"
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with open_app(size=(120, 36)) as pilot:
+        app = pilot.app
         await pilot.pause()
         app.chat.run_tool("shell", {"command": "echo hi > a.txt"})
         await approve_pending(pilot, app)

@@ -5,7 +5,6 @@ skip into manual mode. The loopback probe lists only what really answers."""
 from __future__ import annotations
 
 import socket
-from pathlib import Path
 
 import keyring
 import keyring.backends.fail
@@ -13,12 +12,11 @@ import pytest
 
 from assistant import config
 from assistant.secrets import SERVICE
-from assistant.ui.app import AssistantApp
 from assistant.ui.probe import Candidate, LocalServer, model_names, probe
 from tests.support import fake_llm as llm
-from tests.support.test_keyring import MemoryKeyring
+from tests.support.keyrings import MemoryKeyring
+from tests.support.pilot import AppOpener, found, send, wait_for
 from tests.support.textdump import screen_text
-from tests.test_ui_chat import SIZE, send, wait_for
 
 
 def closed_port() -> int:
@@ -54,17 +52,10 @@ def test_model_names_keep_only_sane_strings() -> None:
     assert model_names(["not", "a", "dict"]) == ()
 
 
-def setup_app(workspace: Path, servers: list[LocalServer] | None = None) -> AssistantApp:
-    async def fake_probe() -> list[LocalServer]:
-        return servers or []
-
-    return AssistantApp(workspace=workspace, preload=False, probe=fake_probe)
-
-
-async def test_a_local_server_can_be_picked(fake_llm: llm.FakeLLM, workspace_dir: Path) -> None:
+async def test_a_local_server_can_be_picked(fake_llm: llm.FakeLLM, open_app: AppOpener) -> None:
     servers = await probe(candidates(fake_llm), timeout=2)
-    app = setup_app(workspace_dir, servers)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app(setup=True, probe=found(servers)) as pilot:
+        app = pilot.app
         await wait_for(
             pilot, lambda: type(app.screen).__name__ == "SetupScreen", "the setup screen"
         )
@@ -83,10 +74,10 @@ async def test_a_local_server_can_be_picked(fake_llm: llm.FakeLLM, workspace_dir
 
 
 async def test_a_pasted_key_goes_to_the_keyring(
-    workspace_dir: Path, memory_keyring: MemoryKeyring
+    open_app: AppOpener, memory_keyring: MemoryKeyring
 ) -> None:
-    app = setup_app(workspace_dir)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app(setup=True, probe=found()) as pilot:
+        app = pilot.app
         await wait_for(
             pilot, lambda: type(app.screen).__name__ == "SetupScreen", "the setup screen"
         )
@@ -113,12 +104,12 @@ async def test_a_pasted_key_goes_to_the_keyring(
 
 
 async def test_no_keyring_says_so_and_keeps_the_key_for_this_session(
-    workspace_dir: Path, monkeypatch: pytest.MonkeyPatch
+    open_app: AppOpener, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     keyring.set_keyring(keyring.backends.fail.Keyring())
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
-    app = setup_app(workspace_dir)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app(setup=True, probe=found()) as pilot:
+        app = pilot.app
         await wait_for(
             pilot, lambda: type(app.screen).__name__ == "SetupScreen", "the setup screen"
         )
@@ -137,9 +128,9 @@ async def test_no_keyring_says_so_and_keeps_the_key_for_this_session(
         monkeypatch.delenv("ANTHROPIC_API_KEY")
 
 
-async def test_skip_leaves_a_working_manual_mode(workspace_dir: Path) -> None:
-    app = setup_app(workspace_dir)
-    async with app.run_test(size=SIZE) as pilot:
+async def test_skip_leaves_a_working_manual_mode(open_app: AppOpener) -> None:
+    async with open_app(setup=True, probe=found()) as pilot:
+        app = pilot.app
         await wait_for(
             pilot, lambda: type(app.screen).__name__ == "SetupScreen", "the setup screen"
         )

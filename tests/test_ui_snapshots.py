@@ -23,8 +23,8 @@ from textual.pilot import Pilot
 from assistant.config import Settings
 from assistant.secrets import SERVICE
 from assistant.ui.app import AssistantApp
-from tests.support.test_keyring import MemoryKeyring
-from tests.test_ui_chat import send, wait_for
+from tests.support.keyrings import MemoryKeyring
+from tests.support.pilot import send, wait_for
 from tools import builtin_tools
 from tools.http_request import HttpRequestTool
 
@@ -64,7 +64,6 @@ def snap_app(
     memory_keyring: MemoryKeyring,
 ) -> AssistantApp:
     monkeypatch.setenv("HOME", str(tmp_path))  # the status line shows the workspace as ~/ws
-    monkeypatch.setattr("assistant.journal._store._new_id", lambda: "7f3a9c2e" + "0" * 24)
     fixed_action_ids(monkeypatch)
     memory_keyring.store[(SERVICE, "shop")] = "s3cr3t-shop-token"
     (workspace_dir / "orders.csv").write_text(
@@ -81,6 +80,7 @@ def snap_app(
         preload=False,
         clock=lambda: datetime(2026, 11, 25, 14, 2, 11),
         tools=tools,
+        new_id=lambda: "7f3a9c2e" + "0" * 24,
     )
 
 

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.support.pilot import AppOpener, pending, send, wait_for
 from tests.support.textdump import screen_text
 from tests.support.undo_path import snapshot
-from tests.test_ui_chat import SIZE, make_app, pending, send, wait_for
 
 
-async def test_undo_in_the_app_brings_back_a_removed_tree(workspace_dir: Path) -> None:
+async def test_undo_in_the_app_brings_back_a_removed_tree(
+    workspace_dir: Path, open_app: AppOpener
+) -> None:
     (workspace_dir / "d" / "e").mkdir(parents=True)
     (workspace_dir / "d" / "e" / "f.txt").write_bytes(b"f\n")
     before = snapshot(workspace_dir)
-    app = make_app(None, workspace_dir, setup=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app() as pilot:
+        app = pilot.app
         await send(pilot, "/sh rm -r d")
         await pending(pilot)
         await pilot.press("y")
@@ -27,9 +29,11 @@ async def test_undo_in_the_app_brings_back_a_removed_tree(workspace_dir: Path) -
         await wait_for(pilot, lambda: snapshot(workspace_dir) == before, "the undo")
 
 
-async def test_the_pane_says_what_an_undo_would_lose(workspace_dir: Path) -> None:
-    app = make_app(None, workspace_dir, setup=False)
-    async with app.run_test(size=SIZE) as pilot:
+async def test_the_pane_says_what_an_undo_would_lose(
+    workspace_dir: Path, open_app: AppOpener
+) -> None:
+    async with open_app() as pilot:
+        app = pilot.app
         await send(pilot, "/sh mkdir -p a/b")
         await pending(pilot)
         await pilot.press("y")

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from assistant.journal import Journal
+from tests.support.pty import run_in_pty
 from tests.support.undo_path import journal, last_action, snapshot, tool, undo
-from tests.test_console_pty import run_in_pty
 
 CREATES = [
     ("shell", {"command": "echo hi > notes.txt"}),

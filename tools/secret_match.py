@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import regex  # type: ignore[import-untyped]
+import regex
 
 MIN_VALUE_CHARS = 8
 """Shorter values would turn ordinary text into markers and refuse ordinary calls (a local

@@ -4,8 +4,10 @@ and run transactions under one lock."""
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
@@ -27,6 +29,14 @@ def format_ts(moment: datetime) -> str:
         moment = moment.replace(tzinfo=UTC)
     moment = moment.astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+_SESSION_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def random_id() -> str:
+    """A new session's id: uuid4 as 32 hex digits (the journal's default id factory)."""
+    return uuid.uuid4().hex
 
 
 def _is_utf8(text: str) -> bool:
@@ -53,13 +63,24 @@ class Connection:
         *,
         busy_timeout: float = 5.0,
         clock: Callable[[], datetime] | None = None,
+        new_id: Callable[[], str] | None = None,
     ) -> None:
+        """``clock`` stamps events; ``new_id`` makes each new session's id (32 lowercase hex
+        digits; default ``random_id``): both are seams for tests and snapshots."""
         self.path = Path(path)
         self._redact_fn = redact
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._id_factory = new_id or random_id
         self._lock = threading.RLock()
         self._read_key: _keys.KeyInfo | None = None
         self._db: sqlite3.Connection | None = self._open(busy_timeout)
+
+    def _new_id(self) -> str:
+        """The next session id from the factory, checked: every lookup expects 32 hex digits."""
+        made = self._id_factory()
+        if not isinstance(made, str) or not _SESSION_ID.fullmatch(made):
+            raise JournalError(f"the id factory made {made!r}, not 32 lowercase hex digits")
+        return made
 
     # -- connection ------------------------------------------------------------------------
 

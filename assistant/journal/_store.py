@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -34,10 +33,6 @@ __all__ = ["Journal", "format_ts"]
 
 _KIND = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*")
 _DIGEST = re.compile(r"[0-9a-f]{64}")
-
-
-def _new_id() -> str:
-    return uuid.uuid4().hex
 
 
 class Journal(Checks):
@@ -89,7 +84,7 @@ class Journal(Checks):
         header, _ = normalize_payload(clean, "session header")
         title = header.get("title") or None
         meta_obj = header.get("meta") or {}
-        session_id = _new_id()
+        session_id = self._new_id()
         now = format_ts(self._clock())
         with self._tx("create a session", write=True) as db:
             if parent is not None:
@@ -172,7 +167,7 @@ class Journal(Checks):
                 db,
                 self._ledger,
                 redact,
-                session_id=_new_id(),
+                session_id=self._new_id(),
                 source=source,
                 created_at=created_at,
                 model=model,

@@ -18,7 +18,7 @@ from assistant.recipes._spec import Recipe
 from tools.base import Action, Result, ToolContext, ToolError, escape_text
 
 if TYPE_CHECKING:
-    from assistant.recipes._make import Life
+    from assistant.agent.action_life import Life
 
 FOLDER = "mcp"
 
@@ -80,7 +80,7 @@ class McpRecording:
         if not all(isinstance(v, t) for v, t in zip(values, types, strict=True)):
             raise ToolError(f"{where}: a field of the recorded MCP call has the wrong type")
         step = raw.get("step", 0)
-        return cls(*values, step=step if isinstance(step, int) else 0)  # type: ignore[arg-type]
+        return cls(*values, step=step if isinstance(step, int) else 0)
 
     def dumps(self) -> str:
         return json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n"

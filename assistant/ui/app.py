@@ -48,11 +48,12 @@ class AssistantApp(App[None]):
         clock: Callable[[], datetime] = datetime.now,
         probe: Callable[[], Any] | None = None,
         tools: Mapping[str, Tool] | None = None,
+        new_id: Callable[[], str] | None = None,
     ) -> None:
         """``preload`` imports litellm in a thread after the first frame; ``setup`` shows the
         first-run screen when no model is configured; ``probe`` replaces the local-server scan
         (tests); ``clock`` stamps decisions (snapshots freeze it); ``tools`` replaces the
-        built-in tools (tests)."""
+        built-in tools (tests); ``new_id`` makes session ids (snapshots fix them)."""
         super().__init__()
         if settings is None:
             from assistant import config
@@ -65,7 +66,9 @@ class AssistantApp(App[None]):
 
         # the MCP servers start with the session, in the background: the app never waits on one
         mcp = McpStart(background=True)
-        self.session = Session(self.settings, workspace, tools, meta={"app": "tui"}, mcp=mcp)
+        self.session = Session(
+            self.settings, workspace, tools, meta={"app": "tui"}, mcp=mcp, new_id=new_id
+        )
         self.preload = preload
         self.setup = setup
         self.clock = clock

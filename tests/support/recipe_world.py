@@ -103,7 +103,7 @@ def cli_env(home: Path, tmp_path: Path, **extra: str) -> dict[str, str]:
         **base,
         "ASSISTANT_HOME": str(home),
         "PYTHONPATH": str(ROOT),
-        "PYTHON_KEYRING_BACKEND": "tests.support.test_keyring.FileKeyring",
+        "PYTHON_KEYRING_BACKEND": "tests.support.keyrings.FileKeyring",
         "TEST_KEYRING_FILE": str(tmp_path / "keyring.json"),
         "LITELLM_OFFLINE_MODE": "true",
         "COLUMNS": "200",

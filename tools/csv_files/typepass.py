@@ -71,14 +71,14 @@ def file_types(
         if known is not None and known[i].checked:
             cols.append(known[i])
             continue
-        kind, check = coltypes.plan_column(stats)
+        kind, confirm = coltypes.plan_column(stats)
         numeric = bool(stats.classes) and stats.classes & coltypes.NUMERIC == stats.classes
         cols.append(Col(kind, True, kind == "VARCHAR" and numeric))
         if not kind:
             full.append(i)
-        elif check and (wanted is None or i in wanted):
+        elif confirm and (wanted is None or i in wanted):
             verify.append(i)
-        elif check:
+        elif confirm:
             cols[i] = Col(kind, checked=False)
     if len(verify) > WIDE:
         verify, full = [], sorted(verify + full)

@@ -158,7 +158,7 @@ def _run_cut(spec: Spec, io: IO) -> Output:
                     out = [_cut_line(line, mode, ranges, delim, only_delimited) for line in lines]
                     out = [line for line in out if line is not None]
                 if out:
-                    yield b"\n".join(out) + b"\n"  # type: ignore[arg-type]
+                    yield b"\n".join(out) + b"\n"
     return status
 
 

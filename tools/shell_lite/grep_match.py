@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import regex  # type: ignore[import-untyped]
+import regex
 
 from tools.shell_lite.command import IO, TimeLimitError
 from tools.shell_lite.posix_re import MAX_WEIGHT, RegexError, translate
@@ -79,7 +79,10 @@ class Matcher:
         self.linear = linear
         flags = regex.MULTILINE | regex.ASCII | (regex.IGNORECASE if self.icase else 0)
         try:
-            wrap = lambda p: _wrap(p, word, line)  # noqa: E731
+
+            def wrap(p: bytes) -> bytes:
+                return _wrap(p, word, line)
+
             # the fallback (and -o's POSIX matcher) in ``regex``, with the time limit
             self._lines = regex.compile(wrap(combined) + _REST, flags)
             self._longest = regex.compile(wrap(combined), flags | regex.POSIX)

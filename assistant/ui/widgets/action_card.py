@@ -180,6 +180,11 @@ class ActionCard(Vertical, can_focus=True):
         self._ready = True
         self._tick()
 
+    @property
+    def ticking(self) -> bool:
+        """Whether the elapsed time is repainted on its own (a live card while it runs)."""
+        return self._timer is not None
+
     def _tick(self) -> None:
         """While running in a live session, repaint the elapsed time twice a second."""
         if self.live and self._ready and self.status == "running" and self._timer is None:

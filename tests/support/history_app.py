@@ -1,7 +1,4 @@
-"""Shared by the history and replay UI tests: a host app, a frozen clock, journals to show.
-
-Holds no tests itself; the name keeps it inside the history tests' files.
-"""
+"""Shared by the history and replay UI tests: a host app, a frozen clock, journals to show."""
 
 from __future__ import annotations
 
@@ -138,8 +135,13 @@ def seed_sessions(journal: Journal, n: int) -> None:
     journal._db.execute("PRAGMA synchronous=FULL")
 
 
-def open_journal(path: Path, start: datetime, step: timedelta = timedelta(seconds=1)) -> Journal:
-    return Journal(path, clock=StepClock(start, step))
+def open_journal(
+    path: Path,
+    start: datetime,
+    step: timedelta = timedelta(seconds=1),
+    new_id: Callable[[], str] | None = None,
+) -> Journal:
+    return Journal(path, clock=StepClock(start, step), new_id=new_id)
 
 
 def _proposed(
@@ -155,7 +157,7 @@ def _usage(model: str, cost: float | None) -> dict[str, Any]:
     return ev.TurnUsage(model, 900, 120, cost).to_json()
 
 
-def demo_journal(path: Path) -> tuple[Journal, list[str]]:
+def demo_journal(path: Path, new_id: Callable[[], str] | None = None) -> tuple[Journal, list[str]]:
     """Five sessions at fixed times around NOW; returns the journal and their ids, newest first.
 
     1. today 14:02, gpt-4.1: a read, a query and an approved csv write; $0.012
@@ -163,9 +165,11 @@ def demo_journal(path: Path) -> tuple[Journal, list[str]]:
     3. yesterday 17:15, llama3.1: a shell write; no known price
     4. Jan 05: a title full of markup, escapes and bidi controls; $0.0004
     5. last year: a session that never got a prompt
+
+    ``new_id``: the journal's session id factory (snapshots fix the ids).
     """
     clock = StepClock(NOW)
-    journal = Journal(path, clock=clock)
+    journal = Journal(path, clock=clock, new_id=new_id)
     ids: list[str] = []
 
     def session(at: datetime, model: str | None, events: list[tuple[str, dict[str, Any]]]) -> None:

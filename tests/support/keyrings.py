@@ -1,6 +1,6 @@
 """Keyring backends for tests: in memory, or in a JSON file so several processes share it.
 
-Subprocesses select the file one with PYTHON_KEYRING_BACKEND=tests.support.test_keyring.FileKeyring
+Subprocesses select the file one with PYTHON_KEYRING_BACKEND=tests.support.keyrings.FileKeyring
 and TEST_KEYRING_FILE=<path>.
 """
 

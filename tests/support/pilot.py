@@ -11,6 +11,7 @@ from typing import Any
 from textual.pilot import Pilot
 
 from assistant.config import Settings
+from assistant.journal import Journal
 from assistant.ui.app import AssistantApp
 from assistant.ui.probe import LocalServer
 from tests.support import fake_llm as llm
@@ -81,6 +82,13 @@ def events(app: AssistantApp) -> list[tuple[str, dict[str, Any]]]:
     rt = app.session.runtime
     assert rt is not None
     return [(e.kind, e.payload) for e in rt.journal.events(rt.session_id)]
+
+
+def stored_events(home: Path) -> list[tuple[str, dict[str, Any]]]:
+    """The events of the one session in the journal under ``home``, read after the app closed."""
+    with Journal(home / "data" / "journal.sqlite3") as journal:
+        (session,) = journal.sessions()
+        return [(e.kind, e.payload) for e in journal.events(session.id)]
 
 
 async def send(pilot: Pilot[Any], text: str) -> None:

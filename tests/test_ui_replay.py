@@ -318,6 +318,7 @@ async def test_an_action_left_running_reads_outcome_unknown_at_the_end(tmp_path:
     journal.append(sid, "action.approved", {"action_id": "w1", "by": "human"})
     app = HostApp(lambda: ReplayScreen(journal, sid, now=frozen_now))
     async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)  # loaded first: an End pressed before the timeline is read is lost
         await pilot.press("end")
         await settle(pilot)
         view = app.screen.view

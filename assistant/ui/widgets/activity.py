@@ -42,6 +42,8 @@ class Activity(Static):
         self._until: float | None = None
         self._frame = 0
         self._timer: Timer | None = None
+        self.spin = True
+        """False keeps the first frame and stops the ticks (snapshots need a still picture)."""
 
     @property
     def words(self) -> str:
@@ -58,7 +60,7 @@ class Activity(Static):
         else:
             self._text, self._reason, self._until = "", text, self.clock() + seconds
         self.add_class("-on")
-        if self._timer is None:
+        if self._timer is None and self.spin:
             self._timer = self.set_interval(TICK, self._tick)
         self._paint()
 

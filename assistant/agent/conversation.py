@@ -57,8 +57,9 @@ class Conversation:
         """Calls of the last reply whose tool messages are not written yet."""
         self._turn: list[str] = []
         """Every call of the turn under way, in order (what a stop note lists)."""
-        self._by_hand: list[action_life.Life] = []
-        """Actions the person ran by hand that the model has not been told of yet."""
+        self._turn_open = False
+        self._by_hand: list[tuple[action_life.Life, str]] = []
+        """Actions the person ran by hand that have not ended, with the state last told."""
         self._notes: list[str] = []
 
     @classmethod
@@ -84,8 +85,12 @@ class Conversation:
         life = self._fold.add(event)
         match event:
             case ev.UserMessage(text=text):
+                if self._turn_open:  # no end was recorded: the app stopped mid-turn
+                    self._flush()
+                    self._turn_ended("the app stopped before it finished", "stopped", "")
                 self._flush()
-                self._tell_by_hand(ended=False)
+                self._tell_by_hand()
+                self._turn_open = True
                 content = text
                 if self._notes:
                     content = "\n\n".join([*self._notes, f"{PERSON}\n{text}"])
@@ -116,17 +121,19 @@ class Conversation:
                 elif call_id:
                     self._first.setdefault(call_id, life)
                 else:
-                    self._by_hand.append(life)
+                    self._by_hand.append((life, ""))
             case ev.ActionError(call_id=call_id, message=message) if call_id and life is None:
                 self._refused[call_id] = message
             case ev.TurnError(message=message, error=error, partial=partial):
                 self._turn_ended(message, error, partial)
+            case ev.TurnEnd():
+                self._turn_open = False
 
     def stopped(self) -> None:
-        """The stored session ends here: the calls and by-hand actions it left open are told
-        as they stand (not decided, outcome unknown)."""
+        """The stored session ends here: the calls it left open are told as they stand (not
+        decided, outcome unknown). A turn it left unfinished is told with the next message,
+        as a rebuild of the longer session will tell it there too."""
         self._flush()
-        self._tell_by_hand(ended=True)
 
     # -- what each call reads ---------------------------------------------------------------------
 
@@ -159,6 +166,8 @@ class Conversation:
             cut = " It cut your reply off where it ends above." if partial else ""
             lines = [f"{NOTE} The person stopped your last turn before it finished.{cut}"]
             lines += self._turn_calls()
+        elif error == "stopped":
+            lines = [f"{NOTE} Your last turn did not finish: {message}.", *self._turn_calls()]
         else:
             lines = [f"{NOTE} Your last turn ended early: {message.rstrip('.')}."]
         self._notes.append("\n".join(lines))
@@ -190,13 +199,16 @@ class Conversation:
             lines.append(f"- {name} ({call_id}) {final.proposed.summary}: {words}")
         return lines
 
-    def _tell_by_hand(self, *, ended: bool) -> None:
-        """Note the by-hand actions that have finished (all of them when ``ended``); one still
-        waiting for its decision or still running is told once it ends."""
+    def _tell_by_hand(self) -> None:
+        """Note each by-hand action whose state changed since it was last told: one still
+        waiting for its decision, or still running, is told so now and again once it ends."""
         told_now, still = [], []
-        for life in self._by_hand:
-            open_ = life.final.state in (action_life.PROPOSED, action_life.OUTCOME_UNKNOWN)
-            (still if open_ and not ended else told_now).append(life)
+        for life, said in self._by_hand:
+            state = life.final.state
+            if state != said:
+                told_now.append(life)
+            if state in (action_life.PROPOSED, action_life.OUTCOME_UNKNOWN):
+                still.append((life, state))
         self._by_hand = still
         if not told_now:
             return
@@ -210,7 +222,13 @@ class Conversation:
 
 def _by_hand_line(life: action_life.Life) -> str:
     proposed = life.proposed
-    line = f"- {proposed.tool} ({proposed.effect}) {proposed.summary}: {action_life.outcome(life)}"
+    if life.state == action_life.PROPOSED:
+        outcome = "not decided yet, not run"
+    elif life.state == action_life.OUTCOME_UNKNOWN:
+        outcome = "approved; no result recorded yet (outcome unknown)"
+    else:
+        outcome = action_life.outcome(life)
+    line = f"- {proposed.tool} ({proposed.effect}) {proposed.summary}: {outcome}"
     if life.result is None or not life.result.output:
         return line
     output = ev.escape_surrogates(life.result.output)

@@ -99,10 +99,10 @@ class Conversation:
                 self._turn = []
             case ev.AssistantMessage(text=text, tool_calls=calls):
                 self._flush()
-                message: dict[str, Any] = {"role": "assistant", "content": text or None}
+                reply: dict[str, Any] = {"role": "assistant", "content": text or None}
                 good = [c for c in calls if isinstance(c, dict) and isinstance(c.get("id"), str)]
                 if good:
-                    message["tool_calls"] = [
+                    reply["tool_calls"] = [
                         {
                             "id": c["id"],
                             "type": "function",
@@ -114,7 +114,7 @@ class Conversation:
                         self._names[c["id"]] = str(c.get("name"))
                         self._waiting.append(c["id"])
                         self._turn.append(c["id"])
-                self._messages.append(message)
+                self._messages.append(reply)
             case ev.ActionProposed(call_id=call_id) if life is not None:
                 if life.edited_from is not None:
                     pass  # the same call, re-planned: told by its first action's chain
@@ -122,8 +122,8 @@ class Conversation:
                     self._first.setdefault(call_id, life)
                 else:
                     self._by_hand.append((life, ""))
-            case ev.ActionError(call_id=call_id, message=message) if call_id and life is None:
-                self._refused[call_id] = message
+            case ev.ActionError(call_id=call_id, message=refusal) if call_id and life is None:
+                self._refused[call_id] = refusal
             case ev.TurnError(message=message, error=error, partial=partial):
                 self._turn_ended(message, error, partial)
             case ev.TurnEnd():

@@ -11,6 +11,7 @@ from typing import Any
 
 from assistant.agent.conversation import NOT_REACHED, STOPPED_RUNNING
 from tests.support import fake_llm as llm
+from tests.support.textdump import screen_text
 from tests.test_cli_run import assistant as cli
 from tests.test_cli_run import env, model_args  # noqa: F401  (env is a fixture)
 from tests.test_ui_chat import SIZE, events, make_app, pending, send, turn_done, wait_for
@@ -98,6 +99,8 @@ async def test_a_reply_cut_off_by_esc_is_told_with_its_text(
         fake_llm.queue(llm.text("Shorter: 1-6."))
         await send(pilot, "shorter please")
         await turn_done(pilot)
+        session_id = app.session.session_id
+        await pilot.press("ctrl+q")
     partial = stopped["partial"]
     assert partial and full.startswith(partial) and partial != full
     sent = fake_llm.requests[-1]["messages"]
@@ -107,6 +110,24 @@ async def test_a_reply_cut_off_by_esc_is_told_with_its_text(
     ]
     assert "It cut your reply off where it ends above" in sent[-1]["content"]
     assert "It had made no tool calls" in sent[-1]["content"]
+
+    # resumed in the app (as `r` in the history does): the cut reply is drawn as it was, and
+    # the model is sent the same conversation
+    again = make_app(fake_llm, workspace_dir)
+    async with again.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: again.session.runtime is not None, "the session")
+        assert await again.chat.resume(session_id)
+        shown = partial.strip()
+        await wait_for(pilot, lambda: shown in screen_text(again), "the cut reply")
+        fake_llm.queue(llm.text("Still here."))
+        await send(pilot, "go on")
+        await turn_done(pilot)
+    resumed = fake_llm.requests[-1]["messages"]
+    assert resumed[: len(sent)] == sent
+    assert resumed[len(sent) :] == [
+        {"role": "assistant", "content": "Shorter: 1-6."},
+        {"role": "user", "content": "go on"},
+    ]
 
 
 async def test_actions_run_by_hand_are_in_the_next_request_and_in_a_resume(

@@ -75,6 +75,8 @@ class Activity(Static):
     def follow(self, event: ev.Event) -> None:
         """Show what a turn's event says is being waited for, or hide once something arrives
         (text, an action, the end of the turn)."""
+        if isinstance(event, ev.UserMessage | ev.TurnUsage):
+            return  # the turn starting, its bookkeeping: still waiting
         if not isinstance(event, ev.TurnWait):
             if self.state in ("loading", "thinking", "retrying"):
                 self.hide()

@@ -289,9 +289,7 @@ class ReplayScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Arrows, home and end move a focused grid's cursor, not the replay's."""
-        if action in ("step", "seek") and isinstance(self.focused, DataTable):
-            return False
-        return True
+        return not (action in ("step", "seek") and isinstance(self.focused, DataTable))
 
     def action_step(self, delta: int) -> None:
         self._stop_play()

@@ -155,14 +155,20 @@ def _limfield(line: bytes, key: _Key, tab: bytes | None) -> int:
     return ptr
 
 
+_LONGEST_INT = 4000
+"""Digits past which a number is read as a Decimal (int() refuses more than 4300)."""
+
+
 def _numeric(text: bytes) -> int | Decimal:
     """GNU sort -n in the C locale: blanks, an optional '-', digits, an optional fraction;
     anything else (or nothing) is zero. ints and Decimals compare exactly with each other."""
     m = _NUMBER.match(text)
     assert m is not None  # every part is optional
     sign, whole, frac = m.groups()
-    if frac:
-        return Decimal((sign or b"").decode() + (whole or b"0").decode() + "." + frac.decode())
+    if frac or len(whole) > _LONGEST_INT:
+        return Decimal(
+            (sign or b"").decode() + (whole or b"0").decode() + "." + (frac or b"0").decode()
+        )
     value = int(whole) if whole else 0
     return -value if sign else value
 
@@ -251,10 +257,7 @@ def _order(spec: Spec, io: IO) -> Order:
             return [-v for v in found] if flip else found
 
         def by_number(lines: list[bytes]) -> tuple[list[bytes], list[Any]]:
-            lines.sort(reverse=reverse)
-            order = values(lines)
-            index = sorted(range(len(lines)), key=order.__getitem__, reverse=reverse)
-            return list(map(lines.__getitem__, index)), list(map(order.__getitem__, index))
+            return _group_sort(lines, numeric, tab, reverse)
 
         return Order(
             by_number,
@@ -321,6 +324,74 @@ def _numeric_values(lines: list[bytes], key: _Key, tab: bytes | None) -> list[An
         except ValueError:
             pass
     return list(map(_numeric, texts))
+
+
+@functools.lru_cache(maxsize=16)
+def _number_rx(field: int) -> re.Pattern[bytes]:
+    """One match per line of a run joined with newlines: skips ``field`` blank-separated fields
+    as GNU does (blanks are space and tab), then captures the number that starts the next."""
+    return re.compile(rb"(?:[ \t]*[^ \t\n]*){%d}[ \t]*(-?[0-9]*(?:\.[0-9]*)?)[^\n]*\n" % field)
+
+
+def _number_texts(lines: list[bytes], key: _Key, tab: bytes | None) -> list[bytes]:
+    """For every line, the text its key's number is read from (found in C, one object a
+    line): the number itself without -t, the key's first field with -t."""
+    if tab is None:
+        texts = _number_rx(key.sword).findall(b"\n".join(lines) + b"\n")
+        if len(texts) == len(lines):
+            return texts
+        extract = _extractor(key, tab)  # not reached: every line gives one match
+        return list(map(extract, lines))
+    field = key.sword
+    try:
+        return list(map(itemgetter(field), map(bytes.split, lines, repeat(tab), repeat(field + 1))))
+    except IndexError:  # some line has no such field: its key is empty
+        parts = map(bytes.split, lines, repeat(tab), repeat(field + 1))
+        return list(map(b"".join, map(itemgetter(slice(field, field + 1)), parts)))
+
+
+def _number_of(text: bytes) -> int | Decimal:
+    """The value of a key text, as ``_numeric`` reads it; a plain integer takes int()."""
+    digits = text[1:] if text[:1] == b"-" else text
+    if digits.isdigit() and len(digits) <= _LONGEST_INT:
+        return int(text)
+    return _numeric(text)
+
+
+def _group_sort(
+    lines: list[bytes], key: _Key, tab: bytes | None, reverse: bool
+) -> tuple[list[bytes], list[Any]]:
+    """One run in GNU's order for a numeric key with the whole-line last resort: lines are
+    grouped by their key's text (values repeat: 2 million lines of log have a few thousand),
+    each distinct text is read as a number once, groups of equal value are joined ("5", "05"
+    and "5.0" are one), and only lines within a group are compared, as bytes. Returns the lines
+    and, in the same order, the values the merge compares (negated when the key and the last
+    resort go opposite ways)."""
+    groups: dict[bytes, list[bytes]] = {}
+    get = groups.get
+    for text, line in zip(_number_texts(lines, key, tab), lines):  # noqa: B905 - same length
+        group = get(text)
+        if group is None:
+            groups[text] = [line]
+        else:
+            group.append(line)
+    by_value: dict[Any, list[bytes]] = {}
+    for text, group in groups.items():
+        value = _number_of(text)
+        same = by_value.get(value)
+        if same is None:
+            by_value[value] = group
+        else:
+            same += group
+    flip = key.reverse != reverse
+    ordered: list[bytes] = []
+    values: list[Any] = []
+    for value in sorted(by_value, reverse=key.reverse):
+        group = by_value[value]
+        group.sort(reverse=reverse)
+        ordered += group
+        values += [-value if flip else value] * len(group)
+    return ordered, values
 
 
 def _batched(lines: Iterator[bytes]) -> Iterator[list[bytes]]:

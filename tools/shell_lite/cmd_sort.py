@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -243,7 +244,7 @@ def _order(spec: Spec, io: IO) -> Order:
     last_resort = not keys or not (unique or stable)
     if not keys:
 
-        def plain(lines: list[bytes]) -> tuple[list[bytes], None]:
+        def plain(lines: list[bytes], data: bytes) -> tuple[list[bytes], None]:
             lines.sort(reverse=reverse)
             return lines, None
 
@@ -256,8 +257,8 @@ def _order(spec: Spec, io: IO) -> Order:
             found = _numeric_values(lines, numeric, tab)
             return [-v for v in found] if flip else found
 
-        def by_number(lines: list[bytes]) -> tuple[list[bytes], list[Any]]:
-            return _group_sort(lines, numeric, tab, reverse)
+        def by_number(lines: list[bytes], data: bytes) -> tuple[list[bytes], list[Any]]:
+            return _group_sort(lines, data, numeric, tab, reverse)
 
         return Order(
             by_number,
@@ -267,7 +268,7 @@ def _order(spec: Spec, io: IO) -> Order:
         )
     functions = [_key_function(k, tab) for k in keys]
 
-    def generic(lines: list[bytes]) -> tuple[list[bytes], None]:
+    def generic(lines: list[bytes], data: bytes) -> tuple[list[bytes], None]:
         # Stable passes from the least to the most significant ordering give GNU's comparison:
         # first the whole-line last resort (skipped with -s or -u), then each key, last to first.
         if last_resort:
@@ -326,21 +327,12 @@ def _numeric_values(lines: list[bytes], key: _Key, tab: bytes | None) -> list[An
     return list(map(_numeric, texts))
 
 
-@functools.lru_cache(maxsize=16)
-def _number_rx(field: int) -> re.Pattern[bytes]:
-    """One match per line of a run joined with newlines: skips ``field`` blank-separated fields
-    as GNU does (blanks are space and tab), then captures the number that starts the next."""
-    return re.compile(rb"(?:[ \t]*[^ \t\n]*){%d}[ \t]*(-?[0-9]*(?:\.[0-9]*)?)[^\n]*\n" % field)
-
-
-def _number_texts(lines: list[bytes], key: _Key, tab: bytes | None) -> list[bytes]:
-    """For every line, the text its key's number is read from (found in C, one object a
-    line): the number itself without -t, the key's first field with -t."""
-    if tab is None:
-        texts = _number_rx(key.sword).findall(b"\n".join(lines) + b"\n")
-        if len(texts) == len(lines):
-            return texts
-        extract = _extractor(key, tab)  # not reached: every line gives one match
+def _number_texts(lines: list[bytes], data: bytes, key: _Key, tab: bytes | None) -> list[bytes]:
+    """For every line, the text of the field its key's number is read from, split out in C
+    (bytes.split, one new object a line). Without -t, split() would also split at \\r, \\v and
+    \\f, which GNU does not: a run holding one takes the exact walk."""
+    if tab is None and any(c in data for c in _OTHER_BLANKS):
+        extract = _extractor(key, tab)
         return list(map(extract, lines))
     field = key.sword
     try:
@@ -359,7 +351,7 @@ def _number_of(text: bytes) -> int | Decimal:
 
 
 def _group_sort(
-    lines: list[bytes], key: _Key, tab: bytes | None, reverse: bool
+    lines: list[bytes], data: bytes, key: _Key, tab: bytes | None, reverse: bool
 ) -> tuple[list[bytes], list[Any]]:
     """One run in GNU's order for a numeric key with the whole-line last resort: lines are
     grouped by their key's text (values repeat: 2 million lines of log have a few thousand),
@@ -367,14 +359,9 @@ def _group_sort(
     and "5.0" are one), and only lines within a group are compared, as bytes. Returns the lines
     and, in the same order, the values the merge compares (negated when the key and the last
     resort go opposite ways)."""
-    groups: dict[bytes, list[bytes]] = {}
-    get = groups.get
-    for text, line in zip(_number_texts(lines, key, tab), lines):  # noqa: B905 - same length
-        group = get(text)
-        if group is None:
-            groups[text] = [line]
-        else:
-            group.append(line)
+    groups: defaultdict[bytes, list[bytes]] = defaultdict(list)
+    texts = _number_texts(lines, data, key, tab)
+    deque(map(list.append, map(groups.__getitem__, texts), lines), maxlen=0)  # all in C
     by_value: dict[Any, list[bytes]] = {}
     for text, group in groups.items():
         value = _number_of(text)

@@ -61,8 +61,9 @@ class Reversed:
 class Order:
     """How one sort orders lines (built by ``cmd_sort`` from the flags)."""
 
-    sort: Callable[[list[bytes]], tuple[list[bytes], list[Any] | None]]
-    """Sorts one run in GNU's order; also gives the keys it computed, in the lines' new order
+    sort: Callable[[list[bytes], bytes], tuple[list[bytes], list[Any] | None]]
+    """Sorts one run (its lines, and the same lines as read: each ending in a newline, so that
+    keys can be found in the run at once) in GNU's order; also gives the keys it computed, in the lines' new order
     (numbers kept beside a spilled run, so that merging need not compute them again)."""
     items: Callable[[list[bytes]], list[Any]] | None = None
     """Items that compare in GNU's order, equal only for identical lines (a total order):
@@ -110,15 +111,15 @@ class Runs:
         self.blocks.append(chunk if chunk.endswith(b"\n") else chunk + b"\n")
         self.size += len(chunk)
         if self.size >= RUN_BYTES:
-            self._run(self._lines())
+            self._run(*self._lines())
 
-    def _lines(self) -> list[bytes]:
+    def _lines(self) -> tuple[list[bytes], bytes]:
         data = b"".join(self.blocks)
         self.blocks.clear()
         self.size = 0
         lines = data.split(b"\n")
         lines.pop()
-        return lines
+        return lines, data
 
     def _decide(self, lines: list[bytes]) -> bool:
         """Tally when the first run's lines repeat a lot (few distinct lines); True if so."""
@@ -129,12 +130,12 @@ class Runs:
         self.tally = counted
         return True
 
-    def _run(self, lines: list[bytes]) -> None:
+    def _run(self, lines: list[bytes], data: bytes) -> None:
         """One run's worth of lines: tallied, or sorted and written out."""
         if (not self.decided and self._decide(lines)) or self._tallied(lines):
             return
         self.io.check()
-        lines, keys = self.order.sort(lines)
+        lines, keys = self.order.sort(lines, data)
         self._spill([lines], keys)
 
     def _tallied(self, lines: list[bytes]) -> bool:
@@ -187,7 +188,7 @@ class Runs:
         """The sorted lines in blocks: from memory when everything fit in one run (or in the
         tally), else merged from disk (equal keys keep input order, since runs are merged in
         the order they were read)."""
-        last = self._lines()
+        last, data = self._lines()
         if (not self.decided and self._decide(last)) or self._tallied(last):
             last = []
         if self.tally is not None:
@@ -195,7 +196,7 @@ class Runs:
             return
         keys = None
         if last:
-            last, keys = self.order.sort(last)
+            last, keys = self.order.sort(last, data)
         if not self.files:
             yield last
             return

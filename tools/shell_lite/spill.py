@@ -7,9 +7,9 @@ while merging one block of each run, 16 MB in all. Temporary files are removed w
 ends, whatever happens.
 
 Speed comes from never comparing lines in Python code: a run is sorted by ``list.sort`` (with
-keys computed for the whole run at once, see ``cmd_sort``), and runs are merged a block at a
-time: what every run holds up to the smallest of their last items is taken, and Timsort merges
-those sorted pieces in C. An input with few distinct lines (``cut -f1 | sort | uniq -c``) is
+keys computed for the whole run at once, or lines grouped by a numeric key, see ``sort_keys``),
+and runs are merged a block at a time (``run_merge``): what every run holds up to the smallest of
+their last items is taken, and Timsort merges those sorted pieces in C. An input with few distinct lines (``cut -f1 | sort | uniq -c``) is
 tallied instead of sorted: its distinct lines are counted and only they are sorted.
 """
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_shell_lite_support import oracle, run_bytes
+from tests.support.shell_oracle import oracle, run_bytes
 from tools.shell_lite import spill
 from tools.shell_lite.command import newlines
 

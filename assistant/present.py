@@ -8,6 +8,7 @@ Counts and sizes live in ``tools.words`` (tools may not import the app) and are 
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ __all__ = [
     "noun",
     "parse_ts",
     "plural",
+    "retrying",
     "session_cost",
     "size",
     "size_change",
@@ -67,6 +69,13 @@ def tokens(n: int) -> str:
 def elapsed(seconds: float) -> str:
     """How long a tool ran: "0.40 s"."""
     return f"{seconds:.2f} s"
+
+
+def retrying(seconds: float, reason: str) -> str:
+    """A back-off as the person reads it: "retrying in 4 s (rate limited)" (whole seconds,
+    rounded up, so a wait never reads as 0 s before it is over)."""
+    whole = max(1, math.ceil(seconds)) if seconds > 0 else 0
+    return f"retrying in {whole} s" + (f" ({reason})" if reason else "")
 
 
 def size_change(before: int | None, after: int | None) -> str:

@@ -23,6 +23,7 @@ from assistant.errors import AssistantError
 
 if TYPE_CHECKING:
     from assistant.agent.approval import Approver
+    from assistant.agent.conversation import Conversation
     from assistant.agent.event_log import Listener
     from assistant.agent.gate import CallOutcome, Gate
     from assistant.agent.loop import Agent, TurnOutcome
@@ -73,7 +74,10 @@ class Session:
         self.resume_id: str | None = None
         """The stored session this one continues, when it was opened with ``resume``."""
         self.history: list[dict[str, Any]] = []
-        """The resumed conversation's messages, handed to the agent."""
+        """The resumed conversation's messages, as its journal left them."""
+        self.conversation: Conversation | None = None
+        """What the model reads, folded from every event of the session (its turns, the
+        person's by-hand actions, a stopped turn): rebuilt the same way on resume."""
         self.runtime: Runtime | None = None
         self.tool_gate: Gate | None = None
         self._model: Model | None = None
@@ -91,7 +95,7 @@ class Session:
         """Open the journal and a session: new, or ``resume`` a stored one, which must pass the
         resume rule (unaltered, not an imported copy). Raises SetupError with the reason."""
         from assistant.agent.action_life import typed
-        from assistant.agent.conversation import messages_from_events
+        from assistant.agent.conversation import Conversation
         from assistant.agent.gate import Gate
         from assistant.errors import SetupError
         from assistant.journal import JournalError, NotResumable
@@ -117,7 +121,7 @@ class Session:
             )
         except JournalError as exc:
             raise SetupError(str(exc)) from None
-        history: list[dict[str, Any]] = []
+        conversation = Conversation()
         if resume:
             try:  # the one resume rule: an altered session or an imported copy is not continued
                 rt.journal.check_resumable(rt.session_id)
@@ -125,8 +129,11 @@ class Session:
             except (NotResumable, JournalError) as exc:
                 rt.close()
                 raise SetupError(str(exc)) from None
-            history = messages_from_events(typed(stored))
-        self.runtime, self.resume_id, self.history = rt, resume, history
+            conversation = Conversation.rebuild(typed(stored))
+        # from here on every event of the session, whoever caused it, is folded as it happens
+        rt.log.listeners.append(conversation.add)
+        self.runtime, self.resume_id, self.conversation = rt, resume, conversation
+        self.history = conversation.messages()
         self.workspace = rt.gate.ctx.workspace.root
         self._agent = None
         by_hand: Mapping[str, Tool] = {**all_tools(), **model_tools}
@@ -221,8 +228,8 @@ class Session:
                 rt.gate,
                 rt.log,
                 limits=limits,
-                messages=list(self.history),
                 system_prompt=system_prompt(rt.gate.ctx.workspace.root),
+                conversation=self.conversation,
             )
         return self._agent
 

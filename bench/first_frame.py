@@ -9,7 +9,14 @@
    would: in a thread of the measured process it would compete with the app for the GIL, so
    the app's work would also slow the server down and be counted twice.
 
-Run: .venv/bin/python bench/first_frame.py [--runs N]
+3. A prompt typed at launch: from spawning `assistant` (which submits "hi" at its first frame,
+   as a person typing at once) until the request reaches the fake model server, beside litellm's
+   own import time (spawning `python -c "import litellm"` until the import is done). The prompt
+   waits for the model library (the app preloads it after the first frame), then goes at once.
+   Target: within 1.1x. Also shown: the import with the garbage collector off, as the app does
+   it, so the app's own overhead can be read apart from that saving.
+
+Run: .venv/bin/python bench/first_frame.py [--runs N] [--only first-frame|stream|prompt]
 """
 
 from __future__ import annotations
@@ -34,7 +41,15 @@ CHILD = r"""
 import os, sys, time
 from pathlib import Path
 out = Path(os.environ["BENCH_OUT"])
-if sys.argv[1] == "bare":
+if sys.argv[1].startswith("litellm"):
+    if sys.argv[1] == "litellm-nogc":  # as the app imports it
+        import gc
+
+        gc.disable()
+    import litellm
+
+    out.write_text(repr(time.time()))
+elif sys.argv[1] == "bare":
     from textual.app import App
     from textual.widgets import Footer, Static
 
@@ -56,7 +71,11 @@ else:
     class Timed(AssistantApp):
         def on_ready(self):
             out.write_text(repr(time.time()))
-            self.exit()
+            if sys.argv[1] == "prompt":  # typed at once: held until it can be sent
+                self.chat.prompt.load_text("hi")
+                self.chat.prompt.submit()
+            else:
+                self.exit()
 
     args = app_only_args(sys.argv[2:])  # what `assistant --model ...` does
     Timed(load_settings(), model=args.app_model, api_base=args.app_api_base,
@@ -64,8 +83,12 @@ else:
 """
 
 
-def first_frame(kind: str, home: Path, workspace: Path) -> float:
-    """Seconds from spawning the process to its first frame, in a real pseudo-terminal."""
+def first_frame(
+    kind: str, home: Path, workspace: Path, api_base: str = "http://127.0.0.1:9/v1"
+) -> float:
+    """Seconds from spawning the process to its first frame (or, for "litellm", to the end of
+    its import), in a real pseudo-terminal. "prompt" returns at once: the app stays up, sending
+    its prompt; the caller times the request's arrival and stops it."""
     out = home / f"ready-{kind}"
     out.unlink(missing_ok=True)
     env = {
@@ -81,8 +104,8 @@ def first_frame(kind: str, home: Path, workspace: Path) -> float:
     # set, every start would compile our modules again while site-packages stay compiled.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     argv = [sys.executable, "-c", CHILD, kind]
-    if kind == "assistant":
-        argv += ["--model", "openai/fake", "--api-base", "http://127.0.0.1:9/v1"]
+    if kind in ("assistant", "prompt"):
+        argv += ["--model", "openai/fake", "--api-base", api_base]
         argv += ["--workspace", str(workspace)]
     master, slave = pty.openpty()
     drained = threading.Thread(target=_drain, args=(master,), daemon=True)
@@ -90,11 +113,81 @@ def first_frame(kind: str, home: Path, workspace: Path) -> float:
     started = time.time()
     proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT)
     os.close(slave)
+    if kind == "prompt":
+        _launched.append((proc, master, started))
+        return started
     proc.wait(timeout=60)
     os.close(master)
     if not out.exists():
         raise RuntimeError(f"{kind}: no first frame recorded (exit {proc.returncode})")
     return float(out.read_text()) - started
+
+
+_launched: list[tuple[subprocess.Popen[bytes], int, float]] = []
+
+
+PROMPT_SERVER = r"""
+import sys, time
+from tests.support import fake_llm as llm
+
+with llm.FakeLLM() as server:
+    print(server.base_url, flush=True)
+    for line in sys.stdin:  # one line per run: answer once, say when the request arrived
+        server.queue(llm.text("ok"))
+        seen = len(server.requests)
+        while len(server.requests) == seen:
+            time.sleep(0.001)
+        print(repr(time.time()), flush=True)
+"""
+
+
+def prompt_at_launch(runs: int, home: Path, workspace: Path) -> None:
+    """Launch → the typed prompt's request at the model server, beside `import litellm`."""
+    server = subprocess.Popen(
+        [sys.executable, "-c", PROMPT_SERVER],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert server.stdin is not None and server.stdout is not None
+    imports, quiet, prompts = [], [], []
+    try:
+        base = server.stdout.readline().strip()
+        for run in range(runs + 1):  # the first run of each warms the OS file cache
+            took = first_frame("litellm", home, workspace)
+            took_quiet = first_frame("litellm-nogc", home, workspace)
+            server.stdin.write("next\n")
+            server.stdin.flush()
+            started = first_frame("prompt", home, workspace, base)
+            arrived = float(server.stdout.readline())
+            proc, master, _ = _launched.pop()
+            proc.terminate()
+            proc.wait(timeout=30)
+            os.close(master)
+            if run:
+                imports.append(took)
+                quiet.append(took_quiet)
+                prompts.append(arrived - started)
+    finally:
+        server.stdin.close()
+        server.wait(timeout=30)
+    i, p = statistics.median(imports), statistics.median(prompts)
+    print(f"prompt typed at launch (pty, median of {runs}):")
+    print(f"  import litellm     {i * 1000:7.0f} ms")
+    q = statistics.median(quiet)
+    print(f"  launch → request   {p * 1000:7.0f} ms   ratio {p / i:.2f}x (target <= 1.1x)")
+    print(
+        f"  import, gc off     {q * 1000:7.0f} ms   (as the app imports it: request {p / q:.2f}x)"
+    )
+    print(
+        "  each run (import / gc off / request, ms): "
+        + ", ".join(
+            f"{x * 1000:.0f}/{z * 1000:.0f}/{y * 1000:.0f}"
+            for x, z, y in zip(imports, quiet, prompts, strict=True)
+        )
+    )
 
 
 def _drain(fd: int) -> None:
@@ -223,7 +316,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--chunks", type=int, default=4000)
-    parser.add_argument("--only", choices=("first-frame", "stream"), help="run one part")
+    parser.add_argument("--only", choices=("first-frame", "stream", "prompt"), help="run one part")
     opts = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
@@ -232,10 +325,12 @@ def main() -> None:
         workspace.mkdir()
         os.environ["ASSISTANT_HOME"] = str(home)
         os.environ["LITELLM_OFFLINE_MODE"] = "true"
-        if opts.only != "stream":
+        if opts.only in (None, "first-frame"):
             first_frames(opts.runs, home, workspace)
-        if opts.only != "first-frame":
+        if opts.only in (None, "stream"):
             streams(opts.runs, opts.chunks, workspace)
+        if opts.only in (None, "prompt"):
+            prompt_at_launch(opts.runs, home, workspace)
 
 
 def first_frames(runs: int, home: Path, workspace: Path) -> None:

@@ -52,7 +52,7 @@ class ScriptedModel:
         self.replies = list(replies)
 
     async def stream(
-        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]
+        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], **_: Any
     ) -> AsyncIterator[str | ModelReply]:
         reply = self.replies.pop(0)
         for word in reply.text.split(" "):

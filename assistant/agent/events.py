@@ -187,9 +187,29 @@ class TurnUsage(Event):
 
 @dataclass(frozen=True)
 class TurnError(Event):
+    """A turn that ended early. ``error``: cancelled (the person stopped it), limit, budget or a
+    model error's kind. ``partial``: the reply text shown before a stop (a reply cut off is not
+    an ``assistant.message``), so the model is told what it had said."""
+
     kind: ClassVar[str] = "turn.error"
     message: str
     error: str = "error"
+    partial: str = ""
+
+
+@dataclass(frozen=True)
+class TurnWait(Event):
+    """The model is being waited for; shown, never stored. ``state``: "loading" (the model
+    library is still importing), "thinking" (a request is out, nothing has come back yet) or
+    "retrying" (backing off: ``seconds`` until attempt ``attempt``, ``reason`` in words, e.g.
+    "rate limited" or "server error 500")."""
+
+    kind: ClassVar[str] = "turn.wait"
+    persist: ClassVar[bool] = False
+    state: str
+    seconds: float = 0.0
+    reason: str = ""
+    attempt: int = 0
 
 
 @dataclass(frozen=True)
@@ -216,6 +236,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         TurnUsage,
         TurnError,
         TurnEnd,
+        TurnWait,
     )
 }
 

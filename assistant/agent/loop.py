@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from assistant import present
 from assistant.agent import events as ev
+from assistant.agent.conversation import Conversation
 from assistant.agent.event_log import EventLog
 from assistant.agent.gate import Gate
 from assistant.agent.model import ModelError, ModelReply
@@ -23,7 +24,11 @@ class ModelLike(Protocol):
     model: str
 
     def stream(
-        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]
+        self,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]],
+        *,
+        on_wait: Callable[[ev.TurnWait], object] | None = None,
     ) -> AsyncIterator[str | ModelReply]: ...
 
 
@@ -67,28 +72,46 @@ class Agent:
         limits: TurnLimits | None = None,
         messages: list[dict[str, Any]] | None = None,
         system_prompt: str | None = None,
+        conversation: Conversation | None = None,
     ) -> None:
+        """``conversation``: the session's, fed every event of the log by its owner (then
+        ``messages`` is ignored); without one the agent folds its own turns' events into a
+        conversation that starts with ``messages``."""
         self.model = model
         self.gate = gate
         self.log = log
         self.limits = limits or TurnLimits()
-        prompt = system_prompt or builtin_prompt(gate.ctx.workspace.root)
-        self.messages: list[dict[str, Any]] = [{"role": "system", "content": prompt}]
-        self.messages += messages or []
+        self.system_prompt = system_prompt or builtin_prompt(gate.ctx.workspace.root)
+        self.conversation = conversation or Conversation(messages or [])
+        self._own_conversation = conversation is None
+        self._partial: list[str] = []
+        """The text of the reply under way (told to the model if the person stops it)."""
         self.spent_usd = 0.0
         self.cost_unknown = False
         self.tokens = 0
 
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """What the next request sends: the system prompt, then the conversation as the
+        session's events tell it (secret values marked, never raw)."""
+        return [{"role": "system", "content": self.system_prompt}, *self.conversation.messages()]
+
     async def turn(self, prompt: str) -> TurnOutcome:
-        said = self.log.emit(ev.UserMessage(prompt))
-        # the model is sent what the journal keeps: secret values marked, never raw
-        self.messages.append({"role": "user", "content": cast(ev.UserMessage, said).text})
+        listening = self._own_conversation and self.conversation.add not in self.log.listeners
+        if listening:
+            self.log.listeners.append(self.conversation.add)
+        self._partial = []
         try:
+            self.log.emit(ev.UserMessage(prompt))
             return await self._turn()
         except asyncio.CancelledError:
-            self.log.emit(ev.TurnError("stopped by the user", "cancelled"))
+            partial = "".join(self._partial)
+            self.log.emit(ev.TurnError("stopped by the user", "cancelled", partial))
             self.log.emit(ev.TurnEnd("cancelled"))
             raise
+        finally:
+            if listening:
+                self.log.listeners.remove(self.conversation.add)
 
     async def _turn(self) -> TurnOutcome:
         calls_made = 0
@@ -111,33 +134,20 @@ class Agent:
                 {"id": c.id, "name": c.name, "arguments": c.arguments} for c in reply.tool_calls
             ]
             said = cast(ev.AssistantMessage, self.log.emit(ev.AssistantMessage(reply.text, calls)))
-            calls = said.tool_calls  # as recorded: a raw secret value the model wrote is marked
-            message: dict[str, Any] = {"role": "assistant", "content": said.text or None}
-            if calls:
-                message["tool_calls"] = [
-                    {
-                        "id": c["id"],
-                        "type": "function",
-                        "function": {"name": c["name"], "arguments": c["arguments"]},
-                    }
-                    for c in calls
-                ]
-            self.messages.append(message)
-            if not calls:
+            self._partial = []
+            if not said.tool_calls:
                 self.log.emit(ev.TurnEnd("done"))
                 return TurnOutcome("done", reply.text)
             stop: str | None = None
+            # each outcome is recorded by the gate; the conversation reads it from the events
             for call in reply.tool_calls:
                 if stop is not None:
-                    self._tool_message(call.id, f"not run: {stop}")
-                    continue
+                    continue  # not run: the conversation tells the model why (the turn's error)
                 if calls_made >= self.limits.max_tool_calls:
                     stop = f"the limit of {self.limits.max_tool_calls} tool calls in one turn was reached"
-                    self._tool_message(call.id, f"not run: {stop}")
                     continue
                 calls_made += 1
                 outcome = await self.gate.execute(call.name, call.arguments, call.id)
-                self._tool_message(call.id, outcome.text)
                 if outcome.status in ("failed", "error"):
                     key = (call.name, _canonical(call.arguments))
                     failures[key] += 1
@@ -150,9 +160,11 @@ class Agent:
     async def _ask_model(self) -> ModelReply:
         reply: ModelReply | None = None
         # the tools as they are now: an MCP server's come and go as it starts and fails
-        async for item in self.model.stream(self.messages, tool_schemas(self.gate.tools)):
+        messages, tools = self.messages, tool_schemas(self.gate.tools)
+        async for item in self.model.stream(messages, tools, on_wait=self.log.emit):
             if isinstance(item, str):
                 if item:
+                    self._partial.append(item)
                     self.log.emit(ev.AssistantDelta(item))
             else:
                 reply = item
@@ -173,10 +185,6 @@ class Agent:
                 )
             )
         return reply
-
-    def _tool_message(self, call_id: str, text: str) -> None:
-        content = self.log.redact(text)  # every tool outcome, errors and denials included
-        self.messages.append({"role": "tool", "tool_call_id": call_id, "content": content})
 
     def _stop(self, reason: str, message: str) -> TurnOutcome:
         self.log.emit(ev.TurnError(message, reason))

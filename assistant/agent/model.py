@@ -22,6 +22,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
+from assistant.agent.events import TurnWait
 from assistant.agent.model_errors import (
     ModelError,
     classify,
@@ -77,7 +78,15 @@ def load_litellm() -> ModuleType:
             os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
             warnings.filterwarnings("ignore", module=r"litellm(\.|$)")
             warnings.filterwarnings("ignore", message="Pydantic serializer warnings")
-            import litellm
+            # The import makes some 400,000 objects, all kept: the collector's passes over them
+            # while it runs find nothing to free and cost about a fifth of the import's time.
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                import litellm
+            finally:
+                if collecting:
+                    gc.enable()
 
             litellm.suppress_debug_info = True
             if "LITELLM_LOG" not in os.environ:
@@ -221,20 +230,33 @@ class Model:
         return min(self.max_wait, BACKOFF_BASE * 2.0 ** (attempt - 1)) * random.uniform(0.5, 1.0)
 
     async def stream(
-        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]
+        self,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]],
+        *,
+        on_wait: Callable[[TurnWait], object] | None = None,
     ) -> AsyncIterator[str | ModelReply]:
         """Yield text deltas as they arrive, then exactly one ModelReply. Raises ModelError.
+
+        Before the text, ``on_wait`` hears what is being waited for, so a person is never left
+        with silence: "loading" while litellm still imports, "thinking" when a request goes out,
+        "retrying" (with the seconds and why) before each back-off.
 
         A failure before any text was shown is retried (if its kind allows); after that it ends
         the call. The agent should act on ``tool_calls``, not ``finish_reason``: providers
         disagree on the finish reason of a reply with calls.
         """
         kwargs = self._request(messages, tools)
-        # off the event loop: the first import takes seconds, and may be under way in a thread
-        litellm = _litellm if _litellm is not None else await asyncio.to_thread(load_litellm)
+        tell = on_wait or (lambda wait: None)
+        litellm = _litellm
+        if litellm is None:
+            tell(TurnWait("loading"))
+            # off the event loop: the import takes seconds, and may be under way in a thread
+            litellm = await asyncio.to_thread(load_litellm)
         attempt = 0
         while True:
             attempt += 1
+            tell(TurnWait("thinking", attempt=attempt))
             reply = Reassembly()
             shown = False
             response = None
@@ -259,7 +281,9 @@ class Model:
             error = self._failure(failure, shown)
             if shown:
                 raise error from failure
-            await self._sleep(self._retry_wait(error, failure, attempt))
+            wait = self._retry_wait(error, failure, attempt)
+            tell(TurnWait("retrying", wait, retry_reason(error), attempt + 1))
+            await self._sleep(wait)
         yield ModelReply(
             text="".join(reply.text),
             tool_calls=reply.tool_calls(),
@@ -299,6 +323,16 @@ class Model:
             completion,
             cost_usd(litellm, self._litellm_model, prompt, completion, self._explicit),
         )
+
+
+def retry_reason(error: ModelError) -> str:
+    """Why a call is tried again, in the words of a status line: "rate limited", "server error
+    503", "connection dropped"."""
+    if error.kind == "rate_limit":
+        return "rate limited"
+    if error.kind == "server":
+        return f"server error {error.status}" if error.status else "server error"
+    return "connection dropped" if error.kind == "connection" else error.kind.replace("_", " ")
 
 
 def cost_usd(

@@ -89,6 +89,8 @@ class ConsoleRenderer:
                     f"  (internal error recorded in the journal: {escape_text(event.error)}"
                     f"{escape_text(where)})"
                 )
+            case ev.TurnWait(state="retrying"):
+                notice_retry(event)
             case ev.TurnError():
                 self.write(f"\n✗ {escape_text(event.message)}")
             case ev.TurnEnd():
@@ -102,7 +104,18 @@ class JsonRenderer:
         self.stream = stream or sys.stdout
 
     def __call__(self, event: ev.Event) -> None:
+        if isinstance(event, ev.TurnWait):  # a notice for the person, not data
+            if event.state == "retrying":
+                notice_retry(event)
+            return
         print(json_line({"kind": event.kind, **event.to_json()}), file=self.stream, flush=True)
+
+
+def notice_retry(event: ev.TurnWait) -> None:
+    """A back-off, said on stderr at once (stdout is for the answer and the data), so a
+    rate limit or a server error is never seconds of silence."""
+    line = f"assistant: {present.retrying(event.seconds, escape_text(event.reason))}"
+    print(f"{line}, attempt {event.attempt}", file=sys.stderr, flush=True)
 
 
 def json_line(obj: object) -> str:

@@ -16,6 +16,7 @@ from tools.shell_lite.command import (
     Stream,
     UsageError,
     getopt,
+    newlines,
     parse_count,
 )
 from tools.shell_lite.grep_match import Matcher, pieces
@@ -111,7 +112,7 @@ class _Search:
             if self.mode == "count" and self.max_count is None:
                 found = matcher.count(chunk, io)
                 if self.invert:
-                    found = chunk.count(b"\n") + (not chunk.endswith(b"\n")) - found
+                    found = newlines(chunk) + (not chunk.endswith(b"\n")) - found
                 selected += found
                 continue
             plain = self.max_count is None and not (binary or prefix_name or "n" in self.f)
@@ -129,7 +130,7 @@ class _Search:
             if plain and self.invert and self.mode == "lines":
                 count, block = _unmatched(chunk, matched)
                 selected += count
-                line_no += chunk.count(b"\n")
+                line_no += newlines(chunk)
                 if block:
                     yield block
                 continue
@@ -161,7 +162,7 @@ class _Search:
                     return selected
             if out:
                 yield b"".join(out)
-            line_no += chunk.count(b"\n")
+            line_no += newlines(chunk)
         return selected
 
     def _refuse_late_nul(self, before: bytes, selected: int) -> None:

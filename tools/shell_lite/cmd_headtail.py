@@ -17,6 +17,7 @@ from tools.shell_lite.command import (
     Stream,
     UsageError,
     getopt,
+    newlines,
     parse_count,
 )
 from tools.shell_lite.lookup import EISDIR
@@ -128,7 +129,7 @@ def _first_lines(blocks: Iterator[bytes], count: int) -> Iterator[bytes]:
     if left <= 0:
         return
     for block in blocks:
-        lines = block.count(b"\n")
+        lines = newlines(block)
         if lines < left:
             yield block
             left -= lines
@@ -225,48 +226,78 @@ def _tail_stream(mode: str, count: int, sign: str, reader: Stream, io: IO) -> It
 
 class _Window:
     """The last lines of a pipe, in the blocks they came in: enough blocks to hold ``count``
-    lines (a final line without a newline counts), never more than ``io.hold`` bytes."""
+    lines (a final line without a newline counts), never more than ``io.hold`` bytes.
+
+    Each block's newlines are counted at most once, and only when needed: tail lets blocks pile
+    up to twice what it last had to keep (at least ``_SLACK``, at most ``io.hold``) before it
+    counts back from the newest block to see what it can drop, so for a few last lines it counts
+    one block in sixteen."""
 
     def __init__(self, io: IO, count: int, cmd: str) -> None:
         self.io = io
         self.count = count
         self.cmd = cmd
         self.blocks: list[bytes] = []
-        self.newlines = 0  # in blocks[1:]
+        self.counts: list[int | None] = []  # newlines of each block, once counted
         self.size = 0
+        self.limit = min(io.hold, _SLACK)
 
-    def _add(self, chunk: bytes) -> None:
-        if self.blocks:
-            self.newlines += chunk.count(b"\n")
-        self.blocks.append(chunk)
-        self.size += len(chunk)
+    def _counted(self, i: int) -> int:
+        found = self.counts[i]
+        if found is None:
+            found = self.counts[i] = newlines(self.blocks[i])
+        return found
 
-    def _pop(self) -> bytes:
-        first = self.blocks.pop(0)
-        self.size -= len(first)
-        if self.blocks:
-            self.newlines -= self.blocks[0].count(b"\n")
-        return first
+    def _drop(self, first: int) -> list[bytes]:
+        """Forget blocks before ``first``; returns them."""
+        dropped = self.blocks[:first]
+        del self.blocks[:first], self.counts[:first]
+        self.size -= sum(map(len, dropped))
+        return dropped
 
     def _check(self) -> None:
         if self.size > self.io.hold:
             raise self.io.too_much(f"{self.cmd} -n {'-' if self.cmd == 'head' else ''}{self.count}")
 
-    def keep(self, chunk: bytes) -> None:
-        """tail: drop the first block once the others hold the last ``count`` lines."""
-        self._add(chunk)
-        while len(self.blocks) > 1 and self.newlines >= self.count:
-            self._pop()
+    def _trim(self) -> None:
+        """Drop the oldest blocks that the newer ones make unneeded: keep from the newest block
+        whose followers hold fewer than ``count`` newlines."""
+        found = 0
+        first = len(self.blocks) - 1
+        while first > 0:
+            found += self._counted(first)
+            if found >= self.count:
+                break
+            first -= 1
+        self._drop(first)
         self._check()
+        self.limit = min(self.io.hold, max(_SLACK, 2 * self.size))
+
+    def keep(self, chunk: bytes) -> None:
+        """tail: add a block; past the limit, drop what the newer blocks make unneeded."""
+        self.blocks.append(chunk)
+        self.counts.append(None)
+        self.size += len(chunk)
+        if self.size > self.limit:
+            self._trim()
 
     def push(self, chunk: bytes) -> Iterator[bytes]:
-        """head -n -N: give out the first block once at least N lines follow it."""
-        self._add(chunk)
-        while len(self.blocks) > 1 and self.newlines >= self.count:
-            yield self._pop()
+        """head -n -N: give out the oldest blocks once at least N lines follow them."""
+        self.blocks.append(chunk)
+        self.counts.append(None)
+        self.size += len(chunk)
+        found = 0
+        first = len(self.blocks) - 1
+        while first > 0:
+            found += self._counted(first)
+            if found >= self.count:
+                break
+            first -= 1
+        yield from self._drop(first)
         self._check()
 
     def last(self) -> bytes:
+        self._trim()
         data = b"".join(self.blocks)
         return data[_last_lines_in(data, self.count) :]
 
@@ -275,10 +306,21 @@ class _Window:
         return data[: _last_lines_in(data, self.count)]
 
 
+_SLACK = 1 << 20
+"""Bytes tail lets pile up before it counts what it can drop."""
+
+
 def _last_lines_in(data: bytes, count: int) -> int:
     """Offset where the last ``count`` lines of ``data`` begin (a final line without a newline
     counts as a line)."""
-    lines = data.count(b"\n") + (not data.endswith(b"\n"))
+    if count <= 64:  # a few lines: step back over them
+        pos = len(data) - 1 if data.endswith(b"\n") else len(data)
+        for _ in range(count):
+            pos = data.rfind(b"\n", 0, pos)
+            if pos < 0:
+                return 0
+        return pos + 1
+    lines = newlines(data) + (not data.endswith(b"\n"))
     if count >= lines:
         return 0
     return len(data) - len(data.split(b"\n", lines - count)[-1])

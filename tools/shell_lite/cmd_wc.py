@@ -8,7 +8,7 @@ import stat
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from tools.shell_lite.command import CHUNK, IO, Command, Output, Spec, Stream, getopt
+from tools.shell_lite.command import CHUNK, IO, Command, Output, Spec, Stream, getopt, newlines
 from tools.shell_lite.lookup import EISDIR
 from tools.shell_lite.vfs import FILE
 
@@ -33,7 +33,7 @@ def _count(blocks: Iterator[bytes | bytearray], need_words: bool) -> tuple[int, 
     in_word = False
     for block in blocks:
         size += len(block)
-        lines += block.count(b"\n")
+        lines += newlines(block)
         if need_words:
             kept = block.translate(_WORDS, _NOT_COUNTED)
             if kept:

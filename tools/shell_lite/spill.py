@@ -7,9 +7,9 @@ while merging one block of each run, 16 MB in all. Temporary files are removed w
 ends, whatever happens.
 
 Speed comes from never comparing lines in Python code: a run is sorted by ``list.sort`` (with
-keys computed for the whole run at once, see ``cmd_sort``), and runs are merged a block at a
-time: what every run holds up to the smallest of their last items is taken, and Timsort merges
-those sorted pieces in C. An input with few distinct lines (``cut -f1 | sort | uniq -c``) is
+keys computed for the whole run at once, or lines grouped by a numeric key, see ``sort_keys``),
+and runs are merged a block at a time (``run_merge``): what every run holds up to the smallest of
+their last items is taken, and Timsort merges those sorted pieces in C. An input with few distinct lines (``cut -f1 | sort | uniq -c``) is
 tallied instead of sorted: its distinct lines are counted and only they are sorted.
 """
 
@@ -20,7 +20,6 @@ import os
 import shutil
 import tempfile
 from array import array
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from typing import Any
 
 from tools.base import ToolError
 from tools.shell_lite.command import IO
+from tools.shell_lite.run_merge import batches, block_merge, keyed_merge
 
 RUN_BYTES = 16 << 20
 """Input bytes one in-memory run may hold (and the merge's blocks together)."""
@@ -61,8 +61,9 @@ class Reversed:
 class Order:
     """How one sort orders lines (built by ``cmd_sort`` from the flags)."""
 
-    sort: Callable[[list[bytes]], tuple[list[bytes], list[Any] | None]]
-    """Sorts one run in GNU's order; also gives the keys it computed, in the lines' new order
+    sort: Callable[[list[bytes], bytes], tuple[list[bytes], list[Any] | None]]
+    """Sorts one run (its lines, and the same lines as read: each ending in a newline, so that
+    keys can be found in the run at once) in GNU's order; also gives the keys it computed, in the lines' new order
     (numbers kept beside a spilled run, so that merging need not compute them again)."""
     items: Callable[[list[bytes]], list[Any]] | None = None
     """Items that compare in GNU's order, equal only for identical lines (a total order):
@@ -74,6 +75,9 @@ class Order:
     merge_key: Callable[[bytes], Any] | None = None
     plain: bool = False
     """Whole lines compared as bytes: equal lines may be tallied."""
+    keyed: bool = False
+    """Items are (number, line) pairs: runs whose numbers all fit 64 bits are merged a key
+    value at a time (see ``keyed_merge``), comparing only lines."""
 
 
 class Runs:
@@ -110,15 +114,15 @@ class Runs:
         self.blocks.append(chunk if chunk.endswith(b"\n") else chunk + b"\n")
         self.size += len(chunk)
         if self.size >= RUN_BYTES:
-            self._run(self._lines())
+            self._run(*self._lines())
 
-    def _lines(self) -> list[bytes]:
+    def _lines(self) -> tuple[list[bytes], bytes]:
         data = b"".join(self.blocks)
         self.blocks.clear()
         self.size = 0
         lines = data.split(b"\n")
         lines.pop()
-        return lines
+        return lines, data
 
     def _decide(self, lines: list[bytes]) -> bool:
         """Tally when the first run's lines repeat a lot (few distinct lines); True if so."""
@@ -129,12 +133,12 @@ class Runs:
         self.tally = counted
         return True
 
-    def _run(self, lines: list[bytes]) -> None:
+    def _run(self, lines: list[bytes], data: bytes) -> None:
         """One run's worth of lines: tallied, or sorted and written out."""
         if (not self.decided and self._decide(lines)) or self._tallied(lines):
             return
         self.io.check()
-        lines, keys = self.order.sort(lines)
+        lines, keys = self.order.sort(lines, data)
         self._spill([lines], keys)
 
     def _tallied(self, lines: list[bytes]) -> bool:
@@ -187,7 +191,7 @@ class Runs:
         """The sorted lines in blocks: from memory when everything fit in one run (or in the
         tally), else merged from disk (equal keys keep input order, since runs are merged in
         the order they were read)."""
-        last = self._lines()
+        last, data = self._lines()
         if (not self.decided and self._decide(last)) or self._tallied(last):
             last = []
         if self.tally is not None:
@@ -195,19 +199,25 @@ class Runs:
             return
         keys = None
         if last:
-            last, keys = self.order.sort(last)
+            last, keys = self.order.sort(last, data)
         if not self.files:
             yield last
             return
         if last:
             self._spill([last], keys)
         if self.order.items is None:
-            yield from _batches(self._heap_merge())
+            yield from batches(self._heap_merge())
             return
         block = max(1 << 16, RUN_BYTES // len(self.files))
+        if self.order.keyed and all(os.path.exists(p + ".keys") for p in self.files):
+            keyed = [self._keyed(path, block) for path in self.files]
+            for lines in keyed_merge(keyed, self.order.reverse):
+                self.io.check()
+                yield lines
+            return
         streams = [self._items(path, block) for path in self.files]
         line = self.order.line
-        for items in _block_merge(streams, self.order.reverse):
+        for items in block_merge(streams, self.order.reverse):
             self.io.check()
             yield items if line is None else list(map(line, items))
 
@@ -229,15 +239,34 @@ class Runs:
 
     def _items(self, path: str, size: int) -> Iterator[list[Any]]:
         """A run file in blocks of items (with the keys kept beside it, when there are)."""
-        fh = open(path, "rb")  # noqa: SIM115 - closed in __exit__
-        self.open.append(fh)
         kept = None
         if os.path.exists(path + ".keys"):
             kept = open(path + ".keys", "rb")  # noqa: SIM115 - closed in __exit__
             self.open.append(kept)
-        rest = b""
         items = self.order.items
         assert items is not None
+        for lines in self._blocks(path, size):
+            if kept is None:
+                yield items(lines)
+                continue
+            numbers = array("q")
+            numbers.fromfile(kept, len(lines))
+            yield list(zip(numbers.tolist(), lines, strict=True))
+
+    def _keyed(self, path: str, size: int) -> Iterator[tuple[list[int], list[bytes]]]:
+        """A run file and the numbers kept beside it, in blocks."""
+        kept = open(path + ".keys", "rb")  # noqa: SIM115 - closed in __exit__
+        self.open.append(kept)
+        for lines in self._blocks(path, size):
+            numbers = array("q")
+            numbers.fromfile(kept, len(lines))
+            yield numbers.tolist(), lines
+
+    def _blocks(self, path: str, size: int) -> Iterator[list[bytes]]:
+        """A run file in blocks of whole lines."""
+        fh = open(path, "rb")  # noqa: SIM115 - closed in __exit__
+        self.open.append(fh)
+        rest = b""
         while True:
             self.io.check()
             data = fh.read(size)
@@ -246,15 +275,8 @@ class Runs:
             data = rest + data
             cut = data.rfind(b"\n") + 1
             rest = data[cut:]
-            if not cut:
-                continue
-            lines = data[: cut - 1].split(b"\n")
-            if kept is None:
-                yield items(lines)
-                continue
-            numbers = array("q")
-            numbers.fromfile(kept, len(lines))
-            yield list(zip(numbers.tolist(), lines, strict=True))
+            if cut:
+                yield data[: cut - 1].split(b"\n")
 
     def _heap_merge(self) -> Iterator[bytes]:
         streams: list[Iterator[bytes]] = []
@@ -263,58 +285,3 @@ class Runs:
             self.open.append(fh)
             streams.append(line[:-1] for line in fh)
         return heapq.merge(*streams, key=self.order.merge_key)
-
-
-def _batches(lines: Iterator[bytes], size: int = 65536) -> Iterator[list[bytes]]:
-    batch: list[bytes] = []
-    for line in lines:
-        batch.append(line)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    yield batch
-
-
-def _block_merge(streams: list[Iterator[list[Any]]], reverse: bool) -> Iterator[list[Any]]:
-    """Merge sorted streams of sorted blocks: each round takes, from every stream, what is not
-    past the nearest last item of their current blocks (the stream holding it gives its whole
-    block, so each round makes progress) and sorts that: Timsort merges the sorted pieces in C.
-    Only for a total order: equal items are the same line, so their order does not matter."""
-    heads = [next(s, []) for s in streams]
-    while True:
-        live = [i for i, h in enumerate(heads) if h]
-        if not live:
-            return
-        if len(live) == 1:
-            i = live[0]
-            yield heads[i]
-            heads[i] = next(streams[i], [])
-            continue
-        lasts = [heads[i][-1] for i in live]
-        frontier = max(lasts) if reverse else min(lasts)
-        taken: list[Any] = []
-        for i in live:
-            head = heads[i]
-            k = _upto(head, frontier, reverse)
-            if k == len(head):
-                taken += head
-                heads[i] = next(streams[i], [])
-            elif k:
-                taken += head[:k]
-                heads[i] = head[k:]
-        taken.sort(reverse=reverse)
-        yield taken
-
-
-def _upto(items: list[Any], frontier: Any, reverse: bool) -> int:
-    """How many leading items of a sorted list come no later than ``frontier``."""
-    if not reverse:
-        return bisect_right(items, frontier)
-    lo, hi = 0, len(items)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if items[mid] < frontier:
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo

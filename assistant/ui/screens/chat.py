@@ -25,6 +25,7 @@ from assistant.session import Session
 from assistant.ui.approver import STOPPED, TuiApprover
 from assistant.ui.bridge import ApprovalRequested, DeltaBatch, EventBridge, SessionEvent
 from assistant.ui.screens.chat_commands import SlashCommands
+from assistant.ui.widgets.activity import OPENING, Activity
 from assistant.ui.widgets.confirm_pane import ConfirmPane
 from assistant.ui.widgets.conversation import ConversationView
 from assistant.ui.widgets.prompt import PromptInput
@@ -68,6 +69,8 @@ class ChatScreen(SlashCommands, Screen[None]):
         self.approver = TuiApprover(self.bridge.approval)
         self.turn_worker: Worker[Any] | None = None
         self.session_error = ""
+        self.held: str | None = None
+        """A prompt sent before the session was open: it goes the moment the session is."""
 
     class McpNotice(Message):
         """An MCP server became ready or failed (posted from the server's thread)."""
@@ -80,6 +83,7 @@ class ChatScreen(SlashCommands, Screen[None]):
         yield StatusLine(id="status")
         yield ConversationView(live=True, clock=self.clock, id="conversation")
         yield ConfirmPane(id="confirm")
+        yield Activity(id="activity")
         yield PromptInput(id="prompt")
         yield Footer()
 
@@ -98,6 +102,10 @@ class ChatScreen(SlashCommands, Screen[None]):
     @property
     def status(self) -> StatusLine:
         return self.query_one(StatusLine)
+
+    @property
+    def activity(self) -> Activity:
+        return self.query_one(Activity)
 
     def on_mount(self) -> None:
         self.status.update_status(workspace=str(self.session.workspace or ""))
@@ -136,6 +144,11 @@ class ChatScreen(SlashCommands, Screen[None]):
     def session_failed(self, message: str) -> None:
         self.session_error = message
         self.view.notice(f"The session could not start: {message}", error=True)
+        held, self.held = self.held, None
+        if held is not None:  # not sent: the person gets the text back, nothing is lost
+            self.activity.hide()
+            self.prompt.load_text(held)
+            self.prompt.move_cursor(self.prompt.document.end)
 
     def session_ready(self) -> None:
         rt = self.session.runtime
@@ -148,6 +161,10 @@ class ChatScreen(SlashCommands, Screen[None]):
         )
         for note in rt.notes:
             self.view.notice(note)
+        held, self.held = self.held, None
+        if held is not None:
+            self.activity.hide()
+            self.submit_prompt(held)
 
     def session_missing(self) -> bool:
         """True (and the person told why) when no session is open to work in."""
@@ -172,9 +189,22 @@ class ChatScreen(SlashCommands, Screen[None]):
             return
         if text.startswith("//"):
             text = text[1:]
+        if self.session.runtime is None and not self.session_error:
+            if self.held is None:  # typed at launch: held (and said so), sent once it is open
+                self.held = text
+                self.activity.show("opening", OPENING)
+            else:
+                self.prompt.load_text(text)
+                self.prompt.move_cursor(self.prompt.document.end)
+                self.notify("Your first message is still waiting for the session to open.")
+            return
         if self.session_missing():
             return
-        if self.turn_running:
+        self.submit_prompt(text)
+
+    def submit_prompt(self, text: str) -> None:
+        """Send a prompt (a turn), unless one runs or no model is connected."""
+        if self.turn_running or self.held is not None:
             self.prompt.load_text(text)
             self.prompt.move_cursor(self.prompt.document.end)
             self.notify(
@@ -198,6 +228,7 @@ class ChatScreen(SlashCommands, Screen[None]):
 
     def start_turn(self, prompt: str) -> Worker[Any]:
         self.status.update_status(state="working…")
+        self.activity.show("thinking", "thinking…")
         self.turn_worker = self.run_worker(
             self._turn(prompt), name="turn", group="turn", exclusive=True, exit_on_error=False
         )
@@ -217,6 +248,7 @@ class ChatScreen(SlashCommands, Screen[None]):
             WorkerState.CANCELLED,
         ):
             self.status.update_status(state="")
+            self.activity.hide()
         if event.state is not WorkerState.ERROR:
             return
         error = worker.error
@@ -241,6 +273,9 @@ class ChatScreen(SlashCommands, Screen[None]):
 
     def on_session_event(self, message: SessionEvent) -> None:
         event = message.event
+        self.activity.follow(event)
+        if isinstance(event, ev.TurnWait):
+            return  # shown by the activity line only; the conversation has nothing of it
         self.view.apply(event, message.at)
         match event:
             case ev.AssistantMessage(tool_calls=calls):
@@ -253,6 +288,7 @@ class ChatScreen(SlashCommands, Screen[None]):
                 self.view.mark_unfinished()  # a tool cut off mid-run: its outcome is unknown
 
     def on_delta_batch(self, message: DeltaBatch) -> None:
+        self.activity.follow(ev.AssistantDelta(""))  # text is arriving: nothing is waited for
         self.view.stream(message.take)
 
     async def on_approval_requested(self, message: ApprovalRequested) -> None:
@@ -302,19 +338,30 @@ class ChatScreen(SlashCommands, Screen[None]):
             self.prompt.focus()
             self.view.scroll_end(animate=False)
             return
-        if self.turn_running or self.approver.pending:
+        if self.turn_running or self.approver.pending or self.held is not None:
             await self.stop(STOPPED)
         elif focused is not self.prompt:
             self.prompt.focus()
 
     async def stop(self, reason: str = STOPPED) -> None:
-        """Deny every waiting action first and let the gate journal it, then cancel the turn
-        (the agent journals turn.error/turn.end "cancelled")."""
+        """Cancel the turn first: the gate journals the action it was asking about as denied
+        ("interrupted before a decision") and the agent journals turn.error/turn.end
+        "cancelled", and nothing after it (the next call, the next request to the model) can
+        start. Then deny what else waits (a slash command's action) and wait until the gate has
+        journaled each denial."""
+        held, self.held = self.held, None
+        if held is not None:  # a prompt still waiting for the session: back to the person
+            self.activity.hide()
+            self.prompt.load_text(held)
+        worker = self.turn_worker
+        running = worker is not None and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+        if running:
+            assert worker is not None
+            worker.cancel()
         await self.approver.stop(reason)
         self.pane.refresh_pane()
-        worker = self.turn_worker
-        if worker is not None and worker.state in (WorkerState.PENDING, WorkerState.RUNNING):
-            worker.cancel()
+        if running:
+            assert worker is not None
             await _settle(worker)
         if self.pane.current is None and self.app.screen is self:
             self.prompt.focus()

@@ -122,7 +122,9 @@ class ConversationView(VerticalScroll):
                     self.cost_usd = None
                 else:
                     self.cost_usd += event.cost_usd
-            case ev.TurnError(message=message, error=error):
+            case ev.TurnError(message=message, error=error, partial=partial):
+                if partial and self._reply is None:  # a stored session: the reply as it was cut
+                    self.mount(Reply(safe(partial)))
                 self._end_reply(None)
                 cancelled = error == "cancelled"
                 self.notice(("■ " if cancelled else "✗ ") + message, error=not cancelled)

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from textual.app import App
 from textual.pilot import Pilot
 
 from assistant.config import Settings
@@ -82,6 +83,15 @@ def events(app: AssistantApp) -> list[tuple[str, dict[str, Any]]]:
     rt = app.session.runtime
     assert rt is not None
     return [(e.kind, e.payload) for e in rt.journal.events(rt.session_id)]
+
+
+def pane_words(app: App[Any]) -> str:
+    """The words inside the pane's border as on screen, wrapped lines joined."""
+    inside = []
+    for row in screen_text(app).splitlines():
+        if row.count("│") >= 2:
+            inside.append(row[row.index("│") + 1 : row.rindex("│")].strip())
+    return " ".join(" ".join(inside).split())
 
 
 def stored_events(home: Path) -> list[tuple[str, dict[str, Any]]]:

@@ -99,7 +99,7 @@ def start_session(
             model=model, workspace=str(ws.root), title=title, meta=meta
         )
     store = SecretStore(settings.keyring_timeout)
-    policy = session_policy(settings, allow_hosts)
+    policy = session_policy(settings, allow_hosts, ws.root)
     ctx = tool_context(
         settings, ws, ConfiguredSecrets(store, settings.secrets, red), journal.get_blob
     )
@@ -116,16 +116,26 @@ def start_session(
         tools = ToolBox(tools, servers)
     gate = Gate(tools, ctx, policy, approver, log)
     rt = Runtime(settings, journal, session_id, log, gate, store, red, mcp=servers)
+    if policy.book is not None:
+        policy.book.rules()
+        if policy.book.problem:
+            rt.notes.append(f"no saved rule applies: {policy.book.problem}")
     if servers is not None and mcp is not None:
         rt.notes += servers.start(mcp.names, background=mcp.background)
     return rt
 
 
-def session_policy(settings: Settings, allow_hosts: Iterable[str] = ()) -> Policy:
+def session_policy(
+    settings: Settings, allow_hosts: Iterable[str] = (), workspace: Path | None = None
+) -> Policy:
     """The deny rules, and the hosts the config and --allow-host open (standing unlocks: never
-    listed nor revocable, and private addresses among them need no person)."""
+    listed nor revocable, and private addresses among them need no person); with
+    ``workspace``, the rules saved for it (``assistant.rules``) apply too."""
+    from assistant.rules import RuleBook
+
     keys = parse_allow_hosts([*settings.allow_hosts, *allow_hosts])
-    return Policy(settings.deny, standing=standing_unlocks(keys))
+    book = RuleBook(workspace) if workspace is not None else None
+    return Policy(settings.deny, standing=standing_unlocks(keys), book=book)
 
 
 def standing_unlocks(keys: Iterable[str]) -> list[Unlock]:

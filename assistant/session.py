@@ -260,9 +260,15 @@ class Session:
     # -- grants -----------------------------------------------------------------------------------
 
     def grants(self) -> list[Grant | UnlockRule]:
-        """This session's rules ("allow for this session") and unlocks, oldest first."""
+        """This session's rules ("allow for this session"), the rules saved for the workspace
+        (r1...) and the unlocks, oldest first."""
         policy = self.require().gate.policy
-        return [*policy.grants.values(), *policy.unlocks.values()]
+        return [*policy.grants.values(), *policy.saved().values(), *policy.unlocks.values()]
+
+    def rules_problem(self) -> str:
+        """Why the saved rules cannot be used now (then none applies), or ""."""
+        book = self.require().gate.policy.book
+        return book.problem if book is not None else ""
 
     def revoke(self, rule_id: str) -> Grant | UnlockRule:
         """Take back a rule or an unlock (journaled); the next such call asks again."""

@@ -25,6 +25,8 @@ class Decision:
     edited_args: dict[str, Any] | None = None
     remember: bool = False
     """Approve and allow the action's scope for the rest of the session."""
+    save: bool = False
+    """Approve and save the action's scope as a rule for this workspace (it lasts)."""
 
 
 @dataclass(frozen=True)
@@ -101,24 +103,31 @@ class ConsoleApprover:
     async def decide(self, request: ApprovalRequest) -> Decision:
         action = request.action
         options = ["[y] approve", "[n] deny", "[e] edit arguments"]
-        if action.scope is not None and not action.needs_person:
-            options.append(f"[a] allow for this session: {escape_text(action.scope.label)}")
-        self._write("  " + "   ".join(options))
+        offered = action.scope is not None and not action.needs_person
+        if offered and action.scope is not None:
+            label = escape_text(action.scope.label)
+            options.append(f"[a] allow for this session: {label}")
+            options.append(f"[r] always allow in this workspace (a saved rule): {label}")
+        self._write("  " + "   ".join(options[:3]))
+        for option in options[3:]:
+            self._write("  " + option)
         while True:
-            key = (await self._ask("  decide> ")).strip().lower()
-            if key in ("y", "yes"):
+            key = (await self._ask("  decide> ")).strip()
+            if key.lower() in ("y", "yes"):
                 return Decision("approve")
-            if key in ("n", "no", ""):
+            if key.lower() in ("n", "no", ""):
                 reason = (await self._ask("  reason for the model (optional)> ")).strip()
                 return Decision("deny", reason=reason)
-            if key == "a" and len(options) == 4:
+            if key.lower() == "a" and offered:
                 return Decision("approve", remember=True)
-            if key == "e":
+            if key.lower() == "r" and offered:
+                return Decision("approve", save=True)
+            if key.lower() == "e":
                 edited = await self._edit(action)
                 if edited is not None:
                     return Decision("edit", edited_args=edited)
                 continue
-            self._write("  please answer y, n, e" + (" or a" if len(options) == 4 else ""))
+            self._write("  please answer y, n, e" + (", a or r" if offered else ""))
 
     async def _edit(self, action: Action) -> dict[str, Any] | None:
         shown = json.dumps(dict(action.args), indent=2, ensure_ascii=False)

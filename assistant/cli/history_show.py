@@ -160,7 +160,7 @@ def render_event(
             return [f"{head}turn ended: {t(reason)}"]
         case ev.GrantAdded():
             return [
-                f"{head}allowed for this session: {t(event.label)}"
+                f"{head}{present.granted(event.lasting)}: {t(event.label)}"
                 f" ({t(event.tool)}, rule {t(event.grant_id)})"
             ]
         case ev.HostUnlocked():

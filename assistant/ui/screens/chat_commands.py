@@ -166,6 +166,9 @@ class SlashCommands(_Base):
             self.view.notice("usage: /grants | /grants revoke ID", error=True)
             return
         self.view.notice(grants_text(self.session.grants()))
+        problem = self.session.rules_problem()
+        if problem:
+            self.view.notice(f"no saved rule applies: {problem}", error=True)
 
     def cmd_mcp(self, command: AppCommand) -> None:
         """Each MCP server's state and tools (what the model may call, and what asks)."""
@@ -230,8 +233,16 @@ def keys_text(secrets: Mapping[str, tuple[str, ...]]) -> str:
 
 
 def grants_text(rules: Sequence[Grant | UnlockRule]) -> str:
-    """What /grants shows: every session rule and unlocked host, with its id and its words."""
-    lines = [f"  {r.id}  {r.label}" for r in rules]
+    """What /grants shows: every session rule, saved rule and unlocked host, with its id and
+    its words (a saved rule says it lasts)."""
+    lines = [
+        f"  {r.id}  {r.label}"
+        + ("  (saved for this workspace)" if getattr(r, "lasting", 0) else "")
+        for r in rules
+    ]
     if not lines:
-        return "no session rules or unlocked hosts: press a on a waiting action to allow its kind"
-    return "session rules and unlocked hosts (/grants revoke ID):\n" + "\n".join(lines)
+        return (
+            "no session rules or unlocked hosts, and no saved rules: on a waiting action, a "
+            "allows its kind for this session, r saves it as a rule for this workspace"
+        )
+    return "session rules, saved rules and unlocked hosts (/grants revoke ID):\n" + "\n".join(lines)

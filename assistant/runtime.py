@@ -164,7 +164,14 @@ def tool_context(
 
 def build_model(settings: Settings, runtime: Runtime | None = None) -> Model:
     """The model adapter for the configured model, with its provider key from keyring or env."""
-    from assistant.agent.model import Model, provider_key_name
+    from assistant.agent.model import Model, load_litellm, provider_key_name
+    from assistant.agent.model_providers import (
+        KEY_NAMES,
+        KEYLESS,
+        litellm_provider,
+        split_model,
+        unknown_model_message,
+    )
 
     if not settings.model:
         raise SetupError(
@@ -172,6 +179,23 @@ def build_model(settings: Settings, runtime: Runtime | None = None) -> Model:
             'or put model = "..." in the config file (`assistant config path` shows where)',
             model_problem=True,
         )
+    provider, explicit = split_model(settings.model)
+    if not explicit and not settings.api_base and provider == "openai":
+        # a bare name that is neither Claude nor Gemini: litellm's own resolution decides,
+        # so "nonsense-model" is said to be unknown instead of asking for an OpenAI key
+        resolved = litellm_provider(load_litellm(), settings.model)
+        if resolved is None:
+            raise SetupError(unknown_model_message(settings.model), model_problem=True)
+    elif explicit and provider not in KEY_NAMES and provider not in KEYLESS:
+        litellm = load_litellm()  # a prefix this app has no table for: is it litellm's?
+        known = {str(getattr(p, "value", p)) for p in litellm.provider_list}
+        if provider not in known:
+            raise SetupError(
+                f"unknown provider {provider!r} in {settings.model.strip()!r}: litellm has no "
+                "such provider (its list: https://docs.litellm.ai/docs/providers); e.g. "
+                "openai/gpt-4.1-mini or ollama_chat/llama3.1",
+                model_problem=True,
+            )
     key_name = provider_key_name(settings.model)
     api_key = None
     store = runtime.store if runtime else SecretStore(settings.keyring_timeout)

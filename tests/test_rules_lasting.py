@@ -21,9 +21,9 @@ from tests.test_ui_pane import manual_app, pane_words
 CREATE_OUT = {"path": "out/new.csv", "mode": "create", "rows": [["a"], ["1"]]}
 
 
-def tool(env: dict[str, str], ws: Path, name: str, args: dict[str, Any], *more: str) -> Any:
+def tool(environ: dict[str, str], ws: Path, name: str, args: dict[str, Any], *more: str) -> Any:
     return assistant(
-        env, "tool", name, json.dumps(args), "--workspace", str(ws), "--approve", "never", *more
+        environ, "tool", name, json.dumps(args), "--workspace", str(ws), "--approve", "never", *more
     )
 
 
@@ -33,7 +33,9 @@ def decisions(home: Path) -> list[dict[str, Any]]:
     with Journal(paths.journal_file()) as journal:
         out = []
         for info in journal.sessions(limit=100):
-            out += [(e.ts, e.payload) for e in journal.events(info.id) if e.kind == "action.decided"]
+            out += [
+                (e.ts, e.payload) for e in journal.events(info.id) if e.kind == "action.decided"
+            ]
         return [payload for _, payload in sorted(out, key=lambda pair: pair[0])]
 
 
@@ -81,7 +83,9 @@ def test_a_rule_added_on_the_cli_allows_exactly_its_kind_in_its_workspace(
     assert again.returncode == 3
     # ids are never reused: the next rule is r2, so "rule:r1" in the journal names one rule
     example = json.dumps({**CREATE_OUT, "path": "out/three.csv"})
-    readded = assistant(env, "rules", "add", "csv_write", example, "--workspace", str(workspace_dir))
+    readded = assistant(
+        env, "rules", "add", "csv_write", example, "--workspace", str(workspace_dir)
+    )
     assert readded.stdout == "r2\n", readded.stderr
 
 
@@ -169,17 +173,19 @@ def test_a_broken_rules_file_is_a_clear_error_never_a_broader_rule(
     _refused_everywhere(env, workspace_dir, words)
 
 
-def _refused_everywhere(env: dict[str, str], ws: Path, words: str) -> None:
-    listed = assistant(env, "rules", "list", "--workspace", str(ws))
+def _refused_everywhere(environ: dict[str, str], ws: Path, words: str) -> None:
+    listed = assistant(environ, "rules", "list", "--workspace", str(ws))
     assert listed.returncode == 2 and words in listed.stderr, listed.stderr
     assert str(rules_file()) in listed.stderr and "Traceback" not in listed.stderr
     # the good rule beside the bad entry does not apply either: the file is refused whole
-    made = tool(env, ws, "csv_write", CREATE_OUT)
+    made = tool(environ, ws, "csv_write", CREATE_OUT)
     assert made.returncode == 3, made.stderr
     assert "no saved rule applies" in made.stderr and "Traceback" not in made.stderr
     assert not (ws / "out" / "new.csv").exists()
     before = rules_file().read_bytes()
-    added = assistant(env, "rules", "add", "csv_write", json.dumps(CREATE_OUT), "--workspace", str(ws))
+    added = assistant(
+        env, "rules", "add", "csv_write", json.dumps(CREATE_OUT), "--workspace", str(ws)
+    )
     assert added.returncode == 2 and rules_file().read_bytes() == before  # never overwritten
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from assistant import paths
 from assistant.agent.approval import Approver
 from assistant.agent.event_log import EventLog, Listener
+from assistant.agent.events import Event
 from assistant.agent.gate import Gate
 from assistant.agent.policy import Policy
 from assistant.config import Settings
@@ -87,24 +88,38 @@ def start_session(
     """Open the journal and a session (new, or ``resume`` an existing one) with its gate; with
     ``mcp``, start the configured MCP servers too (their tools join ``tools`` while they work;
     the caller must ``Runtime.close()``)."""
-    from assistant.journal import Journal
+    from assistant.journal import Journal, new_session_id
 
     ws = open_workspace(workspace)
     red = redactor()
     journal = Journal(paths.journal_file(), redact=red.redact)
+    create: Callable[[Event], object] | None = None
     if resume:
         session_id = journal.get_session(resume).id
-    else:
-        session_id = journal.create_session(
-            model=model, workspace=str(ws.root), title=title, meta=meta
-        )
+    else:  # made with its first event: a launch where nothing happens leaves no session
+        session_id = new_session_id()
+
+        def create(first: Event) -> object:
+            return journal.create_session(
+                model=model,
+                workspace=str(ws.root),
+                title=title or work_title(first),
+                meta=meta,
+                session_id=session_id,
+            )
+
     store = SecretStore(settings.keyring_timeout)
     policy = session_policy(settings, allow_hosts, ws.root)
     ctx = tool_context(
         settings, ws, ConfiguredSecrets(store, settings.secrets, red), journal.get_blob
     )
     log = EventLog(
-        journal, session_id, redact=red.redact, listeners=list(listeners), delta_window=red.window
+        journal,
+        session_id,
+        redact=red.redact,
+        listeners=list(listeners),
+        delta_window=red.window,
+        create=create,
     )
     servers = None
     if mcp is not None:
@@ -123,6 +138,17 @@ def start_session(
     if servers is not None and mcp is not None:
         rt.notes += servers.start(mcp.names, background=mcp.background)
     return rt
+
+
+def work_title(first: Event) -> str | None:
+    """A readable title for a session that starts with work done by hand ("shell: cat a.csv"),
+    from what the gate made of the call; None leaves it to the first prompt."""
+    from assistant.agent.events import ActionProposed
+    from assistant.journal import make_title
+
+    if isinstance(first, ActionProposed) and first.call_id is None:
+        return make_title(f"{first.tool}: {first.summary}")
+    return None
 
 
 def session_policy(

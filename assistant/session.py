@@ -23,7 +23,7 @@ from assistant.errors import AssistantError
 
 if TYPE_CHECKING:
     from assistant.agent.approval import Approver
-    from assistant.agent.event_log import Listener
+    from assistant.agent.event_log import EventLog, Listener
     from assistant.agent.gate import CallOutcome, Gate
     from assistant.agent.loop import Agent, TurnOutcome
     from assistant.agent.model import Model
@@ -75,6 +75,7 @@ class Session:
         self.tool_gate: Gate | None = None
         self._model: Model | None = None
         self._agent: Agent | None = None
+        self._log: EventLog | None = None
 
     # -- opening and closing ----------------------------------------------------------------------
 
@@ -123,6 +124,7 @@ class Session:
                 raise SetupError(str(exc)) from None
             history = messages_from_events(typed(stored))
         self.runtime, self.resume_id, self.history = rt, resume, history
+        self._log = rt.log
         self.workspace = rt.gate.ctx.workspace.root
         self._agent = None
         by_hand: Mapping[str, Tool] = {**all_tools(), **model_tools}
@@ -157,6 +159,12 @@ class Session:
         rt = self.runtime
         if rt is not None and rt.mcp is not None:
             await asyncio.to_thread(rt.mcp.wait_started)
+
+    @property
+    def recorded(self) -> bool:
+        """Whether the journal holds this session: it is made with its first event, so a
+        session where nothing happened is not kept."""
+        return self._log is not None and self._log.started
 
     @property
     def session_id(self) -> str:

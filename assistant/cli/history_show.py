@@ -122,7 +122,8 @@ def render_event(
             return lines + ([f"    (calls {', '.join(names)})"] if names else [])
         case ev.ActionProposed():
             lines = [
-                f"{head}action {t(event.action_id)} · {t(event.effect)} · {t(event.tool)}",
+                f"{head}action {t(event.action_id)} · {t(event.effect)} · {t(event.tool)}"
+                + (" · by hand" if event.call_id is None else ""),
                 f"    {t(event.summary)}",
             ]
             return lines + _block(event.preview.get("text"), cut, "    │ ")

@@ -51,7 +51,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument(
         "--session",
         metavar="ID",
-        help="add this call to an earlier session (id or unique prefix), as manual work",
+        help="add this call to an earlier session (id or unique prefix) as work done by hand, "
+        "in that session's workspace unless --workspace says otherwise",
     )
     add_session_options(p)
     p.set_defaults(func=run)
@@ -96,11 +97,17 @@ async def _run(
         raise CommandError(
             f"{args.name!r}: no MCP server {server!r} is configured; the servers: {known}"
         )
+    workspace = args.workspace
+    if args.session and not workspace:  # the named session's work stays in its own folder
+        from assistant.cli.common import journal
+
+        with journal() as j:
+            workspace = j.get_session(args.session).workspace
     session, _ = open_session(
         args,
         settings,
         tools=tools,
-        workspace=args.workspace,
+        workspace=workspace,
         allow_hosts=args.allow_host,
         resume=args.session,
         mcp=McpStart(names=[server]) if server is not None else None,

@@ -17,9 +17,12 @@ from assistant.journal._records import (
     StoredEvent,
     VerifyResult,
 )
-from assistant.journal._store import Journal, format_ts
+from assistant.journal._store import Journal, format_ts, new_session_id
+from assistant.journal._summary import make_title
 
 __all__ = [
+    "make_title",
+    "new_session_id",
     "GENESIS",
     "MIGRATIONS",
     "ActionRecord",

@@ -29,6 +29,8 @@ class ListFilter:
     host: str | None = None
     file: str | None = None
     query: str | None = None
+    manual: bool = False
+    """Only sessions with work done by hand (/tool, `assistant tool`)."""
 
     def kwargs(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -45,6 +47,7 @@ class ListFilter:
             ("writes", self.has_writes),
             ("denied", self.has_denials),
             ("errors", self.has_errors),
+            ("by hand", self.manual),
         ):
             out.append(f"[{label}]", style="bold reverse" if on_ else "dim")
             out.append(" ")
@@ -80,6 +83,7 @@ class FilterDialog(ModalScreen[ListFilter | None]):
                 yield Checkbox("has writes", c.has_writes, id="f-writes")
                 yield Checkbox("has denials", c.has_denials, id="f-denials")
                 yield Checkbox("has errors", c.has_errors, id="f-errors")
+                yield Checkbox("by hand", c.manual, id="f-manual")
             for name, value, hint in (
                 ("tool", c.tool, "e.g. csv_write"),
                 ("host", c.host, "e.g. api.example.com"),
@@ -106,6 +110,7 @@ class FilterDialog(ModalScreen[ListFilter | None]):
             host=text("#f-host"),
             file=text("#f-file"),
             query=self.current.query,
+            manual=self.query_one("#f-manual", Checkbox).value,
         )
 
     @on(Input.Submitted)

@@ -69,7 +69,7 @@ class ConfirmPane(Vertical, can_focus=True):
         Binding("n", "deny", "deny…"),
         Binding("e", "edit", "edit…"),
         Binding("a", "allow_session", "allow for session"),
-        Binding("r", "save_rule", "always allow here"),
+        Binding("r", "save_rule", "save rule"),
         Binding("f", "full_preview", "full screen"),
         Binding("up", "scroll_preview(-1)", show=False),
         Binding("down", "scroll_preview(1)", show=False),

@@ -14,7 +14,8 @@ from tests.support.undo_path import last_action, tool, undo
 
 def run_tool(capsys: pytest.CaptureFixture[str], ws: Path, name: str, args: dict) -> str:
     code = main(["tool", name, json.dumps(args), "--workspace", str(ws), "--approve", "all"])
-    out = capsys.readouterr().out
+    seen = capsys.readouterr()
+    out = seen.err + seen.out  # the card on stderr, the data on stdout
     assert code == 0, out
     return out
 

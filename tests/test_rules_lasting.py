@@ -184,7 +184,7 @@ def _refused_everywhere(environ: dict[str, str], ws: Path, words: str) -> None:
     assert not (ws / "out" / "new.csv").exists()
     before = rules_file().read_bytes()
     added = assistant(
-        env, "rules", "add", "csv_write", json.dumps(CREATE_OUT), "--workspace", str(ws)
+        environ, "rules", "add", "csv_write", json.dumps(CREATE_OUT), "--workspace", str(ws)
     )
     assert added.returncode == 2 and rules_file().read_bytes() == before  # never overwritten
 

@@ -47,7 +47,8 @@ def test_one_cell_one_path_and_one_file_read_as_such(
     action = tool(workspace_dir, "shell", {"command": "echo bye > a.txt"})
     capsys.readouterr()
     assert undo(action, "--approve", "all") == 0
-    out = capsys.readouterr().out
+    seen = capsys.readouterr()
+    out = seen.err + seen.out  # the undo's card is a note: stderr
     assert f"undo {action}: 1 file restored" in out
     assert "file(s)" not in out and "1 files" not in out
     assert last_action("restore")

@@ -222,3 +222,53 @@ async def test_r_in_the_pane_saves_a_rule_that_the_next_session_uses(
         await send(pilot, "/grants revoke r1")
         await wait_for(pilot, lambda: "r1 was: csv_write" in screen_text(second), "the revoke")
     assert "csv_write:dir:out" not in rules_file().read_text()
+
+
+async def test_r_at_the_console_saves_and_a_broken_file_falls_back_to_the_session(
+    workspace_dir: Path,
+) -> None:
+    """r at the console saves the rule (the next call runs by it, named as who decided); with a
+    rules file that cannot be used, r still approves, says the rule was not saved, and allows
+    for this session only."""
+    import io
+
+    from assistant.agent import events as ev
+    from assistant.agent.approval import ConsoleApprover
+    from assistant.cli.render import ConsoleRenderer
+    from assistant.config import Settings
+    from assistant.runtime import start_session
+    from tools.csv_files import CsvWriteTool
+
+    (workspace_dir / "out").mkdir()
+    answers = ["r"]
+    out = io.StringIO()
+    seen: list[ev.Event] = []
+    renderer = ConsoleRenderer(out)
+    rt = start_session(
+        Settings(),
+        approver=ConsoleApprover(renderer.write, lambda prompt: answers.pop(0)),
+        tools={"csv_write": CsvWriteTool()},
+        workspace=workspace_dir,
+        listeners=[renderer, seen.append],
+    )
+    try:
+        assert (await rt.gate.execute("csv_write", CREATE_OUT)).status == "done"
+        second = {**CREATE_OUT, "path": "out/second.csv"}
+        assert (await rt.gate.execute("csv_write", second)).status == "done"  # nobody asked
+        decided = [e for e in seen if isinstance(e, ev.ActionDecided)]
+        assert [(d.by, d.grant) for d in decided] == [("human", "r1"), ("rule:r1", None)]
+        added = [e for e in seen if isinstance(e, ev.GrantAdded)]
+        assert [(g.grant_id, g.lasting) for g in added] == [("r1", True)]
+        assert "→ saved as a rule for this workspace: csv_write: create new files" in out.getvalue()
+
+        rules_file().write_bytes(b"rules = 'broken'\n")
+        answers.append("r")
+        third = {**CREATE_OUT, "path": "out/third.csv"}
+        assert (await rt.gate.execute("csv_write", third)).status == "done"  # asked again
+        errors = [e.message for e in seen if isinstance(e, ev.TurnError)]
+        assert errors and "the rule was not saved" in errors[-1]
+        assert "allowed for this session only" in errors[-1]
+        assert [g.grant_id for g in seen if isinstance(g, ev.GrantAdded)][-1] == "g1"
+        assert rules_file().read_bytes() == b"rules = 'broken'\n"  # never overwritten
+    finally:
+        rt.close()

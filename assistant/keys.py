@@ -130,3 +130,56 @@ def delete_secret(settings: Settings, name: str) -> bool:
     if known:
         config.set_secret_hosts(name, None)
     return removed or known
+
+
+@dataclass(frozen=True)
+class KeyListed:
+    """One key as `assistant keys list` and /keys show it: never its value."""
+
+    name: str
+    hosts: tuple[str, ...]
+    """Where a secret may be sent (empty for a provider key)."""
+    where: str
+    """"keyring", "environment", "keyring and environment", or "not found"."""
+    provider: str = ""
+    """The model provider that reads this key ("openai"), for a provider key."""
+
+
+def list_keys(settings: Settings) -> tuple[list[KeyListed], str]:
+    """The secrets the config names (with their bindings) and every provider key found in the
+    keyring or the environment (OPENAI_API_KEY...), each with where it was found; values are
+    looked at only to say whether they exist. The second item: why the keyring could not be
+    read, or ""."""
+    from assistant.agent.model_providers import KEY_NAMES
+    from assistant.secrets import SecretStore
+
+    store = SecretStore(settings.keyring_timeout, settings.allow_plaintext_keyring)
+    providers: dict[str, str] = {}
+    for provider, key in KEY_NAMES.items():
+        providers.setdefault(key, provider)
+    problem = ""
+    out = []
+    for name in sorted({*settings.secrets, *providers}):
+        in_keyring = False
+        if not problem:
+            try:
+                in_keyring = bool(store.get(name))
+            except KeyringUnavailable as exc:
+                problem = str(exc)
+            except SecretError:
+                in_keyring = False
+        in_env = bool(os.environ.get(name))
+        if name not in settings.secrets and not (in_keyring or in_env):
+            continue  # a provider key that is nowhere: not listed
+        where = " and ".join(
+            w for w, on in (("keyring", in_keyring), ("environment", in_env)) if on
+        )
+        out.append(
+            KeyListed(
+                name,
+                tuple(settings.secrets.get(name, ())),
+                where or "not found",
+                "" if name in settings.secrets else providers[name],
+            )
+        )
+    return out, problem

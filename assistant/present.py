@@ -167,5 +167,11 @@ def decider(by: str | None, *, person: str = "you", rule: str = "") -> str:
     return by or "unknown"
 
 
+def granted(lasting: bool) -> str:
+    """What a person's "allow" made, in words: a rule for this session, or one saved for the
+    workspace that lasts until revoked."""
+    return "saved as a rule for this workspace" if lasting else "allowed for this session"
+
+
 VERBS = {"approve": "approved", "deny": "denied", "edit": "edited"}
 """A verdict as a past participle."""

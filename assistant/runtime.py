@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from assistant import paths
 from assistant.agent.approval import Approver
 from assistant.agent.event_log import EventLog, Listener
+from assistant.agent.events import Event
 from assistant.agent.gate import Gate
 from assistant.agent.policy import Policy
 from assistant.config import Settings
@@ -93,19 +94,33 @@ def start_session(
     ws = open_workspace(workspace)
     red = redactor()
     journal = Journal(paths.journal_file(), redact=red.redact, new_id=new_id)
+    create: Callable[[Event], object] | None = None
     if resume:
         session_id = journal.get_session(resume).id
-    else:
-        session_id = journal.create_session(
-            model=model, workspace=str(ws.root), title=title, meta=meta
-        )
+    else:  # made with its first event: a launch where nothing happens leaves no session
+        session_id = journal.new_session_id()
+
+        def create(first: Event) -> object:
+            return journal.create_session(
+                model=model,
+                workspace=str(ws.root),
+                title=title or work_title(first),
+                meta=meta,
+                session_id=session_id,
+            )
+
     store = SecretStore(settings.keyring_timeout)
-    policy = session_policy(settings, allow_hosts)
+    policy = session_policy(settings, allow_hosts, ws.root)
     ctx = tool_context(
         settings, ws, ConfiguredSecrets(store, settings.secrets, red), journal.get_blob
     )
     log = EventLog(
-        journal, session_id, redact=red.redact, listeners=list(listeners), delta_window=red.window
+        journal,
+        session_id,
+        redact=red.redact,
+        listeners=list(listeners),
+        delta_window=red.window,
+        create=create,
     )
     servers = None
     if mcp is not None:
@@ -117,16 +132,37 @@ def start_session(
         tools = ToolBox(tools, servers)
     gate = Gate(tools, ctx, policy, approver, log)
     rt = Runtime(settings, journal, session_id, log, gate, store, red, mcp=servers)
+    if policy.book is not None:
+        policy.book.rules()
+        if policy.book.problem:
+            rt.notes.append(f"no saved rule applies: {policy.book.problem}")
     if servers is not None and mcp is not None:
         rt.notes += servers.start(mcp.names, background=mcp.background)
     return rt
 
 
-def session_policy(settings: Settings, allow_hosts: Iterable[str] = ()) -> Policy:
+def work_title(first: Event) -> str | None:
+    """A readable title for a session that starts with work done by hand ("shell: cat a.csv"),
+    from what the gate made of the call; None leaves it to the first prompt."""
+    from assistant.agent.events import ActionProposed
+    from assistant.journal import make_title
+
+    if isinstance(first, ActionProposed) and first.call_id is None:
+        return make_title(f"{first.tool}: {first.summary}")
+    return None
+
+
+def session_policy(
+    settings: Settings, allow_hosts: Iterable[str] = (), workspace: Path | None = None
+) -> Policy:
     """The deny rules, and the hosts the config and --allow-host open (standing unlocks: never
-    listed nor revocable, and private addresses among them need no person)."""
+    listed nor revocable, and private addresses among them need no person); with
+    ``workspace``, the rules saved for it (``assistant.rules``) apply too."""
+    from assistant.rules import RuleBook
+
     keys = parse_allow_hosts([*settings.allow_hosts, *allow_hosts])
-    return Policy(settings.deny, standing=standing_unlocks(keys))
+    book = RuleBook(workspace) if workspace is not None else None
+    return Policy(settings.deny, standing=standing_unlocks(keys), book=book)
 
 
 def standing_unlocks(keys: Iterable[str]) -> list[Unlock]:
@@ -155,7 +191,14 @@ def tool_context(
 
 def build_model(settings: Settings, runtime: Runtime | None = None) -> Model:
     """The model adapter for the configured model, with its provider key from keyring or env."""
-    from assistant.agent.model import Model, provider_key_name
+    from assistant.agent.model import Model, load_litellm, provider_key_name
+    from assistant.agent.model_providers import (
+        KEY_NAMES,
+        KEYLESS,
+        litellm_provider,
+        split_model,
+        unknown_model_message,
+    )
 
     if not settings.model:
         raise SetupError(
@@ -163,6 +206,23 @@ def build_model(settings: Settings, runtime: Runtime | None = None) -> Model:
             'or put model = "..." in the config file (`assistant config path` shows where)',
             model_problem=True,
         )
+    provider, explicit = split_model(settings.model)
+    if not explicit and not settings.api_base and provider == "openai":
+        # a bare name that is neither Claude nor Gemini: litellm's own resolution decides,
+        # so "nonsense-model" is said to be unknown instead of asking for an OpenAI key
+        resolved = litellm_provider(load_litellm(), settings.model)
+        if resolved is None:
+            raise SetupError(unknown_model_message(settings.model), model_problem=True)
+    elif explicit and provider not in KEY_NAMES and provider not in KEYLESS:
+        litellm = load_litellm()  # a prefix this app has no table for: is it litellm's?
+        known = {str(getattr(p, "value", p)) for p in litellm.provider_list}
+        if provider not in known:
+            raise SetupError(
+                f"unknown provider {provider!r} in {settings.model.strip()!r}: litellm has no "
+                "such provider (its list: https://docs.litellm.ai/docs/providers); e.g. "
+                "openai/gpt-4.1-mini or ollama_chat/llama3.1",
+                model_problem=True,
+            )
     key_name = provider_key_name(settings.model)
     api_key = None
     store = runtime.store if runtime else SecretStore(settings.keyring_timeout)

@@ -24,7 +24,7 @@ from assistant.errors import AssistantError
 if TYPE_CHECKING:
     from assistant.agent.approval import Approver
     from assistant.agent.conversation import Conversation
-    from assistant.agent.event_log import Listener
+    from assistant.agent.event_log import EventLog, Listener
     from assistant.agent.gate import CallOutcome, Gate
     from assistant.agent.loop import Agent, TurnOutcome
     from assistant.agent.model import Model
@@ -82,6 +82,7 @@ class Session:
         self.tool_gate: Gate | None = None
         self._model: Model | None = None
         self._agent: Agent | None = None
+        self._log: EventLog | None = None
 
     # -- opening and closing ----------------------------------------------------------------------
 
@@ -134,6 +135,7 @@ class Session:
         rt.log.listeners.append(conversation.add)
         self.runtime, self.resume_id, self.conversation = rt, resume, conversation
         self.history = conversation.messages()
+        self._log = rt.log
         self.workspace = rt.gate.ctx.workspace.root
         self._agent = None
         by_hand: Mapping[str, Tool] = {**all_tools(), **model_tools}
@@ -168,6 +170,12 @@ class Session:
         rt = self.runtime
         if rt is not None and rt.mcp is not None:
             await asyncio.to_thread(rt.mcp.wait_started)
+
+    @property
+    def recorded(self) -> bool:
+        """Whether the journal holds this session: it is made with its first event, so a
+        session where nothing happened is not kept."""
+        return self._log is not None and self._log.started
 
     @property
     def session_id(self) -> str:
@@ -271,9 +279,15 @@ class Session:
     # -- grants -----------------------------------------------------------------------------------
 
     def grants(self) -> list[Grant | UnlockRule]:
-        """This session's rules ("allow for this session") and unlocks, oldest first."""
+        """This session's rules ("allow for this session"), the rules saved for the workspace
+        (r1...) and the unlocks, oldest first."""
         policy = self.require().gate.policy
-        return [*policy.grants.values(), *policy.unlocks.values()]
+        return [*policy.grants.values(), *policy.saved().values(), *policy.unlocks.values()]
+
+    def rules_problem(self) -> str:
+        """Why the saved rules cannot be used now (then none applies), or ""."""
+        book = self.require().gate.policy.book
+        return book.problem if book is not None else ""
 
     def revoke(self, rule_id: str) -> Grant | UnlockRule:
         """Take back a rule or an unlock (journaled); the next such call asks again."""

@@ -23,6 +23,8 @@ def assistant_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home.mkdir()
     monkeypatch.setenv("ASSISTANT_HOME", str(home))
     monkeypatch.setenv("LITELLM_OFFLINE_MODE", "true")
+    for var in ("EDITOR", "VISUAL"):  # the console's e would open the developer's editor
+        monkeypatch.delenv(var, raising=False)
     for var in ("ASSISTANT_MODEL", "ASSISTANT_API_BASE", "OPENAI_API_KEY", "ANTHROPIC_API_KEY"):
         monkeypatch.delenv(var, raising=False)
     for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):

@@ -48,9 +48,10 @@ def test_run_with_approve_all_streams_writes_and_records(
     )
     assert proc.returncode == 0, proc.stderr
     assert (workspace_dir / "out.txt").read_text() == "hello\n"
-    assert "Wrote out.txt for you." in proc.stdout
-    assert "● WRITE shell" in proc.stdout and "approved by --approve all" in proc.stdout
-    assert "+hello" in proc.stdout  # the preview's diff was shown
+    # the answer is the data (stdout); the action's card and preview are notes (stderr)
+    assert proc.stdout == "Wrote out.txt for you.\n"
+    assert "● WRITE shell" in proc.stderr and "approved by --approve all" in proc.stderr
+    assert "+hello" in proc.stderr  # the preview's diff was shown
     with journal(assistant_home) as j:
         (session,) = j.sessions()
         decided = [e.payload for e in j.events(session.id) if e.kind == "action.decided"]
@@ -82,7 +83,7 @@ def test_nothing_that_writes_runs_without_approval(
 
 
 def test_json_mode_prints_one_event_per_line(
-    fake_llm: llm.FakeLLM, env: dict[str, str], workspace_dir: Path
+    fake_llm: llm.FakeLLM, env: dict[str, str], workspace_dir: Path, assistant_home: Path
 ) -> None:
     fake_llm.queue(llm.text("Hi there", chunks=3))
     proc = assistant(
@@ -91,7 +92,10 @@ def test_json_mode_prints_one_event_per_line(
     assert proc.returncode == 0, proc.stderr
     events = [json.loads(line) for line in proc.stdout.splitlines()]
     kinds = [e["kind"] for e in events]
-    assert kinds[0] == "user.message" and kinds[-1] == "turn.end"
+    assert kinds[:2] == ["session", "user.message"] and kinds[-1] == "turn.end"
+    with journal(assistant_home) as j:  # the first line names the session it was recorded in
+        (session,) = j.sessions()
+        assert events[0]["session_id"] == session.id and events[0]["resumed"] is False
     assert "".join(e["text"] for e in events if e["kind"] == "assistant.delta") == "Hi there"
 
 
@@ -130,7 +134,7 @@ def test_tool_command_exit_codes(env: dict[str, str], workspace_dir: Path) -> No
     )
     assert denied.returncode == 3 and (workspace_dir / "a.txt").exists()
     bad = assistant(env, "tool", "shell", '{"command": 5}', "--workspace", str(workspace_dir))
-    assert bad.returncode == 2 and "invalid arguments" in bad.stdout
+    assert bad.returncode == 2 and "invalid arguments" in bad.stderr and not bad.stdout
     unknown = assistant(env, "tool", "nope", "{}")
     assert unknown.returncode == 2 and "unknown tool" in unknown.stderr
 

@@ -14,7 +14,8 @@ from tests.support.undo_path import last_action, tool, undo
 
 def run_tool(capsys: pytest.CaptureFixture[str], ws: Path, name: str, args: dict) -> str:
     code = main(["tool", name, json.dumps(args), "--workspace", str(ws), "--approve", "all"])
-    out = capsys.readouterr().out
+    seen = capsys.readouterr()
+    out = seen.err + seen.out  # the card on stderr, the data on stdout
     assert code == 0, out
     return out
 
@@ -46,7 +47,8 @@ def test_one_cell_one_path_and_one_file_read_as_such(
     action = tool(workspace_dir, "shell", {"command": "echo bye > a.txt"})
     capsys.readouterr()
     assert undo(action, "--approve", "all") == 0
-    out = capsys.readouterr().out
+    seen = capsys.readouterr()
+    out = seen.err + seen.out  # the undo's card is a note: stderr
     assert f"undo {action}: 1 file restored" in out
     assert "file(s)" not in out and "1 files" not in out
     assert last_action("restore")

@@ -41,7 +41,7 @@ def test_post_asks_first_and_shows_the_request(
     api: LoopbackServer, workspace_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert call(api, workspace_dir, "POST", "--allow-host", api.key, "--approve", "never") == 3
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err  # the preview is a note: stderr
     assert "WRITE http_request" in out and "POST" in out and api.url("/orders") in out
     assert "cannot be undone" in out
     assert api.seen == []
@@ -53,7 +53,7 @@ def test_blanket_approval_never_unlocks_loopback(
     api: LoopbackServer, workspace_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert call(api, workspace_dir, "GET", "--approve", "all") == 3
-    assert "127.0.0.1" in capsys.readouterr().out
+    assert "127.0.0.1" in capsys.readouterr().err  # the refusal is a note: stderr
     assert api.seen == []
 
 

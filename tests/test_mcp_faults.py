@@ -158,8 +158,8 @@ def test_a_server_failing_mid_call_is_one_line_its_tools_go_and_the_turn_goes_on
     assert "other__echo" in tool_names(second)  # the other server is untouched
     expected = f"MCP server h {line}; its tools are gone for this session"
     assert tool_messages(second) == [f"error: {expected}"]
-    assert expected in proc.stdout  # the one line the person reads
-    assert "The server is gone." in proc.stdout
+    assert expected in proc.stderr  # the one line the person reads (a note: stderr)
+    assert proc.stdout == "The server is gone.\n"  # the answer, the only data
     result = [p for k, p in events(assistant_home) if k == "action.result"]
     assert result[0]["ok"] is False and expected in result[0]["output"]
 

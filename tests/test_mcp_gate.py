@@ -198,3 +198,35 @@ async def test_everything_server_results_read_well(
     assert "42" in total.text
     journal_text = json.dumps(results)
     assert "iVBOR" not in journal_text  # binary never lands in the journal either
+
+
+async def test_a_saved_rule_covers_an_mcp_tool_in_the_next_session(
+    assistant_home: Path, workspace_dir: Path
+) -> None:
+    """A rule saved for this workspace (the pane's r) applies to an MCP tool as to any tool:
+    the next session runs the call without asking, recorded as decided by that rule."""
+    from assistant.agent.approval import Decision
+
+    write_config(assistant_home, {"h": hostile()})
+    approver = Recorder([])
+
+    async def save(request: Any) -> Decision:
+        approver.asked.append((request.action, None))
+        return Decision("approve", save=True)
+
+    rt = session(workspace_dir, approver)
+    try:
+        rt.gate.approver.decide = save  # type: ignore[method-assign]
+        first = await rt.gate.execute("h__echo", {"text": "one"})
+    finally:
+        rt.close()
+    later = Recorder([])
+    rt = session(workspace_dir, later)
+    try:
+        second = await rt.gate.execute("h__echo", {"text": "two"})
+        decided = payloads(rt, "action.decided")
+    finally:
+        rt.close()
+    assert first.status == second.status == "done" and "two" in second.text
+    assert len(approver.asked) == 1 and later.asked == []
+    assert decided[-1]["by"] == "rule:r1"

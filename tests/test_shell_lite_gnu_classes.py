@@ -221,7 +221,7 @@ def test_a_failing_command_shows_its_error_lines_to_the_person(
     tmp_path: Path, assistant_home: Path
 ) -> None:
     """`assistant tool` prints the result's one-line display for a failure: it carries the
-    command's error lines, not only "exit 1"."""
+    command's error lines, not only "exit 1" (on stderr: stdout holds only the data)."""
     ws = tmp_path / "ws"
     ws.mkdir()
     (ws / "a.txt").write_text("one\n")
@@ -237,9 +237,11 @@ def test_a_failing_command_shows_its_error_lines_to_the_person(
         timeout=120,
     )
     assert proc.returncode == 1
-    assert "exit 1" in proc.stdout
-    assert "cat: missing.txt: No such file or directory" in proc.stdout
-    assert "cat: nope/: No such file or directory" in proc.stdout
+    # the data on stdout, as cat gives it; the words about it on stderr (a Unix citizen)
+    assert proc.stdout == "one\n"
+    assert "exit 1" in proc.stderr
+    assert "cat: missing.txt: No such file or directory" in proc.stderr
+    assert "cat: nope/: No such file or directory" in proc.stderr
 
 
 @pytest.mark.parametrize("offset", [1_000, 60_000, 200_000])

@@ -9,6 +9,7 @@ import pytest
 
 from assistant.cli import main
 from assistant.journal import Journal
+from tests.support.undo_path import shown
 
 ORIGINAL = (
     b"id;name\r\n1;caf\xe9\r\n2;=SUM(A1)\r\n"  # cp1252, semicolons, CRLF: bytes that must survive
@@ -60,7 +61,7 @@ def test_undo_restores_the_exact_bytes(
     assert (
         main(["undo", action[:8], "--approve", "never"]) == 3
     )  # previewed, then denied: nothing changes
-    assert "data.csv" in capsys.readouterr().out
+    assert "data.csv" in shown(capsys)
     assert not target.exists() or target.read_bytes() != ORIGINAL
     assert main(["undo", action, "--approve", "all"]) == 0
     assert target.read_bytes() == ORIGINAL

@@ -13,7 +13,7 @@ import pytest
 
 from assistant.journal import Journal
 from tests.support.pty import run_in_pty
-from tests.support.undo_path import journal, last_action, snapshot, tool, undo
+from tests.support.undo_path import journal, last_action, shown, snapshot, tool, undo
 
 CREATES = [
     ("shell", {"command": "echo hi > notes.txt"}),
@@ -33,14 +33,14 @@ def test_undo_of_a_create_never_silently_deletes_later_edits(
     edited = snapshot(workspace_dir)
     capsys.readouterr()
     assert undo(action, "--approve", "all") == 3
-    out, err = capsys.readouterr()
+    out = err = shown(capsys)
     assert snapshot(workspace_dir) == edited, "the edits were deleted"
     assert "WOULD BE LOST" in out
     assert "notes.txt was edited after the action; these later edits would be lost:" in out
     assert "  │ +my own edit" in out, "the preview must show the later edits as a diff"
     assert "--force" in err
     assert undo(action, "--force", "--approve", "all") == 0
-    out = capsys.readouterr().out
+    out = shown(capsys)
     assert "--force: the changes made after the action, shown below, will be lost." in out
     assert snapshot(workspace_dir) == before
     assert undo(last_action("restore"), "--approve", "all") == 0  # the edits come back
@@ -59,7 +59,7 @@ def test_later_edits_to_an_overwritten_file_are_shown_and_kept(
     (workspace_dir / "data.csv").write_bytes(b"id,name\n2,bob\n3,later\n")
     capsys.readouterr()
     assert undo(action, "--approve", "all") == 3
-    out = capsys.readouterr().out
+    out = shown(capsys)
     assert "  │ +3,later" in out
     assert (workspace_dir / "data.csv").read_bytes() == b"id,name\n2,bob\n3,later\n"
 
@@ -74,7 +74,7 @@ def test_files_made_since_inside_a_folder_the_undo_removes(
     made = snapshot(workspace_dir)
     capsys.readouterr()
     assert undo(action, "--approve", "all") == 3
-    out = capsys.readouterr().out
+    out = shown(capsys)
     assert snapshot(workspace_dir) == made
     assert "a/b/later/mine.txt (file, 8 B) was made after the action inside a/b/later/" in out
     assert undo(action, "--approve", "all", "--force") == 0
@@ -90,7 +90,7 @@ def test_a_mode_changed_since_is_a_later_change(
     os.chmod(workspace_dir / "run.sh", 0o755)
     capsys.readouterr()
     assert undo(action, "--approve", "all") == 3
-    assert "its mode was changed after the action (644 → 755)" in capsys.readouterr().out
+    assert "its mode was changed after the action (644 → 755)" in shown(capsys)
     assert (workspace_dir / "run.sh").exists()
 
 
@@ -104,7 +104,7 @@ def test_a_file_made_again_where_the_action_removed_one(
     (workspace_dir / "d" / "f.txt").write_bytes(b"new work\n")
     capsys.readouterr()
     assert undo(action, "--approve", "all") == 3
-    out = capsys.readouterr().out
+    out = shown(capsys)
     assert "d/f.txt: the action left nothing here; it is now a file" in out
     assert (workspace_dir / "d" / "f.txt").read_bytes() == b"new work\n"
 
@@ -124,7 +124,7 @@ def test_undoing_twice_says_there_is_nothing_left_to_undo(
     assert undo(action, "--approve", "all") == 0
     capsys.readouterr()
     assert undo(action, "--approve", "all") == 1
-    assert "nothing to undo" in capsys.readouterr().out
+    assert "nothing to undo" in shown(capsys)
 
 
 def test_a_person_at_the_console_may_undo_over_later_changes(
@@ -155,7 +155,7 @@ def test_an_action_recorded_in_the_old_format_is_still_undone(
     os.unlink(workspace_dir / "keep.txt")
     (workspace_dir / "made.txt").write_bytes(b"made\n")
     assert undo("0123456789ab", "--approve", "all") == 3  # no after-state: a person decides
-    assert "recorded without the state it left" in capsys.readouterr().out
+    assert "recorded without the state it left" in shown(capsys)
     assert undo("0123456789ab", "--approve", "all", "--force") == 0
     assert snapshot(workspace_dir) == before
 
@@ -182,7 +182,7 @@ def test_a_folder_made_in_place_of_a_removed_file(
     (workspace_dir / "a.txt" / "inner").write_bytes(b"new")
     later = snapshot(workspace_dir)
     assert undo(action, "--approve", "all") == 3
-    assert "it is now a folder" in capsys.readouterr().out
+    assert "it is now a folder" in shown(capsys)
     assert snapshot(workspace_dir) == later
     assert undo(action, "--approve", "all", "--force") == 0
     assert snapshot(workspace_dir) == before

@@ -15,7 +15,7 @@ from assistant.agent.approval import ModeApprover
 from assistant.config import Settings
 from assistant.runtime import start_session
 from tests.support.http_servers import LoopbackServer, Reply
-from tests.support.undo_path import images_of, last_action, result_of, snapshot, tool, undo
+from tests.support.undo_path import images_of, last_action, result_of, shown, snapshot, tool, undo
 from tools.shell_lite import ShellTool
 
 
@@ -138,7 +138,7 @@ def test_http_save_to_undoes_to_the_exact_tree(
     capsys.readouterr()
     round_trip(ws, action, before)
     assert "Only the saved file is undone: the HTTP request itself cannot be undone." in (
-        capsys.readouterr().out
+        shown(capsys)
     )
 
 
@@ -156,7 +156,7 @@ def test_names_the_journal_cannot_spell_come_back_exactly(
     action = asyncio.run(_through_the_gate(workspace_dir, "rm -r d"))
     capsys.readouterr()
     round_trip(workspace_dir, action, before)
-    assert "recreate folder d/new\\n  remove nothing/" in capsys.readouterr().out
+    assert "recreate folder d/new\\n  remove nothing/" in shown(capsys)
 
 
 async def _through_the_gate(ws: Path, command: str) -> str:

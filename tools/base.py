@@ -116,6 +116,13 @@ class Result:
     after_images: Mapping[str, bytes] = field(default_factory=dict)
     """Path -> the bytes a write left in it, kept (as blobs, by sha256) so that an undo can show
     the edits made since; ``data["undo"]`` names them (see ``tools.undo_record``)."""
+    stdout: bytes | None = None
+    """The exact bytes a command wrote to its standard output (shell), for a person's own pipe
+    (`assistant tool shell ... > copy`); never journaled nor sent to the model, which read
+    ``output``."""
+    notes: tuple[str, ...] = ()
+    """What a command said beside its standard output (errors, cut markers, exit status), for
+    a person's stderr when ``stdout`` goes to a pipe; ``output`` holds them too."""
 
 
 DenyCheck = Callable[[str, str, Effect], str | None]

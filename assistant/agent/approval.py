@@ -25,6 +25,8 @@ class Decision:
     edited_args: dict[str, Any] | None = None
     remember: bool = False
     """Approve and allow the action's scope for the rest of the session."""
+    save: bool = False
+    """Approve and save the action's scope as a rule for this workspace (it lasts)."""
 
 
 @dataclass(frozen=True)
@@ -101,26 +103,38 @@ class ConsoleApprover:
     async def decide(self, request: ApprovalRequest) -> Decision:
         action = request.action
         options = ["[y] approve", "[n] deny", "[e] edit arguments"]
-        if action.scope is not None and not action.needs_person:
-            options.append(f"[a] allow for this session: {escape_text(action.scope.label)}")
-        self._write("  " + "   ".join(options))
+        offered = action.scope is not None and not action.needs_person
+        if offered and action.scope is not None:
+            label = escape_text(action.scope.label)
+            options.append(f"[a] allow for this session: {label}")
+            options.append(f"[r] always allow in this workspace (a saved rule): {label}")
+        self._write("  " + "   ".join(options[:4]))
+        for option in options[4:]:
+            self._write("  " + option)
         while True:
-            key = (await self._ask("  decide> ")).strip().lower()
-            if key in ("y", "yes"):
+            key = (await self._ask("  decide> ")).strip()
+            if key.lower() in ("y", "yes"):
                 return Decision("approve")
-            if key in ("n", "no", ""):
+            if key.lower() in ("n", "no", ""):
                 reason = (await self._ask("  reason for the model (optional)> ")).strip()
                 return Decision("deny", reason=reason)
-            if key == "a" and len(options) == 4:
+            if key.lower() == "a" and offered:
                 return Decision("approve", remember=True)
-            if key == "e":
+            if key.lower() == "r" and offered:
+                return Decision("approve", save=True)
+            if key.lower() == "e":
                 edited = await self._edit(action)
                 if edited is not None:
                     return Decision("edit", edited_args=edited)
                 continue
-            self._write("  please answer y, n, e" + (" or a" if len(options) == 4 else ""))
+            self._write("  please answer y, n, e" + (", a or r" if offered else ""))
 
     async def _edit(self, action: Action) -> dict[str, Any] | None:
+        """The edited arguments, or None (nothing changed). With $VISUAL or $EDITOR set, the
+        arguments open there as JSON; text that is not a JSON object is said and opens again."""
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        if editor and editor.strip():
+            return await self._edit_in(editor, action)
         shown = json.dumps(dict(action.args), indent=2, ensure_ascii=False)
         self._write("  current arguments:\n" + escape_text(shown))
         self._write("  type the new arguments as JSON, end with an empty line (empty: cancel)")
@@ -141,6 +155,62 @@ class ConsoleApprover:
             self._write("  the arguments must be a JSON object; nothing changed")
             return None
         return edited
+
+    async def _edit_in(self, editor: str, action: Action) -> dict[str, Any] | None:
+        text = json.dumps(dict(action.args), indent=2, ensure_ascii=False) + "\n"
+        while True:
+            try:
+                text = await asyncio.to_thread(edit_in_editor, editor, text)
+            except EditorError as exc:
+                self._write(f"  {exc}; nothing changed")
+                return None
+            if not text.strip():
+                self._write("  the file was left empty; nothing changed")
+                return None
+            try:
+                edited = json.loads(text)
+            except json.JSONDecodeError as exc:
+                problem = f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+            else:
+                if isinstance(edited, dict):
+                    return edited
+                problem = "the arguments must be a JSON object"
+            self._write(f"  {problem}")
+            again = await self._ask("  Enter edits it again, c cancels> ")
+            if again.strip().lower() in ("c", "cancel", "n", "q"):
+                self._write("  nothing changed")
+                return None
+
+
+class EditorError(Exception):
+    """$EDITOR could not be run or failed; the message says how."""
+
+
+def edit_in_editor(editor: str, text: str) -> str:
+    """Open ``text`` in the person's editor (``$VISUAL``/``$EDITOR``, which may carry its own
+    arguments) on a private temporary .json file, and return what was saved."""
+    import shlex
+    import subprocess
+    import tempfile
+
+    try:
+        argv = shlex.split(editor)
+    except ValueError as exc:
+        raise EditorError(f"$EDITOR {editor!r} cannot be read ({exc})") from None
+    fd, name = tempfile.mkstemp(prefix="assistant-args-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        try:
+            done = subprocess.run([*argv, name], check=False)
+        except OSError as exc:
+            raise EditorError(f"$EDITOR {argv[0]!r} could not start ({exc.strerror})") from None
+        if done.returncode != 0:
+            raise EditorError(f"the editor exited with status {done.returncode}")
+        with open(name, encoding="utf-8", errors="replace") as fh:
+            return fh.read()
+    finally:
+        os.unlink(name)
 
 
 async def read_terminal_line(prompt: str, out: TextIO, fd: int | None = None) -> str:

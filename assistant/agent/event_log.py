@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -43,9 +44,15 @@ class EventLog:
         redact: Callable[[Any], Any] | None = None,
         listeners: list[Listener] | None = None,
         delta_window: Callable[[], DeltaRedaction] | None = None,
+        create: Callable[[Event], object] | None = None,
     ) -> None:
+        """``create``: makes the session in the store, called with the first event before it is
+        stored (a session where nothing happened is never recorded, so it never clutters
+        history; everything after its first event is kept as before)."""
         self.store = store
         self.session_id = session_id
+        self._create = create
+        self._create_lock = threading.Lock()
         self._redact = redact
         self.listeners: list[Listener] = list(listeners or [])
         self._new_window = delta_window
@@ -77,10 +84,24 @@ class EventLog:
         if isinstance(event, AssistantDelta) and not event.text:
             return event  # everything was held back: nothing to show yet
         if event.persist and self.store is not None:
+            self._start(event)
             self.store.append(self.session_id, event.kind, event.to_json())
         for listener in list(self.listeners):
             listener(event)
         return event
+
+    @property
+    def started(self) -> bool:
+        """True once the session is in the store (at once, unless it is made on first use)."""
+        return self._create is None
+
+    def _start(self, first: Event) -> None:
+        if self._create is None:
+            return
+        with self._create_lock:
+            if self._create is not None:
+                self._create(first)
+                self._create = None
 
     def put_blob(self, data: bytes) -> str | None:
         """Keep a before-image; None when there is no journal (then undo is not possible)."""

@@ -145,11 +145,15 @@ class ToolFault(Event):
 
 @dataclass(frozen=True)
 class GrantAdded(Event):
+    """A person's "allow": for this session (g1...) or, ``lasting``, saved as a rule for the
+    workspace (r1..., in the rules file, until revoked)."""
+
     kind: ClassVar[str] = "grant.added"
     grant_id: str
     tool: str
     scope: str
     label: str
+    lasting: bool = False
 
 
 @dataclass(frozen=True)

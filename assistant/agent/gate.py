@@ -18,6 +18,7 @@ from assistant.agent import faults
 from assistant.agent.approval import ApprovalRequest, Approver, Decision
 from assistant.agent.event_log import EventLog
 from assistant.agent.policy import Grant, Policy, UnlockRule
+from assistant.errors import AssistantError
 from assistant.secrets import plan_checked
 from tools.base import (
     Action,
@@ -156,11 +157,12 @@ class Gate:
             verb = "approve" if ruling.kind == "allow" else "deny"
             decision = Decision(verb, by=ruling.by, reason=ruling.reason)  # type: ignore[arg-type]
         grant = None
-        remember = decision.verdict == "approve" and decision.remember and decision.by == "human"
-        if remember and action.scope is not None and not action.needs_person:
-            g = self.policy.add_grant(action)
+        by_person = decision.verdict == "approve" and decision.by == "human"
+        offered = action.scope is not None and not action.needs_person
+        if by_person and offered and (decision.remember or decision.save):
+            g = self._grant(action, decision.save)
             grant = g.id
-            self.log.emit(ev.GrantAdded(g.id, g.tool, g.key, g.label))
+            self.log.emit(ev.GrantAdded(g.id, g.tool, g.key, g.label, lasting=g.lasting))
         self.log.emit(
             ev.ActionDecided(
                 action_id,
@@ -172,6 +174,20 @@ class Gate:
             )
         )
         return decision
+
+    def _grant(self, action: Action, save: bool) -> Grant:
+        """The rule a person's "allow" made: saved for the workspace when asked and possible,
+        else for this session (a rules file that cannot be written is said, never fatal)."""
+        if save and self.policy.book is not None:
+            try:
+                return self.policy.save_rule(action)
+            except AssistantError as exc:
+                self.log.emit(
+                    ev.TurnError(
+                        f"the rule was not saved ({exc}); allowed for this session only", "rules"
+                    )
+                )
+        return self.policy.add_grant(action)
 
     async def _run(self, tool: Tool, action: Action, action_id: str, by: str) -> CallOutcome:
         # Durable before the tool starts: a crash from here on reads "outcome unknown".

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 #: Provider -> the environment variable litellm reads its API key from (the same name is used
 #: as the keyring entry, so `assistant keys set NAME` and the variable are interchangeable).
 KEY_NAMES: dict[str, str] = {
@@ -86,3 +88,24 @@ def provider_key_name(model: str) -> str | None:
     provider authenticates some other way this app does not manage (bedrock, vertex_ai...).
     """
     return KEY_NAMES.get(split_model(model)[0])
+
+
+def litellm_provider(litellm: Any, model: str) -> str | None:
+    """The provider litellm itself places a bare model name with (``get_llm_provider``), or
+    None when it cannot ("nonsense-model"): then no provider, and so no key, can be named."""
+    try:
+        found = litellm.get_llm_provider(model.strip())
+    except Exception:  # litellm raises its BadRequestError (and others) for unknown names
+        return None
+    provider = found[1] if isinstance(found, tuple) and len(found) > 1 else None
+    return str(provider) if provider else None
+
+
+def unknown_model_message(model: str) -> str:
+    """What to say of a bare model name no provider is known for."""
+    return (
+        f"unknown model {model.strip()!r}: litellm cannot tell which provider serves it, so no "
+        "API key can be named; name the provider as PROVIDER/MODEL (e.g. openai/gpt-4.1-mini, "
+        "anthropic/claude-sonnet-4-5, ollama_chat/llama3.1), or give --api-base for an "
+        "OpenAI-compatible server"
+    )

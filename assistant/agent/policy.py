@@ -11,10 +11,13 @@ import socket
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from assistant.config import DenyRule
 from tools.base import Action, Effect, Unlock
+
+if TYPE_CHECKING:
+    from assistant.rules import RuleBook
 
 RulingKind = Literal["allow", "ask", "deny"]
 
@@ -31,14 +34,17 @@ class Ruling:
 
 @dataclass(frozen=True)
 class Grant:
-    """A session rule from "allow for this session": it covers actions of the same tool whose
-    scope key is equal and whose kinds of change are all among ``kinds``."""
+    """A session rule from "allow for this session" (g1...), or a rule saved for the workspace
+    (r1..., ``lasting``): it covers actions of the same tool whose scope key is equal and whose
+    kinds of change are all among ``kinds``."""
 
     id: str
     tool: str
     key: str
     label: str
     kinds: frozenset[str] = frozenset()
+    lasting: bool = False
+    """Saved in the workspace's rules file (``assistant.rules``): it outlives the session."""
 
 
 @dataclass(frozen=True)
@@ -61,11 +67,14 @@ class Policy:
         deny_rules: Sequence[DenyRule] = (),
         resolve_name: Callable[[str], Iterable[str]] | None = None,
         standing: Iterable[Unlock] = (),
+        book: RuleBook | None = None,
     ) -> None:
         """``resolve_name`` looks up a host deny rule's own name (tests pass a fake);
-        ``standing``: unlocks the config gives (allow_hosts), never listed nor revocable."""
+        ``standing``: unlocks the config gives (allow_hosts), never listed nor revocable;
+        ``book``: the workspace's saved rules (read again when their file changes)."""
         self.deny_rules = tuple(deny_rules)
         self.grants: dict[str, Grant] = {}
+        self.book = book
         self.unlocks: dict[str, UnlockRule] = {}
         self.standing = {u.target: u for u in standing}
         self._ids = itertools.count(1)
@@ -113,10 +122,20 @@ class Policy:
                 return rule.reason
         return None
 
+    def saved(self) -> dict[str, Grant]:
+        """The workspace's saved rules as the file says now (none while it is unusable)."""
+        if self.book is None:
+            return {}
+        return {
+            r.id: Grant(r.id, r.tool, r.scope, r.label, r.kinds, lasting=True)
+            for r in self.book.rules()
+        }
+
     def matching_grant(self, action: Action) -> Grant | None:
+        """The session rule or saved rule covering ``action``: one matcher for both."""
         if action.scope is None:
             return None
-        for grant in self.grants.values():
+        for grant in [*self.grants.values(), *self.saved().values()]:
             if (
                 grant.tool == action.tool
                 and grant.key == action.scope.key
@@ -137,6 +156,17 @@ class Policy:
         self.grants[grant.id] = grant
         return grant
 
+    def save_rule(self, action: Action) -> Grant:
+        """Save the rule "allow this for the workspace" on ``action`` stands for: the same scope
+        an "allow for this session" makes, kept in the rules file (RulesError when it cannot)."""
+        if action.scope is None or action.needs_person:
+            raise ValueError(f"{action.tool}: this action offers no rule")
+        if self.book is None:
+            raise ValueError("this session keeps no rules")
+        scope = action.scope
+        rule = self.book.add(action.tool, scope.key, scope.kinds, scope.label)
+        return Grant(rule.id, rule.tool, rule.scope, rule.label, rule.kinds, lasting=True)
+
     def unlock(self, unlock: Unlock, by: str = "human") -> UnlockRule | None:
         """Record what an approval unlocked; None when an unlock in force already covers it
         (a standing one from the config, or an earlier approval)."""
@@ -156,11 +186,15 @@ class Policy:
         return max(found, key=lambda u: u.needs_person, default=None)
 
     def revoke(self, grant_id: str) -> Grant | UnlockRule:
-        """Take back a session rule (g1...) or a host unlock (h1...)."""
+        """Take back a session rule (g1...), a host unlock (h1...) or a saved rule (r1..., removed
+        from the rules file)."""
         if grant_id in self.grants:
             return self.grants.pop(grant_id)
         if grant_id in self.unlocks:
             return self.unlocks.pop(grant_id)
+        if self.book is not None and grant_id in self.saved():
+            r = self.book.revoke(grant_id)
+            return Grant(r.id, r.tool, r.scope, r.label, r.kinds, lasting=True)
         raise KeyError(f"no session rule {grant_id!r} (/grants lists them)")
 
 

@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "import_cmd",
     "recipe_cmd",
     "mcp_cmd",
+    "rules_cmd",
 )
 
 

@@ -42,6 +42,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     ls.add_argument("--host", help="only sessions that targeted this host (host or host:port)")
     ls.add_argument("--file", help="only sessions that targeted this file, or a file under it")
     ls.add_argument("--search", metavar="TEXT", help="only sessions whose text has these words")
+    ls.add_argument(
+        "--manual",
+        action="store_true",
+        help="only sessions with work done by hand (/tool in the app, `assistant tool`)",
+    )
     ls.set_defaults(func=list_sessions)
 
     show = hs.add_parser("show", help="a session's prompts, answers and actions")
@@ -102,6 +107,7 @@ def list_sessions(args: argparse.Namespace) -> int:
         "host": args.host,
         "file": args.file,
         "query": _needs_words(args.search) if args.search is not None else None,
+        "manual": args.manual,
     }
     with common.journal() as journal:
         rows = journal.sessions(limit=args.limit, offset=args.offset, **filters)

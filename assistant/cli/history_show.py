@@ -122,7 +122,8 @@ def render_event(
             return lines + ([f"    (calls {', '.join(names)})"] if names else [])
         case ev.ActionProposed():
             lines = [
-                f"{head}action {t(event.action_id)} · {t(event.effect)} · {t(event.tool)}",
+                f"{head}action {t(event.action_id)} · {t(event.effect)} · {t(event.tool)}"
+                + (" · by hand" if event.call_id is None else ""),
                 f"    {t(event.summary)}",
             ]
             return lines + _block(event.preview.get("text"), cut, "    │ ")
@@ -160,7 +161,7 @@ def render_event(
             return [f"{head}turn ended: {t(reason)}"]
         case ev.GrantAdded():
             return [
-                f"{head}allowed for this session: {t(event.label)}"
+                f"{head}{present.granted(event.lasting)}: {t(event.label)}"
                 f" ({t(event.tool)}, rule {t(event.grant_id)})"
             ]
         case ev.HostUnlocked():

@@ -32,7 +32,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "http://HOST[:PORT] for plain HTTP (repeatable)",
     )
     s.set_defaults(func=set_key)
-    ls = ks.add_parser("list", help="list the stored names (never the values)")
+    ls = ks.add_parser(
+        "list",
+        help="list the secrets and the provider keys found (never the values)",
+        description="Lists the secrets the config names, with the hosts each may be sent to, "
+        "and every provider key (OPENAI_API_KEY, ANTHROPIC_API_KEY, ...) found in the keyring "
+        "or the environment, with where it was found. Values are never shown.",
+    )
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=list_keys)
     d = ks.add_parser("delete", help="remove a secret")
@@ -70,21 +76,35 @@ def set_key(args: argparse.Namespace) -> int:
 
 
 def list_keys(args: argparse.Namespace) -> int:
-    import json
-
-    settings = load_settings()
-    console = out()
-    if args.json:
-        for name, hosts in sorted(settings.secrets.items()):
-            console.print(json.dumps({"name": name, "hosts": list(hosts)}))
-        return EXIT_OK
-    if not settings.secrets:
-        console.print("no secrets stored (add one with `assistant keys set NAME`)")
+    """The secrets the config names and the provider keys found in the keyring or the
+    environment, with where each is kept; never a value."""
+    from assistant.cli.render import json_line
+    from assistant.keys import list_keys as listed_keys
     from tools.http_request.handles import describe_bindings
 
-    for name, hosts in sorted(settings.secrets.items()):
+    entries, problem = listed_keys(load_settings())
+    console = out()
+    if problem:
+        err().print(f"assistant: the keyring could not be read: {problem}")
+    for entry in entries:
+        if args.json:
+            console.print(
+                json_line(
+                    {
+                        "name": entry.name,
+                        "hosts": list(entry.hosts),
+                        "where": entry.where,
+                        "provider": entry.provider or None,
+                    }
+                )
+            )
+            continue
         # what each entry means (an old "host" entry: https, port 443)
-        console.print(f"{name}" + (f"  → {describe_bindings(hosts)}" if hosts else ""))
+        what = f"  → {describe_bindings(entry.hosts)}" if entry.hosts else ""
+        kind = f"  ({entry.provider} API key)" if entry.provider else ""
+        console.print(f"{entry.name}{what}{kind}  [{entry.where}]")
+    if not entries and not args.json:
+        err().print("no keys stored (add one with `assistant keys set NAME`)")
     return EXIT_OK
 
 

@@ -253,7 +253,7 @@ async def _run(
     from assistant.cli.session_args import choose_approver
     from assistant.recipes import Options, run
 
-    renderer = ConsoleRenderer()
+    renderer = ConsoleRenderer(sys.stdout)  # a recipe run's report is its output
     mode = args.approve or settings.approve
     approver = choose_approver(mode, renderer.write)
     person = None

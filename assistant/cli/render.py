@@ -14,23 +14,37 @@ from tools.base import escape_text
 
 class ConsoleRenderer:
     """Prints events as they happen. Model and tool text is untrusted: control characters are
-    shown escaped, never sent to the terminal."""
+    shown escaped, never sent to the terminal.
 
-    def __init__(self, stream: TextIO | None = None, *, show_previews: bool = True) -> None:
+    A good Unix citizen: the data (the model's words, a tool's output) goes to ``stream``
+    (stdout), everything else (action cards, previews, decisions, errors) to ``notes``
+    (stderr), so `assistant run ... > answer.txt` keeps only the answer. Given one stream and
+    no ``notes``, everything goes to that stream."""
+
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        *,
+        notes: TextIO | None = None,
+        show_previews: bool = True,
+    ) -> None:
         self.stream = stream or sys.stdout
+        self.notes = notes or (stream if stream is not None else sys.stderr)
         self.show_previews = show_previews
         self._mid_line = False
         self.lives = ActionFold()
         """The session so far, folded (what a revoked rule had allowed, say)."""
 
     def write(self, text: str) -> None:
-        """Print text of our own making (already escaped where it quotes untrusted text)."""
+        """Print a note of our own making (already escaped where it quotes untrusted text)."""
         self._end_stream()
-        print(text, file=self.stream, flush=True)
+        print(text, file=self.notes, flush=True)
 
     def show(self, text: str) -> None:
-        """Print untrusted text (a tool's output, a file's contents): escapes shown, never sent."""
-        self.write(escape_text(text))
+        """Print untrusted data (a tool's output, a file's contents) on the data stream:
+        escapes shown, never sent."""
+        self._end_stream()
+        print(escape_text(text), file=self.stream, flush=True)
 
     def _end_stream(self) -> None:
         if self._mid_line:
@@ -68,8 +82,8 @@ class ConsoleRenderer:
                 self.write(f"  → {what} by {escape_text(who)}{reason}")
             case ev.GrantAdded():
                 self.write(
-                    f"  → allowed for this session: {escape_text(event.label)}"
-                    f" (rule {event.grant_id})"
+                    f"  → {present.granted(event.lasting)}: {escape_text(event.label)}"
+                    f" (rule {escape_text(event.grant_id)})"
                 )
             case ev.HostUnlocked():
                 self.write(f"  → unlocked: {escape_text(event.label)} ({event.unlock_id})")

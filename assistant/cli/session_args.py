@@ -63,16 +63,30 @@ def open_session(
     the renderer its --json asks for, the approver its --approve asks for, and one clear line
     (exit 2) when it cannot start or ``resume`` is refused by the resume rule."""
     from assistant.cli.common import CommandError
-    from assistant.cli.render import ConsoleRenderer, JsonRenderer
+    from assistant.cli.render import ConsoleRenderer, JsonRenderer, json_line
     from assistant.errors import SetupError
     from assistant.session import Session
 
     renderer: Renderer = JsonRenderer() if args.json else ConsoleRenderer()
     notice = renderer if isinstance(renderer, ConsoleRenderer) else ConsoleRenderer(sys.stderr)
-    approver = choose_approver(args.approve or settings.approve, notice.write, notice.stream)
+    approver = choose_approver(args.approve or settings.approve, notice.write, notice.notes)
     session = Session(settings, **options)
     try:
-        session.open(approver, [renderer], resume=resume)
+        rt = session.open(approver, [renderer], resume=resume)
     except SetupError as exc:
         raise CommandError(str(exc)) from None
+    if isinstance(renderer, JsonRenderer):  # the first line names the session, so a script
+        renderer.stream.write(  # can find it in history, export it or add to it
+            json_line(
+                {
+                    "kind": "session",
+                    "session_id": rt.session_id,
+                    "resumed": bool(resume),
+                    "workspace": str(rt.gate.ctx.workspace.root),
+                    "model": settings.model,
+                }
+            )
+            + "\n"
+        )
+        renderer.stream.flush()
     return session, renderer

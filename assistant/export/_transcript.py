@@ -184,7 +184,11 @@ def action_facts(life: action_life.Life) -> list[tuple[str, str]]:
         facts.append(("Decision", decision))
     for rule in life.rules:
         rule_id = action_life.rule_id(rule)
-        what = "Allowed for the session" if isinstance(rule, ev.GrantAdded) else "Unlocked"
+        what = (
+            present.granted(rule.lasting).capitalize()
+            if isinstance(rule, ev.GrantAdded)
+            else "Unlocked"
+        )
         revoked = " (revoked later)" if rule_id in life.revoked else ""
         facts.append((what, f"{rule_id}: {rule.label}{revoked}"))
     for fault in life.faults:

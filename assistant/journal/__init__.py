@@ -18,8 +18,10 @@ from assistant.journal._records import (
     VerifyResult,
 )
 from assistant.journal._store import Journal, format_ts
+from assistant.journal._summary import make_title
 
 __all__ = [
+    "make_title",
     "GENESIS",
     "MIGRATIONS",
     "ActionRecord",

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.journal._summary import search_text, summarize
+from assistant.journal._summary import legacy_title, search_text, summarize
 
 
 @dataclass
@@ -30,6 +30,8 @@ class Derived:
     cost_unknown: bool = False
     title: str | None = None
     """The first prompt's title (used when the session was created without one)."""
+    legacy_title: str | None = None
+    """The same title as older versions cut it (mid-word), accepted for their sessions."""
     last_ts: str | None = None
     targets: set[tuple[str, str]] = field(default_factory=set)
     actions: set[str] = field(default_factory=set)
@@ -53,6 +55,7 @@ def derive(events: Iterable[tuple[int, str, str, dict[str, Any]]]) -> Derived:
         d.cost_unknown = d.cost_unknown or s.cost_unknown
         if d.title is None and s.title:
             d.title = s.title
+            d.legacy_title = legacy_title(str(payload.get("text", "")))
         d.last_ts = ts
         d.targets.update(s.targets)
         if s.action_id:
@@ -92,7 +95,7 @@ def summary_mismatch(
     if not _same_cost(row[6], d.cost) or bool(row[7]) != d.cost_unknown:
         return f"its stored cost ({row[6]!r}) is not what its events add up to ({d.cost!r})"
     title = header.get("title") or d.title
-    if row[8] != title:
+    if row[8] != title and (header.get("title") or row[8] != d.legacy_title):
         return f"its title was changed: the chain says {title!r}"
     last = d.last_ts or header.get("created_at")
     if row[9] != last:

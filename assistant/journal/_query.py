@@ -96,10 +96,17 @@ def filters(
     host: str | None,
     file: str | None,
     query: str | None,
+    manual: bool = False,
 ) -> tuple[str, list[Any]]:
-    """A WHERE clause (or "") and its parameters for the session list filters."""
+    """A WHERE clause (or "") and its parameters for the session list filters. ``manual``:
+    sessions with work done by hand (a tool a person ran: its proposal has no model call id)."""
     clauses: list[str] = []
     params: list[Any] = []
+    if manual:  # read from the chained events themselves; a payload that is not JSON is skipped
+        clauses.append(
+            "id IN (SELECT session_id FROM events WHERE kind = 'action.proposed' AND"
+            " CASE WHEN json_valid(payload) THEN json_type(payload, '$.call_id') END = 'null')"
+        )
     if has_writes:
         clauses.append("n_writes > 0")
     if has_denials:

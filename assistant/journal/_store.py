@@ -18,7 +18,7 @@ from assistant.journal._chain import (
     sha256_hex,
 )
 from assistant.journal._checks import Checks
-from assistant.journal._connection import _is_utf8, format_ts
+from assistant.journal._connection import _SESSION_ID, _is_utf8, format_ts
 from assistant.journal._records import (
     ActionRecord,
     JournalError,
@@ -56,6 +56,11 @@ class Journal(Checks):
                 f"redaction failed ({type(exc).__name__}); nothing was written"
             ) from None
 
+    def new_session_id(self) -> str:
+        """An id for a session created later (``create_session(session_id=...)``), so a front
+        end can name its session before anything worth keeping happened in it."""
+        return self._new_id()
+
     def create_session(
         self,
         *,
@@ -64,8 +69,14 @@ class Journal(Checks):
         title: str | None = None,
         parent: str | None = None,
         meta: dict[str, Any] | None = None,
+        session_id: str | None = None,
     ) -> str:
-        """Start a session; returns its id (uuid4 hex). ``parent`` may be an id or a prefix."""
+        """Start a session; returns its id (from the id factory, or ``session_id`` from
+        ``new_session_id``). ``parent`` may be an id or a prefix."""
+        if session_id is not None and (
+            not isinstance(session_id, str) or not _SESSION_ID.fullmatch(session_id)
+        ):
+            raise JournalError("create_session: session_id must be 32 lowercase hex characters")
         if isinstance(workspace, os.PathLike):
             workspace = os.fspath(workspace)
         for name, value in (("model", model), ("title", title), ("parent", parent)):
@@ -84,9 +95,11 @@ class Journal(Checks):
         header, _ = normalize_payload(clean, "session header")
         title = header.get("title") or None
         meta_obj = header.get("meta") or {}
-        session_id = self._new_id()
+        session_id = session_id or self._new_id()
         now = format_ts(self._clock())
         with self._tx("create a session", write=True) as db:
+            if db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
+                raise JournalError(f"create_session: a session {session_id[:8]}… already exists")
             if parent is not None:
                 parent = _query.resolve(db, parent)
             text = session_header(session_id, now, title, model, workspace, parent, meta_obj)
@@ -226,16 +239,20 @@ class Journal(Checks):
         host: str | None = None,
         file: str | None = None,
         query: str | None = None,
+        manual: bool = False,
     ) -> list[SessionInfo]:
         """A page of sessions, most recently active first, narrowed by every filter given.
 
         ``host`` matches "example.com" or "example.com:443"; ``file`` matches a path or anything
-        under it as a folder; ``query`` is full-text search over events and titles.
+        under it as a folder; ``query`` is full-text search over events and titles; ``manual``
+        keeps sessions with tools a person ran by hand (`/tool`, `assistant tool`).
         """
         for name, value in (("limit", limit), ("offset", offset)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise JournalError(f"{name} must be a whole number of 0 or more")
-        where, params = _query.filters(has_writes, has_denials, has_errors, tool, host, file, query)
+        where, params = _query.filters(
+            has_writes, has_denials, has_errors, tool, host, file, query, manual
+        )
         with self._tx("list sessions", write=False) as db:
             ids = [
                 sid
@@ -257,9 +274,12 @@ class Journal(Checks):
         host: str | None = None,
         file: str | None = None,
         query: str | None = None,
+        manual: bool = False,
     ) -> int:
         """How many sessions ``sessions`` would page through with the same filters."""
-        where, params = _query.filters(has_writes, has_denials, has_errors, tool, host, file, query)
+        where, params = _query.filters(
+            has_writes, has_denials, has_errors, tool, host, file, query, manual
+        )
         with self._tx("count sessions", write=False) as db:
             return int(db.execute(f"SELECT count(*) FROM sessions {where}", params).fetchone()[0])
 

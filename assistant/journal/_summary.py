@@ -43,11 +43,32 @@ def _count(value: Any) -> int:
 
 
 def make_title(text: str) -> str | None:
-    """The first non-blank line, cut to about 80 characters."""
+    """The first non-blank line, cut to at most 80 characters at the end of a word (a word
+    longer than half of that is cut where it must be)."""
+    line = _first_line(text)
+    if line is None or len(line) <= TITLE_CHARS:
+        return line
+    cut = line[: TITLE_CHARS - 1]
+    space = cut.rfind(" ")
+    if space >= TITLE_CHARS // 2 and line[TITLE_CHARS - 1] != " ":
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-–—") + "…"
+
+
+def legacy_title(text: str) -> str | None:
+    """The title journals written before titles ended at a word kept (cut mid-word): verify
+    accepts it for their sessions, since both come from the same chained text."""
+    line = _first_line(text)
+    if line is None or len(line) <= TITLE_CHARS:
+        return line
+    return line[: TITLE_CHARS - 1].rstrip() + "…"
+
+
+def _first_line(text: str) -> str | None:
     for line in text.splitlines():
         line = " ".join(line.split())
         if line:
-            return line if len(line) <= TITLE_CHARS else line[: TITLE_CHARS - 1].rstrip() + "…"
+            return line
     return None
 
 

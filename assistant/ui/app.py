@@ -130,7 +130,7 @@ class AssistantApp(App[None]):
         chat = self.chat
         sid = chat.session.session_id
         await chat.shutdown()
-        if sid:
+        if sid and chat.session.recorded:
             self.exit_note = (
                 f"session {sid[:8]} saved; `assistant history show {sid[:8]}` replays it"
             )

@@ -76,3 +76,10 @@ def images_of(action_id: str) -> dict[str, bytes | None]:
     blobs = result_of(action_id).get("blobs") or {}
     with journal() as j:
         return {path: j.get_blob(h) if h else None for path, h in blobs.items()}
+
+
+def shown(capsys: Any) -> str:
+    """Everything a person sees on the terminal: the notes (previews, decisions: stderr) and
+    the data (stdout), in that order."""
+    seen = capsys.readouterr()
+    return str(seen.err) + str(seen.out)

@@ -49,6 +49,9 @@ class ShellLimits:
     timeout: float = 10.0
     output: int = 64 * 1024
     """Bytes of output the model reads; more is cut with a marker."""
+    stdout: int = 0
+    """Bytes of standard output kept whole for a person's own pipe (`assistant tool`), beyond
+    what the model reads (``Result.stdout``); 0 keeps only ``output``."""
     pipe: int = 64 << 20
     """Bytes one command may keep from its input at once (a line, tail's last lines, ...);
     what streams through a pipe is not limited."""
@@ -189,7 +192,7 @@ def execute(
     if redirect is not None:
         sink = Sink(limits.write_bytes, cut=False, what=f"the output of {name} for the redirect")
     else:
-        sink = Sink(limits.output, cut=True, what="the output")
+        sink = Sink(max(limits.output, limits.stdout), cut=True, what="the output")
     try:
         try:
             for chunk in source:

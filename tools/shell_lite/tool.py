@@ -235,10 +235,9 @@ class ShellTool:
         fs: VirtualFS,
         changes: list[Change],
     ) -> Result:
-        output = outcome.stdout.decode("utf-8", "backslashreplace")
+        cut = outcome.truncated or len(outcome.stdout) > self.limits.output
+        output = outcome.stdout[: self.limits.output].decode("utf-8", "backslashreplace")
         notes = []
-        if outcome.truncated:
-            notes.append(f"[output cut at {self.limits.output // 1024} KB]")
         if changes:
             notes.append("changed: " + ", ".join(f"{ch.verb} {ch.rel}" for ch in changes))
         notes.extend(outcome.errors)
@@ -249,6 +248,10 @@ class ShellTool:
             )
         if outcome.status:
             notes.append(f"[exit status {outcome.status}]")
+        kept = max(self.limits.output, self.limits.stdout)
+        beside = ([f"[output cut at {words.size(kept)}]"] if outcome.truncated else []) + notes
+        if cut:
+            notes.insert(0, f"[output cut at {self.limits.output // 1024} KB]")
         for note in notes:  # stdout stays byte-exact; notes follow on their own lines
             if output and not output.endswith("\n"):
                 output += "\n"
@@ -262,9 +265,11 @@ class ShellTool:
             ok=outcome.status == 0,
             output=output,
             display=display,
+            stdout=outcome.stdout,
+            notes=tuple(beside),
             data={
                 "exit_status": outcome.status,
-                "truncated": outcome.truncated,
+                "truncated": cut,
                 "stdout_sha256": previews.sha(outcome.stdout),
                 "stderr": list(outcome.errors),
                 "notes": list(fs.notes),

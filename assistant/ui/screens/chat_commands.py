@@ -3,7 +3,7 @@ commands (/model, /keys, /history, /undo, /grants, /help, /quit) act on the sess
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from assistant.agent.policy import Grant, UnlockRule
+    from assistant.keys import KeyListed
     from assistant.session import Session
     from assistant.ui.slash import AppCommand
     from assistant.ui.widgets.conversation import ConversationView
@@ -107,7 +108,7 @@ class SlashCommands(_Base):
 
         argv = command.argv
         if not argv or argv == ["list"]:
-            self.view.notice(keys_text(self.session.settings.secrets))
+            self.run_worker(self._list_keys(), name="/keys", group="keys", exit_on_error=False)
             return
         try:
             if argv[0] == "set" and len(argv) >= 2:
@@ -125,6 +126,15 @@ class SlashCommands(_Base):
         self.view.notice(
             "usage: /keys | /keys set NAME [--host HOST ...] | /keys delete NAME", error=True
         )
+
+    async def _list_keys(self) -> None:
+        """Secrets and provider keys, off the loop (a keyring may be slow to answer)."""
+        import asyncio
+
+        from assistant.keys import list_keys
+
+        entries, problem = await asyncio.to_thread(list_keys, self.session.settings)
+        self.view.notice(keys_text(entries, problem))
 
     def _ask_secret(self, name: str, hosts: tuple[str, ...]) -> None:
         from assistant.ui.screens.dialogs import SecretInputScreen
@@ -166,6 +176,9 @@ class SlashCommands(_Base):
             self.view.notice("usage: /grants | /grants revoke ID", error=True)
             return
         self.view.notice(grants_text(self.session.grants()))
+        problem = self.session.rules_problem()
+        if problem:
+            self.view.notice(f"no saved rule applies: {problem}", error=True)
 
     def cmd_mcp(self, command: AppCommand) -> None:
         """Each MCP server's state and tools (what the model may call, and what asks)."""
@@ -237,20 +250,37 @@ def host_options(words: list[str]) -> list[str]:
     return hosts
 
 
-def keys_text(secrets: Mapping[str, tuple[str, ...]]) -> str:
-    """What /keys shows: the names and where each may be sent, never a value."""
-    lines = [f"  {n}" + (f"  → {', '.join(h)}" if h else "") for n, h in sorted(secrets.items())]
+def keys_text(entries: Sequence[KeyListed], problem: str = "") -> str:
+    """What /keys shows: the secrets (and where each may be sent) and the provider keys found,
+    each with where it is kept; never a value."""
+    from tools.http_request.handles import describe_bindings
+
+    lines = []
+    for e in entries:
+        what = f"  → {describe_bindings(e.hosts)}" if e.hosts else ""
+        kind = f"  ({e.provider} API key)" if e.provider else ""
+        lines.append(f"  {e.name}{what}{kind}  [{e.where}]")
     return (
         "keys (names only; values stay in the keyring, or the environment):\n"
         + ("\n".join(lines) if lines else "  none configured")
-        + "\n/keys set NAME [--host HOST] stores one (masked input); provider keys use names "
-        "like OPENAI_API_KEY"
+        + (f"\n  the keyring could not be read: {problem}" if problem else "")
+        + "\n/keys set NAME [--host HOST ...] stores one (masked input) and binds it to hosts "
+        "(HOST is https on 443; HOST:PORT, or http://HOST[:PORT]); provider keys use names like "
+        "OPENAI_API_KEY"
     )
 
 
 def grants_text(rules: Sequence[Grant | UnlockRule]) -> str:
-    """What /grants shows: every session rule and unlocked host, with its id and its words."""
-    lines = [f"  {r.id}  {r.label}" for r in rules]
+    """What /grants shows: every session rule, saved rule and unlocked host, with its id and
+    its words (a saved rule says it lasts)."""
+    lines = [
+        f"  {r.id}  {r.label}"
+        + ("  (saved for this workspace)" if getattr(r, "lasting", 0) else "")
+        for r in rules
+    ]
     if not lines:
-        return "no session rules or unlocked hosts: press a on a waiting action to allow its kind"
-    return "session rules and unlocked hosts (/grants revoke ID):\n" + "\n".join(lines)
+        return (
+            "no session rules or unlocked hosts, and no saved rules: on a waiting action, a "
+            "allows its kind for this session, r saves it as a rule for this workspace"
+        )
+    return "session rules, saved rules and unlocked hosts (/grants revoke ID):\n" + "\n".join(lines)

@@ -29,6 +29,8 @@ class ListFilter:
     host: str | None = None
     file: str | None = None
     query: str | None = None
+    manual: bool = False
+    """Only sessions with work done by hand (/tool, `assistant tool`)."""
 
     def kwargs(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -41,6 +43,7 @@ class ListFilter:
                 ("writes", self.has_writes),
                 ("denied", self.has_denials),
                 ("errors", self.has_errors),
+                ("by hand", self.manual),
             )
             if on_
         ]
@@ -66,7 +69,9 @@ class ListFilter:
             out.append("  · f to change", style="dim")
         else:
             out.append("no filters", style="dim")
-            out.append(" · f filters by writes, denials, errors, tool, host or file", style="dim")
+            out.append(
+                " · f filters by writes, denials, errors, by hand, tool, host or file", style="dim"
+            )
         return out
 
 
@@ -104,6 +109,7 @@ class FilterDialog(ModalScreen[ListFilter | None]):
                 yield FilterCheck("has writes", c.has_writes, id="f-writes")
                 yield FilterCheck("has denials", c.has_denials, id="f-denials")
                 yield FilterCheck("has errors", c.has_errors, id="f-errors")
+                yield FilterCheck("by hand", c.manual, id="f-manual")
             for name, value, hint in (
                 ("tool", c.tool, "e.g. csv_write"),
                 ("host", c.host, "e.g. api.example.com"),
@@ -130,6 +136,7 @@ class FilterDialog(ModalScreen[ListFilter | None]):
             host=text("#f-host"),
             file=text("#f-file"),
             query=self.current.query,
+            manual=self.query_one("#f-manual", Checkbox).value,
         )
 
     @on(Input.Submitted)

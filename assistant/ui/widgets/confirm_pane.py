@@ -75,6 +75,7 @@ class ConfirmPane(BatchView, Vertical, can_focus=True):
         Binding("n", "deny", "deny…", show=False),
         Binding("e", "edit", "edit…", show=False),
         Binding("a", "allow_session", "allow for session", show=False),
+        Binding("r", "save_rule", "save rule", show=False),
         Binding("f", "full_preview", "full screen", show=False),
         Binding("left", "look(-1)", "previous call", show=False),
         Binding("right", "look(1)", "next call", show=False),
@@ -241,11 +242,13 @@ class ConfirmPane(BatchView, Vertical, can_focus=True):
             keys.append(" allow for this session: ")
             keys.append(safe(action.scope.label), style="bold")
             keys.append(" (until revoked with /grants)")
+            keys.append("\n[r]", style="bold")
+            keys.append(" always allow this in this workspace: a saved rule, kept until revoked")
         return keys
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide "allow for session" (footer included) when the action offers no session rule."""
-        if action == "allow_session":
+        if action in ("allow_session", "save_rule"):
             request = self.current
             return request is not None and offers_session(request)
         return True
@@ -286,6 +289,16 @@ class ConfirmPane(BatchView, Vertical, can_focus=True):
             )
             return
         self._answer(decision("approve", remember=True))
+
+    def action_save_rule(self) -> None:
+        """Approve and save the action's kind as a rule for this workspace (it lasts)."""
+        request = self.current
+        if request is None:
+            return
+        if not offers_session(request):
+            self.notify("This action offers no rule; approve it once with y.", severity="warning")
+            return
+        self._answer(decision("approve", save=True))
 
     def action_deny(self) -> None:
         if self.current is None or self._looking_elsewhere():

@@ -18,6 +18,7 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static
 
+from assistant import present
 from assistant.agent import events as ev
 from assistant.agent.action_life import ActionFold
 from assistant.ui.widgets.action_card import ActionCard
@@ -104,9 +105,9 @@ class ConversationView(VerticalScroll):
             case ev.ToolFault(tool=tool, error=error, frames=frames):
                 where = f" at {frames[-1]}" if frames else ""
                 self.notice(f"internal error in {tool} ({error}{where}); the journal keeps it")
-            case ev.GrantAdded(grant_id=rule_id, label=label):
+            case ev.GrantAdded(grant_id=rule_id, label=label, lasting=lasting):
                 self.notice(
-                    f"allowed for this session: {label} (rule {rule_id}; /grants to revoke)"
+                    f"{present.granted(lasting)}: {label} (rule {rule_id}; /grants to revoke)"
                 )
             case ev.HostUnlocked(unlock_id=rule_id, label=label):
                 self.notice(f"unlocked: {label} ({rule_id}; /grants to revoke)")

@@ -19,6 +19,8 @@ from tests.support import fake_llm as llm
 from tests.support.textdump import screen_text
 
 SIZE = (120, 36)
+MODEL_NAMED = Settings(model="openai/gpt-4.1")
+"""The app's settings with a model named but never asked: slash commands go through the gate."""
 
 
 async def wait_for(

@@ -207,9 +207,8 @@ async def test_r_in_the_pane_saves_a_rule_that_the_next_session_uses(
         assert "r1  csv_write: create new files in out/ (not its subfolders)" in screen_text(app)
     assert "csv_write:dir:out" in rules_file().read_text()
 
-    async with open_app(
-        settings=MODEL_NAMED, size=(120, 40)
-    ) as pilot:  # a new session: the rule lasts
+    # a new session: the rule lasts
+    async with open_app(settings=MODEL_NAMED, size=(120, 40)) as pilot:
         second = pilot.app
         await send(pilot, "/csv write " + json.dumps({**CREATE_OUT, "path": "out/b.csv"}))
         await wait_for(pilot, lambda: (workspace_dir / "out/b.csv").exists(), "the rule's write")

@@ -14,8 +14,12 @@ from pathlib import Path
 import pytest
 
 from assistant.journal import Journal
-from tests.test_cli_run import env  # noqa: F401  (the fixture)
-from tests.test_tmux_app import TMUX, Terminal, terminal  # noqa: F401  (the fixture)
+from tests.support.cli import env_fixture  # noqa: F401  (the "env" fixture)
+from tests.support.tmux import (
+    TMUX,
+    Terminal,
+    terminal_fixture,  # noqa: F401  (the "terminal" fixture)
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,7 +48,7 @@ def raw_tool(
 
 @pytest.mark.parametrize("name", sorted(FILES))
 def test_cat_into_a_pipe_copies_the_file_byte_for_byte(
-    env: dict[str, str],  # noqa: F811
+    env: dict[str, str],
     workspace_dir: Path,
     assistant_home: Path,
     name: str,
@@ -63,7 +67,7 @@ def test_cat_into_a_pipe_copies_the_file_byte_for_byte(
 
 
 def test_terminal_controls_are_escaped_in_a_pipe_unless_raw(
-    env: dict[str, str],  # noqa: F811
+    env: dict[str, str],
     workspace_dir: Path,
 ) -> None:
     evil = b"title\x1b]0;pwned\x07 and \xe2\x80\xaegnp.exe\n"
@@ -81,7 +85,7 @@ def test_terminal_controls_are_escaped_in_a_pipe_unless_raw(
 
 
 def test_a_failing_command_keeps_its_data_and_its_words_apart(
-    env: dict[str, str],  # noqa: F811
+    env: dict[str, str],
     workspace_dir: Path,
 ) -> None:
     (workspace_dir / "a.txt").write_bytes(b"one\n")
@@ -94,7 +98,7 @@ def test_a_failing_command_keeps_its_data_and_its_words_apart(
 
 
 def test_json_starts_with_the_session_it_was_recorded_in(
-    env: dict[str, str],  # noqa: F811
+    env: dict[str, str],
     workspace_dir: Path,
     assistant_home: Path,
 ) -> None:
@@ -120,7 +124,7 @@ def test_json_starts_with_the_session_it_was_recorded_in(
     ],
 )
 def test_the_missing_key_hint_names_the_provider_litellm_resolves(
-    env: dict[str, str],  # noqa: F811
+    env: dict[str, str],
     workspace_dir: Path,
     model: str,
     said: str,
@@ -142,8 +146,8 @@ def test_the_missing_key_hint_names_the_provider_litellm_resolves(
 
 @pytest.mark.skipif(not Path(TMUX).exists(), reason="tmux is not installed here")
 def test_in_a_real_terminal_a_redirect_copies_exactly_and_the_screen_shows_the_notes(
-    terminal: Terminal,  # noqa: F811
-    env: dict[str, str],  # noqa: F811
+    terminal: Terminal,
+    env: dict[str, str],
     workspace_dir: Path,
 ) -> None:
     (workspace_dir / "a.csv").write_bytes(FILES["crlf-bom.csv"] + BIG)

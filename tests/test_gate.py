@@ -9,27 +9,10 @@ from typing import Any
 import pytest
 
 from assistant.agent.approval import Decision, ModeApprover
-from assistant.agent.event_log import EventLog
-from assistant.agent.gate import Gate
-from assistant.agent.policy import Policy
 from assistant.config import DenyRule
 from tests.support.approvers import ScriptedApprover
-from tests.support.fake_tools import NoteTool, PeekTool
-from tests.support.gate_store import ListStore
+from tests.support.gate_store import make_gate
 from tools.base import Action, ToolContext
-from tools.workspace import Workspace
-
-
-def make_gate(
-    ws: Path, approver: Any, deny: tuple[DenyRule, ...] = ()
-) -> tuple[Gate, NoteTool, ListStore]:
-    note = NoteTool()
-    store = ListStore()
-    ctx = ToolContext(workspace=Workspace(ws))
-    gate = Gate(
-        {"note": note, "peek": PeekTool()}, ctx, Policy(deny), approver, EventLog(store, "s1")
-    )
-    return gate, note, store
 
 
 async def test_read_runs_without_asking(workspace_dir: Path) -> None:

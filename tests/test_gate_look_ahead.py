@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.approvers import ScriptedApprover
-from tests.test_gate import make_gate
+from tests.support.gate_store import make_gate
 from tools.base import ToolError
 
 

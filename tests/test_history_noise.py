@@ -11,9 +11,8 @@ from pathlib import Path
 from assistant import paths
 from assistant.journal import Journal
 from tests.support import fake_llm as llm
-from tests.test_cli_run import assistant, env, model_args  # noqa: F401  (env: the fixture)
-from tests.test_ui_chat import pending, send, wait_for
-from tests.test_ui_pane import manual_app
+from tests.support.cli import assistant, env_fixture, model_args  # noqa: F401  (the "env" fixture)
+from tests.support.pilot import MODEL_NAMED, AppOpener, pending, send, wait_for
 
 LONG = (
     "Pull last week's orders from the shop API and save the paid ones as orders.csv, "
@@ -28,9 +27,11 @@ def sessions() -> list[tuple[str, str | None]]:
         return [(s.id, s.title) for s in journal.sessions()]
 
 
-async def test_a_launch_that_does_nothing_leaves_no_session(workspace_dir: Path) -> None:
-    app = manual_app(workspace_dir)
-    async with app.run_test(size=(120, 40)) as pilot:
+async def test_a_launch_that_does_nothing_leaves_no_session(
+    workspace_dir: Path, open_app: AppOpener
+) -> None:
+    async with open_app(settings=MODEL_NAMED, size=(120, 40)) as pilot:
+        app = pilot.app
         await send(pilot, "/help")
         await send(pilot, "/keys")
         await send(pilot, "/grants")
@@ -43,9 +44,10 @@ async def test_a_launch_that_does_nothing_leaves_no_session(workspace_dir: Path)
 
 async def test_the_first_event_makes_the_session_at_once_with_a_readable_title(
     workspace_dir: Path,
+    open_app: AppOpener,
 ) -> None:
-    app = manual_app(workspace_dir)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with open_app(settings=MODEL_NAMED, size=(120, 40)) as pilot:
+        app = pilot.app
         await send(pilot, "/sh echo hi > a.txt")
         await pending(pilot)
         # in the journal while the action still waits: a crash from here loses nothing
@@ -60,7 +62,7 @@ async def test_the_first_event_makes_the_session_at_once_with_a_readable_title(
 
 def test_cli_tool_calls_join_a_named_session_and_filter_as_work_by_hand(
     fake_llm: llm.FakeLLM,
-    env: dict[str, str],  # noqa: F811
+    env: dict[str, str],
     workspace_dir: Path,
 ) -> None:
     (workspace_dir / "a.txt").write_text("one\ntwo\n")

@@ -12,11 +12,10 @@ import pytest
 
 from assistant import config
 from assistant.secrets import SERVICE
-from tests.support.test_keyring import MemoryKeyring
+from tests.support.cli import assistant, env_fixture  # noqa: F401  (the "env" fixture)
+from tests.support.keyrings import MemoryKeyring
+from tests.support.pilot import MODEL_NAMED, AppOpener, send, wait_for
 from tests.support.textdump import screen_text
-from tests.test_cli_run import assistant, env  # noqa: F401  (env: the fixture)
-from tests.test_ui_chat import send, wait_for
-from tests.test_ui_pane import manual_app
 
 OPENAI_VALUE = "sk-openai-canary-0123456789abcdef"
 ANTHROPIC_VALUE = "sk-ant-canary-0123456789abcdef"
@@ -24,12 +23,15 @@ SHOP_VALUE = "shop-canary-0123456789abcdef"
 
 
 async def test_keys_in_the_app_bind_hosts_like_the_cli_and_list_provider_keys(
-    workspace_dir: Path, memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
+    workspace_dir: Path,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    open_app: AppOpener,
 ) -> None:
     memory_keyring.store[(SERVICE, "OPENAI_API_KEY")] = OPENAI_VALUE
     monkeypatch.setenv("ANTHROPIC_API_KEY", ANTHROPIC_VALUE)
-    app = manual_app(workspace_dir)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with open_app(settings=MODEL_NAMED, size=(120, 40)) as pilot:
+        app = pilot.app
         await send(pilot, "/keys set SHOP --host api.example.com:8443 --host http://10.0.0.5")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "SecretInputScreen", "input")
         await pilot.press(*SHOP_VALUE, "enter")
@@ -48,7 +50,7 @@ async def test_keys_in_the_app_bind_hosts_like_the_cli_and_list_provider_keys(
 
 
 def test_keys_list_on_the_cli_names_provider_keys_and_never_values(
-    env: dict[str, str],  # noqa: F811
+    env: dict[str, str],
     workspace_dir: Path,
 ) -> None:
     keyring.set_password(SERVICE, "OPENAI_API_KEY", OPENAI_VALUE)  # the shared keyring file

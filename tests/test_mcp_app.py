@@ -13,10 +13,9 @@ import keyring
 import pytest
 from textual.pilot import Pilot
 
-from assistant.ui.app import AssistantApp
 from tests.support import fake_llm as llm
 from tests.support.mcp_world import CANARY, alive, filesystem, hostile, server_pids, write_config
-from tests.support.pilot import AppOpener
+from tests.support.pilot import AppOpener, pane_words
 from tests.support.textdump import screen_text
 
 SIZE = (120, 40)
@@ -54,14 +53,6 @@ def children() -> dict[int, str]:
                 continue
             out[int(status.parent.name)] = cmd
     return out
-
-
-def pane_words(app: AssistantApp) -> str:
-    inside = []
-    for row in screen_text(app).splitlines():
-        if row.count("│") >= 2:
-            inside.append(row[row.index("│") + 1 : row.rindex("│")].strip())
-    return " ".join(" ".join(inside).split())
 
 
 async def test_the_pane_previews_an_mcp_call_and_quitting_stops_every_server(

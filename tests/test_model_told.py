@@ -11,10 +11,10 @@ from typing import Any
 
 from assistant.agent.conversation import NOT_REACHED, STOPPED_RUNNING
 from tests.support import fake_llm as llm
+from tests.support.cli import assistant as cli
+from tests.support.cli import env_fixture, model_args  # noqa: F401  (the "env" fixture)
+from tests.support.pilot import SIZE, AppOpener, events, pending, send, turn_done, wait_for
 from tests.support.textdump import screen_text
-from tests.test_cli_run import assistant as cli
-from tests.test_cli_run import env, model_args  # noqa: F401  (env is a fixture)
-from tests.test_ui_chat import SIZE, events, make_app, pending, send, turn_done, wait_for
 
 
 def shell(command: str) -> tuple[str, str]:
@@ -42,13 +42,14 @@ def resume_with_cli(
 async def test_after_esc_the_next_request_says_what_ran_and_resume_sends_the_same(
     fake_llm: llm.FakeLLM,
     workspace_dir: Path,
-    env: dict[str, str],  # noqa: F811
+    env: dict[str, str],
+    open_app: AppOpener,
 ) -> None:
     (workspace_dir / "in.txt").write_text("hello\n")
     three = [shell("cat in.txt"), shell("echo hi > out.txt"), shell("ls")]
     fake_llm.queue(llm.tool_calls(three))
-    app = make_app(fake_llm, workspace_dir)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app(fake_llm, size=SIZE) as pilot:
+        app = pilot.app
         await send(pilot, "copy it")
         await pending(pilot)  # the read ran; the write waits for the person
         await pilot.press("escape")
@@ -83,12 +84,14 @@ async def test_after_esc_the_next_request_says_what_ran_and_resume_sends_the_sam
 
 
 async def test_a_reply_cut_off_by_esc_is_told_with_its_text(
-    fake_llm: llm.FakeLLM, workspace_dir: Path
+    fake_llm: llm.FakeLLM,
+    workspace_dir: Path,
+    open_app: AppOpener,
 ) -> None:
     full = "one two three four five six"
     fake_llm.queue(llm.text(full, chunks=6, stall_after=3))
-    app = make_app(fake_llm, workspace_dir)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app(fake_llm, size=SIZE) as pilot:
+        app = pilot.app
         await send(pilot, "count")
         await wait_for(pilot, fake_llm.stalled.is_set, "the stream to stall")
         await wait_for(pilot, lambda: app.chat.view.reply is not None, "the first deltas")
@@ -113,8 +116,8 @@ async def test_a_reply_cut_off_by_esc_is_told_with_its_text(
 
     # resumed in the app (as `r` in the history does): the cut reply is drawn as it was, and
     # the model is sent the same conversation
-    again = make_app(fake_llm, workspace_dir)
-    async with again.run_test(size=SIZE) as pilot:
+    async with open_app(fake_llm, size=SIZE) as pilot:
+        again = pilot.app
         await wait_for(pilot, lambda: again.session.runtime is not None, "the session")
         assert await again.chat.resume(session_id)
         shown = partial.strip()
@@ -133,11 +136,12 @@ async def test_a_reply_cut_off_by_esc_is_told_with_its_text(
 async def test_actions_run_by_hand_are_in_the_next_request_and_in_a_resume(
     fake_llm: llm.FakeLLM,
     workspace_dir: Path,
-    env: dict[str, str],  # noqa: F811
+    env: dict[str, str],
+    open_app: AppOpener,
 ) -> None:
     fake_llm.queue(llm.text("I see."))
-    app = make_app(fake_llm, workspace_dir)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app(fake_llm, size=SIZE) as pilot:
+        app = pilot.app
         await send(pilot, "/sh echo draft > notes.txt")
         await pending(pilot)
         await pilot.press("y")

@@ -18,36 +18,7 @@ from assistant.journal import Journal
 from assistant.recipes import LiveStepError, load_recipe
 from assistant.ui.screens.recipe_live import LiveExportDialog
 from assistant.ui.screens.recipe_live_form import join_columns, split_columns
-from tests.test_recipe_live_export import MAP, PEOPLE, settle
-
-
-def session(path: Path, workspace: Path) -> tuple[Journal, str]:
-    """The session `assistant run` records for people.csv → contacts.csv, written directly
-    (the snapshot must not depend on the time or a temporary folder's name, and shows neither)."""
-    (workspace / "people.csv").write_text(PEOPLE)
-    (workspace / "contacts.csv").write_text("name,email\nAda Lovelace,ada@example.org\n")
-    journal = Journal(path)
-    sid = journal.create_session(model="m", workspace=str(workspace), title="people to contacts")
-    count = {"sql": "SELECT count(*) AS n FROM 'people.csv'", "limit": 50}
-    write = {"path": "contacts.csv", "mode": "create", "sql": MAP}
-    for event in (
-        ev.UserMessage("Write the names and emails of people.csv to contacts.csv"),
-        ev.ActionProposed(
-            "a1", "c1", "csv_query", count, "read", "query people.csv", {}, ["path:people.csv"], ""
-        ),
-        ev.ActionDecided("a1", "approve", "policy:read"),
-        ev.ActionApproved("a1", "policy:read"),
-        ev.ActionResult("a1", True, "n\n2", data={"columns": ["n"], "total": 1, "rows": [[2]]}),
-        ev.ActionProposed(
-            "a2", "c2", "csv_write", write, "write", "create contacts.csv: 2 rows added", {},
-            ["path:contacts.csv", "path:people.csv"], "",
-        ),
-        ev.ActionDecided("a2", "approve", "human"),
-        ev.ActionApproved("a2", "human"),
-        ev.ActionResult("a2", True, "wrote contacts.csv", data={"rows_after": 2, "bytes": 69}),
-    ):  # fmt: skip
-        journal.append(sid, event.kind, event.to_json())
-    return journal, sid
+from tests.support.live_recipe import session, settle
 
 
 class DialogHost(App[None]):

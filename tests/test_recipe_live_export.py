@@ -24,17 +24,16 @@ from assistant.ui.screens.recipe_live import LiveExportDialog
 from assistant.ui.screens.replay import ReplayScreen
 from assistant.ui.screens.session_actions import ExportDialog
 from tests.support import fake_llm as llm
+from tests.support.keyrings import FileKeyring
+from tests.support.live_recipe import MAP, PEOPLE, settle
 from tests.support.recipe_world import assistant, cli_env
-from tests.support.test_keyring import FileKeyring
 
-PEOPLE = "Name,E-mail,Phone\nAda Lovelace,ada@example.org,1\nAlan Turing,alan@example.org,2\n"
 RENAMED = (
     "full_name,email_address,phone\n"
     "Grace Hopper,grace@example.org,3\nKatherine Johnson,kj@example.org,4\n"
 )
 """The same people file from another system: every column renamed."""
 COUNT = "SELECT count(*) AS n FROM 'people.csv'"
-MAP = 'SELECT "Name" AS name, "E-mail" AS email FROM \'people.csv\''
 PROMPT = "Map the columns of ${input_csv} to name and email; write them to ${output_csv}"
 
 
@@ -53,12 +52,6 @@ class Host(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(ReplayScreen(self.journal, self.session_id))
-
-
-async def settle(pilot: Any) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def record(home: Path, root: Path, model: llm.FakeLLM) -> tuple[str, dict[str, str]]:

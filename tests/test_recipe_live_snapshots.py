@@ -16,7 +16,7 @@ from textual.widgets import Input
 
 from assistant.journal import Journal
 from assistant.ui.screens.recipe_live import LiveExportDialog
-from tests.test_recipe_live_dialog import session
+from tests.support.live_recipe import session
 
 SnapCompare = Callable[..., bool]
 

@@ -13,10 +13,9 @@ import pytest
 
 from assistant.journal import Journal
 from assistant.rules import rules_file
+from tests.support.cli import assistant, env_fixture  # noqa: F401  (the "env" fixture)
+from tests.support.pilot import MODEL_NAMED, AppOpener, pane_words, pending, send, wait_for
 from tests.support.textdump import screen_text
-from tests.test_cli_run import assistant, env  # noqa: F401  (the fixture)
-from tests.test_ui_chat import pending, send, wait_for
-from tests.test_ui_pane import manual_app, pane_words
 
 CREATE_OUT = {"path": "out/new.csv", "mode": "create", "rows": [["a"], ["1"]]}
 
@@ -40,7 +39,7 @@ def decisions(home: Path) -> list[dict[str, Any]]:
 
 
 def test_a_rule_added_on_the_cli_allows_exactly_its_kind_in_its_workspace(
-    env: dict[str, str],  # noqa: F811
+    env: dict[str, str],
     workspace_dir: Path,
     assistant_home: Path,
     tmp_path: Path,
@@ -90,7 +89,7 @@ def test_a_rule_added_on_the_cli_allows_exactly_its_kind_in_its_workspace(
 
 
 def test_a_call_that_offers_no_rule_cannot_be_saved(
-    env: dict[str, str],  # noqa: F811
+    env: dict[str, str],
     workspace_dir: Path,
 ) -> None:
     (workspace_dir / "a.txt").write_text("x")
@@ -147,7 +146,7 @@ def _entry(ws: Path, **change: Any) -> bytes:
     ],
 )
 def test_a_bad_entry_is_named_and_no_saved_rule_applies(
-    env: dict[str, str],  # noqa: F811
+    env: dict[str, str],
     workspace_dir: Path,
     change: dict[str, Any],
     words: str,
@@ -161,7 +160,7 @@ def test_a_bad_entry_is_named_and_no_saved_rule_applies(
 
 @pytest.mark.parametrize(("content", "words"), BAD_FILES)
 def test_a_broken_rules_file_is_a_clear_error_never_a_broader_rule(
-    env: dict[str, str],  # noqa: F811
+    env: dict[str, str],
     workspace_dir: Path,
     content: bytes,
     words: str,
@@ -191,10 +190,11 @@ def _refused_everywhere(environ: dict[str, str], ws: Path, words: str) -> None:
 
 async def test_r_in_the_pane_saves_a_rule_that_the_next_session_uses(
     workspace_dir: Path,
+    open_app: AppOpener,
 ) -> None:
     (workspace_dir / "out").mkdir()
-    app = manual_app(workspace_dir)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with open_app(settings=MODEL_NAMED, size=(120, 40)) as pilot:
+        app = pilot.app
         await send(pilot, "/csv write " + json.dumps(CREATE_OUT))
         await pending(pilot)
         words = pane_words(app)
@@ -207,8 +207,9 @@ async def test_r_in_the_pane_saves_a_rule_that_the_next_session_uses(
         assert "r1  csv_write: create new files in out/ (not its subfolders)" in screen_text(app)
     assert "csv_write:dir:out" in rules_file().read_text()
 
-    second = manual_app(workspace_dir)  # a new session: the rule lasts
-    async with second.run_test(size=(120, 40)) as pilot:
+    # a new session: the rule lasts
+    async with open_app(settings=MODEL_NAMED, size=(120, 40)) as pilot:
+        second = pilot.app
         await send(pilot, "/csv write " + json.dumps({**CREATE_OUT, "path": "out/b.csv"}))
         await wait_for(pilot, lambda: (workspace_dir / "out/b.csv").exists(), "the rule's write")
         assert second.chat.pane.current is None  # nobody was asked

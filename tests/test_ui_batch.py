@@ -14,16 +14,16 @@ from textual.pilot import Pilot
 
 from assistant.ui.app import AssistantApp
 from tests.support import fake_llm as llm
-from tests.support.textdump import screen_text
-from tests.test_ui_chat import (
+from tests.support.pilot import (
+    AppOpener,
     events,
-    make_app,
     pending,
     send,
     stored_events,
     turn_done,
     wait_for,
 )
+from tests.support.textdump import screen_text, toasts
 
 SMALL = (80, 24)
 
@@ -63,11 +63,14 @@ async def start(pilot: Pilot[Any], app: AssistantApp) -> None:
 
 
 async def test_the_pane_counts_the_calls_of_the_reply_and_shows_the_others(
-    fake_llm: llm.FakeLLM, workspace_dir: Path, assistant_home: Path
+    fake_llm: llm.FakeLLM,
+    workspace_dir: Path,
+    assistant_home: Path,
+    open_app: AppOpener,
 ) -> None:
     fake_llm.queue(three_writes(), llm.text("Done."))
-    app = make_app(fake_llm, workspace_dir)
-    async with app.run_test(size=SMALL) as pilot:
+    async with open_app(fake_llm, size=SMALL, notifications=True) as pilot:
+        app = pilot.app
         await start(pilot, app)
         pane = app.chat.pane
         assert pane.has_focus
@@ -87,8 +90,10 @@ async def test_the_pane_counts_the_calls_of_the_reply_and_shows_the_others(
         assert pane.current is not None and not (workspace_dir / "a.txt").exists()
         assert [k for k, _ in events(app)].count("action.decided") == 0
         assert [k for k, _ in events(app)].count("action.proposed") == 1
-        messages = [n.message for n in app._notifications]
+        messages = [t.text for t in toasts(app)]
         assert "You are looking at another call; ← → back to action 1 to decide it." in messages
+        app.clear_notifications()  # read: off the screen, which the steps below read
+        await pilot.pause()
 
         await pilot.press("right")  # the third: a csv_write
         await wait_for(pilot, lambda: "create c.csv" in pane_lines(app), "the third call")
@@ -133,12 +138,14 @@ async def test_the_pane_counts_the_calls_of_the_reply_and_shows_the_others(
 
 
 async def test_a_later_call_that_cannot_be_planned_says_why(
-    fake_llm: llm.FakeLLM, workspace_dir: Path
+    fake_llm: llm.FakeLLM,
+    workspace_dir: Path,
+    open_app: AppOpener,
 ) -> None:
     fake_llm.queue(three_writes(third='{"path": "../outside.csv", "mode": "create"}'))
     fake_llm.queue(llm.text("ok"))
-    app = make_app(fake_llm, workspace_dir)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with open_app(fake_llm, size=(120, 40)) as pilot:
+        app = pilot.app
         await start(pilot, app)
         await pilot.press("right", "right")
         await wait_for(pilot, lambda: "Cannot be planned now" in pane_lines(app), "the refusal")
@@ -149,9 +156,11 @@ async def test_a_later_call_that_cannot_be_planned_says_why(
     assert not list(workspace_dir.iterdir())
 
 
-async def test_a_single_call_and_slash_commands_say_1_of_1(workspace_dir: Path) -> None:
-    app = make_app(None, workspace_dir, setup=False)
-    async with app.run_test(size=SMALL) as pilot:
+async def test_a_single_call_and_slash_commands_say_1_of_1(
+    workspace_dir: Path, open_app: AppOpener
+) -> None:
+    async with open_app(size=SMALL) as pilot:
+        app = pilot.app
         await send(pilot, "/sh echo hi > a.txt")
         await pending(pilot)
         assert pane_title(app).startswith("Action 1 of 1 · WRITE · shell")
@@ -163,12 +172,14 @@ async def test_a_single_call_and_slash_commands_say_1_of_1(workspace_dir: Path) 
 
 
 async def test_at_80x24_the_state_and_quit_stay_on_screen(
-    fake_llm: llm.FakeLLM, workspace_dir: Path
+    fake_llm: llm.FakeLLM,
+    workspace_dir: Path,
+    open_app: AppOpener,
 ) -> None:
     fake_llm.queue(llm.text("Thinking about it, slowly.", chunks=4, stall_after=1))
     fake_llm.queue(three_writes())
-    app = make_app(fake_llm, workspace_dir)
-    async with app.run_test(size=SMALL) as pilot:
+    async with open_app(fake_llm, size=SMALL) as pilot:
+        app = pilot.app
         await send(pilot, "take your time")
         await wait_for(pilot, fake_llm.stalled.is_set, "the model to stall mid-answer")
         await pilot.pause()

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from assistant.ui.app import AssistantApp
 from assistant.ui.widgets.action_card import ActionCard
+from tests.support.pilot import AppOpener, pending, send, wait_for
 from tests.support.textdump import screen_text
-from tests.test_ui_chat import make_app, pending, send, wait_for
 
 SMALL = (80, 24)
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,9 +30,11 @@ async def write_file(pilot, app: AssistantApp, workspace: Path) -> ActionCard:  
     return app.chat.view.cards[-1]
 
 
-async def test_the_card_shows_its_id_and_u_undoes_it_previewed(workspace_dir: Path) -> None:
-    app = make_app(None, workspace_dir, setup=False)
-    async with app.run_test(size=SMALL) as pilot:
+async def test_the_card_shows_its_id_and_u_undoes_it_previewed(
+    workspace_dir: Path, open_app: AppOpener
+) -> None:
+    async with open_app(size=SMALL) as pilot:
+        app = pilot.app
         card = await write_file(pilot, app, workspace_dir)
         assert f"id {card.action_id} · approved by you" in screen_text(app)
         card.focus()
@@ -49,10 +51,12 @@ async def test_the_card_shows_its_id_and_u_undoes_it_previewed(workspace_dir: Pa
         assert restore.proposed.tool == "restore" and restore.status == "done"
 
 
-async def test_u_on_a_card_that_cannot_be_undone_says_why(workspace_dir: Path) -> None:
+async def test_u_on_a_card_that_cannot_be_undone_says_why(
+    workspace_dir: Path, open_app: AppOpener
+) -> None:
     (workspace_dir / "notes.txt").write_text("x\n")
-    app = make_app(None, workspace_dir, setup=False)
-    async with app.run_test(size=SMALL) as pilot:
+    async with open_app(size=SMALL) as pilot:
+        app = pilot.app
         await send(pilot, "/sh cat notes.txt")  # a read: runs without asking
         await wait_for(
             pilot,
@@ -77,10 +81,13 @@ async def test_u_on_a_card_that_cannot_be_undone_says_why(workspace_dir: Path) -
 
 
 async def test_c_copies_the_id_that_the_cli_undo_takes(
-    workspace_dir: Path, shared_keyring: dict[str, str], assistant_home: Path
+    workspace_dir: Path,
+    shared_keyring: dict[str, str],
+    assistant_home: Path,
+    open_app: AppOpener,
 ) -> None:
-    app = make_app(None, workspace_dir, setup=False)
-    async with app.run_test(size=SMALL) as pilot:
+    async with open_app(size=SMALL) as pilot:
+        app = pilot.app
         card = await write_file(pilot, app, workspace_dir)
         card.focus()
         await pilot.press("c")

@@ -10,20 +10,21 @@ from typing import Any
 
 import pytest
 
-from assistant.journal import Journal
 from tests.support import fake_llm as llm
-from tests.support.pilot import AppOpener, events, pending, send, turn_done, wait_for
+from tests.support.pilot import (
+    AppOpener,
+    events,
+    pending,
+    send,
+    stored_events,
+    turn_done,
+    wait_for,
+)
 from tests.support.textdump import screen_text
 
 
 def shell(command: str, **kwargs: Any) -> llm.Reply:
     return llm.tool_call("shell", json.dumps({"command": command}), **kwargs)
-
-
-def stored_events(home: Path) -> list[tuple[str, dict[str, Any]]]:
-    with Journal(home / "data" / "journal.sqlite3") as journal:
-        (session,) = journal.sessions()
-        return [(e.kind, e.payload) for e in journal.events(session.id)]
 
 
 def tool_results(server: llm.FakeLLM, request: int) -> list[str]:

@@ -16,7 +16,8 @@ from assistant.ui.screens.grid_screen import GridScreen, SaveAsScreen
 from assistant.ui.widgets.data_grid import DataGrid, GridFold
 from tests.support import http_servers
 from tests.support.http_servers import LoopbackServer, Reply
-from tests.test_ui_chat import SIZE, events, make_app, pending, send, wait_for
+from tests.support.pilot import SIZE, AppOpener, events, pending, send, wait_for
+from tests.support.textdump import toasts
 
 http_server = http_servers.http_server
 net_guard = http_servers.net_guard
@@ -45,10 +46,11 @@ async def first_grid(pilot: Pilot[Any]) -> DataGrid:
 
 async def test_a_manual_csv_query_shows_an_open_sortable_grid_and_pages_through_the_gate(
     workspace_dir: Path,
+    open_app: AppOpener,
 ) -> None:
     rows = orders(workspace_dir / "orders.csv", 120)
-    app = make_app(None, workspace_dir, setup=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app(size=SIZE, notifications=True) as pilot:
+        app = pilot.app
         await send(pilot, "/csv query SELECT * FROM 'orders.csv'")
         grid = await first_grid(pilot)
         card = app.chat.view.cards[0]
@@ -71,7 +73,7 @@ async def test_a_manual_csv_query_shows_an_open_sortable_grid_and_pages_through_
 
         await pilot.press("c")  # the cell under the cursor: the top row's total
         assert app.clipboard == table_rows(grid)[0][2]
-        assert any("copied total" in n.message for n in app._notifications)
+        assert any("copied total" in t.text for t in toasts(app))
         await pilot.press("C")
         assert app.clipboard == ",".join(table_rows(grid)[0])
 
@@ -97,10 +99,12 @@ async def test_a_manual_csv_query_shows_an_open_sortable_grid_and_pages_through_
         assert [c.fold("result").open for c in page_cards] == [False, False, False]  # type: ignore[union-attr]
 
 
-async def test_save_as_csv_is_a_write_the_pane_asks_about(workspace_dir: Path) -> None:
+async def test_save_as_csv_is_a_write_the_pane_asks_about(
+    workspace_dir: Path, open_app: AppOpener
+) -> None:
     orders(workspace_dir / "orders.csv", 80)
-    app = make_app(None, workspace_dir, setup=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app(size=SIZE) as pilot:
+        app = pilot.app
         await send(pilot, "/csv query SELECT id, total FROM 'orders.csv' WHERE total > 500")
         grid = await first_grid(pilot)
         grid.table.focus()
@@ -127,7 +131,9 @@ async def test_save_as_csv_is_a_write_the_pane_asks_about(workspace_dir: Path) -
 
 
 async def test_a_json_array_from_http_is_a_grid_and_csv_read_pages_too(
-    workspace_dir: Path, http_server: LoopbackServer
+    workspace_dir: Path,
+    http_server: LoopbackServer,
+    open_app: AppOpener,
 ) -> None:
     items: list[dict[str, Any]] = [{"id": i, "name": f"n{i}", "tags": ["a", i]} for i in range(130)]
     items[3]["extra"] = "only here"
@@ -136,8 +142,8 @@ async def test_a_json_array_from_http_is_a_grid_and_csv_read_pages_too(
         200, [("Content-Type", "application/json")], body
     )
     orders(workspace_dir / "o.csv", 70)
-    app = make_app(None, workspace_dir, setup=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app(size=SIZE) as pilot:
+        app = pilot.app
         await send(pilot, f"/http GET {http_server.url('/items')}")
         await pending(pilot)  # a loopback address: the person allows it once
         app.chat.pane.focus()
@@ -169,8 +175,8 @@ async def test_a_json_array_from_http_is_a_grid_and_csv_read_pages_too(
 async def test_a_replayed_grid_keeps_the_stored_page_and_its_own_arrow_keys(tmp_path: Path) -> None:
     from assistant.journal import Journal
     from assistant.ui.screens.replay import ReplayScreen
-    from tests.test_ui_grid_snapshots import ROWS, query_events
-    from tests.test_ui_history_helpers import HostApp, frozen_now, settle
+    from tests.support.grid_rows import ROWS, query_events
+    from tests.support.history_app import HostApp, frozen_now, settle
 
     journal = Journal(tmp_path / "j.sqlite3")
     sid = journal.create_session(model=None, workspace=str(tmp_path))
@@ -178,7 +184,7 @@ async def test_a_replayed_grid_keeps_the_stored_page_and_its_own_arrow_keys(tmp_
     journal.append(sid, proposed.kind, proposed.to_json())
     journal.append(sid, result.kind, result.to_json())
     app = HostApp(lambda: ReplayScreen(journal, sid, now=frozen_now))
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("end")
         await settle(pilot)
@@ -194,6 +200,6 @@ async def test_a_replayed_grid_keeps_the_stored_page_and_its_own_arrow_keys(tmp_
         await pilot.press("w")
         await pilot.pause()
         assert "rows 1-50" in grid.counts_text().plain
-        assert any("replay runs nothing" in n.message for n in app._notifications)
+        assert any("replay runs nothing" in t.text for t in toasts(app))
         assert not isinstance(app.screen, GridScreen)
     journal.close()

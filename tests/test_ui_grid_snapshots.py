@@ -18,44 +18,20 @@ from assistant.journal import Journal
 from assistant.ui.grid_data import grid_data
 from assistant.ui.screens.grid_screen import GridScreen
 from assistant.ui.screens.replay import ReplayScreen
-from tests.test_ui_history_helpers import NOW, HostApp, StepClock, frozen_now, settle
+from tests.support.grid_rows import query_events
+from tests.support.history_app import NOW, HostApp, StepClock, frozen_now, settle
 
 SnapCompare = Callable[..., bool]
 SIZES = [(120, 40), (80, 24)]
 
-SQL = "SELECT id, customer, total, status FROM 'orders.csv' WHERE status = 'paid'"
-COLUMNS = ["id", "customer", "total", "status"]
-NAMES = ["ACME GmbH", "Rossi S.r.l.", "Nordwind AG", "Lyon SARL", "[b]markup[/b]", "Ölwerk"]
-ROWS = [[10231 + i, NAMES[i % 6], f"{(i * 731) % 997}.{i % 10}0", "paid"] for i in range(60)]
-
-
-def query_events() -> tuple[ev.ActionProposed, ev.ActionResult]:
-    proposed = ev.ActionProposed(
-        "q-1", None, "csv_query", {"sql": SQL, "limit": 50, "bad_rows": "error"}, "read",
-        "query orders.csv", {"kind": "text", "text": SQL}, ["path:orders.csv"], "fp",
-    )  # fmt: skip
-    result = ev.ActionResult(
-        "q-1",
-        True,
-        "rows 1-50 of 271: ...",
-        display="271 rows · 4 columns",
-        elapsed=0.12,
-        data={"columns": COLUMNS, "types": ["BIGINT", "VARCHAR", "DECIMAL", "VARCHAR"],
-              "rows": ROWS[:51], "total": 271, "offset": 0, "notes": []},
-    )  # fmt: skip
-    return proposed, result
-
-
-@pytest.fixture
-def fixed_ids(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("assistant.journal._store._new_id", lambda: "7f3a9c2e" + "0" * 24)
-
 
 @pytest.mark.parametrize("size", SIZES)
 def test_a_replayed_manual_query_shows_its_grid(
-    snap_compare: SnapCompare, tmp_path: Path, fixed_ids: None, size: tuple[int, int]
+    snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]
 ) -> None:
-    journal = Journal(tmp_path / "j.sqlite3", clock=StepClock(NOW))
+    journal = Journal(
+        tmp_path / "j.sqlite3", clock=StepClock(NOW), new_id=lambda: "7f3a9c2e" + "0" * 24
+    )
     sid = journal.create_session(model=None, workspace="/home/ana/data")
     proposed, result = query_events()
     journal.append(sid, proposed.kind, proposed.to_json())

@@ -18,8 +18,8 @@ from textual.pilot import Pilot
 import assistant.ui
 from assistant.ui.app import AssistantApp
 from assistant.ui.keys import keys_of, unsendable
+from tests.support.pilot import AppOpener, events, pending, send, wait_for
 from tests.support.textdump import screen_text
-from tests.test_ui_chat import events, make_app, pending, send, wait_for
 
 SIZE = (120, 40)
 SMALL = (80, 24)
@@ -56,13 +56,15 @@ def test_the_rule_knows_the_keys_terminals_fold(key: str) -> None:
     assert unsendable("ctrl+p") is None and unsendable("f2") is None
 
 
-async def test_help_lists_the_keys_the_bindings_have(workspace_dir: Path) -> None:
+async def test_help_lists_the_keys_the_bindings_have(
+    workspace_dir: Path, open_app: AppOpener
+) -> None:
     from assistant.ui.screens.chat import ChatScreen
     from assistant.ui.widgets.action_card import ActionCard
     from assistant.ui.widgets.confirm_pane import ConfirmPane
 
-    app = make_app(None, workspace_dir, setup=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app(size=SIZE) as pilot:
+        app = pilot.app
         await send(pilot, "/help")
         await pilot.pause()
         text = " ".join(screen_text(app).split())
@@ -77,11 +79,13 @@ async def test_help_lists_the_keys_the_bindings_have(workspace_dir: Path) -> Non
         await wait_for(pilot, lambda: type(app.screen).__name__ == "HistoryScreen", "F2")
 
 
-async def test_esc_cancels_the_edit_dialog_unapplied(workspace_dir: Path) -> None:
+async def test_esc_cancels_the_edit_dialog_unapplied(
+    workspace_dir: Path, open_app: AppOpener
+) -> None:
     from assistant.ui.screens.dialogs import EditArgsScreen
 
-    app = make_app(None, workspace_dir, setup=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app(size=SIZE) as pilot:
+        app = pilot.app
         await send(pilot, "/sh echo hi > a.txt")
         await pending(pilot)
         await pilot.press("e")
@@ -104,9 +108,9 @@ async def esc_closes(pilot: Pilot[Any], app: AssistantApp, name: str) -> None:
     await wait_for(pilot, lambda: type(app.screen).__name__ != name, f"Esc to close {name}")
 
 
-async def test_esc_closes_every_dialog(workspace_dir: Path) -> None:
-    app = make_app(None, workspace_dir, setup=False)
-    async with app.run_test(size=SIZE) as pilot:
+async def test_esc_closes_every_dialog(workspace_dir: Path, open_app: AppOpener) -> None:
+    async with open_app(size=SIZE) as pilot:
+        app = pilot.app
         await send(pilot, "/keys set SHOP")
         await esc_closes(pilot, app, "SecretInputScreen")
         assert app.screen is app.chat
@@ -135,9 +139,11 @@ async def test_esc_closes_every_dialog(workspace_dir: Path) -> None:
         await wait_for(pilot, lambda: app.screen is app.chat, "Esc back to the chat")
 
 
-async def test_esc_from_a_card_returns_to_the_prompt(workspace_dir: Path) -> None:
-    app = make_app(None, workspace_dir, setup=False)
-    async with app.run_test(size=SIZE) as pilot:
+async def test_esc_from_a_card_returns_to_the_prompt(
+    workspace_dir: Path, open_app: AppOpener
+) -> None:
+    async with open_app(size=SIZE) as pilot:
+        app = pilot.app
         await send(pilot, "/sh echo hi > a.txt")
         await pending(pilot)
         await pilot.press("y")
@@ -150,9 +156,11 @@ async def test_esc_from_a_card_returns_to_the_prompt(workspace_dir: Path) -> Non
         assert app.chat.prompt.has_focus
 
 
-async def test_the_palette_shows_usage_strings_as_written(workspace_dir: Path) -> None:
-    app = make_app(None, workspace_dir, setup=False)
-    async with app.run_test(size=SIZE) as pilot:
+async def test_the_palette_shows_usage_strings_as_written(
+    workspace_dir: Path, open_app: AppOpener
+) -> None:
+    async with open_app(size=SIZE) as pilot:
+        app = pilot.app
         await wait_for(pilot, lambda: app.session.runtime is not None, "the session")
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "CommandPalette", "palette")
@@ -171,7 +179,7 @@ async def test_enter_applies_the_filters_from_any_field(tmp_path: Path) -> None:
 
     from assistant.ui.screens.history import HistoryScreen
     from assistant.ui.screens.history_filters import FilterDialog, ListFilter
-    from tests.test_ui_history_helpers import HostApp, demo_journal, frozen_now, settle
+    from tests.support.history_app import HostApp, demo_journal, frozen_now, settle
 
     journal, _ = demo_journal(tmp_path / "journal.sqlite3")
     app = HostApp(lambda: HistoryScreen(journal, now=frozen_now))

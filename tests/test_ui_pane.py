@@ -12,12 +12,19 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from assistant.config import Settings
 from assistant.ui.app import AssistantApp
 from assistant.ui.screens.preview_screen import FullPreviewScreen
 from tests.support import fake_llm as llm
 from tests.support.http_servers import LoopbackServer
-from tests.support.pilot import AppOpener, pending, send, turn_done, wait_for
+from tests.support.pilot import (
+    MODEL_NAMED,
+    AppOpener,
+    pane_words,
+    pending,
+    send,
+    turn_done,
+    wait_for,
+)
 from tests.support.textdump import screen_text
 
 SMALL = (80, 24)
@@ -28,19 +35,6 @@ def rows(n: int) -> list[list[str]]:
     return [["id", "customer", "total"]] + [
         [str(i), f"customer-{i:04d}", f"{i}.50"] for i in range(1, n + 1)
     ]
-
-
-MODEL_NAMED = Settings(model="openai/gpt-4.1")
-"""The app's settings with a model named but never asked: slash commands go through the gate."""
-
-
-def pane_words(app: AssistantApp) -> str:
-    """The words inside the pane's border as on screen, wrapped lines joined."""
-    inside = []
-    for row in screen_text(app).splitlines():
-        if row.count("│") >= 2:
-            inside.append(row[row.index("│") + 1 : row.rindex("│")].strip())
-    return " ".join(" ".join(inside).split())
 
 
 def keys_on_screen(app: AssistantApp) -> bool:

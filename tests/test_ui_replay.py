@@ -24,11 +24,17 @@ from assistant.ui.replay_timeline import Timeline
 from assistant.ui.screens.history import HistoryScreen
 from assistant.ui.screens.replay import ReplayScreen
 from assistant.ui.screens.replay_painter import ReplayPainter
-from assistant.ui.widgets.action_card import ActionCard
 from assistant.ui.widgets.conversation import ConversationView
 from assistant.undo import undo_args
 from tests.support.approvers import ScriptedApprover
-from tests.support.history_app import HostApp, demo_journal, frozen_now, settle, shown
+from tests.support.history_app import (
+    HostApp,
+    demo_journal,
+    describe,
+    frozen_now,
+    settle,
+    shown,
+)
 from tests.support.textdump import toasts
 from tools import all_tools
 
@@ -312,6 +318,7 @@ async def test_an_action_left_running_reads_outcome_unknown_at_the_end(tmp_path:
     journal.append(sid, "action.approved", {"action_id": "w1", "by": "human"})
     app = HostApp(lambda: ReplayScreen(journal, sid, now=frozen_now))
     async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)  # loaded first: an End pressed before the timeline is read is lost
         await pilot.press("end")
         await settle(pilot)
         view = app.screen.view
@@ -354,17 +361,6 @@ async def test_undo_of_a_focused_http_card_explains_why_not(tmp_path: Path) -> N
         }
         assert workspace == "/home/ana/data/q3-pull"
     journal.close()
-
-
-def describe(view: ConversationView) -> list[str]:
-    """Every visible widget with the details a person reads on a card."""
-    out = []
-    for line, child in zip(shown(view), [c for c in view.children if c.display], strict=True):
-        if isinstance(child, ActionCard):
-            folds = [name for name in ("preview", "result") if child.fold(name) is not None]
-            line += f" | {child.status_text().plain} | {folds}"
-        out.append(line)
-    return out
 
 
 class ViewHost(App[None]):

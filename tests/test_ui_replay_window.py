@@ -18,8 +18,8 @@ from assistant.ui.screens.replay import ReplayScreen
 from assistant.ui.screens.replay_painter import WINDOW, ReplayPainter
 from assistant.ui.screens.replay_pane import DecisionPane
 from assistant.ui.widgets.conversation import ConversationView
-from tests.test_ui_history_helpers import HostApp, demo_journal, frozen_now, settle, shown
-from tests.test_ui_replay import describe
+from tests.support.history_app import HostApp, demo_journal, describe, frozen_now, settle, shown
+from tests.support.textdump import toasts
 
 
 def long_session(journal: Journal, actions: int) -> str:
@@ -181,12 +181,12 @@ async def test_u_undoes_the_action_the_cursor_is_on_and_an_imported_copy_refuses
     other = Journal(tmp_path / "other.sqlite3")
     copy = import_jsonl(other, export_session(journal, sid, "jsonl")).session_id
     app = HostApp(lambda: ReplayScreen(other, copy, now=frozen_now))
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("n", "n", "u")
         await settle(pilot)
         assert app.undo_requests == []
-        (note,) = [n.message for n in app._notifications]
+        (note,) = [t.text for t in toasts(app)]
         assert note.startswith("cannot undo: action w0001:") and "import" in note
     other.close()
     journal.close()

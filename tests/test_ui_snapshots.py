@@ -10,11 +10,9 @@ Deterministic: fixed terminal size, session id, clock, DNS answer and home folde
 from __future__ import annotations
 
 import ipaddress
-import itertools
 import json
 from datetime import datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -23,6 +21,7 @@ from textual.pilot import Pilot
 from assistant.config import Settings
 from assistant.secrets import SERVICE
 from assistant.ui.app import AssistantApp
+from tests.support.fixed_ids import fixed_action_ids
 from tests.support.keyrings import MemoryKeyring
 from tests.support.pilot import send, wait_for
 from tools import builtin_tools
@@ -38,22 +37,6 @@ def fixed_dns(host: str, port: int) -> list[str]:
         return [str(ipaddress.ip_address(host))]
     except ValueError:
         return ["93.184.215.14"]
-
-
-def fixed_action_ids(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Action ids a1b2c3000001, a1b2c3000002, … in the order the gate plans (cards show them),
-    and a fixed elapsed time for each run."""
-    counter = itertools.count(1)
-
-    def uuid4() -> SimpleNamespace:
-        return SimpleNamespace(hex=f"a1b2c3{next(counter):06x}" + "0" * 20)
-
-    monkeypatch.setattr("assistant.agent.gate.uuid", SimpleNamespace(uuid4=uuid4))
-    # and every tool takes 0.25 s by the gate's clock, so a card's elapsed time is fixed too
-    ticks = itertools.count()
-    monkeypatch.setattr(
-        "assistant.agent.gate.time", SimpleNamespace(monotonic=lambda: next(ticks) * 0.25)
-    )
 
 
 @pytest.fixture

@@ -26,21 +26,21 @@ from assistant.ui.screens.history import HistoryScreen
 from assistant.ui.screens.history_filters import ListFilter
 from assistant.ui.screens.replay import ReplayScreen
 from tests.support import fake_llm as llm
+from tests.support.fixed_ids import fixed_action_ids
+from tests.support.history_app import HostApp, demo_journal, frozen_now, settle
+from tests.support.pilot import pending, send, turn_done, wait_for
 from tests.support.textdump import screen_text
-from tests.test_ui_chat import pending, send, turn_done, wait_for
-from tests.test_ui_history_helpers import HostApp, demo_journal, frozen_now, settle
-from tests.test_ui_snapshots import fixed_action_ids
 
 SMALL = (80, 24)
 LARGE = (120, 40)
 Run = Callable[[Pilot[Any]], Awaitable[None]]
+SESSION_ID = "7f3a9c2e" + "0" * 24
 
 
 @pytest.fixture
 def fixed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))  # the status line shows the workspace as ~/ws
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    monkeypatch.setattr("assistant.journal._store._new_id", lambda: "7f3a9c2e" + "0" * 24)
     fixed_action_ids(monkeypatch)
 
 
@@ -52,6 +52,7 @@ def chat_app(workspace: Path, server: llm.FakeLLM | None = None) -> AssistantApp
         workspace=workspace,
         preload=False,
         clock=lambda: datetime(2026, 11, 25, 14, 2, 11),
+        new_id=lambda: SESSION_ID,
     )
 
 
@@ -174,16 +175,17 @@ def test_palette_shows_usage_as_written_at_80x24(
 
 
 @pytest.fixture
-def session_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+def session_ids() -> Callable[[], str]:
+    """Session ids 7f3a…01, 7f3a…02, … in the order the demo journal makes them."""
     counter = itertools.count(1)
-    monkeypatch.setattr("assistant.journal._store._new_id", lambda: f"7f3a{next(counter):028x}")
+    return lambda: f"7f3a{next(counter):028x}"
 
 
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
 def test_history_with_filters_on(
-    snap_compare: Any, tmp_path: Path, session_ids: None, size: tuple[int, int]
+    snap_compare: Any, tmp_path: Path, session_ids: Callable[[], str], size: tuple[int, int]
 ) -> None:
-    journal, _ = demo_journal(tmp_path / "journal.sqlite3")
+    journal, _ = demo_journal(tmp_path / "journal.sqlite3", session_ids)
     screen = HistoryScreen(journal, now=frozen_now)
 
     async def run_before(pilot: Pilot[Any]) -> None:
@@ -194,14 +196,16 @@ def test_history_with_filters_on(
     assert snap_compare(HostApp(lambda: screen), terminal_size=size, run_before=run_before)
 
 
-def test_history_at_80x24(snap_compare: Any, tmp_path: Path, session_ids: None) -> None:
-    journal, _ = demo_journal(tmp_path / "journal.sqlite3")
+def test_history_at_80x24(
+    snap_compare: Any, tmp_path: Path, session_ids: Callable[[], str]
+) -> None:
+    journal, _ = demo_journal(tmp_path / "journal.sqlite3", session_ids)
     app = HostApp(lambda: HistoryScreen(journal, now=frozen_now))
     assert snap_compare(app, terminal_size=SMALL, run_before=settle)
 
 
-def test_replay_at_80x24(snap_compare: Any, tmp_path: Path, session_ids: None) -> None:
-    journal, ids = demo_journal(tmp_path / "journal.sqlite3")
+def test_replay_at_80x24(snap_compare: Any, tmp_path: Path, session_ids: Callable[[], str]) -> None:
+    journal, ids = demo_journal(tmp_path / "journal.sqlite3", session_ids)
     app = HostApp(lambda: ReplayScreen(journal, ids[0], now=frozen_now))
     assert snap_compare(app, terminal_size=SMALL, run_before=settle)
 
@@ -211,7 +215,12 @@ def test_setup_at_80x24(snap_compare: Any, fixed: None, workspace_dir: Path) -> 
         return []
 
     app = AssistantApp(
-        Settings(), workspace=workspace_dir, preload=False, probe=no_servers, setup=True
+        Settings(),
+        workspace=workspace_dir,
+        preload=False,
+        probe=no_servers,
+        setup=True,
+        new_id=lambda: SESSION_ID,
     )
 
     async def run_before(pilot: Pilot[Any]) -> None:

@@ -15,21 +15,24 @@ from textual.pilot import Pilot
 
 from assistant.agent import model as model_module
 from assistant.config import Settings
+from assistant.session import Session
 from assistant.ui.app import AssistantApp
 from assistant.ui.widgets.activity import LOADING, OPENING, THINKING
 from tests.support import fake_llm as llm
+from tests.support.cli import assistant as cli
+from tests.support.cli import env_fixture, model_args  # noqa: F401  (the "env" fixture)
+from tests.support.pilot import SIZE, AppOpener, send, turn_done, wait_for
 from tests.support.textdump import screen_text
-from tests.test_cli_run import assistant as cli
-from tests.test_cli_run import env, model_args  # noqa: F401  (env is a fixture)
-from tests.test_ui_chat import SIZE, make_app, send, turn_done, wait_for
 
 
 async def test_a_spinner_shows_while_the_model_thinks_and_goes_with_the_first_text(
-    fake_llm: llm.FakeLLM, workspace_dir: Path
+    fake_llm: llm.FakeLLM,
+    workspace_dir: Path,
+    open_app: AppOpener,
 ) -> None:
     fake_llm.queue(llm.text("Hello there.", chunks=2, stall_after=0))
-    app = make_app(fake_llm, workspace_dir)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app(fake_llm, size=SIZE) as pilot:
+        app = pilot.app
         await send(pilot, "hi")
         await wait_for(pilot, fake_llm.stalled.is_set, "the request to reach the server")
         activity = app.chat.activity
@@ -51,11 +54,15 @@ async def test_a_spinner_shows_while_the_model_thinks_and_goes_with_the_first_te
     ],
 )
 async def test_a_back_off_says_retrying_in_n_seconds_and_why(
-    fake_llm: llm.FakeLLM, workspace_dir: Path, failure: llm.Reply, reason: str
+    fake_llm: llm.FakeLLM,
+    workspace_dir: Path,
+    failure: llm.Reply,
+    reason: str,
+    open_app: AppOpener,
 ) -> None:
     fake_llm.queue(failure, llm.text("Made it."))
-    app = make_app(fake_llm, workspace_dir)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app(fake_llm, size=SIZE) as pilot:
+        app = pilot.app
         await send(pilot, "hi")
         activity = app.chat.activity
         await wait_for(pilot, lambda: activity.state == "retrying", "the retry notice")
@@ -68,7 +75,7 @@ async def test_a_back_off_says_retrying_in_n_seconds_and_why(
 
 def test_the_cli_says_retrying_on_stderr(
     fake_llm: llm.FakeLLM,
-    env: dict[str, str],  # noqa: F811
+    env: dict[str, str],
     workspace_dir: Path,
 ) -> None:
     fake_llm.queue(llm.error(500), llm.text("Made it."))
@@ -79,19 +86,19 @@ def test_the_cli_says_retrying_on_stderr(
 
 
 async def test_a_prompt_typed_before_the_session_is_open_is_sent_once_it_is(
-    fake_llm: llm.FakeLLM, workspace_dir: Path
+    fake_llm: llm.FakeLLM, open_app: AppOpener, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake_llm.queue(llm.text("Here."))
-    app = make_app(fake_llm, workspace_dir)
     opened = threading.Event()
-    real_open = app.session.open
+    real_open = Session.open
 
-    def slow_open(*args: Any, **kwargs: Any) -> Any:
+    def slow_open(self: Session, *args: Any, **kwargs: Any) -> Any:
         opened.wait(30)  # the journal and the tools take their time
-        return real_open(*args, **kwargs)
+        return real_open(self, *args, **kwargs)
 
-    app.session.open = slow_open  # type: ignore[method-assign]
-    async with app.run_test(size=SIZE) as pilot:
+    monkeypatch.setattr(Session, "open", slow_open)
+    async with open_app(fake_llm, size=SIZE) as pilot:
+        app = pilot.app
         await pilot.pause()
         app.chat.prompt.load_text("first thing")
         await pilot.press("enter")
@@ -107,7 +114,10 @@ async def test_a_prompt_typed_before_the_session_is_open_is_sent_once_it_is(
 
 
 async def test_a_prompt_sent_while_litellm_loads_says_so_and_goes_when_it_is_ready(
-    fake_llm: llm.FakeLLM, workspace_dir: Path, monkeypatch: pytest.MonkeyPatch
+    fake_llm: llm.FakeLLM,
+    workspace_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    open_app: AppOpener,
 ) -> None:
     loaded = threading.Event()
     real_load = model_module.load_litellm
@@ -119,8 +129,8 @@ async def test_a_prompt_sent_while_litellm_loads_says_so_and_goes_when_it_is_rea
     monkeypatch.setattr(model_module, "_litellm", None)
     monkeypatch.setattr(model_module, "load_litellm", slow_load)
     fake_llm.queue(llm.text("Ready now."))
-    app = make_app(fake_llm, workspace_dir)
-    async with app.run_test(size=SIZE) as pilot:
+    async with open_app(fake_llm, size=SIZE) as pilot:
+        app = pilot.app
         await send(pilot, "quick question")
         activity = app.chat.activity
         await wait_for(pilot, lambda: activity.state == "loading", "the loading line")
@@ -139,7 +149,6 @@ def snap_app(
     tmp_path: Path, workspace_dir: Path, monkeypatch: pytest.MonkeyPatch, fake_llm: llm.FakeLLM
 ) -> AssistantApp:
     monkeypatch.setenv("HOME", str(tmp_path))  # the status line shows the workspace as ~/ws
-    monkeypatch.setattr("assistant.journal._store._new_id", lambda: "7f3a9c2e" + "0" * 24)
     fake_llm.queue(llm.error(429, headers={"retry-after": "20"}), llm.text("never shown"))
     return AssistantApp(
         Settings(),
@@ -148,6 +157,7 @@ def snap_app(
         workspace=workspace_dir,
         preload=False,
         clock=lambda: datetime(2026, 11, 25, 14, 2, 11),
+        new_id=lambda: "7f3a9c2e" + "0" * 24,
     )
 
 

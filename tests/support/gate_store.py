@@ -1,9 +1,18 @@
-"""An in-memory event store for gate tests that need no journal."""
+"""An in-memory event store for gate tests that need no journal, and a gate built on it."""
 
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Any
+
+from assistant.agent.event_log import EventLog
+from assistant.agent.gate import Gate
+from assistant.agent.policy import Policy
+from assistant.config import DenyRule
+from tests.support.fake_tools import NoteTool, PeekTool
+from tools.base import ToolContext
+from tools.workspace import Workspace
 
 
 class ListStore:
@@ -23,3 +32,16 @@ class ListStore:
 
     def kinds(self) -> list[str]:
         return [k for k, _ in self.events]
+
+
+def make_gate(
+    ws: Path, approver: Any, deny: tuple[DenyRule, ...] = ()
+) -> tuple[Gate, NoteTool, ListStore]:
+    """A gate over the note (write) and peek (read) tools in ``ws``, journaling to a ListStore."""
+    note = NoteTool()
+    store = ListStore()
+    ctx = ToolContext(workspace=Workspace(ws))
+    gate = Gate(
+        {"note": note, "peek": PeekTool()}, ctx, Policy(deny), approver, EventLog(store, "s1")
+    )
+    return gate, note, store

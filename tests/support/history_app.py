@@ -85,6 +85,17 @@ def shown(view: ConversationView) -> list[str]:
     return out
 
 
+def describe(view: ConversationView) -> list[str]:
+    """Every visible widget with the details a person reads on a card."""
+    out = []
+    for line, child in zip(shown(view), [c for c in view.children if c.display], strict=True):
+        if isinstance(child, ActionCard):
+            folds = [name for name in ("preview", "result") if child.fold(name) is not None]
+            line += f" | {child.status_text().plain} | {folds}"
+        out.append(line)
+    return out
+
+
 def table_titles(table: DataTable[Any]) -> list[str]:
     """The "first prompt" cell of every row on the page, as shown."""
     return [str(table.get_row_at(i)[1]) for i in range(table.row_count)]

@@ -8,15 +8,19 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from textual.app import App
 from textual.pilot import Pilot
 
 from assistant.config import Settings
+from assistant.journal import Journal
 from assistant.ui.app import AssistantApp
 from assistant.ui.probe import LocalServer
 from tests.support import fake_llm as llm
 from tests.support.textdump import screen_text
 
 SIZE = (120, 36)
+MODEL_NAMED = Settings(model="openai/gpt-4.1")
+"""The app's settings with a model named but never asked: slash commands go through the gate."""
 
 
 async def wait_for(
@@ -81,6 +85,22 @@ def events(app: AssistantApp) -> list[tuple[str, dict[str, Any]]]:
     rt = app.session.runtime
     assert rt is not None
     return [(e.kind, e.payload) for e in rt.journal.events(rt.session_id)]
+
+
+def pane_words(app: App[Any]) -> str:
+    """The words inside the pane's border as on screen, wrapped lines joined."""
+    inside = []
+    for row in screen_text(app).splitlines():
+        if row.count("│") >= 2:
+            inside.append(row[row.index("│") + 1 : row.rindex("│")].strip())
+    return " ".join(" ".join(inside).split())
+
+
+def stored_events(home: Path) -> list[tuple[str, dict[str, Any]]]:
+    """The events of the one session in the journal under ``home``, read after the app closed."""
+    with Journal(home / "data" / "journal.sqlite3") as journal:
+        (session,) = journal.sessions()
+        return [(e.kind, e.payload) for e in journal.events(session.id)]
 
 
 async def send(pilot: Pilot[Any], text: str) -> None:

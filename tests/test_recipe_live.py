@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.support import fake_llm as llm
-from tests.support.recipe_world import ORDERS, QUERY, Api, assistant, cli_env, record, run_in_pty
+from tests.support.pty import run_in_pty
+from tests.support.recipe_world import ORDERS, QUERY, Api, assistant, cli_env, record
 
 LIVE = """\
 [recipe]

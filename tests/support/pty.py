@@ -13,7 +13,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_in_pty(args: list[str], answers: list[str], env: dict[str, str]) -> tuple[int, str]:
+def run_in_pty(
+    args: list[str], answers: list[str], env: dict[str, str], timeout: float = 90
+) -> tuple[int, str]:
+    """Run `assistant ARGS` on a terminal, typing each answer when a prompt ("...>") waits."""
     master, slave = pty.openpty()
     proc = subprocess.Popen(
         [sys.executable, "-m", "assistant", *args],
@@ -21,7 +24,7 @@ def run_in_pty(args: list[str], answers: list[str], env: dict[str, str]) -> tupl
     )  # fmt: skip
     os.close(slave)
     screen = b""
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + timeout
     pending = list(answers)
     try:
         while time.monotonic() < deadline:

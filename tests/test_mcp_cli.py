@@ -15,25 +15,15 @@ import keyring
 import pytest
 
 from assistant import config
+from tests.support.cli import env_fixture  # noqa: F401 (the "env" fixture)
 from tests.support.mcp_world import CANARY, ROOT, filesystem, write_config
 from tools.mcp import McpSettings
 
 
-@pytest.fixture
-def env(assistant_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    from tests.support.keyrings import FileKeyring
-
-    monkeypatch.setenv("TEST_KEYRING_FILE", str(tmp_path / "keyring.json"))
-    keyring.set_keyring(FileKeyring())
+@pytest.fixture(autouse=True)
+def canary(env: dict[str, str]) -> None:
+    """The subprocesses' keyring (a file, this test's too) holds the canary secret."""
     keyring.set_password("live-assistant", "MCP_CANARY", CANARY)
-    return {
-        **{k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")},
-        "ASSISTANT_HOME": str(assistant_home),
-        "PYTHONPATH": str(ROOT),
-        "PYTHON_KEYRING_BACKEND": "tests.support.keyrings.FileKeyring",
-        "TEST_KEYRING_FILE": str(tmp_path / "keyring.json"),
-        "COLUMNS": "200",
-    }
 
 
 def assistant(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

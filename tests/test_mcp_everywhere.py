@@ -5,7 +5,6 @@ server, no config and no secret)."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -17,25 +16,14 @@ import pytest
 
 from assistant.journal import Journal
 from tests.support import fake_llm as llm
+from tests.support.cli import env_fixture  # noqa: F401 (the "env" fixture)
 from tests.support.mcp_world import CANARY, ROOT, filesystem, hostile, write_config
 
 
-@pytest.fixture
-def env(assistant_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    from tests.support.keyrings import FileKeyring
-
-    monkeypatch.setenv("TEST_KEYRING_FILE", str(tmp_path / "keyring.json"))
-    keyring.set_keyring(FileKeyring())
+@pytest.fixture(autouse=True)
+def canary(env: dict[str, str]) -> None:
+    """The subprocesses' keyring (a file, this test's too) holds the canary secret."""
     keyring.set_password("live-assistant", "MCP_CANARY", CANARY)
-    return {
-        **{k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")},
-        "ASSISTANT_HOME": str(assistant_home),
-        "PYTHONPATH": str(ROOT),
-        "PYTHON_KEYRING_BACKEND": "tests.support.keyrings.FileKeyring",
-        "TEST_KEYRING_FILE": str(tmp_path / "keyring.json"),
-        "LITELLM_OFFLINE_MODE": "true",
-        "COLUMNS": "200",
-    }
 
 
 def assistant(env: dict[str, str], *args: str, cwd: Path = ROOT) -> Any:

@@ -5,7 +5,6 @@ one clear line, its tools go away, the turn goes on; nothing secret or raw reach
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,29 +21,16 @@ from assistant.mcp.status import status_lines
 from assistant.runtime import Runtime
 from assistant.session import Session
 from tests.support import fake_llm as llm
+from tests.support.cli import env_fixture  # noqa: F401 (the "env" fixture)
 from tests.support.mcp_world import CANARY, ROOT, hostile, write_config
 from tools import builtin_tools
 from tools.mcp import McpSettings
 
 
-@pytest.fixture
-def env(assistant_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """A subprocess's environment; its keyring (a file) is this test's too, holding the canary."""
-    from tests.support.keyrings import FileKeyring
-
-    monkeypatch.setenv("TEST_KEYRING_FILE", str(tmp_path / "keyring.json"))
-    keyring.set_keyring(FileKeyring())
+@pytest.fixture(autouse=True)
+def canary(env: dict[str, str]) -> None:
+    """The subprocesses' keyring (a file, this test's too) holds the canary secret."""
     keyring.set_password("live-assistant", "MCP_CANARY", CANARY)
-    base = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
-    return {
-        **base,
-        "ASSISTANT_HOME": str(assistant_home),
-        "PYTHONPATH": str(ROOT),
-        "PYTHON_KEYRING_BACKEND": "tests.support.keyrings.FileKeyring",
-        "TEST_KEYRING_FILE": str(tmp_path / "keyring.json"),
-        "LITELLM_OFFLINE_MODE": "true",
-        "COLUMNS": "200",
-    }
 
 
 def run(env: dict[str, str], server: llm.FakeLLM, workspace: Path, *flags: str) -> Any:

@@ -17,6 +17,7 @@ import pytest
 
 from tests.support import fake_llm as llm
 from tests.support.http_servers import Reply
+from tests.support.pty import run_in_pty
 from tests.support.recipe_world import (
     CANARY,
     CHANGED_ORDERS,
@@ -28,7 +29,6 @@ from tests.support.recipe_world import (
     assistant,
     cli_env,
     record,
-    run_in_pty,
 )
 
 

@@ -116,6 +116,15 @@ class ReplayScreen(Screen[None]):
         self._idle = asyncio.Event()
         self._idle.set()
         self._timer: Timer | None = None
+        self._early: list[Callable[[], None]] = []
+        """Moves pressed before the session was read: made once it is (End at once means the
+        end of the session, not nothing)."""
+
+    def _before_load(self, move: Callable[[], None]) -> bool:
+        if self.painter is None and not self.load_error:
+            self._early.append(move)
+            return True
+        return False
 
     def compose(self) -> ComposeResult:
         yield Static("Replay  loading…", id="replay-head")
@@ -173,6 +182,9 @@ class ReplayScreen(Screen[None]):
         self.painter = ReplayPainter(self.view, self.timeline, self._local)
         self.timeline.seek(1)  # open on the first event; end shows the whole session
         self.query_one("#replay-title", Static).update(self._title_text())
+        early, self._early = self._early, []
+        for move in early:
+            move()
         self.request_paint()
         self._verify(loaded.info.id)
 
@@ -292,6 +304,8 @@ class ReplayScreen(Screen[None]):
         return not (action in ("step", "seek") and isinstance(self.focused, DataTable))
 
     def action_step(self, delta: int) -> None:
+        if self._before_load(lambda: self.action_step(delta)):
+            return
         self._stop_play()
         if delta > 0:
             self.timeline.forward(delta)
@@ -300,17 +314,23 @@ class ReplayScreen(Screen[None]):
         self.request_paint()
 
     def action_seek(self, position: int) -> None:
+        if self._before_load(lambda: self.action_seek(position)):
+            return
         self._stop_play()
         self.timeline.seek(len(self.timeline) if position < 0 else position)
         self.request_paint()
 
     def action_next_action(self) -> None:
+        if self._before_load(self.action_next_action):
+            return
         self._stop_play()
         if not self.timeline.next_action():
             self.notify("no further action in this session", timeout=2)
         self.request_paint()
 
     def action_previous_action(self) -> None:
+        if self._before_load(self.action_previous_action):
+            return
         self._stop_play()
         self.timeline.previous_action()
         self.request_paint()

@@ -17,9 +17,10 @@ from assistant.journal import Journal
 from assistant.ui.app import AssistantApp
 from assistant.ui.screens.history import HistoryScreen
 from assistant.ui.screens.replay import ReplayScreen
+from tests.support.cli import assistant
 from tests.support.history_app import settle
 from tests.support.pilot import AppOpener, wait_for
-from tests.support.source_session import assistant, cli_env
+from tests.support.source_session import cli_env
 
 NOT_RUN = "not run: no decision was recorded"
 

@@ -11,11 +11,11 @@ import pytest
 
 from assistant.export import ExportError, export_session
 from assistant.journal import GENESIS, Journal, SessionLookupError, event_hash
+from tests.support.cli import assistant
 from tests.support.source_session import (
     CANARY,
     NASTY,
     Source,
-    assistant,
     cli_env,
     source_fixture,  # noqa: F401 (the "source" fixture)
 )

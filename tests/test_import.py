@@ -14,11 +14,11 @@ from assistant.agent import action_life
 from assistant.export import ImportRefused, export_session, import_jsonl
 from assistant.journal import Journal
 from tests.support import fake_llm as llm
+from tests.support.cli import assistant
 from tests.support.http_servers import LoopbackServer
 from tests.support.source_session import (
     CANARY,
     Source,
-    assistant,
     cli_env,
     rates,
     record_session,

@@ -5,10 +5,7 @@ in an output, a preview, an error or the journal. Everything goes through the re
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -18,31 +15,13 @@ from assistant.agent.gate import CallOutcome, Gate
 from assistant.agent.policy import Policy
 from assistant.config import DenyRule
 from tests.support.approvers import ScriptedApprover
+from tests.support.gate_store import ListStore
 from tools.base import ToolContext
 from tools.shell_lite import ShellTool
 from tools.workspace import Workspace
 
 SECRET = "TOPSECRET-4f1c"
 HIDDEN_NAMES = ("vault", "key.txt", "private.txt", "day1.txt")
-
-
-class ListStore:
-    """An in-memory journal: every event payload, to search for leaks."""
-
-    def __init__(self) -> None:
-        self.events: list[tuple[str, dict[str, Any]]] = []
-        self.blobs: dict[str, bytes] = {}
-
-    def append(self, session_id: str, kind: str, payload: dict[str, Any]) -> None:
-        self.events.append((kind, payload))
-
-    def put_blob(self, data: bytes) -> str:
-        digest = hashlib.sha256(data).hexdigest()
-        self.blobs[digest] = data
-        return digest
-
-    def text(self) -> str:
-        return json.dumps(self.events) + repr(list(self.blobs.values()))
 
 
 @pytest.fixture

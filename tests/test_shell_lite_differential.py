@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import shell_diff
+from tests.support import shell_diff, shell_lines
 
 SEED = int(os.environ.get("SHELL_DIFF_SEED", "20240601"))
 COUNT = int(os.environ.get("SHELL_DIFF_COUNT", "5000"))
@@ -42,7 +42,7 @@ pytestmark = pytest.mark.skipif(not _gnu(), reason="needs bash and GNU coreutils
 
 def test_random_command_lines_are_identical_to_gnu_or_refused() -> None:
     rng = random.Random(SEED)
-    lines = [shell_diff.generate(rng) for _ in range(COUNT)]
+    lines = [shell_lines.generate(rng) for _ in range(COUNT)]
     for base in shell_diff.scratch():
         mismatches, refused = shell_diff.compare(lines, base)
         shown = "\n".join(
@@ -57,7 +57,7 @@ def test_random_command_lines_are_identical_to_gnu_or_refused() -> None:
 
 def test_the_generator_covers_every_command_redirects_and_pipelines() -> None:
     rng = random.Random(SEED)
-    lines = [shell_diff.generate(rng) for _ in range(COUNT)]
+    lines = [shell_lines.generate(rng) for _ in range(COUNT)]
     commands = Counter(
         stage.split()[0] for line in lines for stage in line.split(" > ")[0].split(" | ")
     )
@@ -106,7 +106,7 @@ def test_the_generator_uses_every_supported_flag() -> None:
     rng = random.Random(SEED)
     seen: dict[str, set[str]] = {name: set() for name in FLAGS}
     for _ in range(COUNT):
-        for stage in shell_diff.generate(rng).split(" > ")[0].split(" | "):
+        for stage in shell_lines.generate(rng).split(" > ")[0].split(" | "):
             words = stage.split()
             if words[0] in seen:
                 for word in words[1:]:

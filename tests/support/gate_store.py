@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,10 @@ class ListStore:
 
     def kinds(self) -> list[str]:
         return [k for k, _ in self.events]
+
+    def text(self) -> str:
+        """Every payload and blob as one text, to search for what must not be there."""
+        return json.dumps(self.events) + repr(list(self.blobs.values()))
 
 
 def make_gate(

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tests.support import fake_llm as llm
+from tests.support.cli import assistant, subprocess_env
 from tests.support.http_servers import LoopbackServer, Reply, Seen
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,34 +92,7 @@ def script(server: llm.FakeLLM, api: Api) -> None:
 
 def cli_env(home: Path, tmp_path: Path, **extra: str) -> dict[str, str]:
     """The environment of an `assistant` subprocess: this test's home, no provider keys."""
-    base = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
-    for name in ("ASSISTANT_MODEL", "ASSISTANT_API_BASE"):
-        base.pop(name, None)
-    return {
-        **base,
-        "ASSISTANT_HOME": str(home),
-        "PYTHONPATH": str(ROOT),
-        "PYTHON_KEYRING_BACKEND": "tests.support.keyrings.FileKeyring",
-        "TEST_KEYRING_FILE": str(tmp_path / "keyring.json"),
-        "LITELLM_OFFLINE_MODE": "true",
-        "COLUMNS": "200",
-        **extra,
-    }
-
-
-def assistant(
-    env: dict[str, str], *args: str, cwd: Path = ROOT, stdin: str = ""
-) -> subprocess.CompletedProcess[str]:
-    """`python -m assistant ARGS` as a person would type it; stdin is not a terminal."""
-    return subprocess.run(
-        [sys.executable, "-m", "assistant", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=120,
-    )
+    return subprocess_env(home, tmp_path / "keyring.json", **extra)
 
 
 @dataclass

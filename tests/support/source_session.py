@@ -10,8 +10,6 @@ control sequences and backticks.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +22,7 @@ from assistant.journal import Journal
 from assistant.secrets import SecretStore, reset_redactor
 from tests.support import fake_llm as llm
 from tests.support.approvers import ScriptedApprover
+from tests.support.cli import subprocess_env
 from tests.support.http_servers import LoopbackServer, Reply, Seen
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -138,8 +137,6 @@ async def source_fixture(
 def cli_env(home: Path, tmp_path: Path) -> dict[str, str]:
     """The environment of an `assistant` subprocess: the test's home, no model, and a keyring
     file (shared between processes) that holds the same secret."""
-    import os
-
     import keyring
 
     keyring_file = tmp_path / "keyring.json"
@@ -149,28 +146,4 @@ def cli_env(home: Path, tmp_path: Path) -> dict[str, str]:
     for (service, user), value in getattr(keyring.get_keyring(), "store", {}).items():
         entries.setdefault(f"{service}\x00{user}", value)
     keyring_file.write_text(json.dumps(entries))
-    base = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
-    base.pop("ASSISTANT_MODEL", None)
-    return {
-        **base,
-        "ASSISTANT_HOME": str(home),
-        "PYTHONPATH": str(ROOT),
-        "PYTHON_KEYRING_BACKEND": "tests.support.keyrings.FileKeyring",
-        "TEST_KEYRING_FILE": str(keyring_file),
-        "LITELLM_OFFLINE_MODE": "true",
-        "COLUMNS": "200",
-    }
-
-
-def assistant(
-    env: dict[str, str], *args: str, cwd: Path = ROOT, stdin: str = ""
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "assistant", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=120,
-    )
+    return subprocess_env(home, keyring_file)

@@ -64,11 +64,10 @@ elif sys.argv[1] == "bare":
 
     Bare().run()
 else:
-    from assistant.cli import app_only_args
+    from assistant.cli import app_class, app_only_args
     from assistant.cli.common import load_settings
-    from assistant.ui.app import AssistantApp
 
-    class Timed(AssistantApp):
+    class Timed(app_class()):  # as `assistant` imports it (collector off until litellm is in)
         def on_ready(self):
             out.write_text(repr(time.time()))
             if sys.argv[1] == "prompt":  # typed at once: held until it can be sent

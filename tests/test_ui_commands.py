@@ -309,3 +309,24 @@ async def test_litellm_is_preloaded_after_the_first_frame(
     assert drawn, "the preload started before the chat was on the screen"
     assert in_thread, "the preload ran on the event loop"
     assert loaded is sys.modules["litellm"] and callable(loaded.acompletion)
+
+
+async def test_a_launch_runs_without_the_collector_until_litellm_is_in(
+    workspace_dir: Path,
+) -> None:
+    """`assistant` imports the app with the garbage collector off (a launch makes only objects
+    that live as long as the app; passes over them delay a prompt typed at once); the preload
+    turns it back on, so a long session still frees its cycles."""
+    import gc
+
+    from assistant.cli import app_class
+
+    try:
+        app = app_class()(Settings(), workspace=workspace_dir, setup=False)
+        assert not gc.isenabled(), "the launch collects garbage while litellm loads"
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: gc.isenabled(), "the collector back on after the preload")
+            await app.workers.wait_for_complete()
+        assert "litellm" in sys.modules
+    finally:
+        gc.enable()

@@ -14,11 +14,16 @@ Exit codes (also in the README):
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from assistant import __version__
+
+if TYPE_CHECKING:
+    from assistant.ui.app import AssistantApp
 
 #: Sub-command modules, imported only to build the parser; each defines ``add_parser(sub)``
 #: which registers its commands with ``set_defaults(func=...)``. Heavy imports stay inside
@@ -94,12 +99,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_command(args)
 
 
-def open_app(args: argparse.Namespace) -> int:
-    """`assistant` with no command: the Textual app (imported only now, so --help stays instant)."""
-    from assistant.cli.common import err, load_settings
+def app_class() -> type[AssistantApp]:
+    """The app, imported only now (so --help stays instant) and with the garbage collector off.
+
+    Until litellm is in, a launch makes only objects that live as long as the app (Textual,
+    the tools, litellm's 400,000): the collector's passes over them free nothing and would
+    delay a prompt typed at launch. The app's preload switches it back on once litellm is in.
+    """
+    gc.disable()
     from assistant.ui.app import AssistantApp
 
-    app = AssistantApp(
+    return AssistantApp
+
+
+def open_app(args: argparse.Namespace) -> int:
+    """`assistant` with no command: the Textual app."""
+    from assistant.cli.common import err, load_settings
+
+    app = app_class()(
         load_settings(),
         model=args.app_model,
         api_base=args.app_api_base,

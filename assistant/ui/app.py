@@ -4,6 +4,7 @@ and quits without leaving anything undecided in the journal."""
 from __future__ import annotations
 
 import dataclasses
+import gc
 import warnings
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -174,10 +175,14 @@ class AssistantApp(App[None]):
 
 
 def _load_litellm() -> None:
-    """In the preload thread, importing our model module too keeps the loop free for keys."""
-    from assistant.agent.model import load_litellm
+    """In the preload thread, importing our model module too keeps the loop free for keys.
+    A launch runs with the collector off until litellm is in (`assistant.cli.app_class`)."""
+    try:
+        from assistant.agent.model import load_litellm
 
-    load_litellm()
+        load_litellm()
+    finally:
+        gc.enable()
 
 
 def _slash_provider() -> type[Provider]:

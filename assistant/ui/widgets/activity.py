@@ -90,9 +90,11 @@ class Activity(Static):
 
     def _tick(self) -> None:
         self._frame = (self._frame + 1) % len(FRAMES)
-        self._paint()
+        # one line of fixed height: a new frame needs no layout pass over the screen (ten a
+        # second while litellm loads at launch, each pass would take from the import)
+        self._paint(layout=False)
 
-    def _paint(self) -> None:
+    def _paint(self, *, layout: bool = True) -> None:
         line = Text(FRAMES[self._frame] + " ", style="bold cyan")
         line.append(self.words)
-        self.update(line)
+        self.update(line, layout=layout)

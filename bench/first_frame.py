@@ -12,7 +12,8 @@
 3. A prompt typed at launch: from spawning `assistant` (which submits "hi" at its first frame,
    as a person typing at once) until the request reaches the fake model server, beside litellm's
    own import time (spawning `python -c "import litellm"` until the import is done). The prompt
-   waits for the model library (the app preloads it after the first frame), then goes at once.
+   waits for the model library (the app preloads it after the first frame and the session
+   open), then goes at once.
    Target: within 1.1x. Also shown: the import with the garbage collector off, as the app does
    it, so the app's own overhead can be read apart from that saving.
 

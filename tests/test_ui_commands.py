@@ -7,6 +7,7 @@ import sys
 import threading
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -286,27 +287,40 @@ async def test_litellm_is_preloaded_after_the_first_frame(
     workspace_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The import starts once the chat is laid out on the screen (the first frame never waits
-    for it), runs in a thread (keys keep working meanwhile) and finishes: the first prompt
-    finds litellm loaded."""
+    for it) and the session is open (not beside it, contending for the GIL), runs in a thread
+    (keys keep working meanwhile) and finishes: the first prompt finds litellm loaded."""
     from assistant.agent import model
 
     real = model.load_litellm
-    calls: list[tuple[bool, bool, object]] = []
+    calls: list[tuple[bool, bool, bool, object]] = []
 
     def watched() -> ModuleType:
         drawn = app.chat.prompt.region.area > 0 and app.chat.status.region.area > 0
+        opened = app.session.runtime is not None
         in_thread = threading.current_thread() is not threading.main_thread()
         loaded = real()
-        calls.append((drawn, in_thread, loaded))
+        calls.append((drawn, opened, in_thread, loaded))
         return loaded
 
     monkeypatch.setattr(model, "load_litellm", watched)
     app = AssistantApp(Settings(), workspace=workspace_dir, setup=False)
+    release = threading.Event()
+    real_open = app.session.open
+
+    def slow_open(*args: Any, **kwargs: Any) -> None:  # still opening after the first frame
+        release.wait(timeout=30)
+        real_open(*args, **kwargs)
+
+    monkeypatch.setattr(app.session, "open", slow_open)
     async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.chat.prompt.region.area > 0, "the first frame")
+        await pilot.pause()
+        release.set()
         await wait_for(pilot, lambda: calls, "the preload")
         await app.workers.wait_for_complete()
-    ((drawn, in_thread, loaded),) = calls
+    ((drawn, opened, in_thread, loaded),) = calls
     assert drawn, "the preload started before the chat was on the screen"
+    assert opened, "the preload started while the session was still opening"
     assert in_thread, "the preload ran on the event loop"
     assert loaded is sys.modules["litellm"] and callable(loaded.acompletion)
 

@@ -134,8 +134,9 @@ def test_cards_show_their_ids(
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
-def test_esc_leaves_the_edit_dialog_unapplied_at_80x24(
-    snap_compare: Any, fixed: None, workspace_dir: Path
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+def test_esc_leaves_the_edit_dialog_unapplied(
+    snap_compare: Any, fixed: None, workspace_dir: Path, size: tuple[int, int]
 ) -> None:
     app = chat_app(workspace_dir)
 
@@ -148,11 +149,12 @@ def test_esc_leaves_the_edit_dialog_unapplied_at_80x24(
         await pilot.press("escape")
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
-def test_palette_shows_usage_as_written_at_80x24(
-    snap_compare: Any, fixed: None, workspace_dir: Path
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+def test_palette_shows_usage_as_written(
+    snap_compare: Any, fixed: None, workspace_dir: Path, size: tuple[int, int]
 ) -> None:
     app = chat_app(workspace_dir)
 
@@ -171,7 +173,7 @@ def test_palette_shows_usage_as_written_at_80x24(
             box.cursor_blink = False  # every shot alike, whatever the blink phase
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
 @pytest.fixture

@@ -148,6 +148,8 @@ async def test_a_prompt_sent_while_litellm_loads_says_so_and_goes_when_it_is_rea
 def snap_app(
     tmp_path: Path, workspace_dir: Path, monkeypatch: pytest.MonkeyPatch, fake_llm: llm.FakeLLM
 ) -> AssistantApp:
+    """The app at a fixed time and session id; the model first answers 429 (retry after 20 s),
+    or, for a test that queued its own replies first, those."""
     monkeypatch.setenv("HOME", str(tmp_path))  # the status line shows the workspace as ~/ws
     fake_llm.queue(llm.error(429, headers={"retry-after": "20"}), llm.text("never shown"))
     return AssistantApp(
@@ -176,3 +178,27 @@ def test_retry_notice_snapshot(
     snap_compare: Any, snap_app: AssistantApp, size: tuple[int, int]
 ) -> None:
     assert snap_compare(snap_app, terminal_size=size, run_before=retry_waiting)
+
+
+@pytest.fixture
+def thinking_app(fake_llm: llm.FakeLLM) -> llm.FakeLLM:
+    """The model holds its answer back (released when the server stops, after the shot)."""
+    fake_llm.queue(llm.text("never shown", stall_after=0))
+    return fake_llm
+
+
+async def model_thinking(pilot: Pilot[Any]) -> None:
+    app = pilot.app
+    assert isinstance(app, AssistantApp)
+    activity = app.chat.activity
+    activity.spin = False  # a still picture: the spinner's first frame
+    await send(pilot, "pull the orders")
+    await wait_for(pilot, lambda: activity.state == "thinking", "the thinking line")
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+def test_thinking_spinner_snapshot(
+    snap_compare: Any, thinking_app: llm.FakeLLM, snap_app: AssistantApp, size: tuple[int, int]
+) -> None:
+    assert snap_compare(snap_app, terminal_size=size, run_before=model_thinking)

@@ -1,5 +1,5 @@
-"""The Textual app: opens the chat (or first-run setup), preloads litellm after the first frame,
-and quits without leaving anything undecided in the journal."""
+"""The Textual app: opens the chat (or first-run setup), preloads litellm after the first frame
+and the session open, and quits without leaving anything undecided in the journal."""
 
 from __future__ import annotations
 
@@ -51,10 +51,10 @@ class AssistantApp(App[None]):
         tools: Mapping[str, Tool] | None = None,
         new_id: Callable[[], str] | None = None,
     ) -> None:
-        """``preload`` imports litellm in a thread after the first frame; ``setup`` shows the
-        first-run screen when no model is configured; ``probe`` replaces the local-server scan
-        (tests); ``clock`` stamps decisions (snapshots freeze it); ``tools`` replaces the
-        built-in tools (tests); ``new_id`` makes session ids (snapshots fix them)."""
+        """``preload`` imports litellm in a thread after the first frame and the session open;
+        ``setup`` shows the first-run screen when no model is configured; ``probe`` replaces the
+        local-server scan (tests); ``clock`` stamps decisions (snapshots freeze it); ``tools``
+        replaces the built-in tools (tests); ``new_id`` makes session ids (snapshots fix them)."""
         super().__init__()
         if settings is None:
             from assistant import config
@@ -102,7 +102,15 @@ class AssistantApp(App[None]):
             self.call_after_refresh(self._preload)
 
     def _preload(self) -> None:
-        self.run_worker(_load_litellm, thread=True, name="preload litellm", exit_on_error=False)
+        self.run_worker(self._load_after_open, thread=True, name="preload", exit_on_error=False)
+
+    def _load_after_open(self) -> None:
+        """Import litellm once the session is open, not beside it: two CPU-bound starts in
+        threads take turns on the GIL every 5 ms and wait on each other's import locks (the
+        session's tools and litellm share httpx and pydantic), which delays both; one after
+        the other, the session is ready sooner and a prompt typed at launch goes sooner."""
+        self.chat.opened.wait()
+        _load_litellm()
 
     def _setup_done(self, result: dict[str, Any] | None) -> None:
         chat = self.chat

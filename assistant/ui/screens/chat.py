@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -71,6 +72,8 @@ class ChatScreen(SlashCommands, Screen[None]):
         self.session_error = ""
         self.held: str | None = None
         """A prompt sent before the session was open: it goes the moment the session is."""
+        self.opened = threading.Event()
+        """Set once the launch's session open has finished (opened or failed)."""
 
     class McpNotice(Message):
         """An MCP server became ready or failed (posted from the server's thread)."""
@@ -113,8 +116,13 @@ class ChatScreen(SlashCommands, Screen[None]):
         self.pane.look_ahead = self._look_ahead
         # an MCP server's ready or failed line comes from its own thread: posted, painted here
         self.session.on_mcp = self._post_mcp_notice
-        # Off the event loop: opening the journal and importing the tools (DuckDB, httpx) takes
-        # a moment that the first frame and the first keystrokes should not wait for.
+        # Off the event loop and after the first frame: opening the journal and importing the
+        # tools (httpx, pydantic) takes a moment that the first frame and the first keystrokes
+        # should not wait for (in a thread beside the first frame, it takes turns with it on
+        # the GIL and delays it).
+        self.call_after_refresh(self._start_opening)
+
+    def _start_opening(self) -> None:
         self.run_worker(self._open_session, thread=True, name="open session", exit_on_error=False)
 
     def _open_session(self) -> None:
@@ -123,6 +131,8 @@ class ChatScreen(SlashCommands, Screen[None]):
         except AssistantError as exc:
             self.app.call_from_thread(self.session_failed, str(exc))
             return
+        finally:
+            self.opened.set()
         self.app.call_from_thread(self.session_ready)
 
     def start_session(self, resume: str | None = None) -> None:

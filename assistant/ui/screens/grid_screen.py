@@ -10,7 +10,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
 
 from assistant.ui.grid_data import GridData, Order
-from assistant.ui.widgets.data_grid import DataGrid, ToolRunner
+from assistant.ui.widgets.data_grid import DataGrid
+from assistant.ui.widgets.grid_actions import ToolRunner
 from assistant.ui.widgets.preview import safe
 
 

@@ -11,9 +11,7 @@ its stored page can only have that page sorted, and the counts line says so.
 
 from __future__ import annotations
 
-import csv
-import io
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 from rich.text import Text
 from textual import work
@@ -24,31 +22,14 @@ from textual.widgets import DataTable, Static
 
 from assistant import present
 from assistant.ui import grid_data as gd
+from assistant.ui.widgets.grid_actions import GridActions, ToolRunner, runner_of
 from assistant.ui.widgets.preview import safe
-
-if TYPE_CHECKING:
-    from textual.worker import Worker
 
 CELL_CHARS = 120
 """Characters of a cell shown in the table (a copy takes the whole cell)."""
 
 
-class ToolRunner(Protocol):
-    """A screen that runs a tool through the gate (the chat's SlashCommands.run_tool)."""
-
-    def run_tool(self, tool: str, args: dict[str, Any]) -> Worker[Any] | None: ...
-
-
-def runner_of(widget: Any) -> ToolRunner | None:
-    """The widget's screen when it runs tools through the gate (the chat), else None."""
-    try:
-        screen = widget.screen
-    except Exception:  # not mounted (yet): no screen to ask
-        return None
-    return screen if callable(getattr(screen, "run_tool", None)) else None
-
-
-class DataGrid(Vertical, can_focus=False):
+class DataGrid(GridActions, Vertical, can_focus=False):
     """One page of a table, its counts, and the keys that act on it."""
 
     DEFAULT_CSS = """
@@ -170,21 +151,17 @@ class DataGrid(Vertical, can_focus=False):
             parts.append("no rows")
         if self.sorted_by is not None:
             scope = "" if self.sort_whole else " (this page)"
-            parts.append(f"sorted by {self._order_words(self.sorted_by)}{scope}")
+            parts.append(f"sorted by {self.order_words(self.sorted_by)}{scope}")
         line = Text(" · ".join(parts))
         if self.loading:
             pending = self._pending
             doing = "reading…"
             if pending is not None and pending != self.sorted_by:
-                doing = f"sorting by {self._order_words(pending)}…"
+                doing = f"sorting by {self.order_words(pending)}…"
             line.append(f" · {doing}", style="bold")
         if self.problem:
             line.append(f" · {self.problem}", style="bold red")
         return line
-
-    def _order_words(self, order: gd.Order) -> str:
-        column, descending = order
-        return f"{safe(self.data.columns[column], 40)} {'▼' if descending else '▲'}"
 
     def keys_text(self) -> Text:
         more = self._can_page(1) or self._can_page(-1)
@@ -346,65 +323,6 @@ class DataGrid(Vertical, can_focus=False):
         base = self._held_page(self.page_offset, None) or self.page_rows
         self.page_rows = gd.sort_held(self.data, base, order)
         self.sorted_by, self.sort_whole = order, False
-
-    # -- copy and save ----------------------------------------------------------------------------
-
-    def _cursor_row(self) -> list[Any] | None:
-        row = self.table.cursor_coordinate.row
-        return self.page_rows[row] if 0 <= row < len(self.page_rows) else None
-
-    def action_copy_cell(self) -> None:
-        row = self._cursor_row()
-        column = self.table.cursor_coordinate.column
-        if row is None or column >= len(row):
-            return
-        text = gd.cell_text(row[column])
-        self.app.copy_to_clipboard(text)
-        name = safe(self.data.columns[column], 40)
-        self.app.notify(
-            f"copied {name} ({present.plural(len(text), 'character')})", markup=False, timeout=3
-        )
-
-    def action_copy_row(self) -> None:
-        row = self._cursor_row()
-        if row is None:
-            return
-        out = io.StringIO()
-        csv.writer(out, lineterminator="").writerow(gd.as_rows([row])[0])
-        self.app.copy_to_clipboard(out.getvalue())
-        number = self.page_offset + self.table.cursor_coordinate.row + 1
-        self.app.notify(f"copied row {number} as CSV", markup=False, timeout=3)
-
-    def _save_order(self) -> gd.Order | None:
-        """The order a save writes the rows in: the whole result's as shown, if it is sorted."""
-        return self.sorted_by if self.sort_whole else None
-
-    def action_save(self) -> None:
-        """Ask for a path, then propose a csv_write of the whole result, in the order shown when
-        the whole result is sorted: the confirm pane shows it like any write (nothing is written
-        here)."""
-        from assistant.ui.screens.grid_screen import GridScreen, SaveAsScreen
-
-        runner = self.runner
-        if runner is None:
-            self.app.notify(
-                "the replay runs nothing: save this table from the chat", severity="warning"
-            )
-            return
-        order = self._save_order()
-
-        def chosen(path: str | None) -> None:
-            if not path:
-                return
-            if isinstance(self.screen, GridScreen):
-                self.screen.dismiss()  # back to the chat, where the pane asks
-            runner.run_tool("csv_write", gd.save_args(self.data, path, order))
-            self.app.notify(
-                f"proposed: save as {safe(path, 80)} (review it in the pane)", markup=False
-            )
-
-        words = f"sorted by {self._order_words(order)}, as shown" if order else ""
-        self.app.push_screen(SaveAsScreen(gd.default_name(self.data), words), chosen)
 
     def action_full(self) -> None:
         if not self.full:

@@ -208,3 +208,34 @@ async def test_the_replay_sorts_only_the_page_it_kept_and_says_so(tmp_path: Path
         assert "sorted by total ▼ (this page)" in grid.counts_text().plain
         assert not grid.check_action("page", (1,))
     journal.close()
+
+
+async def test_odd_queries_and_an_empty_result_sort_without_a_crash(
+    workspace_dir: Path, open_app: AppOpener
+) -> None:
+    rows = orders(workspace_dir / "o.csv", 120)
+    async with open_app(size=SIZE) as pilot:
+        app = pilot.app
+        await send(pilot, "/csv query SELECT * FROM 'o.csv' WHERE false")
+        empty = await first_grid(pilot)
+        empty.table.focus()
+        await pilot.press("s", "s")
+        await pilot.pause()
+        assert empty.sorted_by == (0, True) and "0 rows" in empty.counts_text().plain
+        sql = (
+            'SELECT total AS "to""tal ✓", id AS "a b", customer AS "A B" FROM \'o.csv\' '
+            "ORDER BY id DESC LIMIT 80; -- the last 80"
+        )
+        await send(pilot, f"/csv query {sql}")
+        await wait_for(pilot, lambda: len(app.query(DataGrid)) == 2, "the second grid")
+        grid = app.query(DataGrid).last()
+        grid.table.focus()
+        await pilot.press("s")  # the first column, ascending, over the query's 80 rows
+        full = await full_grid(pilot, 0, (0, False))
+        last80 = sorted(rows[40:], key=lambda r: -int(r[0]))
+        expected = [[r[2], r[0], r[1]] for r in by_total(last80, False)]
+        assert shown(full) == expected[:50]
+        assert 'sorted by to"tal ✓ ▲' in full.counts_text().plain
+        await pilot.press("right_square_bracket")
+        await wait_for(pilot, lambda: full.page_offset == 50 and not full.loading, "page 2")
+        assert shown(full) == expected[50:]

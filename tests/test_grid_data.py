@@ -102,22 +102,6 @@ def test_the_page_read_again_is_the_same_query_paged(workspace_dir: Path, sql: s
     assert args["bad_rows"] == "skip"
 
 
-def test_sorting_puts_numbers_by_value_then_text_then_empty_cells() -> None:
-    cells: list[Any] = ["10", "9.5", None, "abc", 2, "Abd", "", "nan", "1_000", "-3"]
-    assert sorted(cells, key=gd.sort_key) == [
-        "-3",
-        2,
-        "9.5",
-        "10",
-        "1_000",
-        "abc",
-        "Abd",
-        "nan",
-        None,
-        "",
-    ]
-
-
 def test_save_arguments_write_the_whole_result_and_never_overwrite() -> None:
     query = gd.GridData("csv_query", ["n"], [[1]], 500, args={"sql": "SELECT 1 ;"})
     assert gd.save_args(query, "out.csv") == {

@@ -1,5 +1,6 @@
 """Snapshots of the data grid at 120x40 and 80x24: a csv_query run by hand, replayed (its grid
-open in the card, as the person saw it), and the full-screen grid sorted by a column.
+open in the card, as the person saw it), the full-screen grid of a bigger result the replay can
+sort only page by page ("(this page)"), and a result held whole, sorted whole.
 
 Update with ``pytest tests/test_ui_grid_snapshots.py --snapshot-update`` after checking the SVGs.
 """
@@ -15,10 +16,10 @@ from textual.app import App
 
 from assistant.agent import events as ev
 from assistant.journal import Journal
-from assistant.ui.grid_data import grid_data
+from assistant.ui.grid_data import GridData, grid_data
 from assistant.ui.screens.grid_screen import GridScreen
 from assistant.ui.screens.replay import ReplayScreen
-from tests.support.grid_rows import query_events
+from tests.support.grid_rows import COLUMNS, ROWS, query_events
 from tests.support.history_app import NOW, HostApp, StepClock, frozen_now, settle
 
 SnapCompare = Callable[..., bool]
@@ -68,3 +69,21 @@ def test_the_full_screen_grid_sorted_by_total(
         await pilot.press("right", "down")
 
     assert snap_compare(GridApp(), terminal_size=size, run_before=run_before)
+
+
+class HeldGridApp(App[None]):
+    def on_mount(self) -> None:
+        types = ["BIGINT", "VARCHAR", "DECIMAL(5,2)", "VARCHAR"]
+        data = GridData("csv_query", COLUMNS, [list(r) for r in ROWS[:40]], 40, types=types)
+        title = "csv_query  query orders.csv"
+        self.push_screen(GridScreen(data, runner=None, title=title, sorted_by=(2, True)))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_result_held_whole_is_sorted_whole(
+    snap_compare: SnapCompare, size: tuple[int, int]
+) -> None:
+    async def run_before(pilot: Any) -> None:
+        await pilot.pause()
+
+    assert snap_compare(HeldGridApp(), terminal_size=size, run_before=run_before)

@@ -9,12 +9,14 @@ the result keeps. The model's text is untouched: this only reads what the journa
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.agent import events as ev
+from assistant.ui import grid_sort
+from tools.csv_files import paging
+from tools.csv_files.sqlrefs import bare_statement
 
 PAGE = 50
 """Rows per page re-read from a CSV source (csv_read and csv_query return at most 50)."""
@@ -123,18 +125,28 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-def page_call(grid: GridData, offset: int) -> tuple[str, dict[str, Any]] | None:
-    """The read that fetches rows ``offset``.. again (through the gate), or None when held."""
-    if grid.tool == "csv_read":
+Order = tuple[int, bool]
+"""(column index, descending): how a table is sorted."""
+
+
+def page_call(
+    grid: GridData, offset: int, order: Order | None = None
+) -> tuple[str, dict[str, Any]] | None:
+    """The read that fetches rows ``offset``.. again (through the gate), in ``order`` over the
+    whole result when one is given; None when the rows are held. csv_read sorts by running its
+    file through csv_query (DuckDB sorts; csv_read pages only in file order)."""
+    if grid.tool == "csv_read" and order is None:
         return "csv_read", {"path": grid.args.get("path"), "offset": offset, "limit": PAGE}
-    if grid.tool == "csv_query":
-        sql = _bare_sql(str(grid.args.get("sql", "")))
-        paged = f"SELECT * FROM (\n{sql}\n) LIMIT {PAGE} OFFSET {offset}"
-        args: dict[str, Any] = {"sql": paged, "limit": PAGE}
-        if grid.args.get("bad_rows"):
-            args["bad_rows"] = grid.args["bad_rows"]
-        return "csv_query", args
-    return None
+    sql = _source_sql(grid)
+    if sql is None:
+        return None
+    args: dict[str, Any] = {
+        "sql": paging.wrap(sql, _order_sql(grid, order), offset=offset, limit=PAGE),
+        "limit": PAGE,
+    }
+    if grid.tool == "csv_query" and grid.args.get("bad_rows"):
+        args["bad_rows"] = grid.args["bad_rows"]
+    return "csv_query", args
 
 
 def is_page_read(tool: str, args: Mapping[str, Any]) -> bool:
@@ -143,34 +155,42 @@ def is_page_read(tool: str, args: Mapping[str, Any]) -> bool:
         offset = args.get("offset", 0)
         return isinstance(offset, int) and offset > 0
     if tool == "csv_query":
-        sql = str(args.get("sql", ""))
-        return sql.startswith("SELECT * FROM (\n") and f"\n) LIMIT {PAGE} OFFSET " in sql
+        return paging.is_page(str(args.get("sql", "")), PAGE)
     return False
 
 
-def save_args(grid: GridData, path: str) -> dict[str, Any]:
-    """csv_write arguments that save the whole result as ``path`` (created, never overwritten)."""
+def save_args(grid: GridData, path: str, order: Order | None = None) -> dict[str, Any]:
+    """csv_write arguments that save the whole result as ``path`` (created, never overwritten),
+    in ``order`` when the whole result is shown sorted."""
+    sql = None if grid.in_memory and grid.tool == "csv_read" else _source_sql(grid)
+    if sql is not None:
+        if order is not None:
+            sql = paging.wrap(sql, _order_sql(grid, order))
+        return {"path": path, "mode": "create", "sql": sql}
+    rows = grid.rows if order is None else sort_held(grid, grid.rows, order)
+    return {"path": path, "mode": "create", "rows": [list(grid.columns), *as_rows(rows)]}
+
+
+def sort_held(grid: GridData, rows: Sequence[list[Any]], order: Order) -> list[list[Any]]:
+    """Rows held, sorted as the tool would sort the whole result (see grid_sort)."""
+    column, descending = order
+    kind = grid_sort.column_kind(grid.types, grid.rows, column)
+    return grid_sort.sorted_rows(rows, column, descending, kind)
+
+
+def _source_sql(grid: GridData) -> str | None:
+    """The query whose result the grid shows (its own, or a csv_read's file), bare."""
     if grid.tool == "csv_query":
-        return {"path": path, "mode": "create", "sql": _bare_sql(str(grid.args.get("sql", "")))}
-    if grid.tool == "csv_read" and not grid.in_memory:
-        source = str(grid.args.get("path", "")).replace("'", "''")
-        return {"path": path, "mode": "create", "sql": f"SELECT * FROM '{source}'"}
-    rows = [[cell_text(c) for c in row] for row in grid.rows]
-    return {"path": path, "mode": "create", "rows": [list(grid.columns), *rows]}
+        return bare_statement(str(grid.args.get("sql", "")))
+    if grid.tool == "csv_read":
+        return paging.source_sql(str(grid.args.get("path", "")))
+    return None
 
 
-def sort_key(value: Any) -> tuple[int, float, str]:
-    """Numbers (and numeric text) by value before other text; empty cells last."""
-    text = cell_text(value)
-    if text == "":
-        return (2, 0.0, "")
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return (0, float(value), text)
-    try:
-        number = float(text.replace("_", "x"))  # "1_000" is text in a cell, not a number
-    except ValueError:
-        return (1, 0.0, text.casefold())
-    return (0, number, text) if math.isfinite(number) else (1, 0.0, text.casefold())
+def _order_sql(grid: GridData, order: Order | None) -> str:
+    if order is None:
+        return ""
+    return paging.order_by(order[0], order[1], grid.types, len(grid.columns))
 
 
 def default_name(grid: GridData) -> str:
@@ -180,11 +200,6 @@ def default_name(grid: GridData) -> str:
         stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0] or "table"
         return f"{stem}-copy.csv"
     return {"csv_query": "query.csv"}.get(grid.tool, "response.csv")
-
-
-def _bare_sql(sql: str) -> str:
-    """The query without trailing semicolons (it is wrapped or handed on)."""
-    return sql.strip().rstrip(";").rstrip()
 
 
 def as_rows(rows: Sequence[Sequence[Any]]) -> list[list[str]]:

@@ -24,6 +24,7 @@ from typing import Any
 
 from tools.base import ToolError
 from tools.csv_files.sqlpaths import Prepared, Source
+from tools.csv_files.sqlrefs import bare_statement
 from tools.csv_files.zygote import Zygote, recv_msg, send_msg
 
 _BASE_CONFIG: dict[str, str | bool | int | float | list[str]] = {
@@ -326,6 +327,6 @@ def clean_error(exc: BaseException | str, root: str, names: dict[str, str] | Non
 
 
 def wrap_count(sql: str) -> str:
-    """``SELECT count(*)`` over a query, robust to a trailing semicolon or line comment."""
-    body = sql.rstrip().rstrip(";").rstrip()
+    """``SELECT count(*)`` over a query, robust to trailing semicolons and comments."""
+    body = bare_statement(sql)
     return f"SELECT count(*) FROM (\n{body}\n) AS csv_query_total"

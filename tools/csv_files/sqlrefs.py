@@ -269,6 +269,22 @@ def unquote(literal: bytes) -> str | None:
     return text[1:-1].replace(quote * 2, quote)
 
 
+def bare_statement(sql: str) -> str:
+    """``sql`` up to its last token that is not a comment, a semicolon or a space, so that it can
+    be wrapped as a subquery: ``SELECT 1; -- note`` becomes ``SELECT 1`` (a semicolon inside a
+    string, a quoted name or a comment stays where it is)."""
+    data = sql.encode()
+    end = 0
+    for token in _TOKEN.finditer(data):
+        text = token.group()
+        if text.startswith((b"--", b"/*")):
+            continue
+        kept = text.rstrip(b" \t\r\n\f\v;")
+        if kept:
+            end = token.start() + len(kept)
+    return data[:end].decode(errors="replace")
+
+
 def call_span(data: bytes, start: int) -> tuple[int, int] | None:
     """The byte span of ``name(...)`` starting at ``start``, or None when it is not there."""
     name = _NAME.match(data, start)

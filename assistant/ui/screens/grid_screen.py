@@ -9,8 +9,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
 
-from assistant.ui.grid_data import GridData
-from assistant.ui.widgets.data_grid import DataGrid, ToolRunner
+from assistant.ui.grid_data import GridData, Order
+from assistant.ui.widgets.data_grid import DataGrid
+from assistant.ui.widgets.grid_actions import ToolRunner
 from assistant.ui.widgets.preview import safe
 
 
@@ -27,10 +28,12 @@ class GridScreen(Screen[None]):
         *,
         runner: ToolRunner | None,
         title: str = "",
-        offset: int = 0,
-        sorted_by: tuple[int, bool] | None = None,
+        offset: int | None = None,
+        sorted_by: Order | None = None,
+        column: int = 0,
     ) -> None:
         super().__init__()
+        self.column = column
         self.sorted_by = sorted_by
         self.data = data
         self.runner = runner
@@ -40,10 +43,6 @@ class GridScreen(Screen[None]):
     @property
     def grid(self) -> DataGrid:
         return self.query_one(DataGrid)
-
-    def on_mount(self) -> None:
-        if self.start_offset != self.grid.page_offset:
-            self.grid.go_to(self.start_offset)
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -55,6 +54,8 @@ class GridScreen(Screen[None]):
             runner=self.runner,
             title=self.title_text,
             sorted_by=self.sorted_by,
+            offset=self.start_offset,
+            column=self.column,
         )
         yield Static("esc back", id="grid-back")
 
@@ -68,13 +69,16 @@ class SaveAsScreen(ModalScreen[str | None]):
     CSS_PATH = "grid.tcss"
     BINDINGS = [Binding("escape", "cancel", "cancel")]
 
-    def __init__(self, suggested: str) -> None:
+    def __init__(self, suggested: str, order: str = "") -> None:
+        """``order``: how the rows are sorted ("sorted by total ▼, as shown"), if they are."""
         super().__init__()
         self.suggested = suggested
+        self.order = order
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="save-dialog"):
-            yield Static(Text("Save the whole table as CSV", style="bold"))
+            heading = "Save the whole table as CSV"
+            yield Static(Text(f"{heading}, {self.order}" if self.order else heading, style="bold"))
             yield Input(self.suggested, id="save-path", placeholder="path in the workspace")
             yield Static(
                 Text(

@@ -225,7 +225,7 @@ class ActionCard(Vertical, can_focus=True):
 
     def _result_fold(self) -> Fold:
         assert self.result is not None
-        from assistant.ui.widgets.data_grid import grid_fold
+        from assistant.ui.widgets.grid_fold import grid_fold
 
         grid = grid_fold(self.proposed, self.result)  # a table result: a grid, not text
         if grid is not None:

@@ -77,7 +77,7 @@ async def test_preview_approve_write_and_undo(
     assert '  │ ~ row 2: name: "Bob" → "Robert"' in shown
     assert "  │ + row 4: 4,'=2+2" in shown
     assert (
-        "[a] allow for this session: csv_write: overwrite existing files in the workspace root "
+        "[a] allow for this session: csv_write: overwrite existing files in the workspace top folder "
         "(not its subfolders)" in shown
     )
     assert console.prompts == ["  decide> "]

@@ -153,7 +153,9 @@ async def test_a_create_grant_never_approves_an_overwrite_or_another_folder(ws: 
         )
         assert first.status == "done"
         grant = next(iter(rt.gate.policy.grants.values()))
-        assert grant.label == "csv_write: create new files in public/ (not its subfolders)"
+        assert (
+            grant.label == "csv_write: create new files in the folder public/ (not its subfolders)"
+        )
         assert grant.kinds == {"create"}
         again = await rt.gate.execute(
             "csv_write", {"path": "public/new2.csv", "mode": "create", "rows": rows}

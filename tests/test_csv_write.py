@@ -38,7 +38,9 @@ def test_create_previews_every_row_and_writes_utf8(workspace_dir: Path, ctx: Too
     assert action.effect is Effect.WRITE and action.targets == ("path:data/new.csv",)
     assert action.scope is not None and action.scope.key == "csv_write:dir:data"
     assert action.scope.kinds == {"create"}
-    assert action.scope.label == "csv_write: create new files in data/ (not its subfolders)"
+    assert (
+        action.scope.label == "csv_write: create new files in the folder data/ (not its subfolders)"
+    )
     assert not (workspace_dir / "data" / "new.csv").exists()  # plan has no side effect
     text = action.preview.text
     assert "csv_write create data/new.csv" in text and "3 rows added" in text
@@ -60,7 +62,7 @@ def test_create_in_the_root_and_tsv(workspace_dir: Path, ctx: ToolContext) -> No
     assert (
         action.scope is not None
         and action.scope.label
-        == "csv_write: create new files in the workspace root (not its subfolders)"
+        == "csv_write: create new files in the workspace top folder (not its subfolders)"
     )
     CsvWriteTool().run(action, ctx)
     assert (workspace_dir / "t.tsv").read_bytes() == b'a\tb\n1\t"x\ty"\n'

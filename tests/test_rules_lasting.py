@@ -50,9 +50,11 @@ def test_a_rule_added_on_the_cli_allows_exactly_its_kind_in_its_workspace(
     )
     assert added.returncode == 0, added.stderr
     assert added.stdout == "r1\n"  # data on stdout, words on stderr
-    assert "csv_write: create new files in out/ (not its subfolders)" in added.stderr
+    assert "csv_write: create new files in the folder out/ (not its subfolders)" in added.stderr
     listed = assistant(env, "rules", "list", "--workspace", str(workspace_dir))
-    assert listed.stdout == "r1  csv_write: create new files in out/ (not its subfolders)\n"
+    assert (
+        listed.stdout == "r1  csv_write: create new files in the folder out/ (not its subfolders)\n"
+    )
 
     # --approve never: only the rule can let it run
     made = tool(env, workspace_dir, "csv_write", CREATE_OUT)
@@ -60,7 +62,7 @@ def test_a_rule_added_on_the_cli_allows_exactly_its_kind_in_its_workspace(
     assert (workspace_dir / "out" / "new.csv").read_text() == "a\n1\n"
     last = decisions(assistant_home)[-1]
     assert last["by"] == "rule:r1" and last["verdict"] == "approve"
-    assert last["reason"] == "csv_write: create new files in out/ (not its subfolders)"
+    assert last["reason"] == "csv_write: create new files in the folder out/ (not its subfolders)"
 
     # an overwrite, a subfolder, another folder, another workspace: not covered, denied
     other_ws = tmp_path / "other"
@@ -126,7 +128,7 @@ def _entry(ws: Path, **change: Any) -> bytes:
         "tool": "csv_write",
         "scope": "csv_write:dir:out",
         "kinds": ["create"],
-        "label": "csv_write: create new files in out/ (not its subfolders)",
+        "label": "csv_write: create new files in the folder out/ (not its subfolders)",
         **change,
     }
     return tomli_w.dumps({"rules": [entry]}).encode()
@@ -204,7 +206,10 @@ async def test_r_in_the_pane_saves_a_rule_that_the_next_session_uses(
         await wait_for(pilot, lambda: "saved as a rule for this workspace" in screen_text(app), "")
         await send(pilot, "/grants")
         await wait_for(pilot, lambda: "(saved for this workspace)" in screen_text(app), "")
-        assert "r1  csv_write: create new files in out/ (not its subfolders)" in screen_text(app)
+        assert (
+            "r1  csv_write: create new files in the folder out/ (not its subfolders)"
+            in screen_text(app)
+        )
     assert "csv_write:dir:out" in rules_file().read_text()
 
     # a new session: the rule lasts

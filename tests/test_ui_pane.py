@@ -77,7 +77,7 @@ async def test_a_1000_row_csv_write_reaches_its_last_row_at_80x24(
         assert "1000  customer-1000  1000.50" in shown  # the last row, on the real screen
         assert keys_on_screen(app)
         assert (
-            "[a] allow for this session: csv_write: create new files in the workspace root"
+            "[a] allow for this session: csv_write: create new files in the workspace top folder"
             in " ".join(pane_words(app).split())
         )
 

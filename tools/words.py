@@ -31,3 +31,9 @@ def size(n: int | None) -> str:
 def exact_size(n: int) -> str:
     """A byte count to the byte, where one byte matters (a diff's before and after): "1,234 B"."""
     return f"{n:,} B"
+
+
+def folder(rel: str) -> str:
+    """A workspace folder as grants and rules name it: "the workspace top folder" for ".",
+    else "the folder out/" (one wording for every tool's scope)."""
+    return "the workspace top folder" if rel in (".", "") else f"the folder {rel.rstrip('/')}/"

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from tools import words
 from tools.base import (
     Action,
     Effect,
@@ -179,7 +180,7 @@ def _scope(mode: str, rel: str) -> Scope:
     """The session rule a grant on this write makes: this tool, this folder (not its
     subfolders), this kind of change only; a grant to create never covers an overwrite."""
     parent = posixpath.dirname(rel) or "."
-    where = "the workspace root" if parent == "." else f"{parent}/"
+    where = words.folder(parent)
     what = {
         "create": "create new files",
         "overwrite": "overwrite existing files",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 
+from tools import words
 from tools.base import Scope
 from tools.shell_lite.vfs import ABSENT, DIR, FILE, Change
 from tools.words import plural
@@ -72,7 +73,7 @@ def build(verbs: list[str], changes: list[Change]) -> Scope | None:
     kinds = {f"{kind}@{_depth(ch.rel, folder)}" for ch in changes for kind in _type(ch, moving)}
     if not kinds:
         return None
-    where = "the workspace top folder" if folder == "." else f"the folder {folder}/"
+    where = words.folder(folder)
     phrases = []
     for kind in sorted(kinds, key=lambda k: (_ORDER.index(k.split("@")[0]), int(k.split("@")[1]))):
         name, depth = kind.split("@")

@@ -21,9 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(not Path(TMUX).exists(), reason="tmux is not installed here")
 
 
-def test_slash_write_approved_in_a_real_terminal(
-    terminal: Terminal, assistant_home: Path, workspace_dir: Path, tmp_path: Path
-) -> None:
+def app_command(assistant_home: Path, workspace_dir: Path, tmp_path: Path) -> str:
+    """The app in a clean environment, model server on a closed port; after the app the shell
+    prints its exit status and waits, so the last screen (the app's exit note) can be read."""
     env = {
         "ASSISTANT_HOME": str(assistant_home),
         "PYTHONPATH": str(ROOT),
@@ -34,14 +34,18 @@ def test_slash_write_approved_in_a_real_terminal(
         "PATH": os.environ.get("PATH", ""),
     }
     exports = " ".join(f"{k}={v!s}" for k, v in env.items())
-    # Textual draws on stderr, so nothing is redirected; after the app the shell prints its
-    # exit status and waits, so the last screen (the app's exit note) can be read.
-    command = (
+    # Textual draws on stderr, so nothing is redirected
+    return (
         f"cd {ROOT} && env -i {exports} {sys.executable} -m assistant "
         f"--model openai/fake-model --api-base http://127.0.0.1:9/v1 --workspace {workspace_dir}"
         "; echo EXIT=$?; sleep 120"
     )
-    terminal.start(command)
+
+
+def test_slash_write_approved_in_a_real_terminal(
+    terminal: Terminal, assistant_home: Path, workspace_dir: Path, tmp_path: Path
+) -> None:
+    terminal.start(app_command(assistant_home, workspace_dir, tmp_path))
     terminal.wait(lambda s: "live-assistant" in s and " s:" in s, "the first frame with a session")
     terminal.type("/sh echo hi > a.txt")
     terminal.key("Enter")
@@ -60,3 +64,17 @@ def test_slash_write_approved_in_a_real_terminal(
         (session,) = journal.sessions()
         kinds = [e.kind for e in journal.events(session.id)]
     assert kinds == ["action.proposed", "action.decided", "action.approved", "action.result"]
+
+
+def test_a_prompt_typed_while_the_app_starts_is_not_lost(
+    terminal: Terminal, assistant_home: Path, workspace_dir: Path, tmp_path: Path
+) -> None:
+    """Typed at once, Enter included, before the app has drawn anything (the keys wait in the
+    terminal): the prompt is shown as sent, not dropped."""
+    terminal.start(app_command(assistant_home, workspace_dir, tmp_path))
+    terminal.type("typed at launch")
+    terminal.key("Enter")
+    shown = terminal.wait(lambda s: "you  typed at launch" in s, "the prompt as sent")
+    assert "typed at launch" not in shown.split("you  typed at launch")[1]  # not left unsent
+    terminal.key("C-q")
+    assert "EXIT=0" in terminal.wait(lambda s: "EXIT=" in s, "the app to quit", timeout=30)

@@ -288,3 +288,43 @@ async def test_ctrl_c_stops_a_turn_and_then_quits(
         await wait_for(pilot, lambda: app.exit_note, "the app to quit")
     assert app.exit_note  # the session id is printed on exit
     assert stored_events(assistant_home)[-1] == ("turn.end", {"reason": "cancelled"})
+
+
+async def test_keys_typed_at_launch_reach_the_prompt_and_enter_sends(
+    fake_llm: llm.FakeLLM, workspace_dir: Path, open_app: AppOpener
+) -> None:
+    """At launch Textual hands keys to the screen itself while nothing has focus yet; they are
+    handled once the prompt has focus. They are the prompt's (typed, then sent), and an Enter
+    typed before the app had the terminal, which arrives as ctrl+j, sends."""
+    from textual import events as tx
+
+    fake_llm.queue(llm.text("Hello."))
+    async with open_app(fake_llm) as pilot:
+        app = pilot.app
+        chat = app.chat
+        await wait_for(pilot, lambda: app.session.runtime is not None, "the session")
+        for key in ("h", "i"):  # as Textual forwards a key typed before anything had focus
+            chat.post_message(tx.Key(key, key))
+        await wait_for(pilot, lambda: chat.prompt.text == "hi", "the keys in the prompt")
+        chat.post_message(tx.Key("ctrl+j", "\n"))
+        await wait_for(pilot, lambda: "Hello." in screen_text(app), "the answer")
+        await turn_done(pilot)
+        assert "you  hi" in screen_text(app)
+        assert fake_llm.requests[0]["messages"][-1] == {"role": "user", "content": "hi"}
+
+
+async def test_letters_meant_for_a_focused_card_never_land_in_the_prompt(
+    fake_llm: llm.FakeLLM, workspace_dir: Path, open_app: AppOpener
+) -> None:
+    """Only keys that reached the screen with the prompt focused or nothing focused are the
+    prompt's: an unbound letter pressed on a focused card is not typed into the prompt."""
+    fake_llm.queue(shell("cat nothing.txt"), llm.text("done"))
+    async with open_app(fake_llm) as pilot:
+        app = pilot.app
+        await send(pilot, "look")
+        await turn_done(pilot)
+        card = app.chat.view.query("ActionCard").first()
+        card.focus()
+        await pilot.press("z", "q")
+        await pilot.pause()
+        assert app.chat.prompt.text == ""

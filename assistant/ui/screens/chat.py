@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
@@ -124,6 +124,24 @@ class ChatScreen(SlashCommands, Screen[None]):
 
     def _start_opening(self) -> None:
         self.run_worker(self._open_session, thread=True, name="open session", exit_on_error=False)
+
+    def on_key(self, event: events.Key) -> None:
+        """Keys typed at launch reach the screen itself, not the prompt (Textual sends them to
+        the screen while nothing has focus yet, and they are handled once the prompt has):
+        they are the prompt's, not lost. Enter typed before the app had the terminal arrives
+        as ctrl+j (the terminal turns CR into NL until then): it sends. A key the focused
+        prompt handles never gets here."""
+        prompt = self.prompt
+        if self.focused not in (None, prompt) or prompt.read_only or prompt.disabled:
+            return
+        if event.key in ("enter", "ctrl+j"):
+            event.stop()
+            prompt.focus()
+            prompt.submit()
+        elif event.is_printable and event.character:
+            event.stop()
+            prompt.focus()
+            prompt.insert(event.character)
 
     def _open_session(self) -> None:
         try:

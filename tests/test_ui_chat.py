@@ -328,3 +328,34 @@ async def test_letters_meant_for_a_focused_card_never_land_in_the_prompt(
         await pilot.press("z", "q")
         await pilot.pause()
         assert app.chat.prompt.text == ""
+
+
+async def test_a_slash_command_typed_while_the_session_opens_runs_once_it_is(
+    workspace_dir: Path, open_app: AppOpener, fake_llm: llm.FakeLLM, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At launch the session may still be opening: a tool command typed then is held (and said
+    so) and runs through the gate the moment the session is open, instead of being dropped."""
+    import threading
+
+    from assistant.session import Session
+
+    release = threading.Event()
+    real_open = Session.open
+
+    def slow_open(self: Session, *args: Any, **kwargs: Any) -> None:
+        release.wait(timeout=30)
+        real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Session, "open", slow_open)
+    async with open_app(fake_llm) as pilot:
+        app = pilot.app
+        app.chat.prompt.load_text("/sh echo early > e.txt")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "runs the moment it is open" in screen_text(app), "held")
+        assert app.session.runtime is None
+        release.set()
+        await pending(pilot)
+        assert "Action 1 of 1 · WRITE · shell" in screen_text(app)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: (workspace_dir / "e.txt").exists(), "the approved write")
+    assert (workspace_dir / "e.txt").read_text() == "early\n"

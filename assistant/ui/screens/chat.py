@@ -72,6 +72,8 @@ class ChatScreen(SlashCommands, Screen[None]):
         self.session_error = ""
         self.held: str | None = None
         """A prompt sent before the session was open: it goes the moment the session is."""
+        self.held_calls: list[tuple[str, dict[str, Any]]] = []
+        """Tool commands typed before the session was open: they run the moment it is."""
         self.opened = threading.Event()
         """Set once the launch's session open has finished (opened or failed)."""
 
@@ -172,6 +174,9 @@ class ChatScreen(SlashCommands, Screen[None]):
     def session_failed(self, message: str) -> None:
         self.session_error = message
         self.view.notice(f"The session could not start: {message}", error=True)
+        calls, self.held_calls = self.held_calls, []
+        for tool, _ in calls:
+            self.view.notice(f"not run: the {tool} command you typed (no session)", error=True)
         held, self.held = self.held, None
         if held is not None:  # not sent: the person gets the text back, nothing is lost
             self.activity.hide()
@@ -189,6 +194,9 @@ class ChatScreen(SlashCommands, Screen[None]):
         )
         for note in rt.notes:
             self.view.notice(note)
+        calls, self.held_calls = self.held_calls, []
+        for tool, args in calls:
+            self.run_tool(tool, args)
         held, self.held = self.held, None
         if held is not None:
             self.activity.hide()

@@ -29,6 +29,8 @@ class SlashCommands(_Base):
     """Mixed into ChatScreen, which provides the session, the view and the status line."""
 
     session: Session
+    session_error: str
+    held_calls: list[tuple[str, dict[str, Any]]]
 
     if TYPE_CHECKING:
 
@@ -57,7 +59,12 @@ class SlashCommands(_Base):
         handler(command)
 
     def run_tool(self, tool: str, args: dict[str, Any]) -> Any:
-        """Run one tool by hand through the gate (its card and preview come from the events)."""
+        """Run one tool by hand through the gate (its card and preview come from the events);
+        typed while the session opens (at launch), it runs the moment the session is open."""
+        if self.session.runtime is None and not self.session_error:
+            self.held_calls.append((tool, args))
+            self.view.notice(f"the session is still opening: {tool} runs the moment it is open")
+            return None
         if self.session_missing():
             return None
         return self.run_worker(

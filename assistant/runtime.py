@@ -192,6 +192,7 @@ def tool_context(
 def build_model(settings: Settings, runtime: Runtime | None = None) -> Model:
     """The model adapter for the configured model, with its provider key from keyring or env."""
     from assistant.agent.model import Model, load_litellm, provider_key_name
+    from assistant.agent.model_errors import ModelError
     from assistant.agent.model_providers import (
         KEY_NAMES,
         KEYLESS,
@@ -238,4 +239,7 @@ def build_model(settings: Settings, runtime: Runtime | None = None) -> Model:
                 model_problem=True,
             )
         red.add(key_name, api_key)
-    return Model(settings.model, api_base=settings.api_base, api_key=api_key)
+    try:
+        return Model(settings.model, api_base=settings.api_base, api_key=api_key)
+    except ModelError as exc:  # a malformed name or base URL: said as setup, like a missing key
+        raise SetupError(str(exc), model_problem=True) from None

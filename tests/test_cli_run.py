@@ -123,6 +123,27 @@ def test_no_model_configured_says_how_to_fix_it(env: dict[str, str], workspace_d
     assert "no model configured" in proc.stderr and "--model" in proc.stderr
 
 
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (["--api-base", "notaurl"], "'notaurl' is not an http(s) URL"),
+        (["--api-base", "ftp://x/v1"], "is not an http(s) URL"),
+        (["--model", "openai/gpt 4"], "is not a usable model name"),
+    ],
+)
+def test_a_malformed_model_or_base_is_one_line_and_exit_4(
+    env: dict[str, str], workspace_dir: Path, flags: list[str], said: str
+) -> None:
+    """A typo in --api-base or the model string is a setup error said in one line (it was a
+    traceback once), and its hint names commands that exist."""
+    env = {**env, "OPENAI_API_KEY": "sk-test-0123456789abcdef"}
+    flags = ["--model", "openai/gpt-4.1-mini", *flags] if flags[0] != "--model" else flags
+    proc = assistant(env, "run", "hello", *flags, "--workspace", str(workspace_dir))
+    assert proc.returncode == 4, proc.stderr
+    assert said in proc.stderr and "Traceback" not in proc.stderr
+    assert "config set" not in proc.stderr
+
+
 def test_tool_command_exit_codes(env: dict[str, str], workspace_dir: Path) -> None:
     (workspace_dir / "a.txt").write_text("one\ntwo\n")
     ok = assistant(

@@ -160,6 +160,61 @@ def test_tool_command_exit_codes(env: dict[str, str], workspace_dir: Path) -> No
     assert unknown.returncode == 2 and "unknown tool" in unknown.stderr
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        ("shell", '{"command": "cat private/key.txt"}'),
+        ("shell", '{"command": "touch private/new.txt"}'),
+        ("csv_read", '{"path": "private/key.txt"}'),
+        ("csv_query", """{"sql": "select * from 'private/key.txt'"}"""),
+        ("csv_write", '{"path": "private/x.csv", "mode": "create", "rows": [["a"]]}'),
+    ],
+)
+def test_a_deny_rule_refusal_is_exit_3_not_bad_arguments(
+    env: dict[str, str],
+    workspace_dir: Path,
+    assistant_home: Path,
+    call: tuple[str, str],
+) -> None:
+    """The README's exit 3 is "the action was denied": a path a deny rule covers is refused
+    while planning, which once exited 2 as if the arguments were wrong."""
+    (workspace_dir / "private").mkdir()
+    (workspace_dir / "private" / "key.txt").write_text("k\n")
+    config = assistant_home / "config" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('[[deny]]\ntool = "*"\ntarget = "path:private"\nreason = "keep out"\n')
+    proc = assistant(env, "tool", *call, "--approve", "all", "--workspace", str(workspace_dir))
+    assert proc.returncode == 3, proc.stderr
+    assert "deny rule" in proc.stderr and not proc.stdout
+    assert sorted(p.name for p in (workspace_dir / "private").iterdir()) == ["key.txt"]
+
+
+def test_an_undo_a_deny_rule_refuses_is_exit_3(
+    env: dict[str, str], workspace_dir: Path, assistant_home: Path
+) -> None:
+    made = assistant(
+        env,
+        "tool",
+        "shell",
+        '{"command": "echo x > kept.txt"}',
+        "--approve",
+        "all",
+        "--workspace",
+        str(workspace_dir),
+    )
+    assert made.returncode == 0, made.stderr
+    with journal(assistant_home) as j:
+        (session,) = j.sessions()
+        (action_id,) = action_life.session_fold(j, session.id)[1].lives
+    config = assistant_home / "config" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('[[deny]]\ntool = "*"\ntarget = "path:kept.txt"\n')
+    proc = assistant(env, "undo", action_id, "--approve", "all", cwd=workspace_dir)
+    assert proc.returncode == 3, proc.stderr
+    assert "deny rule" in proc.stderr
+    assert (workspace_dir / "kept.txt").read_text() == "x\n"
+
+
 def test_sigkill_after_approval_leaves_outcome_unknown_and_nothing_reruns(
     fake_llm: llm.FakeLLM, env: dict[str, str], workspace_dir: Path, assistant_home: Path
 ) -> None:

@@ -121,6 +121,8 @@ async def _run(
             _print_data(outcome, rt.redactor.redact_text, args.raw)
     finally:
         session.close()
+    if outcome.by_rule:  # a deny rule refused it while planning: denied, not bad arguments
+        return EXIT_DENIED
     return {"done": EXIT_OK, "failed": EXIT_FAILED, "denied": EXIT_DENIED, "error": EXIT_USAGE}[
         outcome.status
     ]

@@ -83,4 +83,6 @@ async def _run(args: argparse.Namespace, settings: Settings, workspace: str, tit
             "assistant: files changed after that action, and the undo would lose those changes: "
             "approve it yourself (--approve ask), or add --force after reading the preview"
         )
+    if outcome.by_rule:  # a deny rule covers a path the undo would change
+        return EXIT_DENIED
     return {"done": EXIT_OK, "denied": EXIT_DENIED}.get(outcome.status, EXIT_FAILED)

@@ -144,6 +144,20 @@ def test_a_malformed_model_or_base_is_one_line_and_exit_4(
     assert "config set" not in proc.stderr
 
 
+@pytest.mark.parametrize("where", ["missing", "a.csv"])
+def test_the_app_with_a_workspace_that_is_not_a_folder_says_so_at_once(
+    env: dict[str, str], workspace_dir: Path, where: str
+) -> None:
+    """`assistant --workspace DIR` checks DIR before the app starts (it opened an app that could
+    not start a session, and said so only inside it)."""
+    (workspace_dir / "a.csv").write_text("a\n")
+    proc = assistant(env, "--workspace", str(workspace_dir / where), timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    why = "No such file or directory" if where == "missing" else "not a folder"
+    assert proc.stderr == f"assistant: workspace {workspace_dir / where}: {why}\n"
+    assert proc.stdout == ""
+
+
 def test_tool_command_exit_codes(env: dict[str, str], workspace_dir: Path) -> None:
     (workspace_dir / "a.txt").write_text("one\ntwo\n")
     ok = assistant(

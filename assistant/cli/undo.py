@@ -32,7 +32,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument(
         "action_id", help="the action's id (or a unique prefix), as in `assistant history show`"
     )
-    p.add_argument("--approve", choices=("ask", "never", "all"), default=None)
+    p.add_argument(
+        "--approve",
+        choices=("ask", "never", "all"),
+        default=None,
+        help="ask: ask on this terminal (denied when stdin is not one); never: deny; all: "
+        "approve, except an undo that would lose later changes, which needs a person or "
+        "--force. Default: ask, or `approve` in the config.",
+    )
     p.add_argument(
         "--force",
         action="store_true",

@@ -144,11 +144,13 @@ def start_session(
 def work_title(first: Event) -> str | None:
     """A readable title for a session that starts with work done by hand ("shell: cat a.csv"),
     from what the gate made of the call; None leaves it to the first prompt."""
-    from assistant.agent.events import ActionProposed
+    from assistant.agent.events import ActionError, ActionProposed
     from assistant.journal import make_title
 
     if isinstance(first, ActionProposed) and first.call_id is None:
         return make_title(f"{first.tool}: {first.summary}")
+    if isinstance(first, ActionError) and first.call_id is None:  # refused before it was planned
+        return make_title(f"{first.tool}: {first.message}")
     return None
 
 

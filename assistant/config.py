@@ -110,7 +110,7 @@ def _whole(name: str, raw: Any, source: str, minimum: int, maximum: float | None
     elif isinstance(raw, str) and source.startswith(ENV_PREFIX) and raw.strip().isdigit():
         value = int(raw.strip())
     if value is None or value < minimum or (maximum is not None and value > maximum):
-        what = "a positive number" if minimum == 1 else f"a whole number, {minimum} or more"
+        what = f"a whole number, {minimum} or more"  # 2.5 is positive, not whole
         if maximum is not None:
             what = f"a whole number from {minimum} to {maximum:.0f}"
         raise ConfigError(f"{source}: {name} must be {what}, not {_shown(raw)}")
@@ -256,6 +256,10 @@ def _secret_hosts(raw: Any, path: Path) -> dict[str, tuple[str, ...]]:
         raise ConfigError(f"{path}: [secrets] must be a table")
     out = {}
     for name, entry in raw.items():
+        unknown = sorted(set(entry) - {"hosts"}) if isinstance(entry, dict) else []
+        if unknown:  # `host = [...]` would otherwise bind nothing, silently
+            word = noun(len(unknown), "setting")
+            raise ConfigError(f"{path}: unknown [secrets.{name}] {word} {', '.join(unknown)}")
         hosts = entry.get("hosts", []) if isinstance(entry, dict) else None
         if not isinstance(hosts, list) or not all(isinstance(h, str) for h in hosts):
             raise ConfigError(f'{path}: [secrets.{name}] needs hosts = ["host", ...]')

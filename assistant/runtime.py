@@ -144,11 +144,13 @@ def start_session(
 def work_title(first: Event) -> str | None:
     """A readable title for a session that starts with work done by hand ("shell: cat a.csv"),
     from what the gate made of the call; None leaves it to the first prompt."""
-    from assistant.agent.events import ActionProposed
+    from assistant.agent.events import ActionError, ActionProposed
     from assistant.journal import make_title
 
     if isinstance(first, ActionProposed) and first.call_id is None:
         return make_title(f"{first.tool}: {first.summary}")
+    if isinstance(first, ActionError) and first.call_id is None:  # refused before it was planned
+        return make_title(f"{first.tool}: {first.message}")
     return None
 
 
@@ -192,6 +194,7 @@ def tool_context(
 def build_model(settings: Settings, runtime: Runtime | None = None) -> Model:
     """The model adapter for the configured model, with its provider key from keyring or env."""
     from assistant.agent.model import Model, load_litellm, provider_key_name
+    from assistant.agent.model_errors import ModelError
     from assistant.agent.model_providers import (
         KEY_NAMES,
         KEYLESS,
@@ -238,4 +241,7 @@ def build_model(settings: Settings, runtime: Runtime | None = None) -> Model:
                 model_problem=True,
             )
         red.add(key_name, api_key)
-    return Model(settings.model, api_base=settings.api_base, api_key=api_key)
+    try:
+        return Model(settings.model, api_base=settings.api_base, api_key=api_key)
+    except ModelError as exc:  # a malformed name or base URL: said as setup, like a missing key
+        raise SetupError(str(exc), model_problem=True) from None

@@ -210,7 +210,7 @@ def timed(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
     parser.add_argument("--sessions", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--import-events", type=int, default=300_000, help="0 skips the import")

@@ -123,6 +123,41 @@ def test_no_model_configured_says_how_to_fix_it(env: dict[str, str], workspace_d
     assert "no model configured" in proc.stderr and "--model" in proc.stderr
 
 
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (["--api-base", "notaurl"], "'notaurl' is not an http(s) URL"),
+        (["--api-base", "ftp://x/v1"], "is not an http(s) URL"),
+        (["--model", "openai/gpt 4"], "is not a usable model name"),
+    ],
+)
+def test_a_malformed_model_or_base_is_one_line_and_exit_4(
+    env: dict[str, str], workspace_dir: Path, flags: list[str], said: str
+) -> None:
+    """A typo in --api-base or the model string is a setup error said in one line (it was a
+    traceback once), and its hint names commands that exist."""
+    env = {**env, "OPENAI_API_KEY": "sk-test-0123456789abcdef"}
+    flags = ["--model", "openai/gpt-4.1-mini", *flags] if flags[0] != "--model" else flags
+    proc = assistant(env, "run", "hello", *flags, "--workspace", str(workspace_dir))
+    assert proc.returncode == 4, proc.stderr
+    assert said in proc.stderr and "Traceback" not in proc.stderr
+    assert "config set" not in proc.stderr
+
+
+@pytest.mark.parametrize("where", ["missing", "a.csv"])
+def test_the_app_with_a_workspace_that_is_not_a_folder_says_so_at_once(
+    env: dict[str, str], workspace_dir: Path, where: str
+) -> None:
+    """`assistant --workspace DIR` checks DIR before the app starts (it opened an app that could
+    not start a session, and said so only inside it)."""
+    (workspace_dir / "a.csv").write_text("a\n")
+    proc = assistant(env, "--workspace", str(workspace_dir / where), timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    why = "No such file or directory" if where == "missing" else "not a folder"
+    assert proc.stderr == f"assistant: workspace {workspace_dir / where}: {why}\n"
+    assert proc.stdout == ""
+
+
 def test_tool_command_exit_codes(env: dict[str, str], workspace_dir: Path) -> None:
     (workspace_dir / "a.txt").write_text("one\ntwo\n")
     ok = assistant(
@@ -137,6 +172,61 @@ def test_tool_command_exit_codes(env: dict[str, str], workspace_dir: Path) -> No
     assert bad.returncode == 2 and "invalid arguments" in bad.stderr and not bad.stdout
     unknown = assistant(env, "tool", "nope", "{}")
     assert unknown.returncode == 2 and "unknown tool" in unknown.stderr
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        ("shell", '{"command": "cat private/key.txt"}'),
+        ("shell", '{"command": "touch private/new.txt"}'),
+        ("csv_read", '{"path": "private/key.txt"}'),
+        ("csv_query", """{"sql": "select * from 'private/key.txt'"}"""),
+        ("csv_write", '{"path": "private/x.csv", "mode": "create", "rows": [["a"]]}'),
+    ],
+)
+def test_a_deny_rule_refusal_is_exit_3_not_bad_arguments(
+    env: dict[str, str],
+    workspace_dir: Path,
+    assistant_home: Path,
+    call: tuple[str, str],
+) -> None:
+    """The README's exit 3 is "the action was denied": a path a deny rule covers is refused
+    while planning, which once exited 2 as if the arguments were wrong."""
+    (workspace_dir / "private").mkdir()
+    (workspace_dir / "private" / "key.txt").write_text("k\n")
+    config = assistant_home / "config" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('[[deny]]\ntool = "*"\ntarget = "path:private"\nreason = "keep out"\n')
+    proc = assistant(env, "tool", *call, "--approve", "all", "--workspace", str(workspace_dir))
+    assert proc.returncode == 3, proc.stderr
+    assert "deny rule" in proc.stderr and not proc.stdout
+    assert sorted(p.name for p in (workspace_dir / "private").iterdir()) == ["key.txt"]
+
+
+def test_an_undo_a_deny_rule_refuses_is_exit_3(
+    env: dict[str, str], workspace_dir: Path, assistant_home: Path
+) -> None:
+    made = assistant(
+        env,
+        "tool",
+        "shell",
+        '{"command": "echo x > kept.txt"}',
+        "--approve",
+        "all",
+        "--workspace",
+        str(workspace_dir),
+    )
+    assert made.returncode == 0, made.stderr
+    with journal(assistant_home) as j:
+        (session,) = j.sessions()
+        (action_id,) = action_life.session_fold(j, session.id)[1].lives
+    config = assistant_home / "config" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('[[deny]]\ntool = "*"\ntarget = "path:kept.txt"\n')
+    proc = assistant(env, "undo", action_id, "--approve", "all", cwd=workspace_dir)
+    assert proc.returncode == 3, proc.stderr
+    assert "deny rule" in proc.stderr
+    assert (workspace_dir / "kept.txt").read_text() == "x\n"
 
 
 def test_sigkill_after_approval_leaves_outcome_unknown_and_nothing_reruns(

@@ -84,6 +84,29 @@ def test_terminal_controls_are_escaped_in_a_pipe_unless_raw(
     assert raw_tool(env, workspace_dir, "cat blob.bin", "--raw").stdout == binary
 
 
+def test_a_secret_in_a_piped_output_is_marked_and_said_as_such(
+    env: dict[str, str],
+    workspace_dir: Path,
+) -> None:
+    """The output gets "[raw value of secret NAME]", and stderr says that, not "its handle"
+    (a handle in output would read as if the file held one)."""
+    stored = subprocess.run(
+        [sys.executable, "-m", "assistant", "keys", "set", "TOK"],
+        input=b"sekrit-value-98765\n",
+        capture_output=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert stored.returncode == 0, stored.stderr
+    (workspace_dir / "leak.txt").write_bytes(b"has sekrit-value-98765 inside\n")
+    proc = raw_tool(env, workspace_dir, "cat leak.txt")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == b"has [raw value of secret TOK] inside\n"
+    assert b"replaced by [raw value of secret NAME]" in proc.stderr
+    assert b"handle" not in proc.stderr and b"sekrit" not in proc.stderr
+
+
 def test_a_failing_command_keeps_its_data_and_its_words_apart(
     env: dict[str, str],
     workspace_dir: Path,

@@ -49,10 +49,11 @@ def test_defaults_file_and_environment_in_that_order(assistant_home: Path) -> No
         (
             "",
             {"ASSISTANT_MAX_TOOL_CALLS": "many"},
-            "ASSISTANT_MAX_TOOL_CALLS: max_tool_calls must be a positive number",
+            "ASSISTANT_MAX_TOOL_CALLS: max_tool_calls must be a whole number, 1 or more",
         ),
         ("approve = 'sometimes'", {}, "approve must be ask, never or all"),
         ("[http]\nspeed = 1", {}, "unknown [http] setting speed"),
+        ("[secrets.SHOP]\nhost = ['shop.example.com']", {}, "unknown [secrets.SHOP] setting host"),
     ],
 )
 def test_bad_settings_name_the_problem(text: str, env: dict[str, str], message: str) -> None:

@@ -118,6 +118,25 @@ def test_cli_tool_calls_join_a_named_session_and_filter_as_work_by_hand(
     assert unknown.returncode == 2 and "no session matches" in unknown.stderr
 
 
+def test_a_refused_call_by_hand_is_titled_by_its_tool_and_why(
+    env: dict[str, str], workspace_dir: Path
+) -> None:
+    """`assistant tool` refused before anything was planned (a missing file, arguments that are
+    not JSON) is in the history under what it was, not "(no prompt)"."""
+    missing = assistant(
+        env, "tool", "csv_read", '{"path": "nope.csv"}', "--workspace", str(workspace_dir)
+    )
+    assert missing.returncode == 2
+    broken = assistant(env, "tool", "shell", '{"command": "ls"', "--workspace", str(workspace_dir))
+    assert broken.returncode == 2
+    titles = sorted(title or "" for _, title in sessions())
+    assert len(titles) == 2
+    assert titles[0].startswith("csv_read: ") and "nope.csv" in titles[0]
+    assert titles[1].startswith("shell: arguments are not valid JSON")
+    listed = assistant(env, "history", "list")
+    assert "(no prompt)" not in listed.stdout
+
+
 def test_titles_cut_the_old_way_still_verify_and_an_edited_one_does_not(
     tmp_path: Path,
 ) -> None:

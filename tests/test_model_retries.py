@@ -187,6 +187,23 @@ async def test_connection_refused_is_retried_then_named(sleeps: Sleeps) -> None:
     assert len(sleeps.waits) == 2
 
 
+@pytest.mark.parametrize("model", ["ollama_chat/llama3.1", "openai/fake-model"])
+async def test_a_local_server_that_is_not_running_is_said_plainly(
+    sleeps: Sleeps, model: str
+) -> None:
+    """`--model ollama_chat/... --api-base http://localhost:11434` with no server running: one
+    line naming the address and asking whether it runs, no object reprs of the HTTP stack."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base = f"http://127.0.0.1:{port}" + ("/v1" if model.startswith("openai/") else "")
+    _, exc = await failure(Model(model, api_base=base, sleep=sleeps, max_attempts=1))
+    assert exc.kind == "connection"
+    message = str(exc)
+    assert f"127.0.0.1:{port}" in message and "is it running" in message
+    assert " object at 0x" not in message and "<" not in message, message
+
+
 async def test_retry_after_on_a_503_is_honoured(fake_llm: FakeLLM, sleeps: Sleeps) -> None:
     fake_llm.queue(error(503, headers={"retry-after": "4"}), text("ok"))
     await collect(make(fake_llm, sleeps))

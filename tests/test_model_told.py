@@ -83,6 +83,45 @@ async def test_after_esc_the_next_request_says_what_ran_and_resume_sends_the_sam
     ]
 
 
+async def test_call_ids_a_server_reuses_in_every_reply_are_told_per_reply(
+    fake_llm: llm.FakeLLM,
+    workspace_dir: Path,
+    env: dict[str, str],
+    open_app: AppOpener,
+) -> None:
+    """A server may number every reply's calls call_0, call_1... (the fake one does): the
+    second batch's calls must read their own results and the stop note must list them, not
+    the first batch's that had the same ids."""
+    (workspace_dir / "in.txt").write_text("hello\n")
+    fake_llm.queue(llm.tool_calls([shell("cat in.txt"), shell("wc -l in.txt")]), llm.text("Read."))
+    async with open_app(fake_llm, size=SIZE) as pilot:
+        app = pilot.app
+        await send(pilot, "read it")
+        await turn_done(pilot)
+        fake_llm.queue(llm.tool_calls([shell("ls"), shell("echo hi > out.txt")]))
+        await send(pilot, "write it")
+        await pending(pilot)  # ls ran; the write waits
+        await pilot.press("escape")
+        await turn_done(pilot)
+        fake_llm.queue(llm.text("Understood."))
+        await send(pilot, "what happened?")
+        await turn_done(pilot)
+        session_id = app.session.session_id
+        await pilot.press("ctrl+q")
+    live = fake_llm.requests[-1]["messages"]
+    replies = [i for i, m in enumerate(live) if m["role"] == "assistant" and m.get("tool_calls")]
+    assert len(replies) == 2
+    second = [m["content"] for m in live[replies[1] + 1 : replies[1] + 3]]
+    assert second[0] == "in.txt\n"  # ls, not "hello" (the first reply's call_0)
+    assert "interrupted before a decision" in second[1] and "not run" in second[1]
+    note = live[-1]["content"].splitlines()
+    assert any("call_0" in ln and "ls" in ln and "ran: done" in ln for ln in note)
+    assert any("call_1" in ln and "echo hi > out.txt" in ln and "not run" in ln for ln in note)
+    assert not any("cat in.txt" in ln or "wc -l" in ln for ln in note)
+    resumed = resume_with_cli(env, fake_llm, workspace_dir, session_id, "and now?")
+    assert resumed[: len(live)] == live
+
+
 async def test_a_reply_cut_off_by_esc_is_told_with_its_text(
     fake_llm: llm.FakeLLM,
     workspace_dir: Path,

@@ -127,6 +127,12 @@ async def test_manual_mode_explains_and_model_switches(
         await send(pilot, "/model")
         await pilot.pause()
         assert f"model: {fake_llm.model()} at {fake_llm.base_url}" in screen_text(app)
+        await send(pilot, "/model openai/gpt-4.1 notaurl")  # refused, said once, kept
+        await pilot.pause()
+        said = " ".join(screen_text(app).split())
+        assert "cannot use openai/gpt-4.1: the API base 'notaurl' is not an http(s) URL" in said
+        assert ".;" not in said and f"still using {fake_llm.model()}" in said
+        assert app.chat.status.model == fake_llm.model()
 
 
 async def test_keys_set_uses_a_masked_input(

@@ -62,6 +62,7 @@ async def test_help_lists_the_keys_the_bindings_have(
     from assistant.ui.screens.chat import ChatScreen
     from assistant.ui.widgets.action_card import ActionCard
     from assistant.ui.widgets.confirm_pane import ConfirmPane
+    from assistant.ui.widgets.data_grid import DataGrid
 
     async with open_app(size=SIZE) as pilot:
         app = pilot.app
@@ -70,7 +71,7 @@ async def test_help_lists_the_keys_the_bindings_have(
         text = " ".join(screen_text(app).split())
         assert "Ctrl+H" not in text and "F2 history" in text and "Ctrl+Q quit" in text
         assert "Esc stop" in text and "Enter send" in text and "Ctrl+J new line" in text
-        for cls in (ChatScreen, ConfirmPane, ActionCard):
+        for cls in (ChatScreen, ConfirmPane, ActionCard, DataGrid):  # the README: every key
             for binding in cls.BINDINGS:
                 if isinstance(binding, Binding) and binding.description:
                     assert binding.description in text, binding
@@ -112,6 +113,11 @@ async def test_esc_closes_every_dialog(workspace_dir: Path, open_app: AppOpener)
     async with open_app(size=SIZE) as pilot:
         app = pilot.app
         await send(pilot, "/keys set SHOP")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "SecretInputScreen", "/keys")
+        await pilot.pause()
+        said = " ".join(screen_text(app).split())  # the backend in use, never "system" unasked
+        assert "Stored in the keyring backend" in said and "keyrings.MemoryKeyring." in said
+        assert "system keyring" not in said
         await esc_closes(pilot, app, "SecretInputScreen")
         assert app.screen is app.chat
 

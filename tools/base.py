@@ -25,6 +25,11 @@ class ToolError(Exception):
     """A refusal or failure the model (or the person) reads as the tool's result."""
 
 
+class RuleRefusal(ToolError):
+    """A deny rule in the config covers what the call would touch: refused while planning, so
+    the command line can say "denied" (exit 3) rather than "bad arguments"."""
+
+
 class StaleActionError(ToolError):
     """The file or resource changed after the person saw the preview; nothing was done."""
 

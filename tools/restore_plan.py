@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tools.base import Effect, ToolContext, ToolError, escape_text
+from tools.base import Effect, RuleRefusal, ToolContext, ToolError, escape_text
 from tools.safe_tree import SafeTree
 from tools.undo_record import ABSENT, DIR, FILE, State, TooBig, read_state, sha256
 from tools.words import plural
@@ -33,7 +33,7 @@ SINCE = "since"
 PARENT = "parent"
 
 
-class Denied(ToolError):
+class Denied(RuleRefusal):
     """A path a deny rule covers: refused without naming it."""
 
 

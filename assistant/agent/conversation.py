@@ -47,12 +47,17 @@ class Conversation:
         """``history``: messages that come before the first event folded here."""
         self._messages: list[dict[str, Any]] = list(history)
         self._fold = action_life.ActionFold()
+        self._key: dict[str, str] = {}
+        """Call id -> the key of the latest call given that id. A server may number the calls
+        of every reply call_0, call_1..., so an id alone is not unique in a session: each call
+        is keyed "REPLY:ID" here, and the model still reads its own id."""
+        self._replies = 0
         self._first: dict[str, action_life.Life] = {}
-        """Call id -> the first action it became."""
+        """Call key -> the first action it became."""
         self._refused: dict[str, str] = {}
-        """Call id -> the error of a call that never became an action."""
+        """Call key -> the error of a call that never became an action."""
         self._names: dict[str, str] = {}
-        """Call id -> the tool the model called."""
+        """Call key -> the tool the model called."""
         self._waiting: list[str] = []
         """Calls of the last reply whose tool messages are not written yet."""
         self._turn: list[str] = []
@@ -110,20 +115,22 @@ class Conversation:
                         }
                         for c in good
                     ]
+                    self._replies += 1
                     for c in good:
-                        self._names[c["id"]] = str(c.get("name"))
-                        self._waiting.append(c["id"])
-                        self._turn.append(c["id"])
+                        key = self._key[c["id"]] = f"{self._replies}:{c['id']}"
+                        self._names[key] = str(c.get("name"))
+                        self._waiting.append(key)
+                        self._turn.append(key)
                 self._messages.append(reply)
             case ev.ActionProposed(call_id=call_id) if life is not None:
                 if life.edited_from is not None:
                     pass  # the same call, re-planned: told by its first action's chain
                 elif call_id:
-                    self._first.setdefault(call_id, life)
+                    self._first.setdefault(self._key.get(call_id, call_id), life)
                 else:
                     self._by_hand.append((life, ""))
             case ev.ActionError(call_id=call_id, message=refusal) if call_id and life is None:
-                self._refused[call_id] = refusal
+                self._refused[self._key.get(call_id, call_id)] = refusal
             case ev.TurnError(message=message, error=error, partial=partial):
                 self._turn_ended(message, error, partial)
             case ev.TurnEnd():
@@ -137,14 +144,14 @@ class Conversation:
 
     # -- what each call reads ---------------------------------------------------------------------
 
-    def _tool_message(self, call_id: str, unfinished: str = NOT_DECIDED) -> dict[str, Any]:
-        text = self._tool_text(call_id, unfinished)
-        return {"role": "tool", "tool_call_id": call_id, "content": text}
+    def _tool_message(self, key: str, unfinished: str = NOT_DECIDED) -> dict[str, Any]:
+        text = self._tool_text(key, unfinished)
+        return {"role": "tool", "tool_call_id": _call_id(key), "content": text}
 
-    def _tool_text(self, call_id: str, unfinished: str = NOT_DECIDED) -> str:
-        life = self._first.get(call_id)
+    def _tool_text(self, key: str, unfinished: str = NOT_DECIDED) -> str:
+        life = self._first.get(key)
         if life is None:
-            return f"error: {self._refused[call_id]}" if call_id in self._refused else unfinished
+            return f"error: {self._refused[key]}" if key in self._refused else unfinished
         final = life.final
         if unfinished == NOT_REACHED and final.state == action_life.OUTCOME_UNKNOWN:
             return STOPPED_RUNNING
@@ -177,11 +184,10 @@ class Conversation:
         if not self._turn:
             return ["It had made no tool calls."]
         lines = ["Its tool calls:"]
-        for call_id in self._turn:
-            life = self._first.get(call_id)
-            name = self._names.get(call_id, "?")
+        for key in self._turn:
+            life, name, call_id = self._first.get(key), self._names.get(key, "?"), _call_id(key)
             if life is None:
-                refused = self._refused.get(call_id)
+                refused = self._refused.get(key)
                 lines.append(
                     f"- {name} ({call_id}): "
                     + (f"refused: {refused}" if refused is not None else "not run")
@@ -218,6 +224,11 @@ class Conversation:
         ]
         lines += [_by_hand_line(life.final) for life in told_now]
         self._notes.append("\n".join(lines))
+
+
+def _call_id(key: str) -> str:
+    """The model's own id of a call keyed "REPLY:ID"."""
+    return key.split(":", 1)[1] if ":" in key else key
 
 
 def _by_hand_line(life: action_life.Life) -> str:

@@ -23,6 +23,7 @@ from assistant.secrets import plan_checked
 from tools.base import (
     Action,
     Result,
+    RuleRefusal,
     Tool,
     ToolContext,
     ToolError,
@@ -43,6 +44,9 @@ class CallOutcome:
     text: str
     action_id: str | None = None
     result: Result | None = None
+    by_rule: bool = False
+    """An "error" because a deny rule covers what the call would touch (refused while planning):
+    the command line says "denied" for it."""
 
 
 class Gate:
@@ -112,7 +116,8 @@ class Gate:
                 # outbound secret check: a raw value in the call or its preview is refused here
                 action = await asyncio.to_thread(plan_checked, tool, args, self.ctx)
             except ToolError as exc:
-                return self._error(call_id, name, self._scrub(str(exc)))
+                by_rule = isinstance(exc, RuleRefusal)
+                return self._error(call_id, name, self._scrub(str(exc)), by_rule=by_rule)
             except Exception as exc:
                 return self._fault(call_id, name, "plan", exc)
             action_id = uuid.uuid4().hex[:12]
@@ -248,10 +253,13 @@ class Gate:
         self.log.emit(ev.GrantRevoked(rule.id))
         return rule
 
-    def _error(self, call_id: str | None, tool: str, message: str) -> CallOutcome:
+    def _error(
+        self, call_id: str | None, tool: str, message: str, *, by_rule: bool = False
+    ) -> CallOutcome:
         emitted = self.log.emit(ev.ActionError(call_id, tool, message))
         assert isinstance(emitted, ev.ActionError)
-        return CallOutcome("error", ev.escape_surrogates(f"error: {emitted.message}"))
+        text = ev.escape_surrogates(f"error: {emitted.message}")
+        return CallOutcome("error", text, by_rule=by_rule)
 
     def _fault(self, call_id: str | None, tool: str, phase: str, exc: Exception) -> CallOutcome:
         """An unexpected exception: the model reads one clean line, the journal keeps the rest."""

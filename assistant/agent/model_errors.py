@@ -257,7 +257,11 @@ def classify(
         )
     if _is_connection_error(exc):
         target = where or f" ({provider})"
-        return err("connection", f"could not connect to the model server{target}: {detail}")
+        running = " (is it running there?)" if api_base else ""
+        detail = re.sub(r"\s*ssl:(?:<[^>]*>|\S+)", "", detail)  # aiohttp's repr of its SSL context
+        return err(
+            "connection", f"could not connect to the model server{target}{running}: {detail}"
+        )
     if isinstance(exc, lx.UnsupportedParamsError):
         return err("config", f"{provider} does not support a parameter this app sends: {detail}")
     if status is not None and status >= 500:

@@ -8,6 +8,7 @@ Exit codes (also in the README):
   2  usage or configuration error (bad flags, bad config, unknown session)
   3  an action was denied (by a person, a rule or the approval mode)
   4  the model could not be used: no model configured, bad API key, quota
+  5  `recipe run`: a live step needed a person and none was at the terminal
   130 interrupted (Ctrl+C)
 """
 
@@ -48,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="assistant",
         description="A terminal assistant where a model calls sandboxed tools and you approve every change.",
         epilog="Run `assistant COMMAND --help` for a command's options. Exit codes: 0 ok, 1 failed, "
-        "2 usage/config error, 3 denied, 4 model unavailable, 130 interrupted.",
+        "2 usage/config error, 3 denied, 4 model unavailable, 5 a recipe's live step needed a "
+        "person and none was there, 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"assistant {__version__}")
     add_app_options(parser.add_argument_group("the app (no COMMAND)"))
@@ -114,8 +116,15 @@ def app_class() -> type[AssistantApp]:
 
 def open_app(args: argparse.Namespace) -> int:
     """`assistant` with no command: the Textual app."""
-    from assistant.cli.common import err, load_settings
+    from pathlib import Path
 
+    from assistant.cli.common import CommandError, err, load_settings
+
+    if args.app_workspace:  # said here, at once, not inside an app that cannot start a session
+        root = Path(args.app_workspace).expanduser()
+        if not root.is_dir():
+            why = "not a folder" if root.exists() else "No such file or directory"
+            raise CommandError(f"workspace {args.app_workspace}: {why}")
     app = app_class()(
         load_settings(),
         model=args.app_model,

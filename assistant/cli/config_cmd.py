@@ -19,7 +19,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     show = cs.add_parser(
         "show", help="print the effective settings (secret values are never shown)"
     )
-    show.add_argument("--json", action="store_true")
+    show.add_argument("--json", action="store_true", help="the settings as one JSON object")
     show.set_defaults(func=show_settings)
 
 

@@ -55,7 +55,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     show.set_defaults(func=show_session)
 
     search = hs.add_parser("search", help="events whose text holds all the words")
-    search.add_argument("text", nargs="+", metavar="TEXT")
+    search.add_argument("text", nargs="+", metavar="TEXT", help="words every hit holds")
     search.add_argument("--limit", type=_count, default=50, help="hits to show (default 50)")
     search.set_defaults(func=search_events)
 

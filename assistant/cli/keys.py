@@ -23,7 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         description="Store NAME in the keyring. Provider keys use their usual names (OPENAI_API_KEY). "
         "Secrets for the HTTP tool are used as {{secret:NAME}} and only sent to the --host values.",
     )
-    s.add_argument("name")
+    s.add_argument("name", help="a provider key name (OPENAI_API_KEY) or a secret's name")
     s.add_argument(
         "--host",
         action="append",
@@ -39,10 +39,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "and every provider key (OPENAI_API_KEY, ANTHROPIC_API_KEY, ...) found in the keyring "
         "or the environment, with where it was found. Values are never shown.",
     )
-    ls.add_argument("--json", action="store_true")
+    ls.add_argument("--json", action="store_true", help="one JSON object per key")
     ls.set_defaults(func=list_keys)
     d = ks.add_parser("delete", help="remove a secret")
-    d.add_argument("name")
+    d.add_argument("name", help="the name it was stored under (`assistant keys list`)")
     d.set_defaults(func=delete_key)
 
 

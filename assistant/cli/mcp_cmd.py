@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 EXAMPLES = """examples:
   assistant mcp add files -- npx -y @modelcontextprotocol/server-filesystem ~/notes
-  assistant mcp add gh --env GITHUB_TOKEN='{{secret:GITHUB_TOKEN}}' -- npx -y server-github
+  assistant mcp add gh --env 'GITHUB_PERSONAL_ACCESS_TOKEN={{secret:GH}}' -- npx -y @modelcontextprotocol/server-github
   assistant mcp add remote --url https://mcp.example.com/mcp --header 'Authorization=Bearer {{secret:REMOTE}}'
   assistant mcp add files --read-only-tool read_file -- npx ...   (read_file runs without asking)
   assistant mcp import ~/.cursor/mcp.json
@@ -63,7 +63,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     ls.set_defaults(func=list_servers)
 
     rm = ms.add_parser("remove", help="remove a server from the config")
-    rm.add_argument("name")
+    rm.add_argument("name", help="the server's name (`assistant mcp list`)")
     rm.set_defaults(func=remove)
 
     im = ms.add_parser(
@@ -73,7 +73,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "PASSWORD, AUTH...) are moved into the keyring and replaced by {{secret:NAME}} handles; "
         "without a keyring nothing is written.",
     )
-    im.add_argument("file", metavar="FILE")
+    im.add_argument("file", metavar="FILE", help='a JSON file with {"mcpServers": {...}}')
     im.add_argument("--force", action="store_true", help="replace servers of the same name")
     im.set_defaults(func=import_file)
 

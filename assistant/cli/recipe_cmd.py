@@ -85,7 +85,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     r.set_defaults(func=run)
 
     s = rs.add_parser("show", help="print a recipe's parameters and steps")
-    s.add_argument("file", metavar="FILE")
+    s.add_argument("file", metavar="FILE", help="the recipe file (NAME.recipe.toml)")
     s.set_defaults(func=show)
 
     t = rs.add_parser(
@@ -96,7 +96,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "file against the recorded bytes. One line per check. Exit codes: 0 passed, 1 failed, "
         "2 bad recipe or fixtures.",
     )
-    t.add_argument("file", metavar="FILE")
+    t.add_argument("file", metavar="FILE", help="the recipe file (NAME.recipe.toml)")
     t.add_argument(
         "--fixtures",
         metavar="DIR",

@@ -39,7 +39,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     add.add_argument("tool", help="tool name (see `assistant tool --list`)")
     add.add_argument("args", help="an example call's arguments as a JSON object ('-': stdin)")
     rv = rs.add_parser("revoke", help="remove a saved rule (by its id, r1...)")
-    rv.add_argument("id")
+    rv.add_argument("id", help="the rule's id (r1...), as `assistant rules list` shows it")
     for q in (ls, add, rv):
         q.add_argument(
             "--workspace", metavar="DIR", help="the workspace (default: the current folder)"

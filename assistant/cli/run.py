@@ -34,7 +34,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument(
         "--model", help="a litellm model string, e.g. openai/gpt-4.1-mini or ollama_chat/llama3.1"
     )
-    p.add_argument("--api-base", help="base URL of an OpenAI-compatible or local server")
+    p.add_argument(
+        "--api-base", metavar="URL", help="base URL of an OpenAI-compatible or local server"
+    )
     p.add_argument(
         "--resume", metavar="SESSION", help="continue an earlier session (id or unique prefix)"
     )

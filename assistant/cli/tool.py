@@ -121,6 +121,8 @@ async def _run(
             _print_data(outcome, rt.redactor.redact_text, args.raw)
     finally:
         session.close()
+    if outcome.by_rule:  # a deny rule refused it while planning: denied, not bad arguments
+        return EXIT_DENIED
     return {"done": EXIT_OK, "failed": EXIT_FAILED, "denied": EXIT_DENIED, "error": EXIT_USAGE}[
         outcome.status
     ]
@@ -131,7 +133,8 @@ def _print_data(outcome: CallOutcome, redact: Callable[[str], str], raw: bool) -
     standard output goes byte for byte (`... > copy.csv` copies exactly) unless it holds
     characters a terminal acts on (escape sequences, bidi controls), which are escaped as on a
     terminal, and said, unless ``raw`` (--raw) asks for the bytes as they are. On a terminal
-    everything is escaped. Secret values are replaced by their handles either way."""
+    everything is escaped. Secret values are replaced by "[raw value of secret NAME]" either
+    way (never by a handle, which would read as if the tool had written one)."""
     from assistant.cli.common import err
     from tools.base import escape_text
 
@@ -148,7 +151,10 @@ def _print_data(outcome: CallOutcome, redact: Callable[[str], str], raw: bool) -
     text = data.decode("utf-8", "surrogateescape")
     clean = redact(text)
     if clean != text:
-        err().print("assistant: a secret value in the output was replaced by its handle")
+        err().print(
+            "assistant: a secret's raw value in the output was replaced by "
+            "[raw value of secret NAME]"
+        )
     exact = clean.encode("utf-8", "surrogateescape")
     to_terminal = sys.stdout.isatty()
     if not to_terminal and (raw or not _acts_on_terminal(clean)):

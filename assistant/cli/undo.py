@@ -32,7 +32,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument(
         "action_id", help="the action's id (or a unique prefix), as in `assistant history show`"
     )
-    p.add_argument("--approve", choices=("ask", "never", "all"), default=None)
+    p.add_argument(
+        "--approve",
+        choices=("ask", "never", "all"),
+        default=None,
+        help="ask: ask on this terminal (denied when stdin is not one); never: deny; all: "
+        "approve, except an undo that would lose later changes, which needs a person or "
+        "--force. Default: ask, or `approve` in the config.",
+    )
     p.add_argument(
         "--force",
         action="store_true",
@@ -83,4 +90,6 @@ async def _run(args: argparse.Namespace, settings: Settings, workspace: str, tit
             "assistant: files changed after that action, and the undo would lose those changes: "
             "approve it yourself (--approve ask), or add --force after reading the preview"
         )
+    if outcome.by_rule:  # a deny rule covers a path the undo would change
+        return EXIT_DENIED
     return {"done": EXIT_OK, "denied": EXIT_DENIED}.get(outcome.status, EXIT_FAILED)

@@ -16,6 +16,7 @@ from tools.base import (
     Effect,
     Preview,
     Result,
+    RuleRefusal,
     ToolContext,
     ToolError,
     escape_text,
@@ -186,7 +187,7 @@ def _refuse_denied(ctx: ToolContext, path: str, rel: str) -> None:
     for target in dict.fromkeys((f"path:{spelled}", f"path:{rel}")):
         reason = ctx.denied("csv_read", target, Effect.READ)
         if reason:
-            raise ToolError(f"{path!r} is refused by a deny rule: {reason}")
+            raise RuleRefusal(f"{path!r} is refused by a deny rule: {reason}")
 
 
 def _check_args(args: Mapping[str, Any]) -> tuple[str, int, int]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from tools.base import ToolError
+from tools.base import RuleRefusal, ToolError
 from tools.csv_files.globwalk import expand, has_magic
 from tools.csv_files.sqlrefs import (
     LITERAL,
@@ -133,7 +133,7 @@ def _resolve(
             raise ToolError(f"{text!r} is not a file")
         reason = _denied(denied, _spelled(text), ws.relative(real))
         if reason:
-            raise ToolError(f"{text!r} is refused by a deny rule: {reason}")
+            raise RuleRefusal(f"{text!r} is refused by a deny rule: {reason}")
         return [SourceFile(str(real), ws.relative(real))]
     ws.resolve(text)  # refuses absolute, ~ and NUL before the pattern touches the disk
     if ".." in PurePosixPath(text).parts:

@@ -18,6 +18,7 @@ from tools.base import (
     Effect,
     Preview,
     Result,
+    RuleRefusal,
     Scope,
     StaleActionError,
     ToolContext,
@@ -200,7 +201,7 @@ def _refuse_denied(ctx: ToolContext, path: str, rel: str) -> None:
         for effect in (Effect.WRITE, Effect.READ):
             reason = ctx.denied("csv_write", target, effect)
             if reason:
-                raise ToolError(f"{path!r} is refused by a deny rule: {reason}")
+                raise RuleRefusal(f"{path!r} is refused by a deny rule: {reason}")
 
 
 def _check_args(args: Mapping[str, Any]) -> dict[str, Any]:

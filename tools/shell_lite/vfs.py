@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from tools.base import ToolError
+from tools.base import RuleRefusal, ToolError
 from tools.undo_record import Capture
 from tools.workspace import PathEscapeError, Workspace
 
@@ -30,7 +30,7 @@ OTHER = "other"
 ABSENT = "absent"
 
 
-class DeniedPathError(ToolError):
+class DeniedPathError(RuleRefusal):
     """A command would read or change a path a deny rule covers; the message never names it."""
 
 

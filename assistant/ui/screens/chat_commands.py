@@ -104,7 +104,8 @@ class SlashCommands(_Base):
             self.session.switch_model(name, new_base)
         except AssistantError as exc:  # no key, a bad model string: nothing changed
             current = self.session.model_name or "none (manual mode)"
-            self.view.notice(f"cannot use {name}: {exc}; still using {current}", error=True)
+            why = str(exc).rstrip(".")
+            self.view.notice(f"cannot use {name}: {why}; still using {current}", error=True)
             return
         self.status.update_status(model=self.session.model_name or "no model")
         self.view.notice(f"model for the next turn: {self.session.model_name}")
@@ -156,7 +157,7 @@ class SlashCommands(_Base):
                 return
             self.view.notice(stored.message())
 
-        self.app.push_screen(SecretInputScreen(name), store)
+        self.app.push_screen(SecretInputScreen(name, where_kept()), store)
 
     def _delete_secret(self, name: str) -> None:
         try:
@@ -223,6 +224,18 @@ class SlashCommands(_Base):
         self.run_tool("restore", args)
 
 
+def where_kept() -> str:
+    """What the /keys set dialog says about where the value goes: the backend in use, named
+    only when it is one values are stored in as they are (a file backend or none is said once
+    the value is stored, by the store that decides)."""
+    from assistant.secrets import keyring_backend
+
+    info = keyring_backend()
+    if info.kind in ("system", "other"):
+        return f"Stored in {info.describe()}."
+    return "Where it is kept is said once it is stored (with no keyring: this session only)."
+
+
 def key_help(app: Any) -> list[str]:
     """The keys /help lists, read from the bindings of the app, the chat, the prompt, the pane and
     the cards: what /help says is what the keys do."""
@@ -230,6 +243,7 @@ def key_help(app: Any) -> list[str]:
     from assistant.ui.screens.chat import ChatScreen
     from assistant.ui.widgets.action_card import ActionCard
     from assistant.ui.widgets.confirm_pane import ConfirmPane
+    from assistant.ui.widgets.data_grid import DataGrid
     from assistant.ui.widgets.prompt import PromptInput
 
     return help_line(
@@ -237,6 +251,7 @@ def key_help(app: Any) -> list[str]:
             ("chat", described([*PromptInput.KEYS_HELP, *ChatScreen.BINDINGS, *app.BINDINGS])),
             ("a waiting action (the pane)", described(ConfirmPane.BINDINGS)),
             ("a card (Tab or click to focus it)", described(ActionCard.BINDINGS)),
+            ("a result table", described(DataGrid.BINDINGS)),
         ]
     )
 

@@ -74,7 +74,7 @@ class SecretInputScreen(ModalScreen[str | None]):
         with Vertical(classes="dialog small"):
             yield Static(Text(f"Value for {safe(self.secret_name)}", style="bold"))
             yield Input(password=True, id="secret", placeholder="paste the value; it is not shown")
-            yield Static(Text(self.note or "Stored in the system keyring.", style="dim"))
+            yield Static(Text(self.note, style="dim"))
 
     def on_mount(self) -> None:
         self.query_one("#secret", Input).focus()

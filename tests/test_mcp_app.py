@@ -82,9 +82,15 @@ async def test_the_pane_previews_an_mcp_call_and_quitting_stops_every_server(
         await wait_for(
             pilot, lambda: "MCP server dead failed to start" in screen_text(app), "the line"
         )
-        # each server starts in its own time (under load "h" may still be starting)
+        # each server starts in its own time (under load one may still be starting)
         await wait_for(pilot, lambda: len(server_pids(pids)) == 2, "both hostile servers")
-        assert any("filesystem" in cmd for pid, cmd in children().items() if pid not in before)
+        await wait_for(
+            pilot,
+            lambda: any(
+                "filesystem" in cmd for pid, cmd in children().items() if pid not in before
+            ),
+            "the filesystem server",
+        )
         prompt = app.chat.prompt
         prompt.focus()
         prompt.load_text("save a note")

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "cost",
+    "cut_off",
     "decider",
     "effect_tag",
     "elapsed",
@@ -171,6 +172,13 @@ def granted(lasting: bool) -> str:
     """What a person's "allow" made, in words: a rule for this session, or one saved for the
     workspace that lasts until revoked."""
     return "saved as a rule for this workspace" if lasting else "allowed for this session"
+
+
+def cut_off(error: str) -> str:
+    """The mark after a reply that did not finish, where its text is shown again (history,
+    replay, exports): "… (stopped)" when the person stopped it, "… (cut off)" when the model's
+    stream broke or timed out. ``error`` is the ``turn.error``'s (cancelled: the person)."""
+    return "… (stopped)" if error == "cancelled" else "… (cut off)"
 
 
 VERBS = {"approve": "approved", "deny": "denied", "edit": "edited"}

@@ -21,6 +21,8 @@ __all__ = [
     "cost",
     "cut_off",
     "decider",
+    "LOADING",
+    "THINKING",
     "effect_tag",
     "elapsed",
     "exact_size",
@@ -70,6 +72,13 @@ def tokens(n: int) -> str:
 def elapsed(seconds: float) -> str:
     """How long a tool ran: "0.40 s"."""
     return f"{seconds:.2f} s"
+
+
+THINKING = "thinking…"
+"""While a request is out to the model and nothing has come back (the app's activity line, the
+CLI's stderr on a terminal)."""
+LOADING = "model library loading… your message is sent the moment it is ready"
+"""While the model library is still importing, with a message waiting to be sent."""
 
 
 def retrying(seconds: float, reason: str) -> str:

@@ -228,7 +228,7 @@ class ChatScreen(SlashCommands, Screen[None]):
 
     def start_turn(self, prompt: str) -> Worker[Any]:
         self.status.update_status(state="working…")
-        self.activity.show("thinking", "thinking…")
+        self.activity.show("thinking", present.THINKING)
         self.turn_worker = self.run_worker(
             self._turn(prompt), name="turn", group="turn", exclusive=True, exit_on_error=False
         )

@@ -58,6 +58,8 @@ class ConsoleRenderer:
     def __call__(self, event: ev.Event) -> None:
         if event.persist:
             self.lives.add(event)
+        if isinstance(event, ev.TurnWait):
+            self._end_stream()  # a status on the answer's own line would erase it
         if self.waiting.follow(event):
             return
         match event:

@@ -19,7 +19,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "cost",
+    "cut_off",
     "decider",
+    "LOADING",
+    "THINKING",
     "effect_tag",
     "elapsed",
     "exact_size",
@@ -69,6 +72,13 @@ def tokens(n: int) -> str:
 def elapsed(seconds: float) -> str:
     """How long a tool ran: "0.40 s"."""
     return f"{seconds:.2f} s"
+
+
+THINKING = "thinking…"
+"""While a request is out to the model and nothing has come back (the app's activity line, the
+CLI's stderr on a terminal)."""
+LOADING = "model library loading… your message is sent the moment it is ready"
+"""While the model library is still importing, with a message waiting to be sent."""
 
 
 def retrying(seconds: float, reason: str) -> str:
@@ -171,6 +181,13 @@ def granted(lasting: bool) -> str:
     """What a person's "allow" made, in words: a rule for this session, or one saved for the
     workspace that lasts until revoked."""
     return "saved as a rule for this workspace" if lasting else "allowed for this session"
+
+
+def cut_off(error: str) -> str:
+    """The mark after a reply that did not finish, where its text is shown again (history,
+    replay, exports): "… (stopped)" when the person stopped it, "… (cut off)" when the model's
+    stream broke or timed out. ``error`` is the ``turn.error``'s (cancelled: the person)."""
+    return "… (stopped)" if error == "cancelled" else "… (cut off)"
 
 
 VERBS = {"approve": "approved", "deny": "denied", "edit": "edited"}

@@ -146,6 +146,23 @@ class Session:
         self.tool_gate = Gate(by_hand, rt.gate.ctx, rt.gate.policy, approver, rt.log)
         return rt
 
+    def resume_problem(self, session_id: str) -> str:
+        """Why ``session_id`` cannot be resumed here, or "" when it can: the resume rule
+        (unaltered, not an imported copy) and its workspace still there. Asked while this
+        session is open, so a front end can refuse before giving it up and the person keeps
+        working where they were."""
+        from assistant.errors import SetupError
+        from assistant.journal import JournalError, NotResumable
+        from assistant.runtime import open_workspace
+
+        rt = self.require()
+        try:
+            info = rt.journal.check_resumable(session_id)
+            open_workspace(info.workspace)
+        except (NotResumable, JournalError, SetupError) as exc:
+            return str(exc)
+        return ""
+
     def close(self) -> None:
         """Stop the MCP servers this session started and close the journal."""
         if self.runtime is not None:

@@ -192,8 +192,9 @@ class TurnUsage(Event):
 @dataclass(frozen=True)
 class TurnError(Event):
     """A turn that ended early. ``error``: cancelled (the person stopped it), limit, budget or a
-    model error's kind. ``partial``: the reply text shown before a stop (a reply cut off is not
-    an ``assistant.message``), so the model is told what it had said."""
+    model error's kind. ``partial``: the reply text shown before a stop or a broken stream (a
+    reply cut off is not an ``assistant.message``), so the model is told what it had said and
+    the history and exports show it, marked ``present.cut_off``."""
 
     kind: ClassVar[str] = "turn.error"
     message: str

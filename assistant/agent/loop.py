@@ -126,8 +126,8 @@ class Agent:
                 )
             try:
                 reply = await self._ask_model()
-            except ModelError as exc:
-                self.log.emit(ev.TurnError(str(exc), exc.kind))
+            except ModelError as exc:  # a reply cut off keeps what it had shown (the journal too)
+                self.log.emit(ev.TurnError(str(exc), exc.kind, "".join(self._partial)))
                 self.log.emit(ev.TurnEnd("error"))
                 return TurnOutcome("error", str(exc), exc)
             calls = [

@@ -155,8 +155,10 @@ def render_event(
             return [
                 f"{head}usage · {t(event.model)} · {tokens} · cost {present.cost(event.cost_usd)}"
             ]
-        case ev.TurnError(message=message, error=error):
-            return [f"{head}turn failed ({t(error)}): {t(message)}"]
+        case ev.TurnError(message=message, error=error, partial=partial):
+            # a reply cut off mid-way is no assistant.message: its text is kept here
+            said = [head + "assistant:", *_block(partial, cut), "    " + present.cut_off(error)]
+            return [*(said if partial else []), f"{head}turn failed ({t(error)}): {t(message)}"]
         case ev.TurnEnd(reason=reason):
             return [f"{head}turn ended: {t(reason)}"]
         case ev.GrantAdded():

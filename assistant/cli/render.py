@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import TextIO
 
@@ -31,18 +32,21 @@ class ConsoleRenderer:
         self.stream = stream or sys.stdout
         self.notes = notes or (stream if stream is not None else sys.stderr)
         self.show_previews = show_previews
+        self.waiting = WaitLine()
         self._mid_line = False
         self.lives = ActionFold()
         """The session so far, folded (what a revoked rule had allowed, say)."""
 
     def write(self, text: str) -> None:
         """Print a note of our own making (already escaped where it quotes untrusted text)."""
+        self.waiting.clear()
         self._end_stream()
         print(text, file=self.notes, flush=True)
 
     def show(self, text: str) -> None:
         """Print untrusted data (a tool's output, a file's contents) on the data stream:
         escapes shown, never sent."""
+        self.waiting.clear()
         self._end_stream()
         print(escape_text(text), file=self.stream, flush=True)
 
@@ -54,6 +58,10 @@ class ConsoleRenderer:
     def __call__(self, event: ev.Event) -> None:
         if event.persist:
             self.lives.add(event)
+        if isinstance(event, ev.TurnWait):
+            self._end_stream()  # a status on the answer's own line would erase it
+        if self.waiting.follow(event):
+            return
         match event:
             case ev.AssistantDelta(text=text):
                 self.stream.write(escape_text(text))
@@ -103,8 +111,6 @@ class ConsoleRenderer:
                     f"  (internal error recorded in the journal: {escape_text(event.error)}"
                     f"{escape_text(where)})"
                 )
-            case ev.TurnWait(state="retrying"):
-                notice_retry(event)
             case ev.TurnError():
                 self.write(f"\n✗ {escape_text(event.message)}")
             case ev.TurnEnd():
@@ -116,20 +122,64 @@ class JsonRenderer:
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
+        self.waiting = WaitLine()
 
     def __call__(self, event: ev.Event) -> None:
-        if isinstance(event, ev.TurnWait):  # a notice for the person, not data
-            if event.state == "retrying":
-                notice_retry(event)
+        if self.waiting.follow(event):  # a notice for the person, not data
             return
         print(json_line({"kind": event.kind, **event.to_json()}), file=self.stream, flush=True)
 
 
-def notice_retry(event: ev.TurnWait) -> None:
-    """A back-off, said on stderr at once (stdout is for the answer and the data), so a
-    rate limit or a server error is never seconds of silence."""
-    line = f"assistant: {present.retrying(event.seconds, escape_text(event.reason))}"
-    print(f"{line}, attempt {event.attempt}", file=sys.stderr, flush=True)
+class WaitLine:
+    """What the model is waited for, said on stderr (stdout is for the answer and the data),
+    in the app's words (``present``): a back-off at once, as a line of its own, so a rate limit
+    or a server error is never seconds of silence; "thinking…" (or the model library loading)
+    only when stderr is a terminal, as a status rewritten in place and erased before anything
+    else is printed, so no pipe or log ever holds it."""
+
+    ERASE = "\r\x1b[K"
+    """Back to the start of the line, and clear it."""
+
+    def __init__(self) -> None:
+        self.shown = False
+
+    def follow(self, event: ev.Event) -> bool:
+        """Show or erase the status for ``event``; True when it was a wait (nothing else to
+        print for it)."""
+        if not isinstance(event, ev.TurnWait):
+            self.clear()  # something arrived (text, an action, the turn's end)
+            return False
+        if event.state == "retrying":
+            self.clear()
+            line = f"assistant: {present.retrying(event.seconds, escape_text(event.reason))}"
+            print(f"{line}, attempt {event.attempt}", file=sys.stderr, flush=True)
+        else:
+            self.status(present.LOADING if event.state == "loading" else present.THINKING)
+        return True
+
+    def status(self, words: str) -> None:
+        """Say ``words`` on stderr's last line, if stderr is a terminal."""
+        stderr = sys.stderr
+        if stderr is None or not stderr.isatty():
+            return
+        line = f"assistant: {words}"
+        try:  # one row: a status that wrapped could not be erased whole
+            width = os.get_terminal_size(stderr.fileno()).columns
+        except (OSError, ValueError, AttributeError):
+            width = 0
+        width = width or 80  # a terminal that does not say its size
+        if len(line) >= width:
+            line = line[: max(0, width - 2)] + "…"
+        stderr.write(self.ERASE + line)
+        stderr.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        """Erase the status, if one is shown (before the answer or any note is printed)."""
+        if self.shown:
+            self.shown = False
+            sys.stderr.write(self.ERASE)
+            sys.stderr.flush()
 
 
 def json_line(obj: object) -> str:

@@ -68,7 +68,7 @@ async def _run(args: argparse.Namespace, settings: Settings, prompt: str) -> int
 
     if not settings.model:
         build_model(settings)  # raises the clear "no model configured" error
-    session, _ = open_session(
+    session, renderer = open_session(
         args,
         settings,
         tools=builtin_tools(),
@@ -88,6 +88,7 @@ async def _run(args: argparse.Namespace, settings: Settings, prompt: str) -> int
             )
         outcome = await session.turn(prompt)
     finally:
+        renderer.waiting.clear()  # a "thinking…" status never stays above what comes next
         session.close()
     if outcome.reason == "done":
         return EXIT_OK

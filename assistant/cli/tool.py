@@ -14,7 +14,6 @@ from assistant.cli.common import (
     EXIT_USAGE,
     CommandError,
     load_settings,
-    out,
 )
 from assistant.cli.session_args import add_session_options, open_session
 
@@ -41,7 +40,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument(
         "args", nargs="?", default="{}", help="arguments as a JSON object ('-' reads stdin)"
     )
-    p.add_argument("--list", action="store_true", help="list the tools and their arguments")
+    p.add_argument(
+        "--list",
+        action="store_true",
+        help="list the tools and their arguments, the configured MCP servers' tools too (each "
+        "enabled server is started to ask it, then stopped; exit 1 when one fails)",
+    )
     p.add_argument(
         "--raw",
         action="store_true",
@@ -65,12 +69,10 @@ def run(args: argparse.Namespace) -> int:
     tools = all_tools()
     tools["shell"] = ShellTool(ShellLimits(stdout=STDOUT_KEPT))  # a person's pipe gets it all
     if args.list or not args.name:
-        console = out()
-        for tool in tools.values():
-            params = ", ".join(tool.parameters.get("properties", {}))
-            console.print(f"{tool.name}({params})")
-            console.print("    " + tool.description.strip().splitlines()[0])
-        return EXIT_OK if args.list else EXIT_USAGE
+        from assistant.cli.tool_list import list_tools
+
+        listed = list_tools(args, tools)
+        return listed if args.list else EXIT_USAGE
     from assistant.mcp.servers import server_of
 
     server = server_of(args.name)

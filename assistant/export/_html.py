@@ -84,6 +84,8 @@ def _item(item: Item) -> list[str]:
         out = [f"<h3>Answer · {_when(item.ts)}</h3>"]
         if item.text:
             out.append(_pre(item.text))
+        if item.cut:
+            out.append(f'<p class="note"><em>{esc(item.cut)}</em></p>')
         if item.extra:
             out.append(f'<p class="note">Calls: <code>{esc(item.extra)}</code></p>')
         return out

@@ -64,7 +64,9 @@ def _item(item: Item) -> list[str]:
     if item.kind == "assistant":
         out = [f"### Answer · {_time(item.ts)}", ""]
         if item.text:
-            out += [fenced(item.text), ""] if item.extra else [fenced(item.text)]
+            out += [fenced(item.text), ""] if item.extra or item.cut else [fenced(item.text)]
+        if item.cut:
+            out.append(f"_{item.cut}_")
         if item.extra:
             out.append(f"_Calls:_ {code(item.extra)}")
         return out

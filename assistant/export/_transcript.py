@@ -45,6 +45,9 @@ class Item:
     life: action_life.Life | None = None
     extra: str = ""
     faults: list[ev.ToolFault] = field(default_factory=list)
+    cut: str = ""
+    """For an answer that did not finish (the person stopped it, the stream broke): its mark,
+    ``present.cut_off``; its text is what had been shown."""
 
 
 @dataclass
@@ -112,7 +115,9 @@ def fold(stored: list[StoredEvent]) -> list[Item]:
                 )
             case ev.ToolFault() if index not in lives.claimed:
                 items.append(Item("fault", ts, fault_line(e), extra=e.tool, faults=[e]))
-            case ev.TurnError(message=message, error=error):
+            case ev.TurnError(message=message, error=error, partial=partial):
+                if partial:  # a reply cut off is no assistant.message: the text it had shown
+                    items.append(Item("assistant", ts, partial, cut=present.cut_off(error)))
                 items.append(Item("turn_error", ts, message, extra=error))
             case ev.GrantAdded(label=label, grant_id=rule_id) if owner is None:
                 items.append(Item("grant", ts, label, extra=rule_id))

@@ -8,8 +8,27 @@ from typing import TYPE_CHECKING
 from tools.base import escape_text
 
 if TYPE_CHECKING:
+    from assistant.agent.policy import Policy
     from assistant.mcp.servers import McpServers
+    from tools.base import ToolContext
+    from tools.mcp import McpTool
     from tools.mcp.settings import McpSettings
+
+
+def gate_word(tool: McpTool, policy: Policy | None = None, ctx: ToolContext | None = None) -> str:
+    """What the gate does with every call of ``tool``, in a few words: "read (your config)"
+    (it runs without asking) or "asks"; given the session's ``policy`` (and a ``ctx`` to plan
+    in), its ruling itself: a deny rule or a saved rule covers every call alike, since the
+    effect, the target and the scope of an MCP call do not depend on its arguments."""
+    from assistant import present
+
+    if policy is not None and ctx is not None:
+        ruling = policy.decide(tool.plan({}, ctx))
+        if ruling.kind == "deny":
+            return f"denied ({escape_text(ruling.reason)})"
+        if ruling.kind == "allow" and ruling.by.startswith("rule:"):
+            return f"allowed by {escape_text(present.decider(ruling.by, rule=ruling.reason))}"
+    return "read (your config)" if tool.read_only else "asks"
 
 
 def _about(server: object) -> str:
@@ -41,7 +60,7 @@ def status_lines(settings: McpSettings, servers: McpServers | None) -> list[str]
         if entry is None:
             continue
         for tool in sorted(entry.tools.values(), key=lambda t: t.name):
-            gate = "read (your config)" if tool.read_only else "asks"
+            gate = gate_word(tool)
             hints = hints_line(tool.hints).removeprefix("Declared by the server, not verified: ")
             lines.append(f"    {tool.name}  {gate} · declared: {hints}")
         for why in entry.skipped:

@@ -26,6 +26,7 @@ from assistant.session import Session
 from assistant.ui.approver import STOPPED, TuiApprover
 from assistant.ui.bridge import ApprovalRequested, DeltaBatch, EventBridge, SessionEvent
 from assistant.ui.screens.chat_commands import SlashCommands
+from assistant.ui.screens.chat_resume import SessionSwitch
 from assistant.ui.widgets.activity import OPENING, Activity
 from assistant.ui.widgets.confirm_pane import ConfirmPane
 from assistant.ui.widgets.conversation import ConversationView
@@ -42,7 +43,7 @@ MANUAL_MODE = (
 )
 
 
-class ChatScreen(SlashCommands, Screen[None]):
+class ChatScreen(SlashCommands, SessionSwitch, Screen[None]):
     """Where people spend their day. Esc stops the turn; Tab reviews a waiting action."""
 
     # The status line on top, the conversation, the confirm pane docked above the prompt. In
@@ -264,7 +265,7 @@ class ChatScreen(SlashCommands, Screen[None]):
 
     def start_turn(self, prompt: str) -> Worker[Any]:
         self.status.update_status(state="working…")
-        self.activity.show("thinking", "thinking…")
+        self.activity.show("thinking", present.THINKING)
         self.turn_worker = self.run_worker(
             self._turn(prompt), name="turn", group="turn", exclusive=True, exit_on_error=False
         )
@@ -401,37 +402,6 @@ class ChatScreen(SlashCommands, Screen[None]):
             await _settle(worker)
         if self.pane.current is None and self.app.screen is self:
             self.prompt.focus()
-
-    async def resume(self, session_id: str) -> bool:
-        """Continue a stored session here: its events are painted, its messages resumed."""
-        from assistant.journal import JournalError
-
-        await self.stop(STOPPED)
-        rt = self.session.runtime
-        if rt is None:
-            self.view.notice("no journal is open", error=True)
-            return False
-        try:
-            info = rt.journal.get_session(session_id)
-            stored = rt.journal.events(info.id)
-        except JournalError as exc:
-            self.view.notice(str(exc), error=True)
-            return False
-        self.session.close()
-        self.session.workspace = info.workspace
-        self.view.clear()
-        for item in stored:
-            event = ev.parse(item.kind, item.payload)
-            if isinstance(event, ev.Unreadable):
-                continue  # a kind this build does not draw
-            moment = present.parse_ts(item.ts)
-            self.view.apply(event, at=moment.astimezone() if moment else None)
-        self.view.mark_unfinished()
-        self.start_session(resume=info.id)
-        if self.session.runtime is None:
-            return False
-        self.view.notice(f"resumed session {info.id[:8]}; the model sees its conversation")
-        return True
 
     async def shutdown(self) -> None:
         """Quit: nothing pending is left undecided in the journal, and the journal is closed."""

@@ -78,8 +78,9 @@ class ReplayPainter:
         """Indexes of the steps that add a widget, in order."""
         self._card_steps: dict[str, list[int]] = defaultdict(list)
         """Action id -> indexes of the steps that change its card."""
-        self._held: dict[int, Widget] = {}
-        """Item (step index) -> its widget, for the items in the window."""
+        self._held: dict[int, list[Widget]] = {}
+        """Item (step index) -> its widgets, for the items in the window (one, or a cut-off
+        reply's text and the notice of the turn's end, which one ``turn.error`` draws)."""
         self._upto: dict[str, int] = {}
         """Action id -> how many of its card steps its held card shows."""
         proposed: set[str] = set()
@@ -98,11 +99,11 @@ class ReplayPainter:
     @property
     def held(self) -> list[Widget]:
         """The widgets the view holds now, in order (tests and the bench read it)."""
-        return [self._held[i] for i in sorted(self._held)]
+        return [widget for i in sorted(self._held) for widget in self._held[i]]
 
     def more_before(self) -> bool:
         """Whether items the cursor has reached lie above the window."""
-        return bisect_left(self.items, self.shown) > len(self._held)
+        return bisect_left(self.items, self.shown) > len(self._held)  # items, not widgets
 
     def grow(self, more: int) -> None:
         """Hold ``more`` earlier items next time (the person scrolled to the top of the window)."""
@@ -120,20 +121,21 @@ class ReplayPainter:
                 await self._drop(gone)
             unmark = self.marked and target != len(steps)
             for index in sorted(self._held):
-                widget = self._held[index]
+                widget = self._held[index][-1]
                 if isinstance(widget, ActionCard):
                     await self._sync(
                         widget, target, rebuild=unmark and widget.status in _UNFINISHED
                     )
             self.marked = self.marked and not unmark
             first_held = min(self._held) if self._held else None
-            anchor = self._held[first_held] if first_held is not None else None
+            anchor = self._held[first_held][0] if first_held is not None else None
             for index in wanted:
                 if index in self._held:
                     continue
                 built = self._build(index, target)
-                if built is not None and anchor is not None and index < (first_held or 0):
-                    self.view.move_child(built, before=anchor)  # earlier items go above
+                if anchor is not None and index < (first_held or 0):
+                    for widget in built:  # earlier items go above, in their own order
+                        self.view.move_child(widget, before=anchor)
         self.shown = target
         if target == len(steps) and steps:
             self.view.mark_unfinished()  # the log ends here: running means outcome unknown
@@ -141,21 +143,22 @@ class ReplayPainter:
 
     # -- items in and out -----------------------------------------------------------------------
 
-    def _build(self, index: int, target: int) -> Widget | None:
-        """The widget of item ``index`` as it stands before step ``target``."""
+    def _build(self, index: int, target: int) -> list[Widget]:
+        """The widgets of item ``index`` as they stand before step ``target``."""
         before = len(self.view.children)
         self.apply(self.timeline.steps[index])
-        if len(self.view.children) <= before:
-            return None
-        widget = self.view.children[-1]
-        self._held[index] = widget
+        built = list(self.view.children[before:])
+        if not built:
+            return built
+        self._held[index] = built
+        widget = built[-1]
         if isinstance(widget, ActionCard):
             self._upto[widget.action_id] = 0
             self._forward(widget, target)
-        return widget
+        return built
 
     async def _drop(self, indexes: list[int]) -> None:
-        widgets = [self._held.pop(i) for i in indexes]
+        widgets = [widget for i in indexes for widget in self._held.pop(i)]
         for widget in widgets:
             if isinstance(widget, ActionCard):
                 self._upto.pop(widget.action_id, None)

@@ -14,13 +14,12 @@ from textual.widgets import Static
 
 from assistant import present
 from assistant.agent import events as ev
+from assistant.present import LOADING, THINKING  # the words the CLI says too
 
 FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 TICK = 0.1
 """Seconds per spinner frame (a countdown is recomputed on each)."""
-LOADING = "model library loading… your message is sent the moment it is ready"
 OPENING = "starting the session… your message is sent the moment it is open"
-THINKING = "thinking…"
 
 
 class Activity(Static):

@@ -58,6 +58,14 @@ def test_a_conversion_error_names_the_file_line_and_column(tmp_path: Path) -> No
     assert "\n" not in text and len(text) < 300
 
 
+def test_a_file_the_worker_has_not_noted_yet_is_still_named(tmp_path: Path) -> None:
+    data = b"id,customer,total\n10001,C1,5.5\n10007,C0,x\n"
+    raw, loaded = duckdb_error(tmp_path, "o.csv", data, ["BIGINT", "VARCHAR", "DECIMAL(2,1)"])
+    text = clean_error(raw, str(tmp_path / "ws"), {loaded.file.real: "o.csv"})
+    assert text.startswith("o.csv, line 3 could not be read: "), text
+    assert "Possible" not in text and "delimiter" not in text
+
+
 def test_a_ragged_row_names_its_line(tmp_path: Path) -> None:
     raw, loaded = duckdb_error(tmp_path, "r.csv", b"a,b\n1,2\n3\n", ["VARCHAR", "VARCHAR"])
     text = clean_error(raw, str(tmp_path / "ws"), {loaded.file.real: "r.csv"}, read_files(loaded))

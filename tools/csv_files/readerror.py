@@ -48,7 +48,7 @@ def reader_error(text: str, files: dict[str, ReadFile]) -> str | None:
             break
         elif line and not line.startswith(_NOISE):
             details.append(_named(line, file))
-    where = file.rel if file else "a file"
+    where = file.rel if file else path.group(1) if path else "a file"  # made relative later
     if file is None or file.own_lines:
         where += f", line {found.group(1)}"
     message = f"{where} could not be read: " + " ".join(_sentence(d) for d in details)

@@ -121,6 +121,7 @@ def _run(job: Job, names: dict[str, str], reads: dict[str, ReadFile]) -> Answer:
                     loader.copies[fact.copy] = file.rel
             else:
                 loaded[file.real] = loader.inspect(file)
+    _learn(reads, loaded, loader)
     files = [f.real for s in job.sources for f in s.files]
     con = connect_locked(files, job.limits, job.temp_dir, job.copy_dir)
     timer = threading.Timer(max(deadline - time.monotonic(), 0), con.interrupt)
@@ -139,9 +140,7 @@ def _run(job: Job, names: dict[str, str], reads: dict[str, ReadFile]) -> Answer:
             loaded[real] = item
             facts[real] = FileFacts.of(file_key(real, job.skip_ragged), item, cols[real])
         names.update(loader.copies)
-        headers = {item.rel: item.header for item in loaded.values()}
-        reads.update({r: ReadFile(i.rel, i.header, True) for r, i in loaded.items() if i.plain})
-        reads.update({p: ReadFile(rel, headers[rel], False) for p, rel in loader.copies.items()})
+        _learn(reads, loaded, loader)
         for source in job.sources:
             parts = [(loaded[f.real], cols[f.real]) for f in source.files]
             select, source_notes = view_sql(con, source, parts)
@@ -161,6 +160,14 @@ def _run(job: Job, names: dict[str, str], reads: dict[str, ReadFile]) -> Answer:
     finally:
         timer.cancel()
         con.close()
+
+
+def _learn(reads: dict[str, ReadFile], loaded: dict[str, Loaded], loader: Loader) -> None:
+    """Note each path DuckDB reads: a file itself (its own line numbers) or a copy of it."""
+    headers = {item.rel: item.header for item in loaded.values()}
+    reads.update({r: ReadFile(i.rel, i.header, True) for r, i in loaded.items() if i.plain})
+    for path, rel in loader.copies.items():
+        reads[path] = ReadFile(rel, headers.get(rel, []), False)
 
 
 def _count(con: Any, sql: str) -> int | None:

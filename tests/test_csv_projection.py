@@ -95,6 +95,7 @@ def project(rows: list[list[Any]], chosen: tuple[int, ...]) -> list[list[Any]]:
     return [[row[i] for i in chosen] for row in rows]
 
 
+@pytest.mark.slow  # about 500 queries through the gate
 @pytest.mark.parametrize("name", sorted(FILES))
 async def test_every_selection_is_the_projection_of_select_star(
     runtime: Runtime, workspace_dir: Path, name: str

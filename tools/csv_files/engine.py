@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.base import ToolError
+from tools.csv_files.readerror import ReadFile, reader_error
 from tools.csv_files.sqlpaths import Prepared, Source
 from tools.csv_files.sqlrefs import bare_statement
 from tools.csv_files.zygote import Zygote, recv_msg, send_msg
@@ -311,10 +312,17 @@ def _died(code: int | None, limits: QueryLimits) -> str:
     return f"the query engine stopped unexpectedly ({how}); nothing was returned"
 
 
-def clean_error(exc: BaseException | str, root: str, names: dict[str, str] | None = None) -> str:
+def clean_error(
+    exc: BaseException | str,
+    root: str,
+    names: dict[str, str] | None = None,
+    files: dict[str, ReadFile] | None = None,
+) -> str:
     """DuckDB's message with the workspace's absolute paths (and csv_query's own copies) made
-    relative again, and bounded."""
+    relative again, and bounded; a CSV reader error said briefly (see readerror; ``files``: what
+    the query reads, by the path DuckDB opens)."""
     text = str(exc).strip()
+    text = reader_error(text, files or {}) or text
     for path, rel in sorted((names or {}).items(), key=lambda kv: -len(kv[0])):
         text = text.replace(path, rel)
     text = text.replace(root + os.sep, "").replace(root, ".")

@@ -61,8 +61,14 @@ class Loaded:
 
     @property
     def read_sql(self) -> str:
-        """The file read with every column as VARCHAR, named c0..cN."""
-        return self.read_typed(["VARCHAR"] * len(self.header))
+        """The file read with every column as VARCHAR, named c0..cN, an empty field as ''.
+
+        ``force_not_null`` names every column here: DuckDB applies it by the position among the
+        columns a query reads, not by the column named (2.0.1), which only a list of all of them
+        makes harmless. ``read_typed`` therefore does without it."""
+        spec = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(self.header)))
+        every = ", ".join(f"'c{i}'" for i in range(len(self.header)))
+        return f"{self.read_args}, columns={{{spec}}}, force_not_null=[{every}])"
 
     @property
     def check_sql(self) -> tuple[str, list[str]]:
@@ -81,12 +87,11 @@ class Loaded:
 
     def read_typed(self, kinds: list[str]) -> str:
         """The file read with column i as kinds[i]: DuckDB's reader converts tested columns
-        itself (faster than a cast after it; an empty field is NULL)."""
+        itself (faster than a cast after it). An empty field is NULL in every column: the view
+        makes a text column's '' again (see typepass.view_sql), since ``force_not_null`` on some
+        columns only would hit other ones when a query reads a few (see ``read_sql``)."""
         spec = ", ".join(f"'c{i}': '{kind}'" for i, kind in enumerate(kinds))
-        texts = ", ".join(f"'c{i}'" for i, kind in enumerate(kinds) if kind == "VARCHAR")
-        # An empty text field is '' as csv_read has it; an empty typed field is NULL.
-        keep = f", force_not_null=[{texts}]" if texts else ""
-        return f"{self.read_args}, columns={{{spec}}}{keep})"
+        return f"{self.read_args}, columns={{{spec}}})"
 
 
 class Loader:

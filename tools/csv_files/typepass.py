@@ -170,8 +170,12 @@ def _read_kind(kind: Col) -> str:
 
 
 def _expr(col: str, kind: Col) -> str:
+    """A column of the view. The reader gives NULL for every empty field (see read_typed): in a
+    column read as text it is '' again, as csv_read has it; a typed column keeps NULL."""
+    if _read_kind(kind) == "VARCHAR":
+        col = f"coalesce({col}, '')"
     if kind.checked:
-        return col  # read as its type, or as text with empty fields as '' (see read_typed)
+        return col
     check = coltypes.verify_sql(col, kind.kind)
     return f"CASE WHEN {check} THEN {coltypes.cast_sql(col, kind.kind)} ELSE error('{RECHECK}') END"
 

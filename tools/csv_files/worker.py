@@ -26,6 +26,7 @@ from tools.csv_files.engine import (
     wrap_count,
 )
 from tools.csv_files.loader import FileFacts, Loaded, Loader, file_key
+from tools.csv_files.readerror import ReadFile
 from tools.csv_files.table import json_value, text_value
 from tools.csv_files.typepass import RECHECK, Col, view_sql
 from tools.csv_files.zygote import recv_msg, send_msg
@@ -43,21 +44,22 @@ def serve_one(sock: socket.socket) -> int:
 
 def _answer(job: Job) -> tuple[str, Any]:
     names: dict[str, str] = {f.real: f.rel for s in job.sources for f in s.files}
+    reads: dict[str, ReadFile] = {}
     try:
         _limit(job.limits)
         try:
-            return ("ok", _run(job, names))
+            return ("ok", _run(job, names, reads))
         except duckdb.Error as exc:
             if RECHECK not in str(exc) or job.columns is None:
                 raise
             job.columns = None  # a column the query reads after all: test every one
-            return ("ok", _run(job, names))
+            return ("ok", _run(job, names, reads))
     except duckdb.InterruptException:
         return ("error", _timeout(job.limits))
     except (duckdb.OutOfMemoryException, MemoryError) as exc:
         return ("error", _memory(job.limits, exc, job.root, names))
     except (ToolError, duckdb.Error) as exc:
-        return ("error", clean_error(exc, job.root, names))
+        return ("error", clean_error(exc, job.root, names, reads))
     except OSError as exc:
         return ("error", f"a file could not be read: {exc.strerror or exc}")
     except Exception as exc:  # noqa: BLE001 - a bug: say what it was, without a traceback
@@ -100,7 +102,8 @@ def _watch(cap: int) -> None:
             time.sleep(0.01)
 
 
-def _run(job: Job, names: dict[str, str]) -> Answer:
+def _run(job: Job, names: dict[str, str], reads: dict[str, ReadFile]) -> Answer:
+    """The query's answer; ``names`` and ``reads`` learn the paths DuckDB reads, for errors."""
     started = time.monotonic()
     deadline = started + job.limits.timeout
     loader = Loader(job.temp_dir, deadline, job.skip_ragged, job.copy_dir)
@@ -118,6 +121,7 @@ def _run(job: Job, names: dict[str, str]) -> Answer:
                     loader.copies[fact.copy] = file.rel
             else:
                 loaded[file.real] = loader.inspect(file)
+    _learn(reads, loaded, loader)
     files = [f.real for s in job.sources for f in s.files]
     con = connect_locked(files, job.limits, job.temp_dir, job.copy_dir)
     timer = threading.Timer(max(deadline - time.monotonic(), 0), con.interrupt)
@@ -136,6 +140,7 @@ def _run(job: Job, names: dict[str, str]) -> Answer:
             loaded[real] = item
             facts[real] = FileFacts.of(file_key(real, job.skip_ragged), item, cols[real])
         names.update(loader.copies)
+        _learn(reads, loaded, loader)
         for source in job.sources:
             parts = [(loaded[f.real], cols[f.real]) for f in source.files]
             select, source_notes = view_sql(con, source, parts)
@@ -155,6 +160,14 @@ def _run(job: Job, names: dict[str, str]) -> Answer:
     finally:
         timer.cancel()
         con.close()
+
+
+def _learn(reads: dict[str, ReadFile], loaded: dict[str, Loaded], loader: Loader) -> None:
+    """Note each path DuckDB reads: a file itself (its own line numbers) or a copy of it."""
+    headers = {item.rel: item.header for item in loaded.values()}
+    reads.update({r: ReadFile(i.rel, i.header, True) for r, i in loaded.items() if i.plain})
+    for path, rel in loader.copies.items():
+        reads[path] = ReadFile(rel, headers.get(rel, []), False)
 
 
 def _count(con: Any, sql: str) -> int | None:

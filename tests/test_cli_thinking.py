@@ -8,12 +8,10 @@ from __future__ import annotations
 import fcntl
 import os
 import pty
-import select
 import struct
 import subprocess
 import sys
 import termios
-import time
 from pathlib import Path
 
 import pytest
@@ -27,6 +25,7 @@ from tests.support.cli import (
     model_args,
 )
 from tests.support.cli import assistant as cli
+from tests.support.pty import read_terminal
 
 STATUS = f"assistant: {THINKING}".encode()
 ERASE = WaitLine.ERASE.encode()
@@ -56,23 +55,13 @@ def run_on_terminal(
         close_fds=True,
     )
     os.close(slave)
-    screen = b""
-    deadline = time.monotonic() + 120
+
+    def release(screen: bytes) -> None:
+        if (STATUS in screen or columns) and server.stalled.is_set():
+            server.release()  # the person has seen it wait: let the answer come
+
     try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.1)
-            if ready:
-                try:
-                    chunk = os.read(master, 4096)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                screen += chunk
-            if (STATUS in screen or columns) and server.stalled.is_set():
-                server.release()  # the person has seen it wait: let the answer come
-            if proc.poll() is not None and not ready:
-                break
+        screen = read_terminal(master, proc, 120, release)
         piped = proc.stdout.read() if proc.stdout is not None else b""
         return proc.wait(10), screen, piped
     finally:

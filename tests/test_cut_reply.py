@@ -14,7 +14,7 @@ from tests.support import fake_llm as llm
 from tests.support.cli import assistant as cli
 from tests.support.cli import env_fixture, model_args  # noqa: F401  (the "env" fixture)
 from tests.support.history_app import settle, shown
-from tests.support.pilot import SIZE, AppOpener, events, send, turn_done, wait_for
+from tests.support.pilot import SIZE, AppOpener, send, stop_mid_stream, turn_done
 
 SAID = "Here is the first half of my answer, and then"
 
@@ -65,13 +65,7 @@ async def test_a_reply_stopped_with_esc_shows_in_history_exports_and_replay(
     fake_llm.queue(llm.text(full, chunks=6, stall_after=3))
     async with open_app(fake_llm, size=SIZE) as pilot:
         app = pilot.app
-        await send(pilot, "count")
-        await wait_for(pilot, fake_llm.stalled.is_set, "the stream to stall")
-        await wait_for(pilot, lambda: app.chat.view.reply is not None, "the first deltas")
-        await pilot.press("escape")
-        await turn_done(pilot)
-        fake_llm.release()
-        (stopped,) = [p for k, p in events(app) if k == "turn.error"]
+        stopped = await stop_mid_stream(pilot, fake_llm, "count")
         partial: str = stopped["partial"]
         assert partial and full.startswith(partial) and partial != full
         for n in range(2):  # more of the session after it, so the replay can step over it

@@ -13,7 +13,15 @@ from assistant.agent.conversation import NOT_REACHED, STOPPED_RUNNING
 from tests.support import fake_llm as llm
 from tests.support.cli import assistant as cli
 from tests.support.cli import env_fixture, model_args  # noqa: F401  (the "env" fixture)
-from tests.support.pilot import SIZE, AppOpener, events, pending, send, turn_done, wait_for
+from tests.support.pilot import (
+    SIZE,
+    AppOpener,
+    pending,
+    send,
+    stop_mid_stream,
+    turn_done,
+    wait_for,
+)
 from tests.support.textdump import screen_text
 
 
@@ -131,13 +139,7 @@ async def test_a_reply_cut_off_by_esc_is_told_with_its_text(
     fake_llm.queue(llm.text(full, chunks=6, stall_after=3))
     async with open_app(fake_llm, size=SIZE) as pilot:
         app = pilot.app
-        await send(pilot, "count")
-        await wait_for(pilot, fake_llm.stalled.is_set, "the stream to stall")
-        await wait_for(pilot, lambda: app.chat.view.reply is not None, "the first deltas")
-        await pilot.press("escape")
-        await turn_done(pilot)
-        fake_llm.release()
-        (stopped,) = [p for k, p in events(app) if k == "turn.error"]
+        stopped = await stop_mid_stream(pilot, fake_llm, "count")
         fake_llm.queue(llm.text("Shorter: 1-6."))
         await send(pilot, "shorter please")
         await turn_done(pilot)

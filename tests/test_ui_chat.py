@@ -16,6 +16,7 @@ from tests.support.pilot import (
     events,
     pending,
     send,
+    stop_mid_stream,
     stored_events,
     turn_done,
     wait_for,
@@ -182,12 +183,7 @@ async def test_escape_mid_stream_cancels_and_journals_it(
     fake_llm.queue(llm.text("one two three four five six", chunks=6, stall_after=3))
     async with open_app(fake_llm) as pilot:
         app = pilot.app
-        await send(pilot, "count")
-        await wait_for(pilot, fake_llm.stalled.is_set, "the stream to stall")
-        await wait_for(pilot, lambda: app.chat.view.reply is not None, "the first deltas")
-        await pilot.press("escape")
-        await turn_done(pilot)
-        fake_llm.release()
+        await stop_mid_stream(pilot, fake_llm, "count")
         assert "stopped by the user" in screen_text(app)
         kinds = [(k, p.get("error") or p.get("reason")) for k, p in events(app)]
         assert kinds[-2:] == [("turn.error", "cancelled"), ("turn.end", "cancelled")]

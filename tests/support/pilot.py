@@ -125,3 +125,19 @@ async def turn_done(pilot: Pilot[Any]) -> None:
     assert isinstance(app, AssistantApp)
     await wait_for(pilot, lambda: not app.chat.turn_running, "the turn to end")
     await pilot.pause()
+
+
+async def stop_mid_stream(pilot: Pilot[Any], server: llm.FakeLLM, prompt: str) -> dict[str, Any]:
+    """Send ``prompt`` (its scripted answer stalls after its first chunks), press Esc once they
+    are on the screen, let the server go on: the stopped turn's turn.error payload."""
+    app = pilot.app
+    assert isinstance(app, AssistantApp)
+    await send(pilot, prompt)
+    await wait_for(pilot, server.stalled.is_set, "the stream to stall")
+    await wait_for(pilot, lambda: app.chat.view.reply is not None, "the first deltas")
+    await pilot.press("escape")
+    await turn_done(pilot)
+    server.release()
+    stopped = [p for k, p in events(app) if k == "turn.error"]
+    assert stopped, "no turn.error after Esc"
+    return stopped[-1]

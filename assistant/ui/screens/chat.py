@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
@@ -26,6 +26,7 @@ from assistant.session import Session
 from assistant.ui.approver import STOPPED, TuiApprover
 from assistant.ui.bridge import ApprovalRequested, DeltaBatch, EventBridge, SessionEvent
 from assistant.ui.screens.chat_commands import SlashCommands
+from assistant.ui.screens.chat_launch import SessionOpening
 from assistant.ui.screens.chat_resume import SessionSwitch
 from assistant.ui.widgets.activity import OPENING, Activity
 from assistant.ui.widgets.confirm_pane import ConfirmPane
@@ -43,7 +44,7 @@ MANUAL_MODE = (
 )
 
 
-class ChatScreen(SlashCommands, SessionSwitch, Screen[None]):
+class ChatScreen(SessionOpening, SlashCommands, SessionSwitch, Screen[None]):
     """Where people spend their day. Esc stops the turn; Tab reviews a waiting action."""
 
     # The status line on top, the conversation, the confirm pane docked above the prompt. In
@@ -125,93 +126,11 @@ class ChatScreen(SlashCommands, SessionSwitch, Screen[None]):
         # the GIL and delays it).
         self.call_after_refresh(self._start_opening)
 
-    def _start_opening(self) -> None:
-        self.run_worker(self._open_session, thread=True, name="open session", exit_on_error=False)
-
-    def on_key(self, event: events.Key) -> None:
-        """Keys typed at launch reach the screen itself, not the prompt (Textual sends them to
-        the screen while nothing has focus yet, and they are handled once the prompt has):
-        they are the prompt's, not lost. Enter typed before the app had the terminal arrives
-        as ctrl+j (the terminal turns CR into NL until then): it sends. A key the focused
-        prompt handles never gets here."""
-        prompt = self.prompt
-        if self.focused not in (None, prompt) or prompt.read_only or prompt.disabled:
-            return
-        if event.key in ("enter", "ctrl+j"):
-            event.stop()
-            prompt.focus()
-            prompt.submit()
-        elif event.is_printable and event.character:
-            event.stop()
-            prompt.focus()
-            prompt.insert(event.character)
-
-    def _open_session(self) -> None:
-        try:
-            self.session.open(self.approver, [self.approver.observe, self.bridge])
-        except AssistantError as exc:
-            self.app.call_from_thread(self.session_failed, str(exc))
-            return
-        finally:
-            self.opened.set()
-        self.app.call_from_thread(self.session_ready)
-
-    def start_session(self, resume: str | None = None) -> None:
-        """Open the session now, on the loop: ``resume`` continues a stored one, if the session
-        service's resume rule lets it."""
-        try:
-            self.session.open(self.approver, [self.approver.observe, self.bridge], resume=resume)
-        except AssistantError as exc:
-            self.session_failed(str(exc))
-            return
-        self.session_ready()
-
     def _post_mcp_notice(self, line: str) -> None:
         self.post_message(self.McpNotice(line))
 
     def on_chat_screen_mcp_notice(self, message: McpNotice) -> None:
         self.view.notice(message.line, error="gone for this session" in message.line)
-
-    def session_failed(self, message: str) -> None:
-        self.session_error = message
-        self.view.notice(f"The session could not start: {message}", error=True)
-        calls, self.held_calls = self.held_calls, []
-        for tool, _ in calls:
-            self.view.notice(f"not run: the {tool} command you typed (no session)", error=True)
-        held, self.held = self.held, None
-        if held is not None:  # not sent: the person gets the text back, nothing is lost
-            self.activity.hide()
-            self.prompt.load_text(held)
-            self.prompt.move_cursor(self.prompt.document.end)
-
-    def session_ready(self) -> None:
-        rt = self.session.runtime
-        if rt is None:
-            return
-        self.status.update_status(
-            model=self.session.model_name or "no model (manual mode)",
-            workspace=str(rt.gate.ctx.workspace.root),
-            session=rt.session_id,
-        )
-        for note in rt.notes:
-            self.view.notice(note)
-        calls, self.held_calls = self.held_calls, []
-        for tool, args in calls:
-            self.run_tool(tool, args)
-        held, self.held = self.held, None
-        if held is not None:
-            self.activity.hide()
-            self.submit_prompt(held)
-
-    def session_missing(self) -> bool:
-        """True (and the person told why) when no session is open to work in."""
-        if self.session.runtime is not None:
-            return False
-        if self.session_error:
-            self.view.notice(f"No session: {self.session_error}", error=True)
-        else:
-            self.notify("The session is still opening; try again in a moment.")
-        return True
 
     # -- prompts and turns ------------------------------------------------------------------------
 

@@ -120,6 +120,26 @@ def test_a_failing_command_keeps_its_data_and_its_words_apart(
     assert refused.returncode in (1, 2) and refused.stdout == b""
 
 
+def test_tool_list_gives_each_tool_its_whole_description(env: dict[str, str]) -> None:
+    """`tool --list` shows what the model reads: shell's summary says "the commands below", so
+    the commands and their flags are listed too, each on its own line, not cut to one line."""
+    from tools import builtin_tools
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "assistant", "tool", "--list"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    listed = proc.stdout.splitlines()
+    for tool in builtin_tools().values():
+        for line in tool.description.strip().splitlines():
+            assert "    " + line in listed, (tool.name, line)
+
+
 def test_json_starts_with_the_session_it_was_recorded_in(
     env: dict[str, str],
     workspace_dir: Path,

@@ -27,7 +27,9 @@ def list_tools(args: argparse.Namespace, tools: Mapping[str, Tool]) -> int:
     for tool in tools.values():
         params = ", ".join(tool.parameters.get("properties", {}))
         console.print(f"{tool.name}({params})")
-        console.print("    " + _first_line(tool.description))
+        # the whole description, as the model reads it (shell's lists its commands and flags)
+        for line in (tool.description.strip() or "(no description)").splitlines():
+            console.print("    " + line, soft_wrap=True)
     return _mcp_tools(args, console)
 
 

@@ -14,7 +14,10 @@ from pathlib import Path
 import pytest
 
 from assistant.journal import Journal
-from tests.support.cli import env_fixture  # noqa: F401  (the "env" fixture)
+from tests.support.cli import (
+    assistant,
+    env_fixture,  # noqa: F401  (the "env" fixture)
+)
 from tests.support.tmux import (
     TMUX,
     Terminal,
@@ -125,14 +128,7 @@ def test_tool_list_gives_each_tool_its_whole_description(env: dict[str, str]) ->
     the commands and their flags are listed too, each on its own line, not cut to one line."""
     from tools import builtin_tools
 
-    proc = subprocess.run(
-        [sys.executable, "-m", "assistant", "tool", "--list"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
-    )
+    proc = assistant(env, "tool", "--list")
     assert proc.returncode == 0, proc.stderr
     listed = proc.stdout.splitlines()
     for tool in builtin_tools().values():

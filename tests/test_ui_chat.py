@@ -299,6 +299,9 @@ async def test_keys_typed_at_launch_reach_the_prompt_and_enter_sends(
         app = pilot.app
         chat = app.chat
         await wait_for(pilot, lambda: app.session.runtime is not None, "the session")
+        await pilot.press("x", "ctrl+j")  # pressed in the focused prompt: a new line, not sent
+        assert chat.prompt.text == "x\n" and not fake_llm.requests
+        chat.prompt.load_text("")
         for key in ("h", "i"):  # as Textual forwards a key typed before anything had focus
             chat.post_message(tx.Key(key, key))
         await wait_for(pilot, lambda: chat.prompt.text == "hi", "the keys in the prompt")

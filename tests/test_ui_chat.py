@@ -305,11 +305,43 @@ async def test_keys_typed_at_launch_reach_the_prompt_and_enter_sends(
         for key in ("h", "i"):  # as Textual forwards a key typed before anything had focus
             chat.post_message(tx.Key(key, key))
         await wait_for(pilot, lambda: chat.prompt.text == "hi", "the keys in the prompt")
-        chat.post_message(tx.Key("ctrl+j", "\n"))
+        late = tx.Key("ctrl+j", "\n")  # made with the prompt on screen: meant as a new line
+        chat.post_message(late)
+        await wait_for(pilot, lambda: chat.prompt.text == "hi\n", "the new line")
+        chat.prompt.load_text("hi")
+        early = tx.Key("ctrl+j", "\n")
+        early.time = 0.0  # made by the driver before the first frame: an Enter
+        chat.post_message(early)
         await wait_for(pilot, lambda: "Hello." in screen_text(app), "the answer")
         await turn_done(pilot)
         assert "you  hi" in screen_text(app)
         assert fake_llm.requests[0]["messages"][-1] == {"role": "user", "content": "hi"}
+
+
+async def test_an_enter_typed_at_launch_sends_even_when_the_prompt_already_has_focus(
+    fake_llm: llm.FakeLLM, workspace_dir: Path, open_app: AppOpener
+) -> None:
+    """Keys typed before the app had the terminal may be handled after the prompt took focus
+    (a loaded machine): the Enter among them arrived as ctrl+j, made before the prompt was on
+    screen, and still sends; a ctrl+j made once the prompt is shown is a new line."""
+    from textual import events as tx
+
+    fake_llm.queue(llm.text("Hello."))
+    async with open_app(fake_llm) as pilot:
+        app = pilot.app
+        prompt = app.chat.prompt
+        await wait_for(pilot, lambda: app.session.runtime is not None, "the session")
+        assert app.focused is prompt
+        typed_early = [tx.Key(key, char) for key, char in (("h", "h"), ("i", "i"))]
+        typed_early.append(tx.Key("ctrl+j", "\n"))
+        for key in typed_early:
+            key.time = 0.0  # made by the driver before the first frame
+            prompt.post_message(key)
+        await wait_for(pilot, lambda: "Hello." in screen_text(app), "the answer")
+        await turn_done(pilot)
+        assert fake_llm.requests[0]["messages"][-1] == {"role": "user", "content": "hi"}
+        await pilot.press("x", "ctrl+j")
+        assert prompt.text == "x\n" and len(fake_llm.requests) == 1
 
 
 async def test_letters_meant_for_a_focused_card_never_land_in_the_prompt(

@@ -58,15 +58,18 @@ class SessionOpening(_Base):
         """Keys typed at launch reach the screen itself, not the prompt (Textual sends them to
         the screen while nothing has focus yet, and they are handled once the prompt has):
         they are the prompt's, not lost. Enter typed before the app had the terminal arrives
-        as ctrl+j (the terminal turns CR into NL until then): it sends. A key the focused
-        prompt handles never gets here."""
+        as ctrl+j (the terminal turns CR into NL until then): it sends, as in the prompt
+        itself. A key the focused prompt handles never gets here."""
         prompt = self.prompt
         if self.focused not in (None, prompt) or prompt.read_only or prompt.disabled:
             return
         if event.key in ("enter", "ctrl+j"):
             event.stop()
             prompt.focus()
-            prompt.submit()
+            if event.key == "enter" or prompt.typed_unseen(event):
+                prompt.submit()
+            else:
+                prompt.insert("\n")
         elif event.is_printable and event.character:
             event.stop()
             prompt.focus()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual import events
+from textual._time import get_time  # the clock Textual stamps events with
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
@@ -54,9 +55,23 @@ class PromptInput(TextArea):
         self._index: int | None = None
         """Position in history while walking it; None when editing a fresh prompt."""
         self._draft = ""
+        self._shown_at: float | None = None
+        """When the prompt was first on screen; None until then."""
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._mark_shown)
+
+    def _mark_shown(self) -> None:
+        self._shown_at = get_time()
+
+    def typed_unseen(self, event: events.Key) -> bool:
+        """True for a key made before the prompt was on screen: typed at launch, while the
+        terminal still turned Enter into a line feed (it arrives as ctrl+j), so nobody could
+        have meant it as a new line in a prompt they had not seen."""
+        return self._shown_at is None or event.time < self._shown_at
 
     async def _on_key(self, event: events.Key) -> None:
-        if event.key == SEND_KEY:
+        if event.key == SEND_KEY or (event.key == NEWLINE_KEY and self.typed_unseen(event)):
             event.stop()
             event.prevent_default()
             self.submit()

@@ -81,6 +81,12 @@ LOADING = "model library loading… your message is sent the moment it is ready"
 """While the model library is still importing, with a message waiting to be sent."""
 
 
+def starting(servers: list[str]) -> str:
+    """While a turn waits for MCP servers still starting (their tools are offered to the
+    model): "starting MCP servers fs, git…"."""
+    return f"starting MCP server{'s' if len(servers) != 1 else ''} {', '.join(servers)}…"
+
+
 def retrying(seconds: float, reason: str) -> str:
     """A back-off as the person reads it: "retrying in 4 s (rate limited)" (whole seconds,
     rounded up, so a wait never reads as 0 s before it is over)."""

@@ -259,7 +259,14 @@ class Session:
         return self._agent
 
     async def turn(self, prompt: str) -> TurnOutcome:
-        """One agent turn (raises SetupError when no model can be used)."""
+        """One agent turn (raises SetupError when no model can be used). MCP servers still
+        starting are waited for, and said to be: the model is offered their tools."""
+        rt = self.runtime
+        if rt is not None and rt.mcp is not None and (servers := rt.mcp.starting()):
+            from assistant import present
+            from assistant.agent.events import TurnWait
+
+            rt.log.emit(TurnWait("starting", reason=present.starting(servers)))
         await self.mcp_started()
         return await self.agent().turn(prompt)
 

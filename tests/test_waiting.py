@@ -10,9 +10,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import keyring
 import pytest
 from textual.pilot import Pilot
 
+from assistant import present
 from assistant.agent import model as model_module
 from assistant.config import Settings
 from assistant.session import Session
@@ -21,6 +23,7 @@ from assistant.ui.widgets.activity import LOADING, OPENING, THINKING
 from tests.support import fake_llm as llm
 from tests.support.cli import assistant as cli
 from tests.support.cli import env_fixture, model_args  # noqa: F401  (the "env" fixture)
+from tests.support.mcp_world import CANARY, hostile, write_config
 from tests.support.pilot import SIZE, AppOpener, send, turn_done, wait_for
 from tests.support.textdump import screen_text
 
@@ -139,6 +142,28 @@ async def test_a_prompt_sent_while_litellm_loads_says_so_and_goes_when_it_is_rea
         loaded.set()
         await turn_done(pilot)
         assert len(fake_llm.requests) == 1 and "Ready now." in screen_text(app)
+
+
+async def test_a_turn_waiting_for_mcp_servers_says_which(
+    fake_llm: llm.FakeLLM, workspace_dir: Path, assistant_home: Path, open_app: AppOpener
+) -> None:
+    """A prompt sent while an MCP server is still starting waits for it (the model is offered
+    its tools) and says so, by name, not "thinking…"; the request goes once the server is up
+    or has failed."""
+    keyring.set_password("live-assistant", "MCP_CANARY", CANARY)  # its config names it
+    write_config(assistant_home, {"slow": hostile("hang-start", start_timeout=3)})
+    fake_llm.queue(llm.text("Answered."))
+    async with open_app(fake_llm, size=SIZE) as pilot:
+        app = pilot.app
+        await wait_for(pilot, lambda: app.session.runtime is not None, "the session")
+        await send(pilot, "hi")
+        activity = app.chat.activity
+        await wait_for(pilot, lambda: activity.state == "starting", "the starting line")
+        assert activity.words == "starting MCP server slow…" == present.starting(["slow"])
+        assert "starting MCP server slow…" in screen_text(app) and fake_llm.requests == []
+        await turn_done(pilot)
+        assert len(fake_llm.requests) == 1 and "Answered." in screen_text(app)
+        assert activity.state == ""
 
 
 # -- snapshots --------------------------------------------------------------------------------

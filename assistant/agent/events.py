@@ -204,7 +204,8 @@ class TurnError(Event):
 
 @dataclass(frozen=True)
 class TurnWait(Event):
-    """The model is being waited for; shown, never stored. ``state``: "loading" (the model
+    """The model is being waited for; shown, never stored. ``state``: "starting" (the turn
+    waits for tools still starting; ``reason`` says which, in words), "loading" (the model
     library is still importing), "thinking" (a request is out, nothing has come back yet) or
     "retrying" (backing off: ``seconds`` until attempt ``attempt``, ``reason`` in words, e.g.
     "rate limited" or "server error 500")."""

@@ -153,6 +153,8 @@ class WaitLine:
             self.clear()
             line = f"assistant: {present.retrying(event.seconds, escape_text(event.reason))}"
             print(f"{line}, attempt {event.attempt}", file=sys.stderr, flush=True)
+        elif event.state == "starting":
+            self.status(escape_text(event.reason))
         else:
             self.status(present.LOADING if event.state == "loading" else present.THINKING)
         return True

@@ -109,6 +109,10 @@ class McpServers:
             t.join()
         return [self.line(e) for e in todo]
 
+    def starting(self) -> list[str]:
+        """The servers still starting, by name."""
+        return [name for name, entry in self.entries.items() if entry.state == "starting"]
+
     def wait_started(self, timeout: float | None = None) -> None:
         """Block until every server started so far is ready or failed."""
         with self._lock:

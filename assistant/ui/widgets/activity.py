@@ -1,6 +1,6 @@
 """The activity line: a spinner and a few words while the app waits on something the person
-cannot see (the session opening, the model library loading, the model thinking, a back-off
-before a retry). Hidden the rest of the time, so it costs no row when nothing is waited for."""
+cannot see (the session opening, MCP servers starting, the model library loading, the model
+thinking, a back-off before a retry). Hidden the rest of the time, so it costs no row when nothing is waited for."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ class Activity(Static):
         super().__init__("", **kwargs)
         self.clock = clock
         self.state = ""
-        """"" when hidden, else opening, loading, thinking or retrying."""
+        """"" when hidden, else opening, starting, loading, thinking or retrying."""
         self._text = ""
         self._reason = ""
         self._until: float | None = None
@@ -77,10 +77,12 @@ class Activity(Static):
         if isinstance(event, ev.UserMessage | ev.TurnUsage):
             return  # the turn starting, its bookkeeping: still waiting
         if not isinstance(event, ev.TurnWait):
-            if self.state in ("loading", "thinking", "retrying"):
+            if self.state in ("starting", "loading", "thinking", "retrying"):
                 self.hide()
             return
-        if event.state == "retrying":
+        if event.state == "starting":
+            self.show("starting", event.reason)
+        elif event.state == "retrying":
             self.show("retrying", event.reason, seconds=event.seconds)
         elif event.state == "loading":
             self.show("loading", LOADING)

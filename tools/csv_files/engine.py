@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import signal
-import tempfile
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.base import ToolError
+from tools.csv_files import scratch
 from tools.csv_files.readerror import ReadFile, reader_error
 from tools.csv_files.sqlpaths import Prepared, Source
 from tools.csv_files.sqlrefs import bare_statement
@@ -185,7 +185,8 @@ _facts = _Facts()
 class _Copies:
     """A private folder of the copies made for files DuckDB may not read itself, kept so that a
     later query on the same version of a file need not copy it again; the oldest go first past
-    the size limit, and the folder goes when the app ends."""
+    the size limit, and the folder goes when the app ends (or, if it is killed, when the next
+    one makes its own: ``scratch``)."""
 
     def __init__(self) -> None:
         self._dir: str | None = None
@@ -194,7 +195,7 @@ class _Copies:
     def folder(self) -> str:
         with self._lock:
             if self._dir is None or not os.path.isdir(self._dir):
-                self._dir = tempfile.mkdtemp(prefix="csv-copies-")
+                self._dir = scratch.make_dir("csv-copies")
             return self._dir
 
     def trim(self, max_bytes: int) -> None:
@@ -244,7 +245,7 @@ atexit.register(_copies.remove)
 
 def run_job(prepared: Prepared, ws_root: Path, limits: QueryLimits, **options: Any) -> Answer:
     """Run ``prepared`` in a worker within ``limits``; a ToolError says what went wrong."""
-    temp_dir = tempfile.mkdtemp(prefix="csv-query-")
+    temp_dir = scratch.make_dir("csv-query")
     reals = [f.real for s in prepared.sources for f in s.files]
     job = Job(
         prepared.sql,

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tools.base import Effect, Result, ToolContext, ToolError
-from tools.csv_files import CsvQueryTool, engine
+from tools.csv_files import CsvQueryTool, engine, scratch
 from tools.csv_files.engine import QueryLimits
 from tools.workspace import Workspace
 
@@ -247,7 +247,7 @@ def test_each_query_spills_into_its_own_folder_then_removes_it(
         made.append(real_mkdtemp(**kwargs))
         return made[-1]
 
-    monkeypatch.setattr(engine.tempfile, "mkdtemp", mkdtemp)
+    monkeypatch.setattr(scratch.tempfile, "mkdtemp", mkdtemp)
     tool = CsvQueryTool(QueryLimits(memory_limit="16MB", threads=1))
     assert query(ctx, SPILLING_SQL, tool=tool, limit=1).data["total"] == 800_000
     assert len(made) == 1 and Path(made[0]).parent == spill_root

@@ -259,8 +259,12 @@ class Session:
         return self._agent
 
     async def turn(self, prompt: str) -> TurnOutcome:
-        """One agent turn (raises SetupError when no model can be used). MCP servers still
-        starting are waited for, and said to be: the model is offered their tools."""
+        """One agent turn (raises SetupError when no model can be used)."""
+        return await self.agent().turn(prompt, ready=self._tools_started)
+
+    async def _tools_started(self) -> None:
+        """MCP servers still starting are waited for, and said to be (the prompt already
+        shown): the model is offered their tools."""
         rt = self.runtime
         if rt is not None and rt.mcp is not None and (servers := rt.mcp.starting()):
             from assistant import present
@@ -268,7 +272,6 @@ class Session:
 
             rt.log.emit(TurnWait("starting", reason=present.starting(servers)))
         await self.mcp_started()
-        return await self.agent().turn(prompt)
 
     # -- tools by hand, undo ----------------------------------------------------------------------
 

@@ -147,9 +147,9 @@ async def test_a_prompt_sent_while_litellm_loads_says_so_and_goes_when_it_is_rea
 async def test_a_turn_waiting_for_mcp_servers_says_which(
     fake_llm: llm.FakeLLM, workspace_dir: Path, assistant_home: Path, open_app: AppOpener
 ) -> None:
-    """A prompt sent while an MCP server is still starting waits for it (the model is offered
-    its tools) and says so, by name, not "thinking…"; the request goes once the server is up
-    or has failed."""
+    """A prompt sent while an MCP server is still starting is shown, waits for the server (the
+    model is offered its tools) and says so, by name, not "thinking…"; the request goes once
+    the server is up or has failed."""
     keyring.set_password("live-assistant", "MCP_CANARY", CANARY)  # its config names it
     write_config(assistant_home, {"slow": hostile("hang-start", start_timeout=3)})
     fake_llm.queue(llm.text("Answered."))
@@ -161,6 +161,7 @@ async def test_a_turn_waiting_for_mcp_servers_says_which(
         await wait_for(pilot, lambda: activity.state == "starting", "the starting line")
         assert activity.words == "starting MCP server slow…" == present.starting(["slow"])
         assert "starting MCP server slow…" in screen_text(app) and fake_llm.requests == []
+        assert "you  hi" in screen_text(app)  # the prompt is shown while they start
         await turn_done(pilot)
         assert len(fake_llm.requests) == 1 and "Answered." in screen_text(app)
         assert activity.state == ""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
@@ -96,13 +96,19 @@ class Agent:
         session's events tell it (secret values marked, never raw)."""
         return [{"role": "system", "content": self.system_prompt}, *self.conversation.messages()]
 
-    async def turn(self, prompt: str) -> TurnOutcome:
+    async def turn(
+        self, prompt: str, *, ready: Callable[[], Awaitable[object]] | None = None
+    ) -> TurnOutcome:
+        """One turn for ``prompt``. ``ready`` is awaited once the prompt is recorded (and shown),
+        before the model is asked: what its tools need (MCP servers still starting)."""
         listening = self._own_conversation and self.conversation.add not in self.log.listeners
         if listening:
             self.log.listeners.append(self.conversation.add)
         self._partial = []
         try:
             self.log.emit(ev.UserMessage(prompt))
+            if ready is not None:
+                await ready()
             return await self._turn()
         except asyncio.CancelledError:
             partial = "".join(self._partial)

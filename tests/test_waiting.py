@@ -24,7 +24,7 @@ from tests.support import fake_llm as llm
 from tests.support.cli import assistant as cli
 from tests.support.cli import env_fixture, model_args  # noqa: F401  (the "env" fixture)
 from tests.support.mcp_world import CANARY, hostile, write_config
-from tests.support.pilot import SIZE, AppOpener, send, turn_done, wait_for
+from tests.support.pilot import SIZE, AppOpener, send, stored_events, turn_done, wait_for
 from tests.support.textdump import screen_text
 
 
@@ -165,6 +165,28 @@ async def test_a_turn_waiting_for_mcp_servers_says_which(
         await turn_done(pilot)
         assert len(fake_llm.requests) == 1 and "Answered." in screen_text(app)
         assert activity.state == ""
+
+
+async def test_esc_while_mcp_servers_start_stops_the_turn_and_keeps_the_prompt(
+    fake_llm: llm.FakeLLM, workspace_dir: Path, assistant_home: Path, open_app: AppOpener
+) -> None:
+    keyring.set_password("live-assistant", "MCP_CANARY", CANARY)
+    write_config(assistant_home, {"slow": hostile("hang-start", start_timeout=30)})
+    async with open_app(fake_llm, size=SIZE) as pilot:
+        app = pilot.app
+        await send(pilot, "hi")
+        activity = app.chat.activity
+        await wait_for(pilot, lambda: activity.state == "starting", "the starting line")
+        await pilot.press("escape")
+        await turn_done(pilot)
+        assert "stopped by the user" in screen_text(app) and activity.state == ""
+        await pilot.press("ctrl+q")
+    assert fake_llm.requests == []
+    assert [kind for kind, _ in stored_events(assistant_home)] == [
+        "user.message",
+        "turn.error",
+        "turn.end",
+    ]
 
 
 # -- snapshots --------------------------------------------------------------------------------

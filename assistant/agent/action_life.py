@@ -69,6 +69,9 @@ class Life:
     unlocks: list[ev.HostUnlocked] = field(default_factory=list)
     revoked: dict[str, str] = field(default_factory=dict)
     """Id of its rule or unlock -> when it was revoked."""
+    batch: tuple[int, int] | None = None
+    """(n, of): its call's place among the calls of the model reply that asked for it, as
+    the confirm pane said it ("Action 2 of 3"); None for an action typed by hand."""
 
     @property
     def action_id(self) -> str:
@@ -157,6 +160,8 @@ class ActionFold:
         self.claimed: set[int] = set()
         """Indexes of faults folded into a life or a call's error (not shown on their own)."""
         self._orphans: list[tuple[int, ev.ToolFault]] = []
+        self._batch: dict[str, tuple[int, int]] = {}
+        """Call id -> (n, of) in the latest model reply."""
 
     def add(self, event: ev.Event, at: str = "") -> Life | None:
         """Fold one event; returns the life it belongs to (None: not about an action)."""
@@ -176,6 +181,10 @@ class ActionFold:
                 self._edits.clear()  # a re-planned edit is proposed at once, within its turn
             case ev.AssistantMessage(tool_calls=calls):
                 self._edits.clear()
+                ids = [
+                    c["id"] for c in calls if isinstance(c, dict) and isinstance(c.get("id"), str)
+                ]
+                self._batch = {call_id: (n, len(ids)) for n, call_id in enumerate(ids, 1)}
                 for call in calls:
                     if isinstance(call, dict) and isinstance(call.get("id"), str):
                         arguments = call.get("arguments")
@@ -190,7 +199,7 @@ class ActionFold:
                     return seen
                 before = self._edits.pop((event.call_id, event.tool), None)
                 spelled = self.calls.get(event.call_id or "") if before is None else None
-                life = Life(event, at, spelled)
+                life = Life(event, at, spelled, batch=self._batch.get(event.call_id or ""))
                 if before is not None:
                     before.edited_into, life.edited_from = life, before
                 self.lives[aid] = life

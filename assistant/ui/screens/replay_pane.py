@@ -92,8 +92,9 @@ class DecisionPane(Vertical):
             self.query_one(LineView).set_lines(lines.lines)
         self.life, self.decided = life, decided
         tag = present.effect_tag(proposed.effect)
+        place = f" {life.batch[0]} of {life.batch[1]}" if life.batch is not None else ""
         self.border_title = (
-            f"Action · {tag} · {safe(proposed.tool, 30)} · id {safe(proposed.action_id, 40)}"
+            f"Action{place} · {tag} · {safe(proposed.tool, 30)} · id {safe(proposed.action_id, 40)}"
         )
         summary = Text(safe(proposed.summary), style="bold")
         if proposed.needs_person:

@@ -98,3 +98,29 @@ def test_help_lists_every_command_and_the_keys() -> None:
     ):
         assert name in text
     assert "Keys:\n  chat: Esc stop" in text
+
+
+def test_help_puts_each_commands_words_under_it_when_the_view_is_narrow() -> None:
+    wide = help_text(columns=200).splitlines()
+    (mcp,) = [line for line in wide if line.startswith("  /mcp ")]
+    assert mcp.endswith("  MCP servers: each one's state and tools")
+    narrow = help_text(columns=76).splitlines()
+    commands = narrow[1 : narrow.index("Type // at the start to send a prompt that begins with /.")]
+    assert all(len(line) <= 76 for line in commands)
+    assert commands[commands.index("  /mcp") + 1] == "      MCP servers: each one's state and tools"
+    assert len(commands) == 2 * (len(wide) - 2)
+
+
+def test_narrow_help_breaks_key_lines_between_keys_never_inside_one() -> None:
+    keys = "chat: " + " · ".join(f"Ctrl+{c} does thing {c}" for c in "ABCDEFGHIJ")
+    for columns in range(30, 90):
+        text = help_text([keys], columns=columns)
+        rows = text[text.index("Keys:\n") + 6 : text.index("\nType //")].split("\n")
+        assert len(rows) > 1 and all(len(row) <= columns for row in rows), columns
+        assert rows[0].startswith("  chat: ")
+        assert all(row.startswith("      Ctrl+") for row in rows[1:])
+        joined = " ".join(row.strip() for row in rows)
+        assert joined == keys  # every key, in order, none split
+    assert help_text([keys]).endswith(
+        f"  {keys}\nType // at the start to send a prompt that begins with /."
+    )

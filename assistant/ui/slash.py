@@ -66,7 +66,9 @@ COMMANDS: tuple[CommandHelp, ...] = (
     ),
     CommandHelp("history", "/history", "browse and replay past sessions"),
     CommandHelp("undo", "/undo ACTION_ID", "restore the files an action changed (previewed)", True),
-    CommandHelp("grants", "/grants [revoke ID]", "list or revoke this session's allow rules"),
+    CommandHelp(
+        "grants", "/grants [revoke ID]", "list or revoke allow rules (this session's and saved)"
+    ),
     CommandHelp("mcp", "/mcp", "MCP servers: each one's state and tools"),
     CommandHelp("help", "/help", "list the commands and keys"),
     CommandHelp("quit", "/quit", "leave (the session is kept in the journal)"),
@@ -160,14 +162,35 @@ def _json_object(raw: str, what: str) -> dict[str, Any]:
     return value
 
 
-def help_text(key_lines: Sequence[str] = ()) -> str:
+def _packed(line: str, columns: int) -> list[str]:
+    """A "where: key what · key what · ..." line in rows of at most ``columns``, broken between
+    its keys (never inside one), the rows after the first indented under it."""
+    rows: list[str] = []
+    row = "  "
+    for n, item in enumerate(line.split(" · ")):
+        piece = item if n == 0 else f" · {item}"
+        if n and len(row) + len(piece) + len(" ·") > columns:  # room for the row's own " ·"
+            rows.append(row + " ·")
+            row, piece = "      ", item
+        row += piece
+    return [*rows, row]
+
+
+def help_text(key_lines: Sequence[str] = (), *, columns: int = 0) -> str:
     """The /help listing: commands, then the keys (the app passes lines built from its bindings,
-    so what /help says is what the keys do)."""
+    so what /help says is what the keys do). Each command's words stand beside its usage, or
+    under it, indented, when that would be wider than ``columns`` (0: any width)."""
     width = max(len(c.usage) for c in COMMANDS)
+    widest = max(4 + width + len(c.help) for c in COMMANDS)
     lines = ["Commands (tool commands are previewed and approved like the model's calls):"]
-    lines += [f"  {c.usage:<{width}}  {c.help}" for c in COMMANDS]
+    if columns and widest > columns:
+        for c in COMMANDS:
+            lines += [f"  {c.usage}", f"      {c.help}"]
+    else:
+        lines += [f"  {c.usage:<{width}}  {c.help}" for c in COMMANDS]
     if key_lines:
         lines += ["", "Keys:"]
-        lines += [f"  {line}" for line in key_lines]
+        for line in key_lines:
+            lines += _packed(line, columns) if columns else [f"  {line}"]
     lines += ["Type // at the start to send a prompt that begins with /."]
     return "\n".join(lines)

@@ -76,7 +76,9 @@ class SlashCommands(_Base):
     def cmd_help(self, command: AppCommand) -> None:
         from assistant.ui.slash import help_text
 
-        self.view.notice(help_text(key_help(self.app)))
+        # the width a notice's text has: the view's, less its scrollbar and the notice's padding
+        columns = self.view.scrollable_content_region.width - 2
+        self.view.notice(help_text(key_help(self.app), columns=columns))
 
     def cmd_quit(self, command: AppCommand) -> None:
         self.app.call_later(self.app.action_quit)

@@ -160,3 +160,17 @@ def test_a_cut_mark_no_renderer_knows_still_says_summarised() -> None:
         'the tool left parts out of its preview ("[preview cut at 20,000 characters]")'
     ]
     assert preview_lines("x", {}, Preview("text", "nothing left out", {})).cuts == []
+
+
+def test_a_csv_create_says_rows_added_and_no_header_change(workspace_dir: Path) -> None:
+    """A new file has no header to change: the pane's counts line says what was added only;
+    replacing a file's header still says so."""
+    rows = [["id", "name"], ["1", "a"], ["2", "b"]]
+    args = {"path": "new.csv", "mode": "create", "rows": rows}
+    _, lines = planned(CsvWriteTool(), args, workspace_dir)
+    (counts,) = [t for t in plain(lines) if t.startswith("+2 added")]
+    assert counts == "+2 added  2 rows after"
+    (workspace_dir / "old.csv").write_text("id,label\n1,a\n2,b\n")
+    args = {"path": "old.csv", "mode": "overwrite", "rows": rows}
+    _, lines = planned(CsvWriteTool(), args, workspace_dir)
+    assert any(t.endswith("header changed") for t in plain(lines))

@@ -187,9 +187,9 @@ def _check_rows(rows: list[list[str]]) -> list[str]:
 
 
 def plan_create(rows: list[list[str]], fmt: CsvFormat) -> WritePlan:
-    """A new file: the header and every row are added."""
+    """A new file: the header and every row are added (no header was there to change)."""
     header = _check_rows(rows)
-    plan = WritePlan(b"", fmt, header, header_changed=True, rows_after=len(rows) - 1)
+    plan = WritePlan(b"", fmt, header, rows_after=len(rows) - 1)
     build = _Builder(plan)
     build.write(header, 0)
     for n, row in enumerate(rows[1:], 1):
@@ -206,7 +206,6 @@ def plan_overwrite(old: bytes, rows: list[list[str]]) -> WritePlan:
         existing = _parse_existing(old)
     except ToolError as exc:
         plan = plan_create(rows, _format_or_default(old))
-        plan.header_changed = False
         plan.notes.append(f"the current file is not readable as CSV ({exc}); it is replaced whole")
         return plan
     fmt = existing.fmt

@@ -184,7 +184,8 @@ def render_diff(data: Mapping[str, Any], text: str) -> RenderableType:
     return Group(*parts)
 
 
-def _counts_line(counts: Mapping[str, Any]) -> Text:
+def counts_line(counts: Mapping[str, Any]) -> Text:
+    """csv_write's counts: "+3 added  -1 removed  ~2 changed (4 cells)  10 rows after"."""
     out = Text()
     for key, mark, style in (
         ("added", "+", STYLE_ADD),
@@ -203,6 +204,7 @@ def _counts_line(counts: Mapping[str, Any]) -> Text:
         out.append(f"{present.plural(counts['rows_after'], 'row')} after", style=STYLE_DIM)
     if counts.get("header_changed"):
         out.append("  header changed", style="yellow")
+    out.rstrip()
     return out
 
 
@@ -212,7 +214,7 @@ def row_diff(entry: Mapping[str, Any]) -> RenderableType:
     title = Text()
     title.append(f"{mode} ", style="bold yellow")
     title.append(safe(entry.get("path", "?")), style="bold")
-    parts: list[RenderableType] = [title, _counts_line(entry.get("counts") or {})]
+    parts: list[RenderableType] = [title, counts_line(entry.get("counts") or {})]
     header = [safe(c, MAX_CELL) for c in (entry.get("header") or [])][:MAX_TABLE_COLUMNS]
     table = Table(box=None, pad_edge=False, padding=(0, 1), show_edge=False, header_style="bold")
     table.add_column("", no_wrap=True)

@@ -10,7 +10,14 @@ from typing import Any
 from rich.text import Text
 
 from assistant import present
-from assistant.ui.widgets.preview import STYLE_ADD, STYLE_DEL, STYLE_DIM, STYLE_WARN, safe
+from assistant.ui.widgets.preview import (
+    STYLE_ADD,
+    STYLE_DEL,
+    STYLE_DIM,
+    STYLE_WARN,
+    counts_line,
+    safe,
+)
 
 ALIGN_CAP = 24
 """Columns are padded to their widest cell up to this; a longer cell runs on, uncut."""
@@ -119,29 +126,6 @@ def _cell_change(change: Mapping[str, Any]) -> Text:
     return out
 
 
-def _counts_line(counts: Mapping[str, Any]) -> Text:
-    out = Text()
-    for key, mark, style in (
-        ("added", "+", STYLE_ADD),
-        ("removed", "-", STYLE_DEL),
-        ("changed", "~", "yellow"),
-    ):
-        n = counts.get(key) or 0
-        if n:
-            out.append(f"{mark}{n:,} {key}  ", style=style)
-    cells = counts.get("cells_changed") or 0
-    if cells:
-        out.append(f"({present.plural(cells, 'cell')})  ", style="yellow")
-    if counts.get("unchanged"):
-        out.append(f"{counts['unchanged']:,} unchanged  ", style=STYLE_DIM)
-    if counts.get("rows_after") is not None:
-        out.append(f"{present.plural(counts['rows_after'], 'row')} after", style=STYLE_DIM)
-    if counts.get("header_changed"):
-        out.append("  header changed", style="yellow")
-    out.rstrip()
-    return out
-
-
 def row_diff_lines(
     entry: Mapping[str, Any], args: Mapping[str, Any]
 ) -> tuple[list[Text], list[str]]:
@@ -150,7 +134,7 @@ def row_diff_lines(
     title = Text()
     title.append(f"{mode} ", style="bold yellow")
     title.append(safe(entry.get("path", "?")), style="bold")
-    lines = [title, _counts_line(entry.get("counts") or {})]
+    lines = [title, counts_line(entry.get("counts") or {})]
     header = [str(c) for c in entry.get("header") or []]
     changes = list(entry.get("changes") or [])
     if not all(isinstance(c, Mapping) for c in changes):

@@ -98,10 +98,11 @@ async def test_save_as_csv_is_a_write_the_pane_asks_about(
     workspace_dir: Path, open_app: AppOpener
 ) -> None:
     orders(workspace_dir / "orders.csv", 80)
-    async with open_app(size=SIZE) as pilot:
+    async with open_app(size=(80, 24)) as pilot:  # the table is taller than the view
         app = pilot.app
         await send(pilot, "/csv query SELECT id, total FROM 'orders.csv' WHERE total > 500")
         grid = await first_grid(pilot)
+        app.chat.view.scroll_home(animate=False)  # the person went up the page to the table
         grid.table.focus()
         await pilot.press("w")
         await wait_for(pilot, lambda: isinstance(app.screen, SaveAsScreen), "the save dialog")
@@ -119,6 +120,11 @@ async def test_save_as_csv_is_a_write_the_pane_asks_about(
         await pilot.press("y")
         target = workspace_dir / "big.csv"
         await wait_for(pilot, target.exists, "the approved write")
+        save_card = app.chat.view.cards[-1]
+        await wait_for(pilot, lambda: save_card.status == "done", "the save's card")
+        await pilot.pause()
+        view = app.chat.view  # asked for from the table up the page: its outcome is in view
+        assert view.max_scroll_y > 0 and save_card.region.overlaps(view.region)
     saved = list(csv.reader(target.open()))
     expected = [r for r in csv.reader((workspace_dir / "orders.csv").open())][1:]
     assert saved == [["id", "total"], *[[r[0], r[2]] for r in expected if float(r[2]) > 500]]

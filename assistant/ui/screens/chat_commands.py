@@ -67,6 +67,8 @@ class SlashCommands(_Base):
             return None
         if self.session_missing():
             return None
+        # asked for from anywhere (a table up the page, say): its card and outcome are below
+        self.view.scroll_end(animate=False)
         return self.run_worker(
             self.session.run_tool(tool, args), name=f"/{tool}", group="tools", exit_on_error=False
         )

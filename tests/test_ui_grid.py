@@ -73,6 +73,7 @@ async def test_a_manual_csv_query_shows_an_open_grid_and_pages_through_the_gate(
         await pilot.press("C")
         assert app.clipboard == ",".join(table_rows(grid)[0])
 
+        app.chat.view.scroll_home(animate=False)  # the person is up the page, at the table
         await pilot.press("right_square_bracket")  # the next page is read again, full screen
         await wait_for(pilot, lambda: isinstance(app.screen, GridScreen), "the full grid")
         full = app.screen.query_one(DataGrid)
@@ -90,6 +91,9 @@ async def test_a_manual_csv_query_shows_an_open_grid_and_pages_through_the_gate(
         assert len(queries) == 4 and queries[1].endswith("LIMIT 50 OFFSET 50")
         await pilot.press("escape")
         assert app.screen is app.chat
+        await pilot.pause()
+        view = app.chat.view  # back where they were, though the page reads' cards came below
+        assert view.max_scroll_y > 0 and view.scroll_y == 0
         page_cards = app.chat.view.cards[1:]
         assert [c.fold("result").open for c in page_cards] == [False, False, False]  # type: ignore[union-attr]
 

@@ -58,17 +58,19 @@ class SlashCommands(_Base):
         handler = getattr(self, f"cmd_{command.name}")
         handler(command)
 
-    def run_tool(self, tool: str, args: dict[str, Any]) -> Any:
+    def run_tool(self, tool: str, args: dict[str, Any], *, follow: bool = True) -> Any:
         """Run one tool by hand through the gate (its card and preview come from the events);
-        typed while the session opens (at launch), it runs the moment the session is open."""
+        typed while the session opens (at launch), it runs the moment the session is open.
+        ``follow``: bring the conversation to its end, where the card and outcome come (not
+        for a table's page reads: back from the table, the person is where they were)."""
         if self.session.runtime is None and not self.session_error:
             self.held_calls.append((tool, args))
             self.view.notice(f"the session is still opening: {tool} runs the moment it is open")
             return None
         if self.session_missing():
             return None
-        # asked for from anywhere (a table up the page, say): its card and outcome are below
-        self.view.scroll_end(animate=False)
+        if follow:  # asked for from anywhere (a table up the page, say)
+            self.view.scroll_end(animate=False)
         return self.run_worker(
             self.session.run_tool(tool, args), name=f"/{tool}", group="tools", exit_on_error=False
         )

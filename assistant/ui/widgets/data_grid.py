@@ -257,7 +257,11 @@ class DataGrid(GridActions, Vertical, can_focus=False):
         what = "could not sort" if order is not None else "the page could not be read"
         call = gd.page_call(self.data, offset, order)
         runner = self.runner
-        worker = runner.run_tool(*call) if call is not None and runner is not None else None
+        worker = (
+            runner.run_tool(*call, follow=False)
+            if call is not None and runner is not None
+            else None
+        )
         if worker is None:
             self.problem = f"{what}: nothing here can read it again"
             self._refresh_lines()

@@ -25,7 +25,9 @@ else:
 class ToolRunner(Protocol):
     """A screen that runs a tool through the gate (the chat's SlashCommands.run_tool)."""
 
-    def run_tool(self, tool: str, args: dict[str, Any]) -> Worker[Any] | None: ...
+    def run_tool(
+        self, tool: str, args: dict[str, Any], *, follow: bool = True
+    ) -> Worker[Any] | None: ...
 
 
 def runner_of(widget: Any) -> ToolRunner | None:

@@ -23,7 +23,7 @@ from textual.widgets import Input
 from assistant.config import Settings
 from assistant.ui.app import AssistantApp
 from assistant.ui.screens.history import HistoryScreen
-from assistant.ui.screens.history_filters import ListFilter
+from assistant.ui.screens.history_filters import FilterDialog, ListFilter
 from assistant.ui.screens.replay import ReplayScreen
 from tests.support import fake_llm as llm
 from tests.support.fixed_ids import fixed_action_ids
@@ -194,6 +194,30 @@ def test_history_with_filters_on(
         await settle(pilot)
         screen.set_filter(ListFilter(has_writes=True, tool="http_request"))
         await settle(pilot)
+
+    assert snap_compare(HostApp(lambda: screen), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+def test_history_filter_dialog(
+    snap_compare: Any, tmp_path: Path, session_ids: Callable[[], str], size: tuple[int, int]
+) -> None:
+    """The dialog whole: its title with the keys, the four boxes (one on), the fields."""
+    journal, _ = demo_journal(tmp_path / "journal.sqlite3", session_ids)
+    screen = HistoryScreen(journal, now=frozen_now)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        screen.set_filter(ListFilter(has_denials=True, host="shop.example.com"))
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        dialog = pilot.app.screen
+        assert isinstance(dialog, FilterDialog)
+        box = dialog.query_one("#filter-box")
+        title, checks = dialog.query_one(".filter-title"), dialog.query_one(".filter-checks")
+        for part in (title, checks, *checks.children):  # nothing cut at the box's edge
+            assert part.region.right <= box.content_region.right, part
 
     assert snap_compare(HostApp(lambda: screen), terminal_size=size, run_before=run_before)
 

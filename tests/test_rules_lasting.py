@@ -90,6 +90,41 @@ def test_a_rule_added_on_the_cli_allows_exactly_its_kind_in_its_workspace(
     assert readded.stdout == "r2\n", readded.stderr
 
 
+def test_a_rule_from_a_journaled_action_is_for_the_workspace_it_ran_in(
+    env: dict[str, str], workspace_dir: Path, assistant_home: Path, tmp_path: Path
+) -> None:
+    """`rules add --from ID`: the action a reviewer sees in the history is the example; the
+    rule is the one its pane offered, saved for the workspace it ran in."""
+    (workspace_dir / "out").mkdir()
+    denied = tool(env, workspace_dir, "csv_write", CREATE_OUT)
+    assert denied.returncode == 3
+    action_id = decisions(assistant_home)[-1]["action_id"]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    wrong = assistant(env, "rules", "add", "--from", action_id[:8], "--workspace", str(elsewhere))
+    assert wrong.returncode == 2 and f"ran in {workspace_dir}" in wrong.stderr
+    added = assistant(env, "rules", "add", "--from", action_id[:8], cwd=elsewhere)
+    assert added.returncode == 0, added.stderr
+    assert added.stdout == "r1\n"
+    assert f"saved r1 for {workspace_dir}" in added.stderr
+    assert f"from action {action_id[:12]}" in added.stderr
+    listed = assistant(env, "rules", "list", "--workspace", str(workspace_dir))
+    assert listed.stdout == (
+        "r1  csv_write: create new files in the folder out/ (not its subfolders)\n"
+    )
+    made = tool(env, workspace_dir, "csv_write", {**CREATE_OUT, "path": "out/other.csv"})
+    assert made.returncode == 0, made.stderr
+    assert decisions(assistant_home)[-1]["by"] == "rule:r1"
+    made_id = decisions(assistant_home)[-1]["action_id"]  # its file exists now: no example
+    again = assistant(env, "rules", "add", "--from", made_id)
+    assert again.returncode == 2
+    assert f"action {made_id} cannot be planned again as things are now" in again.stderr
+    assert "out/other.csv already exists" in again.stderr
+    for argv in (["--from", "nosuchaction"], ["csv_write"], ["--from", action_id, "shell"]):
+        refused = assistant(env, "rules", "add", *argv, "--workspace", str(workspace_dir))
+        assert refused.returncode == 2 and refused.stderr.startswith("assistant: "), argv
+
+
 def test_a_call_that_offers_no_rule_cannot_be_saved(
     env: dict[str, str],
     workspace_dir: Path,

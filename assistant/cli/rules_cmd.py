@@ -1,6 +1,7 @@
 """`assistant rules list|add|revoke`: rules that last, saved for one workspace (``assistant.rules``).
 
-A rule is added from an example call, planned exactly as the gate plans it (nothing runs): the
+A rule is added from an example call, or from an action in the journal (``--from ID``: its
+call, in the workspace it ran in), planned exactly as the gate plans it (nothing runs): the
 rule is the scope that call's "allow for this session" would make, so a rule added here is as
 narrow as one saved from the app's pane, and matched by the same code.
 """
@@ -34,10 +35,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         description="Plan TOOL with ARGS_JSON as the gate would (nothing runs) and save the "
         "rule 'allow for this session' offers for it, e.g. assistant rules add csv_write "
         '\'{"path": "out/x.csv", "mode": "create", "rows": [["a"]]}\' saves "csv_write: '
-        'create new files in out/ (not its subfolders)".',
+        'create new files in out/ (not its subfolders)". With --from ACTION_ID the example is '
+        "an action in the journal, for the workspace it ran in.",
     )
-    add.add_argument("tool", help="tool name (see `assistant tool --list`)")
-    add.add_argument("args", help="an example call's arguments as a JSON object ('-': stdin)")
+    add.add_argument("tool", nargs="?", help="tool name (see `assistant tool --list`)")
+    add.add_argument(
+        "args", nargs="?", help="an example call's arguments as a JSON object ('-': stdin)"
+    )
+    add.add_argument(
+        "--from",
+        dest="from_action",
+        metavar="ACTION_ID",
+        help="the example is this action (its id or a unique prefix, as `assistant history "
+        "show` and the app's cards show it), instead of TOOL and ARGS_JSON",
+    )
     rv = rs.add_parser("revoke", help="remove a saved rule (by its id, r1...)")
     rv.add_argument("id", help="the rule's id (r1...), as `assistant rules list` shows it")
     for q in (ls, add, rv):
@@ -103,9 +114,31 @@ def add_rule(args: argparse.Namespace) -> int:
     from assistant.rules import RulesError
 
     settings = load_settings()
+    source = ""
+    if args.from_action is not None:
+        if args.tool is not None:
+            raise CommandError("give TOOL and ARGS_JSON, or --from ACTION_ID, not both")
+        args.tool, raw, workspace, source = _example(args.from_action)
+        if args.workspace is not None and not _same_folder(args.workspace, workspace):
+            raise CommandError(
+                f"action {args.from_action} ran in {workspace}: a rule from it is for that "
+                "workspace (leave out --workspace)"
+            )
+        args.workspace = workspace
+    elif args.tool is None or args.args is None:
+        raise CommandError("give TOOL and ARGS_JSON (an example call), or --from ACTION_ID")
+    else:
+        raw = sys.stdin.read() if args.args == "-" else args.args
     book = _book(args)
-    raw = sys.stdin.read() if args.args == "-" else args.args
-    action = _plan(settings, book.workspace, args.tool, raw)
+    try:
+        action = _plan(settings, book.workspace, args.tool, raw)
+    except CommandError as exc:
+        if not source:
+            raise
+        raise CommandError(
+            f"action {args.from_action} cannot be planned again as things are now ({exc}); "
+            "a rule is saved from a call as it would run now: give one as TOOL ARGS_JSON"
+        ) from None
     if action.needs_person:
         raise CommandError(
             f"{args.tool}: this call needs a person each time ({action.needs_person}); no rule "
@@ -123,10 +156,42 @@ def add_rule(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     print(rule.id)
     err().print(
-        f"saved {rule.id} for {book.workspace}: {shown(rule.label, one_line=True)} "
+        f"saved {rule.id} for {book.workspace}: {shown(rule.label, one_line=True)}{source} "
         "(`assistant rules revoke` removes it)"
     )
     return EXIT_OK
+
+
+def _example(action_id: str) -> tuple[str, str, str, str]:
+    """The call of a journaled action, as an example for a rule: (tool, its arguments as
+    JSON, the workspace it ran in, words saying where it came from). Its session must pass the
+    resume rule (an altered session or an imported copy is no example)."""
+    import json
+
+    from assistant.agent import action_life
+    from assistant.cli.common import open_journal
+    from assistant.journal import JournalError
+
+    journal = open_journal()
+    try:
+        record = journal.find_action(action_id)
+        life = action_life.find(journal, record.session_id, record.action_id)
+        session = journal.check_resumable(record.session_id)
+    except JournalError as exc:
+        raise CommandError(f"action {action_id}: {exc}") from None
+    finally:
+        journal.close()
+    if life is None:
+        raise CommandError(f"action {action_id}: its proposal cannot be read")
+    proposed = life.proposed
+    where = f" (from action {record.action_id[:12]}, session {record.session_id[:8]})"
+    return proposed.tool, json.dumps(proposed.args), session.workspace, where
+
+
+def _same_folder(a: str, b: str) -> bool:
+    from pathlib import Path
+
+    return Path(a).expanduser().resolve() == Path(b).expanduser().resolve()
 
 
 def _plan(settings: Any, workspace: str, name: str, raw: str) -> Any:

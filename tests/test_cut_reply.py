@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from assistant.ui.screens.replay import ReplayScreen
 from tests.support import fake_llm as llm
 from tests.support.cli import assistant as cli
 from tests.support.cli import env_fixture, model_args  # noqa: F401  (the "env" fixture)
-from tests.support.history_app import settle, shown
+from tests.support.history_app import replay_newest, settle, shown
 from tests.support.pilot import SIZE, AppOpener, send, stop_mid_stream, turn_done
 
 SAID = "Here is the first half of my answer, and then"
@@ -76,12 +75,7 @@ async def test_a_reply_stopped_with_esc_shows_in_history_exports_and_replay(
 
         # the history (F2), enter on the session: the replay, at its end, then back to the
         # start and forward over the cut reply again
-        app.action_history()
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        replay = app.screen
-        assert isinstance(replay, ReplayScreen)
+        replay = await replay_newest(pilot)
         await pilot.press("end")
         await settle(pilot)
         at_end = shown(replay.view)

@@ -15,10 +15,8 @@ from assistant import paths
 from assistant.agent import action_life
 from assistant.journal import Journal
 from assistant.ui.app import AssistantApp
-from assistant.ui.screens.history import HistoryScreen
-from assistant.ui.screens.replay import ReplayScreen
 from tests.support.cli import assistant
-from tests.support.history_app import settle
+from tests.support.history_app import replay_newest, settle
 from tests.support.pilot import AppOpener, wait_for
 from tests.support.source_session import cli_env
 
@@ -61,13 +59,7 @@ async def test_an_edited_then_run_action_reads_as_edited_in_the_app_and_the_cli(
         assert second.state == "done"
 
         # The app's replay of the stored session: the edited card says what it became.
-        app.action_history()
-        await settle(pilot)
-        assert isinstance(app.screen, HistoryScreen)
-        await pilot.press("enter")
-        await settle(pilot)
-        replay = app.screen
-        assert isinstance(replay, ReplayScreen)
+        replay = await replay_newest(pilot)
         await pilot.press("end")
         await settle(pilot)
         edited_card, run_card = replay.view.cards

@@ -15,7 +15,7 @@ from assistant.ui.screens.history import HistoryScreen
 from assistant.ui.screens.replay import ReplayScreen
 from assistant.ui.screens.replay_pane import DecisionPane
 from tests.support import fake_llm as llm
-from tests.support.history_app import settle
+from tests.support.history_app import replay_newest, settle
 from tests.support.pilot import AppOpener, send, turn_done, wait_for
 
 
@@ -85,12 +85,7 @@ async def test_the_replay_pane_names_a_calls_place_in_its_batch_as_the_live_pane
         await pilot.press("y")
         await turn_done(pilot)
 
-        app.action_history()
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        replay = app.screen
-        assert isinstance(replay, ReplayScreen)
+        replay = await replay_newest(pilot)
         pane = replay.query_one(DecisionPane)
         titles = []
         while not replay.timeline.at_end:

@@ -183,19 +183,28 @@ def session_ids() -> Callable[[], str]:
     return lambda: f"7f3a{next(counter):028x}"
 
 
+def filtered_history(
+    tmp_path: Path, session_ids: Callable[[], str], chosen: ListFilter
+) -> tuple[HostApp, Callable[[Pilot[Any]], Awaitable[None]]]:
+    """The history of the demo journal, and a step that waits for it and sets ``chosen``."""
+    journal, _ = demo_journal(tmp_path / "journal.sqlite3", session_ids)
+    screen = HistoryScreen(journal, now=frozen_now)
+
+    async def filtered(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        screen.set_filter(chosen)
+        await settle(pilot)
+
+    return HostApp(lambda: screen), filtered
+
+
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
 def test_history_with_filters_on(
     snap_compare: Any, tmp_path: Path, session_ids: Callable[[], str], size: tuple[int, int]
 ) -> None:
-    journal, _ = demo_journal(tmp_path / "journal.sqlite3", session_ids)
-    screen = HistoryScreen(journal, now=frozen_now)
-
-    async def run_before(pilot: Pilot[Any]) -> None:
-        await settle(pilot)
-        screen.set_filter(ListFilter(has_writes=True, tool="http_request"))
-        await settle(pilot)
-
-    assert snap_compare(HostApp(lambda: screen), terminal_size=size, run_before=run_before)
+    chosen = ListFilter(has_writes=True, tool="http_request")
+    app, filtered = filtered_history(tmp_path, session_ids, chosen)
+    assert snap_compare(app, terminal_size=size, run_before=filtered)
 
 
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
@@ -203,13 +212,11 @@ def test_history_filter_dialog(
     snap_compare: Any, tmp_path: Path, session_ids: Callable[[], str], size: tuple[int, int]
 ) -> None:
     """The dialog whole: its title with the keys, the four boxes (one on), the fields."""
-    journal, _ = demo_journal(tmp_path / "journal.sqlite3", session_ids)
-    screen = HistoryScreen(journal, now=frozen_now)
+    chosen = ListFilter(has_denials=True, host="shop.example.com")
+    app, filtered = filtered_history(tmp_path, session_ids, chosen)
 
     async def run_before(pilot: Pilot[Any]) -> None:
-        await settle(pilot)
-        screen.set_filter(ListFilter(has_denials=True, host="shop.example.com"))
-        await settle(pilot)
+        await filtered(pilot)
         await pilot.press("f")
         await settle(pilot)
         dialog = pilot.app.screen
@@ -219,7 +226,7 @@ def test_history_filter_dialog(
         for part in (title, checks, *checks.children):  # nothing cut at the box's edge
             assert part.region.right <= box.content_region.right, part
 
-    assert snap_compare(HostApp(lambda: screen), terminal_size=size, run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
 def test_history_at_80x24(

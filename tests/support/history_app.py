@@ -67,6 +67,20 @@ async def settle(pilot: Any) -> None:
     await pilot.pause()
 
 
+async def replay_newest(pilot: Any) -> Any:
+    """From the chat: the history (F2), then enter on its first row, the session just made;
+    returns the replay screen it opens (at its first event)."""
+    from assistant.ui.screens.replay import ReplayScreen
+
+    pilot.app.action_history()
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    replay = pilot.app.screen
+    assert isinstance(replay, ReplayScreen)
+    return replay
+
+
 def shown(view: ConversationView) -> list[str]:
     """What the conversation view shows, one line per visible widget, in order."""
     out: list[str] = []

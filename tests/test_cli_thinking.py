@@ -14,8 +14,10 @@ import sys
 import termios
 from pathlib import Path
 
+import keyring
 import pytest
 
+from assistant import present
 from assistant.cli.render import WaitLine
 from assistant.present import THINKING
 from tests.support import fake_llm as llm
@@ -25,6 +27,7 @@ from tests.support.cli import (
     model_args,
 )
 from tests.support.cli import assistant as cli
+from tests.support.mcp_world import CANARY, hostile, write_config
 from tests.support.pty import read_terminal
 
 STATUS = f"assistant: {THINKING}".encode()
@@ -131,3 +134,24 @@ def test_the_status_fits_a_narrow_terminal_so_it_can_be_erased(
     statuses = [row.decode() for row in rows if row.startswith(b"assistant: ")]
     assert statuses, screen
     assert all(len(row) <= 29 for row in statuses), statuses
+
+
+def test_mcp_servers_starting_are_said_on_a_terminal_then_erased(
+    fake_llm: llm.FakeLLM, env: dict[str, str], workspace_dir: Path, assistant_home: Path
+) -> None:
+    """`assistant run` starts the MCP servers before the session opens: the wait is said (on a
+    terminal only, like thinking…) and erased before the server's line and the answer."""
+    keyring.set_password("live-assistant", "MCP_CANARY", CANARY)  # the keyring file env shares
+    write_config(assistant_home, {"slow": hostile("hang-start", start_timeout=2)})
+    fake_llm.queue(llm.text("Hello there.", chunks=2, stall_after=0))
+    args = ["run", "hi", *model_args(fake_llm), "--workspace", str(workspace_dir)]
+    status, screen, _ = run_on_terminal(args, env, fake_llm, stdout_on_terminal=True)
+    assert status == 0, screen.decode(errors="replace")
+    starting = f"assistant: {present.starting(['slow'])}".encode()
+    shown_at = screen.index(starting)
+    erased_at = screen.index(ERASE, shown_at)
+    assert erased_at < screen.index(b"MCP server slow did not start within 2 s")
+    assert erased_at < screen.index(b"Hello there.")
+
+    done = cli(env, *args)  # into a pipe: never said
+    assert b"starting MCP" not in done.stderr.encode() and "\x1b" not in done.stderr

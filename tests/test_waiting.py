@@ -151,7 +151,8 @@ async def test_a_turn_waiting_for_mcp_servers_says_which(
     model is offered its tools) and says so, by name, not "thinking…"; the request goes once
     the server is up or has failed."""
     keyring.set_password("live-assistant", "MCP_CANARY", CANARY)  # its config names it
-    write_config(assistant_home, {"slow": hostile("hang-start", start_timeout=3)})
+    # long enough that a loaded machine still sends the prompt while the server is starting
+    write_config(assistant_home, {"slow": hostile("hang-start", start_timeout=6)})
     fake_llm.queue(llm.text("Answered."))
     async with open_app(fake_llm, size=SIZE) as pilot:
         app = pilot.app

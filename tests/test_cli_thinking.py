@@ -155,3 +155,10 @@ def test_mcp_servers_starting_are_said_on_a_terminal_then_erased(
 
     done = cli(env, *args)  # into a pipe: never said
     assert b"starting MCP" not in done.stderr.encode() and "\x1b" not in done.stderr
+
+    # `assistant tool` with one of its tools waits for that server alike
+    tool_args = ["tool", "slow__echo", "{}", "--workspace", str(workspace_dir)]
+    status, screen, _ = run_on_terminal(tool_args, env, fake_llm, stdout_on_terminal=True)
+    shown_at = screen.index(starting)
+    assert screen.index(ERASE, shown_at) < screen.index(b"MCP server slow did not start")
+    assert status != 0  # the server never came up: its tool is not there

@@ -62,31 +62,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _run(args: argparse.Namespace, settings: Settings, prompt: str) -> int:
-    from assistant import present
-    from assistant.cli.render import WaitLine
     from assistant.mcp.servers import McpStart
     from assistant.runtime import build_model
     from tools import builtin_tools
-    from tools.mcp import McpSettings
 
     if not settings.model:
         build_model(settings)  # raises the clear "no model configured" error
-    waiting = WaitLine()  # the servers start before the session opens: say so, on a terminal
-    servers = [n for n, s in settings.for_tool(McpSettings).servers.items() if s.enabled]
-    if servers:
-        waiting.status(present.starting(servers))
-    try:
-        session, renderer = open_session(
-            args,
-            settings,
-            tools=builtin_tools(),
-            workspace=args.workspace,
-            allow_hosts=args.allow_host,
-            resume=args.resume,
-            mcp=McpStart(),
-        )
-    finally:
-        waiting.clear()
+    session, renderer = open_session(
+        args,
+        settings,
+        tools=builtin_tools(),
+        workspace=args.workspace,
+        allow_hosts=args.allow_host,
+        resume=args.resume,
+        mcp=McpStart(),
+    )
     try:
         session.model()  # a missing key is said before anything is journaled as a turn
         rt = session.require()

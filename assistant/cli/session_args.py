@@ -62,8 +62,9 @@ def open_session(
     """Open a journaled session for a headless command (``options`` as ``Session`` takes them):
     the renderer its --json asks for, the approver its --approve asks for, and one clear line
     (exit 2) when it cannot start or ``resume`` is refused by the resume rule."""
+    from assistant import present
     from assistant.cli.common import CommandError
-    from assistant.cli.render import ConsoleRenderer, JsonRenderer, json_line
+    from assistant.cli.render import ConsoleRenderer, JsonRenderer, WaitLine, json_line
     from assistant.errors import SetupError
     from assistant.session import Session
 
@@ -71,10 +72,16 @@ def open_session(
     notice = renderer if isinstance(renderer, ConsoleRenderer) else ConsoleRenderer(sys.stderr)
     approver = choose_approver(args.approve or settings.approve, notice.write, notice.notes)
     session = Session(settings, **options)
+    waiting = WaitLine()  # MCP servers start as the session opens: said on a terminal
+    starting = _servers_started(settings, options.get("mcp"))
+    if starting:
+        waiting.status(present.starting(starting))
     try:
         rt = session.open(approver, [renderer], resume=resume)
     except SetupError as exc:
         raise CommandError(str(exc)) from None
+    finally:
+        waiting.clear()
     if isinstance(renderer, JsonRenderer):  # the first line names the session, so a script
         renderer.stream.write(  # can find it in history, export it or add to it
             json_line(
@@ -90,3 +97,14 @@ def open_session(
         )
         renderer.stream.flush()
     return session, renderer
+
+
+def _servers_started(settings: Settings, mcp: Any) -> list[str]:
+    """The enabled MCP servers a session opened with ``mcp`` (an McpStart) waits for."""
+    from tools.mcp import McpSettings
+
+    if mcp is None or mcp.background:
+        return []
+    configured = settings.for_tool(McpSettings).servers
+    wanted = list(configured) if mcp.names is None else list(mcp.names)
+    return [name for name in wanted if name in configured and configured[name].enabled]

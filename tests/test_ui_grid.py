@@ -9,13 +9,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from assistant.ui.screens.grid_screen import GridScreen, SaveAsScreen
 from assistant.ui.widgets.data_grid import DataGrid
 from assistant.ui.widgets.grid_fold import GridFold
 from tests.support import http_servers
+from tests.support.grid_steps import first_grid, grid_for, table_rows
 from tests.support.http_servers import LoopbackServer, Reply
 from tests.support.pilot import SIZE, AppOpener, events, pending, send, wait_for
 from tests.support.textdump import toasts
@@ -33,18 +33,6 @@ def orders(path: Path, n: int) -> list[list[str]]:
     return rows
 
 
-def table_rows(grid: DataGrid) -> list[list[str]]:
-    table = grid.table
-    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
-
-
-async def first_grid(pilot: Pilot[Any]) -> DataGrid:
-    app = pilot.app
-    await wait_for(pilot, lambda: app.query(DataGrid), "a grid")
-    await pilot.pause()
-    return app.query(DataGrid).first()
-
-
 async def test_a_manual_csv_query_shows_an_open_grid_and_pages_through_the_gate(
     workspace_dir: Path,
     open_app: AppOpener,
@@ -52,8 +40,7 @@ async def test_a_manual_csv_query_shows_an_open_grid_and_pages_through_the_gate(
     rows = orders(workspace_dir / "orders.csv", 120)
     async with open_app(size=SIZE, notifications=True) as pilot:
         app = pilot.app
-        await send(pilot, "/csv query SELECT * FROM 'orders.csv'")
-        grid = await first_grid(pilot)
+        grid = await grid_for(pilot, "/csv query SELECT * FROM 'orders.csv'")
         card = app.chat.view.cards[0]
         fold = card.fold("result")
         assert isinstance(fold, GridFold) and fold.open  # by hand: shown unfolded
@@ -104,8 +91,9 @@ async def test_save_as_csv_is_a_write_the_pane_asks_about(
     orders(workspace_dir / "orders.csv", 80)
     async with open_app(size=(80, 24)) as pilot:  # the table is taller than the view
         app = pilot.app
-        await send(pilot, "/csv query SELECT id, total FROM 'orders.csv' WHERE total > 500")
-        grid = await first_grid(pilot)
+        grid = await grid_for(
+            pilot, "/csv query SELECT id, total FROM 'orders.csv' WHERE total > 500"
+        )
         app.chat.view.scroll_home(animate=False)  # the person went up the page to the table
         grid.table.focus()
         await pilot.press("w")

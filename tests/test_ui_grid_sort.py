@@ -15,9 +15,9 @@ from textual.pilot import Pilot
 from assistant.ui.screens.grid_screen import GridScreen, SaveAsScreen
 from assistant.ui.widgets.data_grid import DataGrid
 from tests.support import http_servers
+from tests.support.grid_steps import first_grid, grid_for, table_rows
 from tests.support.http_servers import LoopbackServer, Reply
 from tests.support.pilot import SIZE, AppOpener, events, pending, send, wait_for
-from tests.test_ui_grid import first_grid, table_rows
 
 http_server = http_servers.http_server
 net_guard = http_servers.net_guard
@@ -39,11 +39,6 @@ def orders(path: Path, n: int) -> list[list[str]]:
 def by_total(rows: list[list[str]], descending: bool) -> list[list[str]]:
     filled = sorted((r for r in rows if r[2]), key=lambda r: float(r[2]), reverse=descending)
     return filled + [r for r in rows if not r[2]]
-
-
-def shown(grid: DataGrid) -> list[list[str]]:
-    """The rows on screen, with "" for an empty cell (as the file has it)."""
-    return table_rows(grid)
 
 
 async def full_grid(pilot: Pilot[Any], offset: int, order: tuple[int, bool]) -> DataGrid:
@@ -72,32 +67,31 @@ async def test_sorting_a_big_query_sorts_the_whole_result_and_pages_keep_the_ord
     rows = orders(workspace_dir / "orders.csv", 130)
     async with open_app(size=SIZE) as pilot:
         app = pilot.app
-        await send(pilot, "/csv query SELECT * FROM 'orders.csv';")
-        grid = await first_grid(pilot)
-        assert shown(grid) == rows[:50]
+        grid = await grid_for(pilot, "/csv query SELECT * FROM 'orders.csv';")
+        assert table_rows(grid) == rows[:50]
         grid.table.focus()
         await pilot.press("right", "right", "s")  # total, ascending: read again, sorted
         full = await full_grid(pilot, 0, (2, False))
-        assert shown(full) == by_total(rows, False)[:50]
+        assert table_rows(full) == by_total(rows, False)[:50]
         counts = full.counts_text().plain
         assert "130 rows · 3 columns · rows 1-50 · sorted by total ▲" in counts
         assert "this page" not in counts
         await pilot.press("s")  # again: descending, from the top
         await wait_for(pilot, lambda: full.sorted_by == (2, True) and not full.loading, "▼")
-        assert shown(full) == by_total(rows, True)[:50]
+        assert table_rows(full) == by_total(rows, True)[:50]
         assert "sorted by total ▼" in full.counts_text().plain
         await pilot.press("right_square_bracket")
         await wait_for(pilot, lambda: full.page_offset == 50 and not full.loading, "page 2")
-        assert shown(full) == by_total(rows, True)[50:100]
+        assert table_rows(full) == by_total(rows, True)[50:100]
         await pilot.press("right_square_bracket")
         await wait_for(pilot, lambda: full.page_offset == 100 and not full.loading, "page 3")
-        assert shown(full) == by_total(rows, True)[100:]  # the empty total last
+        assert table_rows(full) == by_total(rows, True)[100:]  # the empty total last
         assert full.sorted_by == (2, True) and "rows 101-130" in full.counts_text().plain
         sql = [p["args"]["sql"] for p in reads(app)]
         assert len(sql) == 4 and all("ORDER BY" in s for s in sql)
         assert sql[2].endswith("LIMIT 50 OFFSET 50")
         await pilot.press("escape")
-        assert app.screen is app.chat and shown(grid) == rows[:50]  # the card: as it came
+        assert app.screen is app.chat and table_rows(grid) == rows[:50]  # the card: as it came
 
 
 async def test_csv_read_sorts_the_whole_file_and_saves_in_that_order(
@@ -106,15 +100,14 @@ async def test_csv_read_sorts_the_whole_file_and_saves_in_that_order(
     rows = orders(workspace_dir / "o.csv", 75)
     async with open_app(size=SIZE, notifications=True) as pilot:
         app = pilot.app
-        await send(pilot, "/csv read o.csv")
-        grid = await first_grid(pilot)
+        grid = await grid_for(pilot, "/csv read o.csv")
         grid.table.focus()
         await pilot.press("right", "right", "s", "s")
         full = await full_grid(pilot, 0, (2, True))
-        assert shown(full) == by_total(rows, True)[:50]
+        assert table_rows(full) == by_total(rows, True)[:50]
         await pilot.press("right_square_bracket")
         await wait_for(pilot, lambda: full.page_offset == 50 and not full.loading, "page 2")
-        assert shown(full) == by_total(rows, True)[50:]
+        assert table_rows(full) == by_total(rows, True)[50:]
         assert [p["tool"] for p in reads(app)][-1] == "csv_query"  # DuckDB sorts the file
         assert "w save as CSV (in this order)…" in full.keys_text().plain
         await pilot.press("w")
@@ -171,8 +164,7 @@ async def test_a_failed_sorted_read_says_why_in_the_grid_and_claims_no_order(
     orders(workspace_dir / "gone.csv", 90)
     async with open_app(size=SIZE) as pilot:
         app = pilot.app
-        await send(pilot, "/csv query SELECT * FROM 'gone.csv'")
-        grid = await first_grid(pilot)
+        grid = await grid_for(pilot, "/csv query SELECT * FROM 'gone.csv'")
         (workspace_dir / "gone.csv").unlink()
         grid.table.focus()
         await pilot.press("s")
@@ -216,8 +208,7 @@ async def test_odd_queries_and_an_empty_result_sort_without_a_crash(
     rows = orders(workspace_dir / "o.csv", 120)
     async with open_app(size=SIZE) as pilot:
         app = pilot.app
-        await send(pilot, "/csv query SELECT * FROM 'o.csv' WHERE false")
-        empty = await first_grid(pilot)
+        empty = await grid_for(pilot, "/csv query SELECT * FROM 'o.csv' WHERE false")
         empty.table.focus()
         await pilot.press("s", "s")
         await pilot.pause()
@@ -234,8 +225,8 @@ async def test_odd_queries_and_an_empty_result_sort_without_a_crash(
         full = await full_grid(pilot, 0, (0, False))
         last80 = sorted(rows[40:], key=lambda r: -int(r[0]))
         expected = [[r[2], r[0], r[1]] for r in by_total(last80, False)]
-        assert shown(full) == expected[:50]
+        assert table_rows(full) == expected[:50]
         assert 'sorted by to"tal ✓ ▲' in full.counts_text().plain
         await pilot.press("right_square_bracket")
         await wait_for(pilot, lambda: full.page_offset == 50 and not full.loading, "page 2")
-        assert shown(full) == expected[50:]
+        assert table_rows(full) == expected[50:]

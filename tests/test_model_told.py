@@ -9,7 +9,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from textual.pilot import Pilot
+
 from assistant.agent.conversation import NOT_REACHED, STOPPED_RUNNING
+from assistant.ui.app import AssistantApp
 from tests.support import fake_llm as llm
 from tests.support.cli import assistant as cli
 from tests.support.cli import env_fixture, model_args  # noqa: F401  (the "env" fixture)
@@ -47,6 +50,22 @@ def resume_with_cli(
     return messages
 
 
+async def stop_at_the_pane_then_ask(pilot: Pilot[Any], fake_llm: llm.FakeLLM) -> str:
+    """Esc while a write waits in the pane, then "what happened?" (answered "Understood."),
+    then quit; returns the session's id."""
+    app = pilot.app
+    assert isinstance(app, AssistantApp)
+    await pending(pilot)  # the write waits for the person
+    await pilot.press("escape")
+    await turn_done(pilot)
+    fake_llm.queue(llm.text("Understood."))
+    await send(pilot, "what happened?")
+    await turn_done(pilot)
+    session_id = app.session.session_id
+    await pilot.press("ctrl+q")
+    return session_id
+
+
 async def test_after_esc_the_next_request_says_what_ran_and_resume_sends_the_same(
     fake_llm: llm.FakeLLM,
     workspace_dir: Path,
@@ -57,16 +76,8 @@ async def test_after_esc_the_next_request_says_what_ran_and_resume_sends_the_sam
     three = [shell("cat in.txt"), shell("echo hi > out.txt"), shell("ls")]
     fake_llm.queue(llm.tool_calls(three))
     async with open_app(fake_llm, size=SIZE) as pilot:
-        app = pilot.app
         await send(pilot, "copy it")
-        await pending(pilot)  # the read ran; the write waits for the person
-        await pilot.press("escape")
-        await turn_done(pilot)
-        fake_llm.queue(llm.text("Understood."))
-        await send(pilot, "what happened?")
-        await turn_done(pilot)
-        session_id = app.session.session_id
-        await pilot.press("ctrl+q")
+        session_id = await stop_at_the_pane_then_ask(pilot, fake_llm)  # the read ran first
     assert len(fake_llm.requests) == 2  # nothing was asked between the Esc and the next prompt
     live = fake_llm.requests[-1]["messages"]
     texts = tool_texts(live)
@@ -103,19 +114,11 @@ async def test_call_ids_a_server_reuses_in_every_reply_are_told_per_reply(
     (workspace_dir / "in.txt").write_text("hello\n")
     fake_llm.queue(llm.tool_calls([shell("cat in.txt"), shell("wc -l in.txt")]), llm.text("Read."))
     async with open_app(fake_llm, size=SIZE) as pilot:
-        app = pilot.app
         await send(pilot, "read it")
         await turn_done(pilot)
         fake_llm.queue(llm.tool_calls([shell("ls"), shell("echo hi > out.txt")]))
         await send(pilot, "write it")
-        await pending(pilot)  # ls ran; the write waits
-        await pilot.press("escape")
-        await turn_done(pilot)
-        fake_llm.queue(llm.text("Understood."))
-        await send(pilot, "what happened?")
-        await turn_done(pilot)
-        session_id = app.session.session_id
-        await pilot.press("ctrl+q")
+        session_id = await stop_at_the_pane_then_ask(pilot, fake_llm)  # ls ran first
     live = fake_llm.requests[-1]["messages"]
     replies = [i for i, m in enumerate(live) if m["role"] == "assistant" and m.get("tool_calls")]
     assert len(replies) == 2

@@ -100,11 +100,10 @@ def open_session(
 
 
 def _servers_started(settings: Settings, mcp: Any) -> list[str]:
-    """The enabled MCP servers a session opened with ``mcp`` (an McpStart) waits for."""
+    """The MCP servers a session opened with ``mcp`` (an McpStart) waits for."""
+    from assistant.mcp.servers import enabled_among
     from tools.mcp import McpSettings
 
     if mcp is None or mcp.background:
         return []
-    configured = settings.for_tool(McpSettings).servers
-    wanted = list(configured) if mcp.names is None else list(mcp.names)
-    return [name for name in wanted if name in configured and configured[name].enabled]
+    return enabled_among(settings.for_tool(McpSettings).servers, mcp.names)

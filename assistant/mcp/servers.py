@@ -38,6 +38,12 @@ class McpStart:
     on_change: Notice | None = None
 
 
+def enabled_among(servers: Mapping[str, McpServer], names: Iterable[str] | None) -> list[str]:
+    """The servers a start with ``names`` (None: all) starts: those configured and enabled."""
+    wanted = list(servers) if names is None else [n for n in names if n in servers]
+    return [name for name in wanted if servers[name].enabled]
+
+
 @dataclass
 class Entry:
     """One server in this session: its config, its link, its tools and what was skipped."""
@@ -92,8 +98,8 @@ class McpServers:
     def start(self, names: Iterable[str] | None = None, *, background: bool = False) -> list[str]:
         """Start the enabled servers (or those named) in parallel; with ``background`` return
         at once. Returns the lines to show (one per server) when it waited."""
-        wanted = list(self.entries) if names is None else [n for n in names if n in self.entries]
-        todo = [self.entries[n] for n in wanted if self.entries[n].config.enabled]
+        configs = {name: entry.config for name, entry in self.entries.items()}
+        todo = [self.entries[name] for name in enabled_among(configs, names)]
         threads = []
         for entry in todo:
             entry.state = "starting"

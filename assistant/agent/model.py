@@ -117,8 +117,8 @@ class Model:
         name = model.strip() if isinstance(model, str) else ""
         if not name or any(c.isspace() or not c.isprintable() for c in name):
             raise ModelError(
-                f"{clean_text(str(model))!r} is not a usable model name; name one with --model PROVIDER/NAME "
-                'or model = "PROVIDER/NAME" in the config file.',
+                f"{clean_text(str(model))!r} is not a usable model name; name one with "
+                '--model PROVIDER/NAME or model = "PROVIDER/NAME" in the config file.',
                 kind="config",
                 provider="none",
             )

@@ -1,6 +1,7 @@
 """The activity line: a spinner and a few words while the app waits on something the person
 cannot see (the session opening, MCP servers starting, the model library loading, the model
-thinking, a back-off before a retry). Hidden the rest of the time, so it costs no row when nothing is waited for."""
+thinking, a back-off before a retry). Hidden the rest of the time, so it costs no row when
+nothing is waited for."""
 
 from __future__ import annotations
 
